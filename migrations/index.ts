@@ -1,0 +1,10 @@
+/**
+ * Every committed migration, oldest first. `npm run migration:create` writes a new file here;
+ * add its class to this list (explicit, so no loader has to discover .ts files at run time).
+ */
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261122224733_initial } from './Migration20261122224733_initial.js';
+
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
+];

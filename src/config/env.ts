@@ -1,0 +1,229 @@
+/**
+ * Every environment variable postdesk reads, parsed once into a frozen Config.
+ *
+ * Nothing else in the code base reads `process.env`: modules get a Config passed in, so tests can
+ * hand them their own. Problems are collected and reported together as `VARIABLE: what is wrong`
+ * without echoing the value (values may be secrets), and start-up exits 78 (EX_CONFIG).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const MAILBOX_ROLES = ['SUPPORT', 'EMERGENCY'] as const;
+export type MailboxRole = (typeof MAILBOX_ROLES)[number];
+
+export interface MailboxConfig {
+  readonly name: string;
+  /** imap[s]://user:pass@host:port[/folder]; contains a secret, never log it. */
+  readonly url: string;
+  readonly folder: string;
+  readonly address: string | null;
+  readonly role: MailboxRole;
+}
+
+export interface Config {
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly adminToken: string | null;
+  readonly mailboxes: readonly MailboxConfig[];
+  readonly supportAddress: string;
+  readonly emergencyAddress: string | null;
+  readonly oncallAddresses: readonly string[];
+  readonly oncallWebhookUrl: string | null;
+  readonly newTicketWebhookUrl: string | null;
+  readonly smtpUrl: string | null;
+  readonly smtpInboundPort: number;
+  readonly pollIntervalMs: number;
+  readonly logLevel: LogLevel;
+  /** `production` hides introspection by default; `test` relaxes the durability check. */
+  readonly nodeEnv: string;
+  /** GraphQL introspection; on by default outside production. */
+  readonly graphqlIntrospection: boolean;
+  /** Refuse to ingest when PostgreSQL runs with fsync, synchronous_commit or full_page_writes off. */
+  readonly requireDurableDatabase: boolean;
+}
+
+/** A configuration problem; `problems` are `VARIABLE: what is wrong` lines without values. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const email = z.email({ message: 'must be an email address such as support@example.com' });
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' });
+const port = (what: string) =>
+  z.coerce
+    .number({ message: `must be a ${what} number` })
+    .int({ message: `must be a whole ${what} number` })
+    .min(0, { message: 'must be between 0 and 65535' })
+    .max(65535, { message: 'must be between 0 and 65535' });
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const imapUrl = z
+  .string()
+  .refine((v) => /^imaps?:\/\/[^/\s]+/.test(v) && URL.canParse(v), {
+    message: 'must be an imap:// or imaps:// URL such as imaps://user:pass@mail.example.com:993',
+  });
+
+const mailboxSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'must be 1-64 letters, digits, dot, dash or underscore' }),
+  url: imapUrl,
+  folder: z.string().min(1).default('INBOX'),
+  address: email.optional(),
+  role: z.enum(MAILBOX_ROLES, { message: 'must be SUPPORT or EMERGENCY' }).default('SUPPORT'),
+});
+
+/** The raw variables: each with its default and meaning (README's configuration table mirrors this). */
+const envSchema = z.object({
+  /** postgres://… ; unset: embedded PostgreSQL under $DATA_DIR/postgres. */
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v) && URL.canParse(v), { message: 'must be a postgres:// URL' })
+    .optional(),
+  /** Embedded database, outbox capture, admin token file. */
+  DATA_DIR: z.string().min(1).default('./data'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port('TCP port').default(4000),
+  /** When set, an ADMIN token with exactly this value is valid. */
+  ADMIN_TOKEN: z.string().min(16, { message: 'must be at least 16 characters long' }).optional(),
+  /** JSON array of mailboxes, or a path to a JSON file holding one. */
+  MAILBOXES: z.string().min(1).optional(),
+  /** Shortcut for one SUPPORT mailbox named `default`. */
+  IMAP_URL: imapUrl.optional(),
+  SUPPORT_ADDRESS: email.default('support@localhost'),
+  EMERGENCY_ADDRESS: email.optional(),
+  /** Comma-separated addresses paged on every emergency. */
+  ONCALL_ADDRESSES: z.string().optional(),
+  ONCALL_WEBHOOK_URL: httpUrl.optional(),
+  NEW_TICKET_WEBHOOK_URL: httpUrl.optional(),
+  /** smtp[s]://user:pass@host:port ; unset: outbound mail captured as .eml under $DATA_DIR/outbox. */
+  SMTP_URL: z
+    .string()
+    .refine((v) => /^smtps?:\/\//.test(v) && URL.canParse(v), { message: 'must be an smtp:// or smtps:// URL' })
+    .optional(),
+  /** Local SMTP listener feeding the ingest pipeline; 0 disables it. */
+  SMTP_INBOUND_PORT: port('TCP port').default(2525),
+  /** Fallback polling when the IMAP server lacks IDLE. */
+  POLL_INTERVAL_MS: z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int({ message: 'must be a whole number of milliseconds' })
+    .min(1000, { message: 'must be at least 1000' })
+    .default(60000),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  NODE_ENV: z.string().default('development'),
+  GRAPHQL_INTROSPECTION: bool.optional(),
+  REQUIRE_DURABLE_DATABASE: bool.optional(),
+});
+
+/** Turns a zod issue path into the variable name, e.g. ['MAILBOXES', 0, 'url'] -> MAILBOXES[0].url */
+function variableName(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+    .join('');
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
+  return issues.map((issue) => {
+    const name = variableName([...prefix, ...issue.path]);
+    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    return `${name}: ${message}`;
+  });
+}
+
+function parseMailboxes(raw: string | undefined, imapUrlValue: string | undefined, problems: string[]): MailboxConfig[] {
+  const mailboxes: MailboxConfig[] = [];
+  if (raw !== undefined) {
+    let text = raw.trim();
+    if (!text.startsWith('[')) {
+      if (!existsSync(text)) {
+        problems.push('MAILBOXES: must be a JSON array or the path of a JSON file (no such file)');
+        return mailboxes;
+      }
+      text = readFileSync(text, 'utf8');
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      problems.push('MAILBOXES: is not valid JSON');
+      return mailboxes;
+    }
+    const parsed = z.array(mailboxSchema, { message: 'must be a JSON array of mailboxes' }).safeParse(json);
+    if (!parsed.success) {
+      problems.push(...describeIssues(parsed.error.issues, ['MAILBOXES']));
+      return mailboxes;
+    }
+    for (const m of parsed.data) {
+      mailboxes.push({ name: m.name, url: m.url, folder: m.folder, address: m.address?.toLowerCase() ?? null, role: m.role });
+    }
+  }
+  if (imapUrlValue !== undefined) {
+    const path = decodeURIComponent(new URL(imapUrlValue).pathname.replace(/^\/+/, ''));
+    mailboxes.push({ name: 'default', url: imapUrlValue, folder: path || 'INBOX', address: null, role: 'SUPPORT' });
+  }
+  const seen = new Set<string>();
+  for (const m of mailboxes) {
+    if (seen.has(m.name)) problems.push(`MAILBOXES: mailbox name "${m.name}" is used twice`);
+    seen.add(m.name);
+  }
+  return mailboxes;
+}
+
+function parseAddressList(raw: string | undefined, variable: string, problems: string[]): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const list = raw.split(',').map((a) => a.trim()).filter(Boolean);
+  list.forEach((address, i) => {
+    if (!email.safeParse(address).success) problems.push(`${variable}: entry ${i + 1} is not an email address`);
+  });
+  return list.map((a) => a.toLowerCase());
+}
+
+/**
+ * Parses and validates the environment.
+ * @param env usually `process.env`; tests pass their own.
+ * @param cwd directory that a relative DATA_DIR is resolved against.
+ * @throws ConfigError listing every problem found.
+ */
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  // Empty strings count as unset: compose files and shells often export `VAR=`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues));
+  const e = parsed.data;
+  const problems: string[] = [];
+  const mailboxes = parseMailboxes(e.MAILBOXES, e.IMAP_URL, problems);
+  const oncallAddresses = parseAddressList(e.ONCALL_ADDRESSES, 'ONCALL_ADDRESSES', problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const production = e.NODE_ENV === 'production';
+  return Object.freeze({
+    databaseUrl: e.DATABASE_URL ?? null,
+    dataDir: isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(cwd, e.DATA_DIR),
+    host: e.HOST,
+    port: e.PORT,
+    adminToken: e.ADMIN_TOKEN ?? null,
+    mailboxes: Object.freeze(mailboxes),
+    supportAddress: e.SUPPORT_ADDRESS.toLowerCase(),
+    emergencyAddress: e.EMERGENCY_ADDRESS?.toLowerCase() ?? null,
+    oncallAddresses: Object.freeze(oncallAddresses),
+    oncallWebhookUrl: e.ONCALL_WEBHOOK_URL ?? null,
+    newTicketWebhookUrl: e.NEW_TICKET_WEBHOOK_URL ?? null,
+    smtpUrl: e.SMTP_URL ?? null,
+    smtpInboundPort: e.SMTP_INBOUND_PORT,
+    pollIntervalMs: e.POLL_INTERVAL_MS,
+    logLevel: e.LOG_LEVEL,
+    nodeEnv: e.NODE_ENV,
+    graphqlIntrospection: e.GRAPHQL_INTROSPECTION ?? !production,
+    requireDurableDatabase: e.REQUIRE_DURABLE_DATABASE ?? e.NODE_ENV !== 'test',
+  });
+}

@@ -1,0 +1,28 @@
+import { type Opt, type Rel } from '@mikro-orm/core';
+import { Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Person } from './person.entity.js';
+
+/** A ticket category; risky or costly ones require approval before work starts. */
+@Entity({ tableName: 'category' })
+export class Category {
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  @Property({ type: 'string', length: 100, unique: true })
+  name: string;
+
+  @Property({ type: 'boolean' })
+  requiresApproval: boolean & Opt = false;
+
+  /** Technical contact who may approve besides admins. */
+  @ManyToOne(() => Person, { nullable: true, deleteRule: 'set null' })
+  approver: Rel<Person> | null = null;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date & Opt = new Date();
+
+  constructor(name: string, requiresApproval = false) {
+    this.name = name;
+    this.requiresApproval = requiresApproval;
+  }
+}

@@ -1,0 +1,46 @@
+/** Every entity, for the ORM's discovery. */
+import { ApiToken } from './api-token.entity.js';
+import { Attachment } from './attachment.entity.js';
+import { Category } from './category.entity.js';
+import { MailboxState } from './mailbox-state.entity.js';
+import { Message } from './message.entity.js';
+import { OutboundDelivery } from './outbound-delivery.entity.js';
+import { Person } from './person.entity.js';
+import { QuarantinedMessage } from './quarantined-message.entity.js';
+import { Queue } from './queue.entity.js';
+import { RawSource } from './raw-source.entity.js';
+import { Rule } from './rule.entity.js';
+import { TicketEvent } from './ticket-event.entity.js';
+import { Ticket } from './ticket.entity.js';
+
+export {
+  ApiToken,
+  Attachment,
+  Category,
+  MailboxState,
+  Message,
+  OutboundDelivery,
+  Person,
+  QuarantinedMessage,
+  Queue,
+  RawSource,
+  Rule,
+  Ticket,
+  TicketEvent,
+};
+
+export const ENTITIES = [
+  ApiToken,
+  Attachment,
+  Category,
+  MailboxState,
+  Message,
+  OutboundDelivery,
+  Person,
+  QuarantinedMessage,
+  Queue,
+  RawSource,
+  Rule,
+  Ticket,
+  TicketEvent,
+];

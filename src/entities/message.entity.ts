@@ -1,0 +1,102 @@
+import { BigIntType, Collection, type Opt, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Attachment } from './attachment.entity.js';
+import { Door, MessageDirection } from './enums.js';
+import { Person } from './person.entity.js';
+import { RawSource } from './raw-source.entity.js';
+import { Ticket } from './ticket.entity.js';
+
+/** An address as it appeared in a header. */
+export interface Address {
+  email: string;
+  name: string | null;
+}
+
+/**
+ * One piece of correspondence on a ticket: inbound mail, an outbound reply or notification, or an
+ * internal note. Inbound rows record where they came from; (mailbox, UIDVALIDITY, UID) is unique
+ * so an IMAP message can never be stored twice.
+ */
+@Entity({ tableName: 'message' })
+@Index({ name: 'message_ticket_created_idx', properties: ['ticket', 'createdAt'] })
+@Unique({ name: 'message_provenance_unique', properties: ['mailbox', 'uidValidity', 'uid'] })
+@Index({ name: 'message_search_idx', expression: 'create index "message_search_idx" on "message" using gin ("search_vector")' })
+export class Message {
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  @ManyToOne(() => Ticket, { deleteRule: 'cascade' })
+  ticket: Rel<Ticket>;
+
+  @Enum({ items: () => MessageDirection, nativeEnumName: 'message_direction' })
+  direction: MessageDirection;
+
+  @ManyToOne(() => Person, { nullable: true, deleteRule: 'set null' })
+  author: Rel<Person> | null = null;
+
+  @Property({ type: 'json' })
+  to: Address[] & Opt = [];
+
+  @Property({ type: 'json' })
+  cc: Address[] & Opt = [];
+
+  @Property({ type: 'text', nullable: true })
+  subject: string | null = null;
+
+  @Property({ type: 'text' })
+  bodyText: string & Opt = '';
+
+  /** Sanitised before it is stored; never the sender's raw HTML. */
+  @Property({ type: 'text', nullable: true })
+  bodyHtml: string | null = null;
+
+  /** RFC 5322 Message-ID without angle brackets; synthetic (hash of the raw bytes) when absent. */
+  @Property({ type: 'text', nullable: true, index: 'message_message_id_idx' })
+  messageId: string | null = null;
+
+  /** True when messageId was derived from the raw bytes: used to de-duplicate, never to thread. */
+  @Property({ type: 'boolean' })
+  messageIdSynthetic: boolean & Opt = false;
+
+  @Property({ type: 'text', nullable: true })
+  inReplyTo: string | null = null;
+
+  @Property({ type: 'text[]' })
+  references: string[] & Opt = [];
+
+  @Enum({ items: () => Door, nativeEnumName: 'door' })
+  door: Door & Opt = Door.API;
+
+  @Property({ type: 'string', length: 64, nullable: true })
+  mailbox: string | null = null;
+
+  @Property({ type: new BigIntType('number'), nullable: true })
+  uidValidity: number | null = null;
+
+  @Property({ type: new BigIntType('number'), nullable: true })
+  uid: number | null = null;
+
+  @ManyToOne(() => RawSource, { nullable: true, deleteRule: 'set null' })
+  rawSource: Rel<RawSource> | null = null;
+
+  @OneToMany(() => Attachment, (a) => a.message, { orderBy: { id: 'asc' } })
+  attachments = new Collection<Attachment>(this);
+
+  @Property({ type: 'datetime' })
+  createdAt: Date & Opt = new Date();
+
+  /** Full-text vector over subject and text body; maintained by PostgreSQL (see the migration). */
+  @Property({
+    columnType: 'tsvector',
+    generated: `(postdesk_search_vector(coalesce(subject, '') || ' ' || body_text)) stored`,
+    lazy: true,
+    hidden: true,
+    nullable: true,
+  })
+  searchVector?: string & Opt;
+
+  constructor(ticket: Ticket, direction: MessageDirection) {
+    this.ticket = ticket;
+    this.direction = direction;
+  }
+}

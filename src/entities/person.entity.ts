@@ -1,0 +1,40 @@
+import { type Opt } from '@mikro-orm/core';
+import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Role } from './enums.js';
+
+/**
+ * Anyone postdesk knows by email address: customers, CCs, watchers and staff. A person with a
+ * `role` is an agent (staff). Emails are stored lower-cased, so the unique index makes them
+ * unique case-insensitively.
+ */
+@Entity({ tableName: 'person' })
+export class Person {
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  @Property({ type: 'string', length: 320, unique: true })
+  email: string;
+
+  @Property({ type: 'string', length: 200, nullable: true })
+  name: string | null = null;
+
+  /** Staff role; null for customers. */
+  @Enum({ items: () => Role, nativeEnumName: 'role', nullable: true })
+  role: Role | null = null;
+
+  /** A deactivated agent's tokens stop working. */
+  @Property({ type: 'boolean' })
+  active: boolean & Opt = true;
+
+  /** An agent who opted out of watcher notifications. */
+  @Property({ type: 'boolean' })
+  watchOptOut: boolean & Opt = false;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date & Opt = new Date();
+
+  constructor(email: string, name: string | null = null) {
+    this.email = email.toLowerCase();
+    this.name = name;
+  }
+}

@@ -1,0 +1,60 @@
+import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Door } from './enums.js';
+import { Message } from './message.entity.js';
+import { RawSource } from './raw-source.entity.js';
+
+/**
+ * A message postdesk could not turn into a ticket or comment: kept raw with the reason, visible to
+ * admins and retryable. Nothing a customer sends is ever dropped.
+ */
+@Entity({ tableName: 'quarantined_message' })
+@Unique({ name: 'quarantined_message_provenance_unique', properties: ['mailbox', 'uidValidity', 'uid'] })
+export class QuarantinedMessage {
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  @ManyToOne(() => RawSource, { nullable: true, deleteRule: 'set null' })
+  rawSource: Rel<RawSource> | null;
+
+  /** Catalogue code, e.g. MESSAGE_UNPARSEABLE, RATE_LIMITED, FETCH_FAILED. */
+  @Property({ type: 'string', length: 64 })
+  reasonCode: string;
+
+  @Property({ type: 'text' })
+  reason: string;
+
+  @Property({ type: 'integer' })
+  attempts: number & Opt = 0;
+
+  @Enum({ items: () => Door, nativeEnumName: 'door' })
+  door: Door;
+
+  @Property({ type: 'string', length: 64, nullable: true })
+  mailbox: string | null = null;
+
+  @Property({ type: new BigIntType('number'), nullable: true })
+  uidValidity: number | null = null;
+
+  @Property({ type: new BigIntType('number'), nullable: true })
+  uid: number | null = null;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date & Opt = new Date();
+
+  @Property({ type: 'datetime', nullable: true })
+  lastAttemptAt: Date | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  resolvedAt: Date | null = null;
+
+  @ManyToOne(() => Message, { nullable: true, deleteRule: 'set null' })
+  resolvedMessage: Rel<Message> | null = null;
+
+  constructor(rawSource: RawSource | null, door: Door, reasonCode: string, reason: string) {
+    this.rawSource = rawSource;
+    this.door = door;
+    this.reasonCode = reasonCode;
+    this.reason = reason;
+  }
+}

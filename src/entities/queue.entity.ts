@@ -1,0 +1,47 @@
+import { Collection, type Opt, type Rel } from '@mikro-orm/core';
+import { Entity, ManyToMany, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Person } from './person.entity.js';
+
+/** A routing queue: keywords pull matching mail in; agents work it; watchers get notified. */
+@Entity({ tableName: 'queue' })
+export class Queue {
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  @Property({ type: 'string', length: 100, unique: true })
+  name: string;
+
+  /** Mail sent to this address lands here before keyword matching (stored lower-cased). */
+  @Property({ type: 'string', length: 320, nullable: true, unique: true })
+  emailAddress: string | null = null;
+
+  @Property({ type: 'text[]' })
+  keywords: string[] & Opt = [];
+
+  @ManyToOne(() => Person, { nullable: true, deleteRule: 'set null' })
+  defaultAssignee: Rel<Person> | null = null;
+
+  @ManyToMany(() => Person, undefined, { pivotTable: 'queue_agent', joinColumn: 'queue_id', inverseJoinColumn: 'person_id' })
+  agents = new Collection<Person>(this);
+
+  @ManyToMany(() => Person, undefined, { pivotTable: 'queue_watcher', joinColumn: 'queue_id', inverseJoinColumn: 'person_id' })
+  watchers = new Collection<Person>(this);
+
+  /** Close tickets this many days after creation; null: the global default; 0: never. */
+  @Property({ type: 'integer', nullable: true })
+  autoCloseDays: number | null = null;
+
+  /** Where `escalateTicket` sends the ticket's details. */
+  @Property({ type: 'string', length: 320, nullable: true })
+  escalationAddress: string | null = null;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date & Opt = new Date();
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date & Opt = new Date();
+
+  constructor(name: string) {
+    this.name = name;
+  }
+}

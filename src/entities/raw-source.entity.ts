@@ -1,0 +1,27 @@
+import { BlobType, type Opt } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+
+/** A message's bytes exactly as received (byte-identical), kept for audit, download and retry. */
+@Entity({ tableName: 'raw_source' })
+export class RawSource {
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  @Property({ type: 'string', length: 64, index: true })
+  sha256: string;
+
+  @Property({ type: 'integer' })
+  size: number;
+
+  @Property({ type: BlobType, lazy: true })
+  content: Buffer;
+
+  @Property({ type: 'datetime' })
+  receivedAt: Date & Opt = new Date();
+
+  constructor(content: Buffer, sha256: string) {
+    this.content = content;
+    this.sha256 = sha256;
+    this.size = content.length;
+  }
+}

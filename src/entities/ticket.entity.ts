@@ -1,0 +1,76 @@
+import { Collection, type Opt, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToMany, ManyToOne, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Category } from './category.entity.js';
+import { Priority, TicketStatus, TicketType } from './enums.js';
+import { Message } from './message.entity.js';
+import { Person } from './person.entity.js';
+import { Queue } from './queue.entity.js';
+
+@Entity({ tableName: 'ticket' })
+@Index({ name: 'ticket_queue_status_idx', properties: ['queue', 'status'] })
+@Index({ name: 'ticket_updated_at_idx', properties: ['updatedAt'] })
+@Index({ name: 'ticket_created_at_idx', properties: ['createdAt'] })
+@Index({ name: 'ticket_search_idx', expression: 'create index "ticket_search_idx" on "ticket" using gin ("search_vector")' })
+export class Ticket {
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  /** The human number shown as [#N]; from the ticket_number_seq sequence, never reused. */
+  @Property({ type: 'integer', unique: true, defaultRaw: `nextval('ticket_number_seq')`, returning: true })
+  number!: number & Opt;
+
+  @Property({ type: 'text' })
+  subject: string;
+
+  @Enum({ items: () => TicketStatus, nativeEnumName: 'ticket_status', index: true })
+  status: TicketStatus & Opt = TicketStatus.OPEN;
+
+  @Enum({ items: () => Priority, nativeEnumName: 'priority' })
+  priority: Priority & Opt = Priority.NORMAL;
+
+  @Enum({ items: () => TicketType, nativeEnumName: 'ticket_type' })
+  type: TicketType & Opt = TicketType.QUESTION;
+
+  @ManyToOne(() => Category, { nullable: true, deleteRule: 'set null' })
+  category: Rel<Category> | null = null;
+
+  @ManyToOne(() => Queue, { nullable: true, deleteRule: 'set null' })
+  queue: Rel<Queue> | null = null;
+
+  @ManyToOne(() => Person, { index: true })
+  requester: Rel<Person>;
+
+  @ManyToOne(() => Person, { nullable: true, deleteRule: 'set null', index: true })
+  assignee: Rel<Person> | null = null;
+
+  /** A follow-up by someone who may not join the original ticket points here. */
+  @ManyToOne(() => Ticket, { nullable: true, deleteRule: 'set null' })
+  linkedTo: Rel<Ticket> | null = null;
+
+  @ManyToMany(() => Person, undefined, { pivotTable: 'ticket_cc', joinColumn: 'ticket_id', inverseJoinColumn: 'person_id' })
+  ccs = new Collection<Person>(this);
+
+  @ManyToMany(() => Person, undefined, { pivotTable: 'ticket_watcher', joinColumn: 'ticket_id', inverseJoinColumn: 'person_id' })
+  watchers = new Collection<Person>(this);
+
+  @OneToMany(() => Message, (m) => m.ticket, { orderBy: { createdAt: 'asc', id: 'asc' } })
+  messages = new Collection<Message>(this);
+
+  @Property({ type: 'datetime' })
+  createdAt: Date & Opt = new Date();
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date & Opt = new Date();
+
+  @Property({ type: 'datetime', nullable: true })
+  closedAt: Date | null = null;
+
+  /** Full-text vector over the subject; maintained by PostgreSQL (see the migration). */
+  @Property({ columnType: 'tsvector', generated: '(postdesk_search_vector(subject)) stored', lazy: true, hidden: true, nullable: true })
+  searchVector?: string & Opt;
+
+  constructor(subject: string, requester: Person) {
+    this.subject = subject;
+    this.requester = requester;
+  }
+}
