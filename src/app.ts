@@ -1,0 +1,103 @@
+/**
+ * createApp(config) -> { start, stop }. Importing this starts nothing; main.ts and the tests call
+ * start() and stop(). Shutdown runs in reverse order of start: HTTP (finishing requests in
+ * flight), then the ORM, then the embedded database.
+ */
+import type { Config } from './config/env.js';
+import { bootstrap, type BootstrapResult } from './bootstrap.js';
+import { checkDurability } from './db/durability.js';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.js';
+import { migrate, openOrm, type Orm } from './db/orm.js';
+import { AppError } from './errors.js';
+import { buildGraphQLSchema } from './graphql/schema.js';
+import { createHttpServer, type HttpServer } from './http/server.js';
+import type { Logger } from './log.js';
+import { RuntimeState } from './runtime-state.js';
+
+export interface StartResult {
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:4000 */
+  readonly url: string;
+  readonly bootstrap: BootstrapResult;
+}
+
+export interface App {
+  readonly state: RuntimeState;
+  /** Listens, then waits (retrying with backoff) until the database is ready. */
+  start(): Promise<StartResult>;
+  stop(): Promise<void>;
+}
+
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 30_000;
+
+export function createApp(config: Config, log: Logger): App {
+  const state = new RuntimeState();
+  let http: HttpServer | null = null;
+  let embedded: EmbeddedDatabase | null = null;
+  let orm: Orm | null = null;
+  let stopping = false;
+  let wakeRetry: (() => void) | null = null;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wakeRetry = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  /** Connects, migrates and bootstraps; retries transient failures with backoff until stopped. */
+  async function connectDatabase(url: string): Promise<BootstrapResult | null> {
+    for (let attempt = 1, delay = RETRY_FIRST_MS; !stopping; attempt++) {
+      try {
+        orm = await openOrm(url);
+        const applied = await migrate(orm);
+        if (applied.length > 0) log.info({ component: 'db', migrations: applied }, 'migrations applied');
+        const em = orm.em.fork();
+        const result = await bootstrap(em, config);
+        state.durabilityProblem = config.requireDurableDatabase ? await checkDurability(em) : null;
+        if (state.durabilityProblem) log.error({ component: 'db' }, state.durabilityProblem);
+        state.orm = orm;
+        state.databaseProblem = null;
+        return result;
+      } catch (error) {
+        await orm?.close(true).catch(() => undefined);
+        orm = null;
+        if (!(error instanceof AppError && error.kind === 'transient') && !isConnectionError(error)) throw error;
+        state.databaseProblem = (error as Error).message;
+        const wait = Math.round(delay * (0.5 + Math.random() / 2));
+        log.warn({ component: 'db', attempt, retryInMs: wait, reason: state.databaseProblem }, 'database unreachable; retrying');
+        await sleep(wait);
+        delay = Math.min(delay * 2, RETRY_MAX_MS);
+      }
+    }
+    return null;
+  }
+
+  return {
+    state,
+    async start() {
+      const databaseUrl = config.databaseUrl ?? (embedded = await startEmbeddedDatabase(config.dataDir, log.child({ component: 'embedded-postgres' }))).url;
+      http = await createHttpServer(config, state, await buildGraphQLSchema(), log);
+      const address = await http.fastify.listen({ host: config.host, port: config.port });
+      const result = await connectDatabase(databaseUrl);
+      return { url: address, bootstrap: result ?? { newAdminToken: null, adminTokenFile: null } };
+    },
+    async stop() {
+      stopping = true;
+      wakeRetry?.();
+      // Apollo's drain plugin closes fastify, letting requests in flight finish.
+      await http?.apollo.stop();
+      state.orm = null;
+      await orm?.close().catch((error: unknown) => log.warn({ err: error }, 'closing the database pool failed'));
+      await embedded?.stop();
+    },
+  };
+}
+
+/** Errors from the driver that mean "not reachable now" rather than "wrong". */
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P03', '57P01', '08006', '08001'].includes(code);
+}

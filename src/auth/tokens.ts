@@ -1,0 +1,81 @@
+/**
+ * API tokens: 256 random bits, shown once, stored only as SHA-256 (TESTPLAN S18).
+ *
+ * A lookup by hash cannot leak the secret through timing (the attacker does not control the
+ * hash), and the stored hash is still compared in constant time before it is trusted.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ApiToken, Person } from '../entities/index.js';
+import { Role } from '../entities/enums.js';
+import type { Em } from '../db/orm.js';
+import { findOrCreatePerson } from '../people/find-or-create-person.js';
+
+const TOKEN_PREFIX = 'pd_';
+/** How stale lastUsedAt may get before a request writes it again (one write per minute at most). */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface Principal {
+  readonly person: Person;
+  readonly role: Role;
+  readonly tokenId: number;
+}
+
+export function generateTokenSecret(): string {
+  return TOKEN_PREFIX + randomBytes(32).toString('base64url');
+}
+
+export function hashToken(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** The part of a token that may be shown again later, to tell tokens apart. */
+export function visiblePrefix(secret: string): string {
+  return secret.slice(0, TOKEN_PREFIX.length + 6);
+}
+
+export interface IssuedToken {
+  readonly secret: string;
+  readonly token: ApiToken;
+}
+
+/**
+ * Creates a token for a person, making them staff with `role` (and creating them if unknown).
+ * `secret` is given only for ADMIN_TOKEN, whose value the operator chose. The caller flushes.
+ * The secret is in the result and nowhere else.
+ */
+export async function issueToken(
+  em: Em,
+  input: { email: string; role: Role; name?: string | null; label?: string | null; secret?: string },
+): Promise<IssuedToken> {
+  const person = await findOrCreatePerson(em, input.email, input.name ?? null);
+  person.role = input.role;
+  person.active = true;
+  const secret = input.secret ?? generateTokenSecret();
+  // An operator-chosen ADMIN_TOKEN may be short: show none of it.
+  const prefix = input.secret === undefined ? visiblePrefix(secret) : 'env';
+  const token = new ApiToken(hashToken(secret), prefix, input.role, person);
+  token.label = input.label ?? null;
+  em.persist(token);
+  return { secret, token };
+}
+
+/**
+ * Resolves a bearer secret to its principal, or null when it is unknown, revoked, or belongs to a
+ * deactivated or no-longer-staff person.
+ */
+export async function authenticate(em: Em, secret: string): Promise<Principal | null> {
+  if (!secret.startsWith(TOKEN_PREFIX) && secret.length < 16) return null;
+  const hash = hashToken(secret);
+  const token = await em.findOne(ApiToken, { tokenHash: hash, revokedAt: null }, { populate: ['person'] });
+  if (!token) return null;
+  if (!timingSafeEqual(Buffer.from(token.tokenHash, 'hex'), Buffer.from(hash, 'hex'))) return null;
+  const person = token.person;
+  if (!person.active || person.role === null) return null;
+  const now = new Date();
+  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await em.nativeUpdate(ApiToken, { id: token.id }, { lastUsedAt: now });
+  }
+  // The person's current role wins: demoting an admin takes effect on their next request.
+  const role = token.role === Role.ADMIN && person.role === Role.ADMIN ? Role.ADMIN : Role.AGENT;
+  return { person, role, tokenId: token.id };
+}

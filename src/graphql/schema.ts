@@ -1,0 +1,22 @@
+/** Builds the executable schema from the resolver classes. */
+import 'reflect-metadata';
+import { GraphQLSchema } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { buildSchema } from 'type-graphql';
+import { authChecker } from './auth.js';
+import { QueueResolver } from './resolvers/queue.resolver.js';
+import './types/enums.js';
+
+export const RESOLVERS = [QueueResolver] as const;
+
+export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: RESOLVERS,
+    authChecker,
+    authMode: 'error',
+    // Input is validated by our own commands (zod), not by class-validator.
+    validate: false,
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    emitSchemaFile: false,
+  });
+}

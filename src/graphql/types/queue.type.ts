@@ -1,0 +1,56 @@
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import type { Queue } from '../../entities/index.js';
+import { PersonType, presentPerson } from './person.type.js';
+
+@ObjectType('Queue')
+export class QueueType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  emailAddress!: string | null;
+
+  @Field(() => [String])
+  keywords!: string[];
+
+  @Field(() => PersonType, { nullable: true })
+  defaultAssignee!: PersonType | null;
+
+  @Field(() => [PersonType])
+  agents!: PersonType[];
+
+  @Field(() => [PersonType])
+  watchers!: PersonType[];
+}
+
+@InputType('CreateQueueInput')
+export class CreateQueueInput {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => [String], { nullable: true })
+  keywords?: string[] | null;
+
+  @Field(() => String, { nullable: true })
+  emailAddress?: string | null;
+
+  /** Email of an agent. */
+  @Field(() => String, { nullable: true })
+  defaultAssignee?: string | null;
+}
+
+/** A queue whose agents, watchers and default assignee are loaded. */
+export function presentQueue(queue: Queue): QueueType {
+  return {
+    id: String(queue.id),
+    name: queue.name,
+    emailAddress: queue.emailAddress,
+    keywords: [...queue.keywords],
+    defaultAssignee: queue.defaultAssignee ? presentPerson(queue.defaultAssignee) : null,
+    agents: queue.agents.getItems().map(presentPerson),
+    watchers: queue.watchers.getItems().map(presentPerson),
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The one HTTP server: /healthz, /readyz, /graphql, and JSON 404s for everything else.
+ * Routes are thin; they read the runtime state and hand GraphQL to Apollo.
+ */
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { authenticate } from '../auth/tokens.js';
+import type { Config } from '../config/env.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { createErrorFormatter } from '../graphql/format-error.js';
+import type { Logger } from '../log.js';
+import type { RuntimeState } from '../runtime-state.js';
+
+function bearer(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+function graphQLError(message: string, code: string, status: number): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, http: { status } } });
+}
+
+export interface HttpServer {
+  readonly fastify: FastifyInstance;
+  readonly apollo: ApolloServer<GraphQLContext>;
+}
+
+export async function createHttpServer(config: Config, state: RuntimeState, schema: GraphQLSchema, log: Logger): Promise<HttpServer> {
+  const verbose = config.logLevel === 'debug' || config.logLevel === 'trace';
+  const fastify: FastifyInstance = Fastify({
+    // A line per request is noise at info: fastify's own logging shows warnings unless debugging.
+    loggerInstance: log.child({ component: 'http' }, { level: verbose ? config.logLevel : 'warn' }) as FastifyBaseLogger,
+    return503OnClosing: true,
+  });
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: config.graphqlIntrospection,
+    includeStacktraceInErrorResponses: config.logLevel === 'debug',
+    formatError: createErrorFormatter(log.child({ component: 'graphql' }), config.logLevel === 'debug'),
+    plugins: [fastifyApolloDrainPlugin(fastify), ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+
+  fastify.get('/healthz', async () => ({ status: 'ok' }));
+
+  fastify.get('/readyz', async (_request, reply) => {
+    const report = await state.readiness();
+    return reply.code(report.ready ? 200 : 503).send(report);
+  });
+
+  const handler = fastifyApolloHandler(apollo, {
+    context: async (request): Promise<GraphQLContext> => {
+      const orm = state.orm;
+      if (!orm) throw graphQLError('the database is not reachable yet; retry shortly', 'SERVICE_UNAVAILABLE', 503);
+      const secret = bearer(request);
+      if (!secret) throw graphQLError('an Authorization: Bearer <token> header is required', 'UNAUTHENTICATED', 401);
+      const em = orm.em.fork();
+      const principal = await authenticate(em, secret);
+      if (!principal) throw graphQLError('the token is unknown, revoked or belongs to a deactivated agent', 'UNAUTHENTICATED', 401);
+      return { principal, em, config, log: log.child({ component: 'graphql', reqId: request.id, actor: principal.person.email }) };
+    },
+  });
+  fastify.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler });
+
+  fastify.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+  });
+  fastify.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    void reply.code(status).send({ error: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status >= 500 ? 'internal server error' : error.message });
+  });
+  return { fastify, apollo };
+}

@@ -1,0 +1,75 @@
+/**
+ * The createQueue command: validates input, then stores the queue. Validation failures come back
+ * as data (field + message) so every door can show them; nothing is stored when any fails.
+ */
+import { z } from 'zod';
+import type { Em } from '../db/orm.js';
+import { Person, Queue } from '../entities/index.js';
+
+export interface FieldError {
+  field: string[];
+  message: string;
+}
+
+export type CommandResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+const MAX_KEYWORDS = 200;
+
+const inputSchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, { message: 'must not be blank' })
+    .max(100, { message: 'must be at most 100 characters' })
+    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { message: 'must not contain control characters' }),
+  keywords: z
+    .array(
+      z
+        .string()
+        .trim()
+        .min(1, { message: 'must not be blank' })
+        .max(100, { message: 'must be at most 100 characters' }),
+    )
+    .max(MAX_KEYWORDS, { message: `at most ${MAX_KEYWORDS} keywords` })
+    .nullish(),
+  emailAddress: z.email({ message: 'must be an email address' }).nullish(),
+  defaultAssignee: z.email({ message: 'must be an email address' }).nullish(),
+});
+
+export type CreateQueueInputData = z.input<typeof inputSchema>;
+
+export function toFieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({ field: issue.path.map(String), message: issue.message }));
+}
+
+/** Creates a queue; the caller's transaction (if any) commits it. */
+export async function createQueue(em: Em, raw: CreateQueueInputData): Promise<CommandResult<Queue>> {
+  const parsed = inputSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, errors: toFieldErrors(parsed.error) };
+  const input = parsed.data;
+  const errors: FieldError[] = [];
+
+  if ((await em.count(Queue, { name: input.name })) > 0) {
+    errors.push({ field: ['name'], message: `a queue named "${input.name}" already exists` });
+  }
+  const emailAddress = input.emailAddress?.toLowerCase() ?? null;
+  if (emailAddress && (await em.count(Queue, { emailAddress })) > 0) {
+    errors.push({ field: ['emailAddress'], message: `another queue already receives mail for ${emailAddress}` });
+  }
+  let assignee: Person | null = null;
+  if (input.defaultAssignee) {
+    assignee = await em.findOne(Person, { email: input.defaultAssignee.toLowerCase(), role: { $ne: null }, active: true });
+    if (!assignee) errors.push({ field: ['defaultAssignee'], message: `no active agent has the address ${input.defaultAssignee}` });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const queue = new Queue(input.name);
+  queue.emailAddress = emailAddress;
+  // Keywords keep their case for display; matching is case-insensitive. Duplicates are dropped.
+  queue.keywords = [...new Map((input.keywords ?? []).map((k) => [k.toLowerCase(), k])).values()];
+  queue.defaultAssignee = assignee;
+  if (assignee) queue.agents.add(assignee);
+  em.persist(queue);
+  await em.flush();
+  return { ok: true, value: queue };
+}

@@ -1,0 +1,50 @@
+/**
+ * What a running gateway knows about its own health, read by /readyz. There is no state here
+ * that must be unique across instances: several gateways may share one database.
+ */
+import type { Orm } from './db/orm.js';
+
+export interface MailboxHealth {
+  state: 'connecting' | 'connected' | 'reconnecting' | 'disabled';
+  backlog: number | null;
+  oldestUnprocessedAgeSeconds: number | null;
+}
+
+export interface Readiness {
+  ready: boolean;
+  database: 'connected' | 'unreachable';
+  reasons: string[];
+  mailboxes: Record<string, MailboxHealth>;
+}
+
+export class RuntimeState {
+  /** Set once the database answers and migrations are applied. */
+  orm: Orm | null = null;
+  /** Why the database is not (yet) usable, for /readyz and logs. */
+  databaseProblem: string | null = 'connecting to the database';
+  /** Set when PostgreSQL is not crash-safe (TESTPLAN D12): ingest is refused. */
+  durabilityProblem: string | null = null;
+  readonly mailboxes = new Map<string, MailboxHealth>();
+
+  /** True when mail may be ingested: database up, migrated and durable. */
+  get canIngest(): boolean {
+    return this.orm !== null && this.durabilityProblem === null;
+  }
+
+  async readiness(): Promise<Readiness> {
+    const reasons: string[] = [];
+    let database: Readiness['database'] = 'unreachable';
+    if (this.orm) {
+      try {
+        await this.orm.em.fork().execute('select 1');
+        database = 'connected';
+      } catch (error) {
+        reasons.push(`database: ${(error as Error).message}`);
+      }
+    } else if (this.databaseProblem) {
+      reasons.push(`database: ${this.databaseProblem}`);
+    }
+    if (this.durabilityProblem) reasons.push(this.durabilityProblem);
+    return { ready: reasons.length === 0, database, reasons, mailboxes: Object.fromEntries(this.mailboxes) };
+  }
+}
