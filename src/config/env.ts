@@ -132,10 +132,15 @@ function variableName(path: readonly PropertyKey[]): string {
     .join('');
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
+/**
+ * @param given the object that was validated, to tell a missing value ("is required") from a bad one
+ */
+function describeIssues(issues: readonly z.core.$ZodIssue[], given: unknown, prefix: readonly PropertyKey[] = []): string[] {
   return issues.map((issue) => {
     const name = variableName([...prefix, ...issue.path]);
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    let value: unknown = given;
+    for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
+    const message = issue.code === 'invalid_type' && value === undefined ? 'is required' : issue.message;
     return `${name}: ${message}`;
   });
 }
@@ -160,7 +165,7 @@ function parseMailboxes(raw: string | undefined, imapUrlValue: string | undefine
     }
     const parsed = z.array(mailboxSchema, { message: 'must be a JSON array of mailboxes' }).safeParse(json);
     if (!parsed.success) {
-      problems.push(...describeIssues(parsed.error.issues, ['MAILBOXES']));
+      problems.push(...describeIssues(parsed.error.issues, json, ['MAILBOXES']));
       return mailboxes;
     }
     for (const m of parsed.data) {
@@ -198,7 +203,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   // Empty strings count as unset: compose files and shells often export `VAR=`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues));
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues, present));
   const e = parsed.data;
   const problems: string[] = [];
   const mailboxes = parseMailboxes(e.MAILBOXES, e.IMAP_URL, problems);

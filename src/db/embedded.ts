@@ -173,8 +173,14 @@ async function createDatabaseIfMissing(record: EmbeddedRecord): Promise<void> {
  * Starts (or finds) the embedded server for a DATA_DIR.
  * @param adopt take ownership of a server whose starting process died (the gateway does; the CLI
  *   only borrows a running server and starts a private one when none runs)
+ * @param serverSettings extra `-c name=value` settings (the test harness turns fsync off)
  */
-export async function startEmbeddedDatabase(dataDir: string, log: Logger, adopt = true): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(
+  dataDir: string,
+  log: Logger,
+  adopt = true,
+  serverSettings: readonly string[] = [],
+): Promise<EmbeddedDatabase> {
   const pgdata = join(dataDir, 'postgres');
   mkdirSync(dataDir, { recursive: true });
   const owner = postgresUser();
@@ -202,7 +208,8 @@ export async function startEmbeddedDatabase(dataDir: string, log: Logger, adopt 
   const port = await freePort();
   const { postgres } = await binaries();
   // detached: its own process group, so a Ctrl-C meant for us does not stop it mid-transaction.
-  const child = spawn(postgres, ['-D', pgdata, '-p', String(port), '-h', '127.0.0.1', '-k', ''], {
+  const settings = serverSettings.flatMap((setting) => ['-c', setting]);
+  const child = spawn(postgres, ['-D', pgdata, '-p', String(port), '-h', '127.0.0.1', '-k', '', ...settings], {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
     ...(owner ?? {}),

@@ -1,0 +1,76 @@
+/** /healthz and /readyz tell the truth about the process and its database (TESTPLAN D12, F4 in part). */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../../src/app.js';
+import { loadConfig } from '../../../src/config/env.js';
+import { createLogger } from '../../../src/log.js';
+import { freePort } from '../../../src/db/embedded.js';
+import { adminQuery, createTestDatabase } from '../../harness/postgres.js';
+import { startTestApp, type TestApp } from '../../harness/app.js';
+
+const running: TestApp[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((a) => a.stop()));
+});
+
+describe('health and readiness', () => {
+  it('reports alive and ready with a reachable, durable database', async () => {
+    const gw = await startTestApp({ REQUIRE_DURABLE_DATABASE: 'false' });
+    running.push(gw);
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${gw.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, database: 'connected', reasons: [], mailboxes: {} });
+  });
+
+  it('refuses to ingest and says why when PostgreSQL is not crash-safe (D12)', async () => {
+    const url = await createTestDatabase();
+    await adminQuery(`alter database ${new URL(url).pathname.slice(1)} set synchronous_commit = off`);
+    const gw = await startTestApp({ REQUIRE_DURABLE_DATABASE: 'true' }, url);
+    running.push(gw);
+    expect(gw.app.state.canIngest).toBe(false);
+    const ready = await fetch(`${gw.url}/readyz`);
+    expect(ready.status).toBe(503);
+    const body = (await ready.json()) as { reasons: string[] };
+    expect(body.reasons).toEqual([expect.stringMatching(/^PostgreSQL runs with .*synchronous_commit.* off: .*ingest is refused/)]);
+    expect(gw.logLines().some((l) => l.includes('synchronous_commit') && l.includes('"level":"error"'))).toBe(true);
+  });
+
+  it('keeps retrying an unreachable database while /healthz is 200 and /readyz 503', async () => {
+    const sink = new PassThrough();
+    const lines: string[] = [];
+    sink.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+    const port = await freePort();
+    const config = loadConfig({
+      DATABASE_URL: `postgres://postdesk:hunter2@127.0.0.1:${await freePort()}/nothing`,
+      PORT: String(port),
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'postdesk-dead-')),
+      NODE_ENV: 'test',
+    });
+    const app = createApp(config, createLogger('info', sink));
+    const started = app.start();
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.status === 200);
+    await waitFor(async () => lines.filter((l) => l.includes('database unreachable; retrying')).length >= 2);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ ready: false, database: 'unreachable', reasons: [expect.stringMatching(/^database: /)] });
+    const graphql = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ queues { name } }"}' });
+    expect(graphql.status).toBe(503);
+    await app.stop();
+    await expect(started).resolves.toMatchObject({ bootstrap: { newAdminToken: null } });
+    expect(lines.join('\n')).not.toContain('hunter2');
+  });
+});
+
+/** Polls a condition; fails the test after 10 s (a hang, not a timing assertion). */
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('condition not met within 10 s');
+}

@@ -1,0 +1,90 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/env.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, '/srv/postdesk');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('has the contract defaults when nothing is set', () => {
+    const config = loadConfig({}, '/srv/postdesk');
+    expect(config).toMatchObject({
+      databaseUrl: null,
+      dataDir: '/srv/postdesk/data',
+      host: '127.0.0.1',
+      port: 4000,
+      adminToken: null,
+      mailboxes: [],
+      supportAddress: 'support@localhost',
+      smtpUrl: null,
+      smtpInboundPort: 2525,
+      pollIntervalMs: 60000,
+      logLevel: 'info',
+      graphqlIntrospection: true,
+      requireDurableDatabase: true,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('treats empty strings as unset, as compose files export them', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(4000);
+  });
+
+  it('names the variable and what is wrong, without echoing the value', () => {
+    const found = problems({ PORT: 'eighty', DATABASE_URL: 'mysql://secret-password@x/db', LOG_LEVEL: 'loud' });
+    expect(found).toContain('PORT: must be a TCP port number');
+    expect(found.find((p) => p.startsWith('DATABASE_URL:'))).toBe('DATABASE_URL: must be a postgres:// URL');
+    expect(found.find((p) => p.startsWith('LOG_LEVEL:'))).toMatch(/must be one of fatal, error/);
+    expect(found.join('\n')).not.toContain('secret-password');
+  });
+
+  it('rejects out-of-range ports, short admin tokens and bad addresses', () => {
+    expect(problems({ PORT: '70000' })).toEqual(['PORT: must be between 0 and 65535']);
+    expect(problems({ ADMIN_TOKEN: 'short' })).toEqual(['ADMIN_TOKEN: must be at least 16 characters long']);
+    expect(problems({ SUPPORT_ADDRESS: 'not-an-address' })[0]).toMatch(/^SUPPORT_ADDRESS: must be an email address/);
+    expect(problems({ ONCALL_ADDRESSES: 'a@example.com, nope' })).toEqual(['ONCALL_ADDRESSES: entry 2 is not an email address']);
+    expect(problems({ POLL_INTERVAL_MS: '10' })).toEqual(['POLL_INTERVAL_MS: must be at least 1000']);
+    expect(problems({ ONCALL_WEBHOOK_URL: 'ftp://x' })[0]).toMatch(/^ONCALL_WEBHOOK_URL: must be an http/);
+    expect(problems({ SMTP_URL: 'http://x' })).toEqual(['SMTP_URL: must be an smtp:// or smtps:// URL']);
+  });
+
+  it('reads MAILBOXES as JSON or from a file, and IMAP_URL as a mailbox named default', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'mailboxes.json');
+    writeFileSync(file, JSON.stringify([{ name: 'emergency', url: 'imaps://u:p@mail.example.com:993', address: 'Emergency@Example.com', role: 'EMERGENCY' }]));
+    const config = loadConfig({ MAILBOXES: file, IMAP_URL: 'imap://u:p@127.0.0.1:1143/Support%20Desk' });
+    expect(config.mailboxes).toEqual([
+      { name: 'emergency', url: 'imaps://u:p@mail.example.com:993', folder: 'INBOX', address: 'emergency@example.com', role: 'EMERGENCY' },
+      { name: 'default', url: 'imap://u:p@127.0.0.1:1143/Support%20Desk', folder: 'Support Desk', address: null, role: 'SUPPORT' },
+    ]);
+  });
+
+  it('points at the broken mailbox field', () => {
+    expect(problems({ MAILBOXES: '[{"name":"a","url":"http://x"}]' })).toEqual([
+      'MAILBOXES[0].url: must be an imap:// or imaps:// URL such as imaps://user:pass@mail.example.com:993',
+    ]);
+    expect(problems({ MAILBOXES: '[{"url":"imap://h"}]' })).toEqual(['MAILBOXES[0].name: is required']);
+    expect(problems({ MAILBOXES: 'no-such-file.json' })).toEqual(['MAILBOXES: must be a JSON array or the path of a JSON file (no such file)']);
+    expect(problems({ MAILBOXES: '[1,' })).toEqual(['MAILBOXES: is not valid JSON']);
+    expect(problems({ MAILBOXES: '[{"name":"a","url":"imap://h"},{"name":"a","url":"imap://h"}]' })).toEqual([
+      'MAILBOXES: mailbox name "a" is used twice',
+    ]);
+  });
+
+  it('turns introspection off and durability on in production', () => {
+    const config = loadConfig({ NODE_ENV: 'production' });
+    expect(config.graphqlIntrospection).toBe(false);
+    expect(config.requireDurableDatabase).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).graphqlIntrospection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test' }).requireDurableDatabase).toBe(false);
+  });
+});
