@@ -31,7 +31,8 @@ async function main(): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
     log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
+    // Deliberately not unref'd: a stop that hangs must end in this logged exit, not a silent one.
+    setTimeout(() => {
       log.error('shutdown deadline passed; exiting anyway');
       process.exit(EXIT.SOFTWARE);
     }, SHUTDOWN_DEADLINE_MS);
@@ -61,6 +62,11 @@ async function main(): Promise<void> {
     const tokenHint = config.adminToken ? 'the ADMIN_TOKEN variable' : `${config.dataDir}/admin-token (written on first start)`;
     log.info({ url: `${url}/graphql`, startupSeconds: Number(seconds) }, `postdesk ready at ${url}/graphql in ${seconds}s; admin token: ${tokenHint}`);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`postdesk: PORT: ${config.host}:${config.port} is already in use by another program\n`);
+      await app.stop().catch(() => undefined);
+      process.exit(EXIT.CONFIG);
+    }
     if (error instanceof AppError && (error.code === 'DATA_DIR_UNREACHABLE' || error.code === 'CONFIG_INVALID')) {
       process.stderr.write(`postdesk: ${error.message}\n`);
       await app.stop().catch(() => undefined);

@@ -3,6 +3,7 @@
  * (exit 78), `postdesk token create`, and the embedded PostgreSQL default with DATABASE_URL unset.
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +53,16 @@ describe('the gateway process', () => {
     expect(result.stderr).toContain('LOG_LEVEL: must be one of');
     expect(result.stderr).not.toContain('topsecret');
     expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('exits 78 when its port is taken by another program', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as { port: number }).port;
+    const result = await runProcess(MAIN, [], { PORT: String(port), DATABASE_URL: await createTestDatabase(), DATA_DIR: tempDir(), NODE_ENV: 'test' });
+    blocker.close();
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain(`PORT: 127.0.0.1:${port} is already in use`);
   });
 });
 
