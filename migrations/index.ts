@@ -4,7 +4,9 @@
  */
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122224733_initial } from './Migration20261122224733_initial.js';
+import { Migration20261122230359_inbound } from './Migration20261122230359_inbound.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
+  { name: 'Migration20261122230359_inbound', class: Migration20261122230359_inbound },
 ];

@@ -46,6 +46,20 @@ export interface Config {
   readonly graphqlIntrospection: boolean;
   /** Refuse to ingest when PostgreSQL runs with fsync, synchronous_commit or full_page_writes off. */
   readonly requireDurableDatabase: boolean;
+  /** HMAC key for postdesk's own Message-IDs; null: generated into $DATA_DIR/secret on first start. */
+  readonly secret: string | null;
+  readonly attachments: {
+    readonly maxBytes: number;
+    readonly maxImageBytes: number;
+    readonly maxCount: number;
+    readonly allowedExtensions: readonly string[];
+  };
+  /** Largest raw message accepted from any door (IMAP literal, SMTP SIZE, pipe). */
+  readonly maxMessageBytes: number;
+  /** A reply to a ticket closed longer ago than this opens a new linked ticket instead. */
+  readonly reopenWindowDays: number;
+  /** More than this many new tickets from one sender within the window are quarantined. */
+  readonly senderRateLimit: { readonly max: number; readonly windowMinutes: number };
 }
 
 /** A configuration problem; `problems` are `VARIABLE: what is wrong` lines without values. */
@@ -123,6 +137,21 @@ const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
   GRAPHQL_INTROSPECTION: bool.optional(),
   REQUIRE_DURABLE_DATABASE: bool.optional(),
+  /** HMAC key for our Message-IDs; set it (the same on every instance) when running several. */
+  POSTDESK_SECRET: z.string().min(32, { message: 'must be at least 32 characters long' }).optional(),
+  ATTACHMENT_MAX_MB: z.coerce.number({ message: 'must be a number of megabytes' }).positive({ message: 'must be positive' }).default(20),
+  ATTACHMENT_MAX_IMAGE_MB: z.coerce.number({ message: 'must be a number of megabytes' }).positive({ message: 'must be positive' }).default(10),
+  ATTACHMENT_MAX_COUNT: z.coerce.number({ message: 'must be a whole number' }).int({ message: 'must be a whole number' }).min(0, { message: 'must not be negative' }).default(10),
+  ATTACHMENT_TYPES: z
+    .string()
+    .regex(/^\s*[a-z0-9]+(\s*,\s*[a-z0-9]+)*\s*$/i, { message: 'must be a comma-separated list of file extensions such as pdf,png,txt' })
+    .default('jpg,jpeg,png,gif,pdf,docx,doc,txt,xlsx,xls,csv,zip,rar'),
+  MAX_MESSAGE_MB: z.coerce.number({ message: 'must be a number of megabytes' }).positive({ message: 'must be positive' }).max(1024, { message: 'must be at most 1024' }).default(64),
+  REOPEN_WINDOW_DAYS: z.coerce.number({ message: 'must be a number of days' }).int({ message: 'must be a whole number of days' }).min(0, { message: 'must not be negative' }).default(30),
+  SENDER_RATE_LIMIT: z
+    .string()
+    .regex(/^\d+\/\d+m$/, { message: 'must look like 20/10m (tickets per minutes)' })
+    .default('20/10m'),
 });
 
 /** Turns a zod issue path into the variable name, e.g. ['MAILBOXES', 0, 'url'] -> MAILBOXES[0].url */
@@ -193,6 +222,13 @@ function parseAddressList(raw: string | undefined, variable: string, problems: s
   return list.map((a) => a.toLowerCase());
 }
 
+const MB = 1024 * 1024;
+
+function parseRate(value: string): { max: number; windowMinutes: number } {
+  const [max, minutes] = value.replace('m', '').split('/').map(Number);
+  return { max: max ?? 20, windowMinutes: minutes ?? 10 };
+}
+
 /**
  * Parses and validates the environment.
  * @param env usually `process.env`; tests pass their own.
@@ -230,5 +266,15 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     nodeEnv: e.NODE_ENV,
     graphqlIntrospection: e.GRAPHQL_INTROSPECTION ?? !production,
     requireDurableDatabase: e.REQUIRE_DURABLE_DATABASE ?? e.NODE_ENV !== 'test',
+    secret: e.POSTDESK_SECRET ?? null,
+    attachments: Object.freeze({
+      maxBytes: Math.round(e.ATTACHMENT_MAX_MB * MB),
+      maxImageBytes: Math.round(e.ATTACHMENT_MAX_IMAGE_MB * MB),
+      maxCount: e.ATTACHMENT_MAX_COUNT,
+      allowedExtensions: Object.freeze(e.ATTACHMENT_TYPES.split(',').map((x) => x.trim().toLowerCase())),
+    }),
+    maxMessageBytes: Math.round(e.MAX_MESSAGE_MB * MB),
+    reopenWindowDays: e.REOPEN_WINDOW_DAYS,
+    senderRateLimit: Object.freeze(parseRate(e.SENDER_RATE_LIMIT)),
   });
 }

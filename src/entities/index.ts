@@ -1,7 +1,9 @@
 /** Every entity, for the ORM's discovery. */
 import { ApiToken } from './api-token.entity.js';
+import { AppSetting } from './app-setting.entity.js';
 import { Attachment } from './attachment.entity.js';
 import { Category } from './category.entity.js';
+import { InboundReceipt } from './inbound-receipt.entity.js';
 import { MailboxState } from './mailbox-state.entity.js';
 import { Message } from './message.entity.js';
 import { OutboundDelivery } from './outbound-delivery.entity.js';
@@ -15,6 +17,8 @@ import { Ticket } from './ticket.entity.js';
 
 export {
   ApiToken,
+  AppSetting,
+  InboundReceipt,
   Attachment,
   Category,
   MailboxState,
@@ -31,6 +35,8 @@ export {
 
 export const ENTITIES = [
   ApiToken,
+  AppSetting,
+  InboundReceipt,
   Attachment,
   Category,
   MailboxState,

@@ -16,6 +16,20 @@ export class MailboxState {
   @Property({ type: new BigIntType('number') })
   highestUid: number & Opt = 0;
 
+  /**
+   * Fencing number: incremented by every instance that takes the mailbox's lease. Each commit of
+   * an ingested message checks it still matches, so a frozen former leader cannot commit.
+   */
+  @Property({ type: new BigIntType('number') })
+  leaseGeneration: number & Opt = 0;
+
+  /** host:pid of the instance that holds the lease (for operators). */
+  @Property({ type: 'string', length: 255, nullable: true })
+  leaseHolder: string | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  leaseAcquiredAt: Date | null = null;
+
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date & Opt = new Date();
 

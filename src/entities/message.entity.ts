@@ -64,6 +64,23 @@ export class Message {
   @Property({ type: 'text[]' })
   references: string[] & Opt = [];
 
+  /**
+   * What ingest noticed: automatic, bounce, own-mail, unverified-follow-up, shared-message-id,
+   * agent-address, quoted-only … (shown to agents, used by notifications).
+   */
+  @Property({ type: 'text[]', defaultRaw: `'{}'` })
+  flags: string[] & Opt = [];
+
+  /** The new text of an inbound reply: quoted history and signature removed. */
+  @Property({ type: 'text', nullable: true })
+  visibleText: string | null = null;
+
+  /** Fingerprint of the content (body bytes, From, Subject, Date): the same logical message
+   * delivered twice (two mailboxes, two APPENDs) has the same one; a different message that
+   * reuses a Message-ID does not (TESTPLAN D5, D7). */
+  @Property({ type: 'string', length: 64, nullable: true })
+  contentHash: string | null = null;
+
   @Enum({ items: () => Door, nativeEnumName: 'door' })
   door: Door & Opt = Door.API;
 

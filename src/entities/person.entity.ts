@@ -30,6 +30,10 @@ export class Person {
   @Property({ type: 'boolean' })
   watchOptOut: boolean & Opt = false;
 
+  /** Set when mail to this address bounced permanently; automatic mail to it is suppressed. */
+  @Property({ type: 'datetime', nullable: true })
+  undeliverableSince: Date | null = null;
+
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 

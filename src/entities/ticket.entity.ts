@@ -44,7 +44,7 @@ export class Ticket {
   assignee: Rel<Person> | null = null;
 
   /** A follow-up by someone who may not join the original ticket points here. */
-  @ManyToOne(() => Ticket, { nullable: true, deleteRule: 'set null' })
+  @ManyToOne(() => Ticket, { nullable: true, deleteRule: 'set null', index: 'ticket_linked_to_id_index' })
   linkedTo: Rel<Ticket> | null = null;
 
   @ManyToMany(() => Person, undefined, { pivotTable: 'ticket_cc', joinColumn: 'ticket_id', inverseJoinColumn: 'person_id' })

@@ -22,14 +22,14 @@ afterAll(() => orm.close());
 describe('migrations', () => {
   it('apply from an empty database, once', async () => {
     const applied = await migrate(orm);
-    expect(applied).toEqual(['Migration20261122224733_initial']);
+    expect(applied).toEqual(['Migration20261122224733_initial', 'Migration20261122230359_inbound']);
     expect(await migrate(orm)).toEqual([]);
     const tables = await orm.em.fork().execute<{ table_name: string }[]>(
       `select table_name from information_schema.tables where table_schema = 'public' order by 1`,
     );
     expect(tables.map((t) => t.table_name)).toEqual(
       expect.arrayContaining([
-        'api_token', 'attachment', 'category', 'mailbox_state', 'message', 'outbound_delivery', 'person',
+        'api_token', 'app_setting', 'attachment', 'inbound_receipt', 'category', 'mailbox_state', 'message', 'outbound_delivery', 'person',
         'quarantined_message', 'queue', 'queue_agent', 'queue_watcher', 'raw_source', 'rule', 'ticket',
         'ticket_cc', 'ticket_event', 'ticket_watcher',
       ]),

@@ -1,0 +1,53 @@
+/**
+ * Which ticket, if any, an inbound message belongs to. Pure: the caller looks up candidates.
+ *
+ * The rule, in order (the issue's threading contract):
+ *  1. In-Reply-To, then References from the newest ID backwards, naming a message postdesk stored
+ *     or sent -> a comment on that ticket, even if the subject changed. IDs that only look like
+ *     ours (bad HMAC) were dropped by the caller.
+ *  2. Else a `[#N]` tag in the subject -> a comment on ticket N only when the sender is its
+ *     requester, a CC, a watcher or an agent of its queue; anyone else gets a new ticket linked
+ *     to N, so a stranger who knows a number cannot join someone else's ticket (TESTPLAN S3).
+ *     A tag naming no ticket is ignored.
+ *  3. Else a new ticket. A forward (Fwd:/WG:/TR:) without known references is a new ticket.
+ */
+
+export interface TaggedTicket {
+  id: number;
+  /** Lower-case addresses allowed to post by tag: requester, CCs, watchers, queue agents. */
+  participants: ReadonlySet<string>;
+}
+
+export interface ThreadInput {
+  /** Ticket ids found for In-Reply-To and References, newest reference first; null where unknown. */
+  referenced: readonly (number | null)[];
+  /** The ticket a [#N] tag names, when it exists. */
+  tagged: TaggedTicket | null;
+  /** Sender's lower-case address (null when From is unparseable). */
+  sender: string | null;
+  /** Subject starts with Fwd:/WG:/TR: … */
+  forward: boolean;
+}
+
+export type ThreadDecision =
+  | { kind: 'comment'; ticketId: number; via: 'reference' | 'tag' }
+  | { kind: 'new'; linkedTo: number | null; reason: 'no-thread' | 'stranger-tag' | 'forward' };
+
+export function chooseThread(input: ThreadInput): ThreadDecision {
+  const referenced = input.referenced.find((id): id is number => id !== null);
+  if (referenced !== undefined) return { kind: 'comment', ticketId: referenced, via: 'reference' };
+  if (input.forward) return { kind: 'new', linkedTo: input.tagged?.id ?? null, reason: 'forward' };
+  if (input.tagged) {
+    if (input.sender !== null && input.tagged.participants.has(input.sender)) {
+      return { kind: 'comment', ticketId: input.tagged.id, via: 'tag' };
+    }
+    return { kind: 'new', linkedTo: input.tagged.id, reason: 'stranger-tag' };
+  }
+  return { kind: 'new', linkedTo: null, reason: 'no-thread' };
+}
+
+/** The IDs to look up, in the order rule 1 tries them: In-Reply-To, then References newest first (at most 50). */
+export function referenceOrder(inReplyTo: string | null, references: readonly string[]): string[] {
+  const ordered = [...(inReplyTo ? [inReplyTo] : []), ...references.slice(-50).reverse()];
+  return [...new Set(ordered.filter((id) => id.length > 0))];
+}

@@ -1,0 +1,98 @@
+/**
+ * The shapes that flow through the inbound pipeline: raw bytes -> ParsedMessage (parse.ts) ->
+ * Classification (classify.ts) -> ThreadDecision (thread.ts) -> IngestOutcome (ingest-message.ts).
+ */
+
+export interface ParsedAddress {
+  /** Lower-cased address. */
+  email: string;
+  /** Decoded display name (RFC 2047), control characters removed; null when absent. */
+  name: string | null;
+}
+
+export interface ParsedAttachment {
+  /** Display name: decoded, path separators, control and bidi characters removed, at most 255 chars. */
+  filename: string;
+  /** As declared by the sender, lower-cased, e.g. "application/pdf". */
+  contentType: string;
+  /** Type recognised from the bytes (magic numbers), e.g. "application/pdf"; null when unknown. */
+  detectedType: string | null;
+  content: Buffer;
+  size: number;
+  /** Hex SHA-256 of content. */
+  sha256: string;
+  /** Shown in the body (Content-Disposition inline with a Content-ID), e.g. a cid: image. */
+  inline: boolean;
+  /** Without angle brackets; null when absent. */
+  contentId: string | null;
+}
+
+/** An attachment not stored as a ticket file, and why (listed on the ticket). */
+export interface RefusedAttachment {
+  filename: string;
+  contentType: string;
+  size: number;
+  reason: string;
+}
+
+export interface AttachmentPolicy {
+  /** Largest attachment in bytes (default 20 MiB). */
+  maxBytes: number;
+  /** Largest .jpg/.jpeg/.png in bytes (default 10 MiB). */
+  maxImageBytes: number;
+  /** Most attachments stored per message (default 10); the rest are refused. */
+  maxCount: number;
+  /** Allowed file extensions, lower case without dot (default jpg jpeg png gif pdf docx doc txt xlsx xls csv zip rar). */
+  allowedExtensions: readonly string[];
+}
+
+export interface ParsedMessage {
+  /** Message-ID without angle brackets; null when absent or empty. */
+  messageId: string | null;
+  inReplyTo: string | null;
+  /** Message-IDs from References, oldest first, at most the last 50. */
+  references: string[];
+  /** Decoded subject; '' when absent. */
+  subject: string;
+  from: ParsedAddress | null;
+  replyTo: ParsedAddress[];
+  to: ParsedAddress[];
+  cc: ParsedAddress[];
+  /** Date header when valid and not in the future; null otherwise (the caller uses arrival time). */
+  date: Date | null;
+  /** Header values by lower-case name (decoded, unfolded), in order of appearance. */
+  headers: ReadonlyMap<string, readonly string[]>;
+  /** Plain text: the text part, else text derived from HTML. Valid UTF-8. */
+  text: string;
+  /** The new part of `text`: quoted history and signature removed. */
+  visibleText: string;
+  /** Sanitised HTML body; null when the message had none. */
+  html: string | null;
+  attachments: ParsedAttachment[];
+  refused: RefusedAttachment[];
+  /** Number of Received headers (loop detection). */
+  receivedCount: number;
+  /** For multipart/report delivery notices: the machine-readable parts, if any. */
+  deliveryReport: DeliveryReport | null;
+}
+
+/** What a DSN (RFC 3464) or a non-standard bounce says. */
+export interface DeliveryReport {
+  /** Message-ID of the message that bounced, from the returned headers; null when not found. */
+  originalMessageId: string | null;
+  /** Addresses that failed permanently (Action: failed / X-Failed-Recipients). */
+  failedRecipients: string[];
+}
+
+/** A message that cannot be ingested as it is: quarantined with this code and reason. */
+export class UnprocessableMessageError extends Error {
+  constructor(
+    /** MESSAGE_UNPARSEABLE, HEADER_TOO_LARGE, TOO_DEEPLY_NESTED, TOO_MANY_PARTS, MESSAGE_TOO_LARGE */
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'UnprocessableMessageError';
+  }
+}

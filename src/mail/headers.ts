@@ -1,0 +1,62 @@
+/**
+ * Pure helpers for the headers that thread mail: postdesk's own Message-IDs, the [#N] subject tag,
+ * and forward detection.
+ *
+ * Our Message-IDs carry an HMAC of the ticket and message ids (RFC 5322 §3.6.4 leaves the left
+ * part to us): `pd.<ticketId>.<messageRowId>.<hmac>@<domain>`. A reply naming an ID of this shape
+ * whose HMAC does not verify is forged and never matches (TESTPLAN S4; osTicket signs its IDs the
+ * same way, FreeScout's 2026 advisories show what happens without it).
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+const OUR_ID = /^pd\.(\d{1,12})\.(\d{1,12})\.([0-9a-f]{24})@(.+)$/i;
+const HMAC_HEX_LENGTH = 24; // 96 bits
+
+function mac(secret: string, ticketId: number, messageRowId: number): string {
+  return createHmac('sha256', secret).update(`${ticketId}.${messageRowId}`).digest('hex').slice(0, HMAC_HEX_LENGTH);
+}
+
+/** The domain part of our Message-IDs: the support address's domain. */
+export function messageIdDomain(supportAddress: string): string {
+  return supportAddress.slice(supportAddress.lastIndexOf('@') + 1).toLowerCase() || 'localhost';
+}
+
+/** A Message-ID (without angle brackets) for an outbound message of ours. */
+export function ourMessageId(secret: string, domain: string, ticketId: number, messageRowId: number): string {
+  return `pd.${ticketId}.${messageRowId}.${mac(secret, ticketId, messageRowId)}@${domain}`;
+}
+
+export type OurMessageIdCheck =
+  | { kind: 'ours'; ticketId: number; messageRowId: number }
+  | { kind: 'forged' }
+  | { kind: 'foreign' };
+
+/** Tells whether an ID is one we generated (and verifies its HMAC in constant time). */
+export function checkOurMessageId(secret: string, domain: string, id: string): OurMessageIdCheck {
+  const match = OUR_ID.exec(id);
+  if (!match || match[4]!.toLowerCase() !== domain) return { kind: 'foreign' };
+  const ticketId = Number(match[1]);
+  const messageRowId = Number(match[2]);
+  const given = Buffer.from(match[3]!.toLowerCase(), 'utf8');
+  const expected = Buffer.from(mac(secret, ticketId, messageRowId), 'utf8');
+  return timingSafeEqual(given, expected) ? { kind: 'ours', ticketId, messageRowId } : { kind: 'forged' };
+}
+
+/**
+ * The ticket number of a `[#N]` tag anywhere in a subject ("Re: AW: [#12] printer" or
+ * "printer [#12] still broken"); null when there is none. The first tag wins.
+ */
+export function findTicketTag(subject: string): number | null {
+  const match = /\[#(\d{1,9})\]/.exec(subject);
+  return match ? Number(match[1]) : null;
+}
+
+/** Fwd:, Fw:, WG: (German), TR: (French), Doorst:, RV: (Spanish) — a forward starts a new thread. */
+export function isForward(subject: string): boolean {
+  return /^\s*(?:fwd?|wg|tr|rv|doorst|vs)\s*(?:\[\d+\])?\s*:/i.test(subject);
+}
+
+/** The outbound subject: the [#N] tag added once, in front. */
+export function taggedSubject(number: number, subject: string): string {
+  return findTicketTag(subject) === number ? subject : `[#${number}] ${subject}`;
+}
