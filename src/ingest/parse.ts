@@ -1,0 +1,199 @@
+/**
+ * Raw message bytes -> ParsedMessage. The only file that imports mailparser (in maintenance mode:
+ * a swap to another parser stays here); the rules live in ./parse/, one small module each.
+ *
+ * Limits first (./parse/limits.ts): the structure is pre-scanned, so a message that would cost the
+ * parser unbounded time or stack is quarantined before it is parsed. Then mailparser's streaming
+ * MailParser (not simpleParser) runs with link detection and text-to-HTML off (TESTPLAN S10, M9);
+ * each attachment is read from its stream, hashed, checked against the policy and released, so a
+ * refused 20 MB part never sits in memory and the parser never stalls on an unreleased part.
+ */
+import { Readable } from 'node:stream';
+import { MailParser, parseAddressHeader, type AttachmentStream, type HeaderLines, type Headers, type MessageText } from 'mailparser';
+import type { AttachmentPolicy, ParsedAttachment, ParsedMessage, RefusedAttachment } from './types.js';
+import { UnprocessableMessageError } from './types.js';
+import { addressPrefix, firstAddress, toAddressList, type AddressEntry } from './parse/addresses.js';
+import { detectType, refusalReason, sizeLimit } from './parse/attachments.js';
+import { boundText, stripHtml } from './parse/body-text.js';
+import { buildDeliveryReport, isDeliveryReportType, RETURNED_TYPES, returnedFromRaw, STATUS_TYPES } from './parse/delivery-report.js';
+import { extensionOf, safeFilename, unnamedFilename } from './parse/filenames.js';
+import { headerMap, rawHeaderValue } from './parse/header-values.js';
+import { firstMessageId, headerDate, referenceIds } from './parse/identifiers.js';
+import { checkStructure, MAX_HEADER_BYTES, MAX_HTML_TO_TEXT_CHARS, MAX_PARTS } from './parse/limits.js';
+import { readPart } from './parse/read-part.js';
+import { sanitizeMessageHtml } from './parse/sanitize-html.js';
+import { visibleText } from './parse/visible-text.js';
+
+const MIB = 1024 * 1024;
+
+/** B's defaults (TESTPLAN S12): 20 MB per file, 10 MB per image, 10 files, common office types. */
+export const DEFAULT_ATTACHMENT_POLICY: AttachmentPolicy = Object.freeze({
+  maxBytes: 20 * MIB,
+  maxImageBytes: 10 * MIB,
+  maxCount: 10,
+  allowedExtensions: Object.freeze(['jpg', 'jpeg', 'png', 'gif', 'pdf', 'docx', 'doc', 'txt', 'xlsx', 'xls', 'csv', 'zip', 'rar']),
+});
+
+/** The machine-readable parts of a DSN are read as text up to this size; they are small. */
+const REPORT_PART_BYTES = 256 * 1024;
+/** A parse that has not finished after this long is given up (quarantined), never awaited forever. */
+const PARSE_TIMEOUT_MS = 60_000;
+/** Feeding the parser in slices (views, not copies) lets it yield between them. */
+const FEED_CHUNK_BYTES = 64 * 1024;
+
+interface Collected {
+  headerLines: HeaderLines;
+  isReport: boolean;
+  text: MessageText | null;
+  attachments: ParsedAttachment[];
+  refused: RefusedAttachment[];
+  statusTexts: string[];
+  returned: string | null;
+  inlineCount: number;
+}
+
+/**
+ * Parses one raw message.
+ * @param raw the message exactly as received (RFC 5322, any line endings)
+ * @param policy which attachments to keep (DEFAULT_ATTACHMENT_POLICY unless configured)
+ * @param now the clock for rejecting future Date headers
+ * @throws UnprocessableMessageError HEADER_TOO_LARGE, TOO_MANY_PARTS, TOO_DEEPLY_NESTED, or
+ *   MESSAGE_UNPARSEABLE with mailparser's reason
+ */
+export async function parseMessage(raw: Buffer, policy: AttachmentPolicy, now: Date = new Date()): Promise<ParsedMessage> {
+  checkStructure(raw);
+  const mail = await runParser(raw, policy);
+  const headers = headerMap(mail.headerLines);
+  const rawValues = (key: string): string[] => mail.headerLines.filter((line) => line.key === key).map((line) => rawHeaderValue(line.line));
+  const addresses = (key: string): AddressEntry[] => parseAddressHeader(rawValues(key).map((value) => addressPrefix(value)), { flatten: true }).value;
+
+  const html = mail.text?.html ? sanitizeMessageHtml(mail.text.html) : null;
+  let text = mail.text?.text ?? '';
+  // html-to-text was skipped (too long or too deep) or failed: derive text linearly instead of none.
+  if (!text.trim() && mail.text?.html && mail.text.textConversionError) text = stripHtml(mail.text.html);
+  text = boundText(text);
+
+  return {
+    messageId: firstMessageId(headers.get('message-id')),
+    inReplyTo: firstMessageId(headers.get('in-reply-to')),
+    // From the uncapped raw values: the ids that count are the last ones of a long header.
+    references: referenceIds(rawValues('references')),
+    subject: headers.get('subject')?.[0] ?? '',
+    from: firstAddress(addresses('from')),
+    replyTo: toAddressList(addresses('reply-to')),
+    to: toAddressList(addresses('to')),
+    cc: toAddressList(addresses('cc')),
+    date: headerDate(headers.get('date'), now),
+    headers,
+    text,
+    visibleText: visibleText(text),
+    html,
+    attachments: mail.attachments,
+    refused: mail.refused,
+    receivedCount: headers.get('received')?.length ?? 0,
+    deliveryReport: mail.isReport ? buildDeliveryReport(mail.statusTexts, mail.returned ?? returnedFromRaw(raw), headers.get('x-failed-recipients') ?? []) : null,
+  };
+}
+
+/** mailparser's own limit errors (code EMAXLEN) map onto our quarantine codes; anything else is unparseable. */
+function unprocessable(error: unknown): UnprocessableMessageError {
+  if (error instanceof UnprocessableMessageError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/header size/i.test(message)) {
+    return new UnprocessableMessageError('HEADER_TOO_LARGE', `a header block is larger than ${MAX_HEADER_BYTES} bytes (${message})`, { cause: error });
+  }
+  if (/child nodes/i.test(message)) {
+    return new UnprocessableMessageError('TOO_MANY_PARTS', `more than ${MAX_PARTS} MIME parts (${message})`, { cause: error });
+  }
+  return new UnprocessableMessageError('MESSAGE_UNPARSEABLE', `unparseable message: ${message}`, { cause: error });
+}
+
+function* slices(raw: Buffer): Generator<Buffer> {
+  for (let offset = 0; offset < raw.length; offset += FEED_CHUNK_BYTES) yield raw.subarray(offset, offset + FEED_CHUNK_BYTES);
+}
+
+function runParser(raw: Buffer, policy: AttachmentPolicy): Promise<Collected> {
+  const parser = new MailParser({
+    skipTextLinks: true,
+    skipTextToHtml: true,
+    skipImageLinks: true,
+    keepDeliveryStatus: true,
+    checksumAlgo: false,
+    maxHtmlLengthToParse: MAX_HTML_TO_TEXT_CHARS,
+    maxHeadSize: MAX_HEADER_BYTES,
+    maxChildNodes: MAX_PARTS,
+  });
+  const mail: Collected = { headerLines: [], isReport: false, text: null, attachments: [], refused: [], statusTexts: [], returned: null, inlineCount: 0 };
+  return new Promise<Collected>((resolve, reject) => {
+    let settled = false;
+    const settle = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(watchdog);
+      if (error === null) resolve(mail);
+      else reject(unprocessable(error));
+    };
+    // Limits make a stall unlikely; this turns one into a quarantine instead of a blocked mailbox.
+    const watchdog = setTimeout(() => settle(new Error(`parser did not finish within ${PARSE_TIMEOUT_MS / 1000} s`)), PARSE_TIMEOUT_MS);
+    // The parser waits for release() before the next part, so parts are handled in order.
+    let queue = Promise.resolve();
+    parser.on('headers', (headers: Headers) => {
+      mail.isReport = isReport(headers);
+    });
+    parser.on('headerLines', (lines: HeaderLines) => {
+      mail.headerLines = lines;
+    });
+    parser.on('data', (data: AttachmentStream | MessageText) => {
+      if (data.type === 'text') {
+        mail.text = data;
+        return;
+      }
+      // Released in every case: an unreleased part stalls the parser (STACK.md trap).
+      queue = queue
+        .then(() => (settled ? undefined : takePart(data, mail, policy)))
+        .catch(settle)
+        .finally(() => data.release?.());
+    });
+    parser.on('error', settle);
+    parser.on('end', () => void queue.then(() => settle(null)));
+    Readable.from(slices(raw)).pipe(parser);
+  });
+}
+
+function isReport(headers: Headers): boolean {
+  const contentType = headers.get('content-type') as { value?: unknown; params?: unknown } | undefined;
+  const { value, params } = contentType ?? {};
+  if (typeof value !== 'string' || typeof params !== 'object' || params === null) return false;
+  return isDeliveryReportType(value, params as Record<string, string>);
+}
+
+/** Reads one attachment part and files it as stored, refused, or DSN report material. */
+async function takePart(part: AttachmentStream, mail: Collected, policy: AttachmentPolicy): Promise<void> {
+  const contentType = part.contentType.toLowerCase();
+  if (mail.isReport && (STATUS_TYPES.has(contentType) || (RETURNED_TYPES.has(contentType) && mail.returned === null))) {
+    const { head } = await readPart(part.content, 0, REPORT_PART_BYTES);
+    if (STATUS_TYPES.has(contentType)) mail.statusTexts.push(head.toString('utf8'));
+    else mail.returned = head.toString('utf8');
+    return;
+  }
+  const contentId = part.cid?.trim() || null;
+  const inline = contentId !== null && (part.contentDisposition === 'inline' || part.related === true);
+  const given = part.filename ?? locationName(part.headers);
+  const filename = given ? safeFilename(given) : unnamedFilename(contentType, inline ? ++mail.inlineCount : null);
+  const extension = extensionOf(filename);
+  const keep = policy.allowedExtensions.includes(extension) ? sizeLimit(extension, policy) : 0;
+  const { content, size, sha256 } = await readPart(part.content, keep);
+  const detected = content ? await detectType(content) : null;
+  const reason = refusalReason(filename, size, detected, mail.attachments.length, policy);
+  if (reason !== null || content === null) {
+    mail.refused.push({ filename, contentType, size, reason: reason ?? 'could not be read' });
+    return;
+  }
+  mail.attachments.push({ filename, contentType, detectedType: detected?.mime ?? null, content, size, sha256, inline, contentId });
+}
+
+/** RFC 2557 Content-Location names some inline parts that have no filename (Apple Mail). */
+function locationName(headers: Headers): string | undefined {
+  const location = headers.get('content-location');
+  return typeof location === 'string' ? location.split(/[?#]/)[0] : undefined;
+}

@@ -1,0 +1,138 @@
+/**
+ * The attachment policy: which parts become ticket files and which are refused, and why
+ * (TESTPLAN S12, S13).
+ *
+ * Rules, first match wins: an extension not on the allow list is refused ("type .exe is not
+ * allowed"); a part above the size limit (a smaller one for jpg/jpeg/png) is refused; a part whose
+ * bytes are something else than its extension says is refused (an .exe renamed .pdf, HTML saved as
+ * .jpg): the sender's Content-Type is never trusted, only magic numbers; every part after the
+ * maximum number already stored is refused. Text formats (txt, csv) have no magic number: they pass
+ * when no binary type is recognised. docx/xlsx are zip containers and doc/xls are CFB files.
+ *
+ * Archives are never decompressed: zip and gzip are recognised here from their first bytes, before
+ * file-type, whose detectors would otherwise inflate entries to tell docx from xlsx. Office files
+ * are told apart by the entry names in the zip's local file headers, which are stored uncompressed
+ * (PKWARE APPNOTE 4.3.7): "word/…" is a docx, "xl/…" an xlsx.
+ */
+import { fileTypeFromBuffer } from 'file-type';
+import type { AttachmentPolicy } from '../types.js';
+import { extensionOf } from './filenames.js';
+
+export interface DetectedType {
+  mime: string;
+  ext: string;
+}
+
+const ZIP = 'application/zip';
+const CFB = 'application/x-cfb';
+const OOXML = 'application/vnd.openxmlformats-officedocument.';
+const TEXT = 'text';
+const IMAGE_EXTENSIONS = new Set(['jpg', 'jpeg', 'png']);
+
+/** Office Open XML files are zips; one Office format named as another is no threat, so any of them passes. */
+const ZIP_FAMILY = [ZIP, ...['wordprocessingml.document', 'spreadsheetml.sheet', 'presentationml.presentation'].map((type) => OOXML + type)];
+
+/** Types the bytes may have for each extension of the default allow list. */
+const EXPECTED: Record<string, readonly string[]> = {
+  jpg: ['image/jpeg'],
+  jpeg: ['image/jpeg'],
+  png: ['image/png'],
+  gif: ['image/gif'],
+  pdf: ['application/pdf'],
+  docx: ZIP_FAMILY,
+  xlsx: ZIP_FAMILY,
+  doc: [CFB, 'application/msword'],
+  xls: [CFB, 'application/vnd.ms-excel'],
+  zip: ZIP_FAMILY,
+  rar: ['application/x-rar-compressed', 'application/vnd.rar'],
+  txt: [TEXT],
+  csv: [TEXT],
+};
+
+function startsWith(content: Buffer, bytes: readonly number[]): boolean {
+  return content.length >= bytes.length && bytes.every((byte, i) => content[i] === byte);
+}
+
+const OOXML_BY_FOLDER: Record<string, DetectedType> = {
+  'word/': { mime: `${OOXML}wordprocessingml.document`, ext: 'docx' },
+  'xl/': { mime: `${OOXML}spreadsheetml.sheet`, ext: 'xlsx' },
+  'ppt/': { mime: `${OOXML}presentationml.presentation`, ext: 'pptx' },
+};
+const LOCAL_HEADER = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+const ZIP_SCAN_BYTES = 64 * 1024;
+
+/** An Office Open XML type from the entry names of the first 64 KiB of a zip, else plain zip. */
+function zipType(content: Buffer): DetectedType {
+  const head = content.subarray(0, ZIP_SCAN_BYTES);
+  for (let at = head.indexOf(LOCAL_HEADER); at >= 0 && at + 30 <= head.length; at = head.indexOf(LOCAL_HEADER, at + 4)) {
+    const name = head.toString('latin1', at + 30, Math.min(head.length, at + 30 + head.readUInt16LE(at + 26)));
+    const folder = Object.keys(OOXML_BY_FOLDER).find((prefix) => name.startsWith(prefix));
+    if (folder) return OOXML_BY_FOLDER[folder]!;
+  }
+  return { mime: ZIP, ext: 'zip' };
+}
+
+/**
+ * The type recognised from the bytes, or null. Never decompresses (TESTPLAN S13).
+ * @param content the decoded attachment
+ */
+export async function detectType(content: Buffer): Promise<DetectedType | null> {
+  // PKWARE APPNOTE 4.3.7 / 4.3.16: local file header, empty archive, spanned archive.
+  if ([[0x50, 0x4b, 0x03, 0x04], [0x50, 0x4b, 0x05, 0x06], [0x50, 0x4b, 0x07, 0x08]].some((magic) => startsWith(content, magic))) {
+    return zipType(content);
+  }
+  if (startsWith(content, [0x1f, 0x8b])) return { mime: 'application/gzip', ext: 'gz' }; // RFC 1952 2.3.1
+  try {
+    const result = await fileTypeFromBuffer(content);
+    return result ? { mime: result.mime, ext: result.ext } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** "20 MB" for whole mebibytes (as people read limits), else the byte count. */
+export function formatLimit(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MB` : `${bytes} bytes`;
+}
+
+/** Whether the recognised type is consistent with the extension. */
+function contentMatches(extension: string, detected: DetectedType | null): boolean {
+  const expected = EXPECTED[extension];
+  // An extension an operator added without a rule here: refuse only a contradicting binary type.
+  if (expected === undefined) return detected === null || detected.ext === extension;
+  if (expected.includes(TEXT)) return detected === null || detected.mime.startsWith('text/');
+  if (detected === null) return false;
+  if (detected.ext === extension) return true;
+  return expected.includes(detected.mime);
+}
+
+/** The size limit that applies to a file with this extension. */
+export function sizeLimit(extension: string, policy: AttachmentPolicy): number {
+  return IMAGE_EXTENSIONS.has(extension) ? Math.min(policy.maxImageBytes, policy.maxBytes) : policy.maxBytes;
+}
+
+/**
+ * Why this part is refused, or null when it may be stored.
+ * @param filename the safe display name (its extension decides the rules)
+ * @param size decoded size in bytes
+ * @param detected the type recognised from the bytes (null when unknown or not read because too large)
+ * @param stored how many attachments of this message are stored already
+ */
+export function refusalReason(
+  filename: string,
+  size: number,
+  detected: DetectedType | null,
+  stored: number,
+  policy: AttachmentPolicy,
+): string | null {
+  const extension = extensionOf(filename);
+  if (!extension) return 'files without an extension are not allowed';
+  if (!policy.allowedExtensions.includes(extension)) return `type .${extension} is not allowed`;
+  const limit = sizeLimit(extension, policy);
+  if (size > limit) return `larger than ${formatLimit(limit)}`;
+  if (!contentMatches(extension, detected)) {
+    return detected ? `content is ${detected.mime}, not .${extension}` : `content is not recognised as .${extension}`;
+  }
+  if (stored >= policy.maxCount) return `more than ${policy.maxCount} attachments`;
+  return null;
+}

@@ -1,0 +1,64 @@
+/**
+ * TESTPLAN M12 at the parser: every message of the shared corpus (../shared/corpus, never copied
+ * into this repository) parses or is refused with UnprocessableMessageError; nothing else escapes.
+ * Skipped, with the reason printed, when the corpus is not there.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ATTACHMENT_POLICY, parseMessage } from '../../../src/ingest/parse.js';
+import { UnprocessableMessageError } from '../../../src/ingest/types.js';
+
+const CORPUS = fileURLToPath(new URL('../../../../shared/corpus', import.meta.url));
+const present = existsSync(CORPUS);
+if (!present) console.log(`parse-corpus: skipped, no corpus at ${CORPUS}`);
+
+function emlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return emlFiles(path);
+    return name.endsWith('.eml') ? [path] : [];
+  });
+}
+
+describe.skipIf(!present)('the shared corpus', () => {
+  it('every message parses or is quarantined with a reason, never anything else', async () => {
+    const files = emlFiles(CORPUS).sort();
+    expect(files.length).toBeGreaterThan(0);
+    const quarantined: string[] = [];
+    let parsed = 0;
+    let attachments = 0;
+    let refused = 0;
+    for (const file of files) {
+      try {
+        const message = await parseMessage(readFileSync(file), DEFAULT_ATTACHMENT_POLICY);
+        expect(message.text.isWellFormed(), file).toBe(true);
+        parsed++;
+        attachments += message.attachments.length;
+        refused += message.refused.length;
+      } catch (error) {
+        expect(error, file).toBeInstanceOf(UnprocessableMessageError);
+        quarantined.push(`${file.slice(CORPUS.length + 1)}: ${(error as UnprocessableMessageError).code} ${(error as Error).message}`);
+      }
+    }
+    console.log(
+      `parse-corpus: ${files.length} messages, ${parsed} parsed (${attachments} attachments stored, ${refused} refused), ` +
+        `${quarantined.length} quarantined${quarantined.map((line) => `\n  ${line}`).join('')}`,
+    );
+    expect(parsed + quarantined.length).toBe(files.length);
+  });
+
+  it('reads the DSNs in mail-gem/multipart_report_emails', async () => {
+    const read = async (name: string) =>
+      (await parseMessage(readFileSync(join(CORPUS, 'mail-gem/multipart_report_emails', name)), DEFAULT_ATTACHMENT_POLICY)).deliveryReport;
+    const bounce = await read('multi_address_bounce1.eml');
+    expect(bounce?.originalMessageId).toBe('118707422.15521266992174819.JavaMail.root@lvmail01');
+    expect(bounce?.failedRecipients).toHaveLength(5);
+    expect(bounce?.failedRecipients[0]).toBe('bbbbvhvbbvkjbhfbvbvjhb@gmail.com');
+    expect(await read('multipart_report_multiple_status.eml')).toEqual({ originalMessageId: '4c2a146147ac8_61ff157c4ec1652df@s.h.c.mail', failedRecipients: ['u@ci.com'] });
+    // A delay warning is a report without failed recipients.
+    expect(await read('report_422.eml')).toEqual({ originalMessageId: '15655788.13.1200472642578.JavaMail.Administrator@mail.ttttt.com.au', failedRecipients: [] });
+    expect((await read('report_530.eml'))?.failedRecipients).toEqual(['edwin@zzzzzzz.com']);
+  });
+});
