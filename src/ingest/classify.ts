@@ -1,0 +1,151 @@
+/**
+ * What kind of mail is this? Decided before any database work, from the parsed message only (pure:
+ * no I/O, no clock). ingest-message.ts acts on the answer.
+ *
+ * The rules, in plain words, and whom they follow:
+ * 1. `Auto-Submitted` with any value but "no" (comments and parameters ignored) is automatic mail.
+ *    RFC 3834 §2 and §5: never answer it (RT, Zammad and FreeScout honour it the same way).
+ * 2. `Precedence: bulk | junk | list | auto_reply` is automatic. No RFC defines it, but RFC 3834 §2
+ *    lets a responder refuse list traffic recognised this way, and RT and Zammad do.
+ * 3. `X-Autoreply`, `X-Autorespond`, `X-Auto-Reply`, with any value, are automatic: vacation
+ *    programs older than RFC 3834 set them (FreeScout's and Zammad's lists).
+ * 4. `List-Id` (RFC 2919) or `List-Unsubscribe` (RFC 2369): mailing-list or bulk mail, automatic
+ *    (RFC 3834 §2: do not answer lists).
+ * 5. `Return-Path: <>`, the null reverse path of notices (RFC 5321 §4.5.5): automatic; RFC 3834 §2
+ *    forbids a response there.
+ * 6. From MAILER-DAEMON or postmaster: automatic (RT's suspicious-sender check).
+ * 7. A top-level `multipart/report` (RFC 6522: DSNs, read receipts, feedback reports): automatic.
+ * 8. A delivery failure notice (classify/bounce.ts) is automatic whatever its headers say: a forged
+ *    `Auto-Submitted: no` does not turn a DSN into a ticket (TESTPLAN S7, L5, L6).
+ * 9. `X-Auto-Response-Suppress` (Microsoft) naming All, AutoReply, OOF or DR suppresses the
+ *    acknowledgement only. It is NOT a sign of automatic mail: Exchange adds it to mail people
+ *    write (TESTPLAN L10; sisimai #491), and quarantining those would lose customers' tickets.
+ * 10. Our own mail: From one of our addresses, an `X-Postdesk-Loop` header (all our outbound mail
+ *    carries it), or a Message-ID `pd.…@<our domain>` (mail/headers.ts).
+ *    Recorded, never a ticket (TESTPLAN L8; RT drops it by default, we keep it).
+ * 11. More than 50 Received headers: a probable loop (TESTPLAN L12; Postfix's hopcount_limit is 50).
+ *
+ * Forgeable headers: anyone can write `X-Postdesk-*` or `Authentication-Results` into a message.
+ * The classifier reads no `X-Postdesk-*` header except the loop header (forging that only gets
+ * one's own mail quarantined as ours), and nothing else in postdesk may trust them either:
+ * stripForgeableHeaders() removes them for whatever stores or shows headers (TESTPLAN S7, the way
+ * Zammad honours its X-Zammad-* headers on trusted channels only).
+ */
+import { daemonSender, bare, values, type HeaderMap } from './classify/fields.js';
+import { findBounce } from './classify/bounce.js';
+import type { ParsedMessage } from './types.js';
+
+/** The part of a parsed message the classifier reads. */
+export type ClassifierInput = Pick<ParsedMessage, 'headers' | 'from' | 'subject' | 'text' | 'receivedCount' | 'deliveryReport' | 'messageId'>;
+
+export interface ClassifierContext {
+  /** Lower-case: support, emergency, queue and mailbox addresses. */
+  ownAddresses: readonly string[];
+  /** The right-hand side of Message-IDs postdesk generates. */
+  ownMessageIdDomain: string;
+}
+
+export interface Classification {
+  /** Mail written by a machine: never acknowledged, never answered. */
+  automatic: boolean;
+  /** Why it is automatic (e.g. "Auto-Submitted: auto-replied", "Precedence: bulk", "List-Id", "empty Return-Path", "MAILER-DAEMON sender"); null when not. */
+  automaticReason: string | null;
+  /** A delivery failure notice: RFC 3464 DSN or a recognised non-standard bounce (qmail, Exchange NDR, X-Failed-Recipients, MAILER-DAEMON with a failure body). */
+  bounce: { originalMessageId: string | null; failedRecipients: string[] } | null;
+  /** From one of our own addresses, or carrying our loop header (X-Postdesk-Loop), or its Message-ID is one we generate: recorded, never a ticket. */
+  ownMail: boolean;
+  /** More than 50 Received headers. */
+  probableLoop: boolean;
+  /** Do not send an acknowledgement (automatic mail, or X-Auto-Response-Suppress containing All/AutoReply/OOF/DR, or our own mail, or a probable loop). */
+  suppressAcknowledgement: boolean;
+}
+
+/** The header every outbound mail of ours carries (lower case, as in ParsedMessage.headers). */
+export const LOOP_HEADER = 'x-postdesk-loop';
+/** Prefix of our Message-IDs' left part (mail/headers.ts ourMessageId). */
+const OWN_ID_PREFIX = 'pd.';
+const MAX_RECEIVED = 50;
+const AUTOMATIC_PRECEDENCE = new Set(['bulk', 'junk', 'list', 'auto_reply', 'auto-reply']);
+const AUTOREPLY_HEADERS = [
+  ['x-autoreply', 'X-Autoreply'],
+  ['x-autorespond', 'X-Autorespond'],
+  ['x-auto-reply', 'X-Auto-Reply'],
+] as const;
+const SUPPRESSING = new Set(['all', 'autoreply', 'oof', 'dr']);
+
+/** Classifies one inbound message; see the rules at the top of this file. */
+export function classifyMessage(message: ClassifierInput, context: ClassifierContext): Classification {
+  // Lower-cased again: a mixed-case address in the configuration must not let our own mail through.
+  const own = new Set(context.ownAddresses.map((address) => address.toLowerCase()));
+  const bounce = findBounce(message, own);
+  const automaticReason = headerReason(message) ?? (bounce ? 'delivery failure notice' : null);
+  const ownMail = isOwnMail(message, own, context.ownMessageIdDomain.toLowerCase());
+  const probableLoop = message.receivedCount > MAX_RECEIVED;
+  return {
+    automatic: automaticReason !== null,
+    automaticReason,
+    bounce,
+    ownMail,
+    probableLoop,
+    // A loop is quarantined, but an admin's retry may still make it a ticket: never acknowledge it.
+    suppressAcknowledgement: automaticReason !== null || ownMail || probableLoop || suppressedByMicrosoft(message.headers),
+  };
+}
+
+/** The first automatic-mail rule (1-7) the message meets; null when none. */
+function headerReason(message: ClassifierInput): string | null {
+  const { headers } = message;
+  for (const value of values(headers, 'auto-submitted')) {
+    const keyword = bare(value).split(';')[0]!.trim();
+    // The keyword only, stripped to safe characters: the reason lands in logs and quarantine records.
+    if (keyword !== 'no') return `Auto-Submitted: ${keyword.replace(/[^a-z0-9._-]/g, '').slice(0, 40) || '(empty)'}`;
+  }
+  for (const value of values(headers, 'precedence')) {
+    const precedence = bare(value);
+    if (AUTOMATIC_PRECEDENCE.has(precedence)) return `Precedence: ${precedence}`;
+  }
+  for (const [name, label] of AUTOREPLY_HEADERS) if (headers.has(name)) return label;
+  if (headers.has('list-id')) return 'List-Id';
+  if (headers.has('list-unsubscribe')) return 'List-Unsubscribe';
+  // '' as well as '<>': a parser may hand the null path over without its brackets.
+  if (values(headers, 'return-path').some((value) => /^(?:<\s*>)?$/.test(bare(value)))) return 'empty Return-Path';
+  const daemon = daemonSender(message.from);
+  if (daemon) return `${daemon} sender`;
+  if (/^multipart\/report\b/.test(bare(values(headers, 'content-type')[0] ?? ''))) return 'multipart/report';
+  return null;
+}
+
+/** Rule 9: X-Auto-Response-Suppress, a comma-separated list of Microsoft keywords (MS-OXCMAIL). */
+function suppressedByMicrosoft(headers: HeaderMap): boolean {
+  return values(headers, 'x-auto-response-suppress').some((value) =>
+    bare(value)
+      .split(/[\s,]+/)
+      .some((token) => SUPPRESSING.has(token)),
+  );
+}
+
+/** Rule 10. */
+function isOwnMail(message: ClassifierInput, own: ReadonlySet<string>, domain: string): boolean {
+  if (message.from && own.has(message.from.email.toLowerCase())) return true;
+  if (message.headers.has(LOOP_HEADER)) return true;
+  const id = message.messageId?.toLowerCase();
+  return id !== undefined && id.startsWith(OWN_ID_PREFIX) && id.endsWith(`@${domain}`);
+}
+
+/**
+ * A copy of the headers without those a sender could forge to steer postdesk: every
+ * `X-Postdesk-*` header except the loop header (ours, and only used to recognise our own mail),
+ * and every `Authentication-Results` header. Those are dropped wholesale rather than trusted when
+ * "added by our own hop": postdesk verifies SPF, DKIM and DMARC itself, later, with mailauth, and
+ * stores its own verdicts (TESTPLAN S7, S19).
+ */
+export function stripForgeableHeaders(headers: HeaderMap): Map<string, readonly string[]> {
+  const kept = new Map<string, readonly string[]>();
+  for (const [name, list] of headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'authentication-results') continue;
+    if (lower.startsWith('x-postdesk-') && lower !== LOOP_HEADER) continue;
+    kept.set(name, list);
+  }
+  return kept;
+}
