@@ -12,12 +12,18 @@ import { AppError } from './errors.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import type { Logger } from './log.js';
-import { RuntimeState } from './runtime-state.js';
+import { RuntimeState, type MailboxHealth } from './runtime-state.js';
+import { startMailboxPoller, type MailboxPoller } from './ingest/doors/imap-poller.js';
+import { startSmtpListener, type IngestFn, type SmtpListener } from './ingest/doors/smtp-listener.js';
+import { ingestMessage } from './ingest/ingest-message.js';
+import { resolveSecret } from './ingest/secret.js';
 
 export interface StartResult {
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:4000 */
   readonly url: string;
   readonly bootstrap: BootstrapResult;
+  /** Port of the SMTP door, or null when SMTP_INBOUND_PORT is 0 (or start-up was cut short). */
+  readonly smtpPort: number | null;
 }
 
 export interface App {
@@ -35,6 +41,8 @@ export function createApp(config: Config, log: Logger): App {
   let http: HttpServer | null = null;
   let embedded: EmbeddedDatabase | null = null;
   let orm: Orm | null = null;
+  let smtp: SmtpListener | null = null;
+  const pollers: MailboxPoller[] = [];
   let stopping = false;
   let wakeRetry: (() => void) | null = null;
 
@@ -82,11 +90,28 @@ export function createApp(config: Config, log: Logger): App {
       http = await createHttpServer(config, state, await buildGraphQLSchema(), log);
       const address = await http.fastify.listen({ host: config.host, port: config.port });
       const result = await connectDatabase(databaseUrl);
-      return { url: address, bootstrap: result ?? { newAdminToken: null, adminTokenFile: null } };
+      if (orm && !stopping) {
+        const ready = orm;
+        const secret = await resolveSecret(config, ready.em.fork());
+        state.secret = secret;
+        const ingestLog = log.child({ component: 'ingest' });
+        const ingest: IngestFn = async (raw, provenance) => {
+          if (state.durabilityProblem) throw new AppError('STORAGE_UNAVAILABLE', state.durabilityProblem, 'transient');
+          return ingestMessage(ready, raw, provenance, { config, secret, log: ingestLog });
+        };
+        if (config.smtpInboundPort !== 0) smtp = await startSmtpListener(config, ingest, log.child({ component: 'smtp-in' }));
+        for (const mailbox of config.mailboxes) {
+          const health = (h: MailboxHealth) => state.mailboxes.set(mailbox.name, { ...h });
+          pollers.push(startMailboxPoller(mailbox, { orm: ready, databaseUrl, config, ingest, log, health }));
+        }
+      }
+      return { url: address, bootstrap: result ?? { newAdminToken: null, adminTokenFile: null }, smtpPort: smtp?.port ?? null };
     },
     async stop() {
       stopping = true;
       wakeRetry?.();
+      // Doors first: stop taking mail, let messages in flight commit.
+      await Promise.all([smtp?.stop(), ...pollers.map((p) => p.stop())]);
       // Apollo's drain plugin closes fastify, letting requests in flight finish.
       await http?.apollo.stop();
       state.orm = null;

@@ -1,5 +1,5 @@
 /**
- * `postdesk` commands: `token create`. (`ingest` arrives with the inbound pipeline.)
+ * `postdesk` commands: `token create` and `ingest` (the pipe door for MTAs).
  * Exit codes follow sysexits: 64 usage, 75 storage unreachable (retry), 78 configuration.
  * stdout carries only the command's result (e.g. the token), logs go to stderr.
  */
@@ -9,13 +9,17 @@ import { issueToken } from './auth/tokens.js';
 import { ConfigError, loadConfig, type Config } from './config/env.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.js';
 import { migrate, openOrm, type Orm } from './db/orm.js';
-import { Role } from './entities/enums.js';
+import { Door, Role } from './entities/enums.js';
+import { ingestMessage, type IngestOutcome } from './ingest/ingest-message.js';
+import { resolveSecret } from './ingest/secret.js';
 import { AppError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { createLogger, type Logger } from './log.js';
 
 const USAGE = `usage:
-  postdesk token create --role ADMIN|AGENT --email EMAIL [--name NAME]   print a new API token once`;
+  postdesk token create --role ADMIN|AGENT --email EMAIL [--name NAME]   print a new API token once
+  postdesk ingest [--mailbox NAME] < message.eml                         store one raw message
+      exit 0 once stored (ticket, comment or quarantine), 75 when storage is unreachable`;
 
 class UsageError extends Error {}
 
@@ -53,6 +57,55 @@ async function tokenCreate(args: string[], config: Config, log: Logger): Promise
   process.stdout.write(`${secret}\n`);
 }
 
+async function readStdin(limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The pipe door: an MTA (or a person) hands one message on standard input. */
+async function ingest(args: string[], config: Config, log: Logger): Promise<number> {
+  const { values } = parseArgs({ args, options: { mailbox: { type: 'string' } }, strict: true });
+  const configured = config.mailboxes.find((m) => m.name === values.mailbox);
+  const mailbox = values.mailbox
+    ? { name: values.mailbox, role: configured?.role ?? 'SUPPORT', address: configured?.address ?? null }
+    : null;
+  const raw = await readStdin(config.maxMessageBytes);
+  if (raw === null) {
+    process.stderr.write(`postdesk: message larger than MAX_MESSAGE_MB (${Math.round(config.maxMessageBytes / 1048576)} MB); not stored\n`);
+    return EXIT.DATAERR;
+  }
+  if (raw.length === 0) throw new UsageError('no message on standard input');
+  const outcome = await withDatabase(config, log, async (orm) => {
+    const secret = await resolveSecret(config, orm.em.fork());
+    return ingestMessage(orm, raw, { door: Door.PIPE, mailbox, uidValidity: null, uid: null }, { config, secret, log });
+  });
+  process.stdout.write(`${describeOutcome(outcome)}\n`);
+  return EXIT.OK;
+}
+
+function describeOutcome(outcome: IngestOutcome): string {
+  switch (outcome.kind) {
+    case 'ticket':
+      return `ticket #${outcome.ticketNumber} created`;
+    case 'comment':
+      return `comment added to ticket #${outcome.ticketNumber}`;
+    case 'duplicate':
+      return `duplicate of a message on ticket #${outcome.ticketNumber}`;
+    case 'note':
+      return `delivery notice attached to ticket #${outcome.ticketNumber}`;
+    case 'quarantined':
+      return `quarantined (${outcome.code}): ${outcome.reason}`;
+    case 'already-ingested':
+      return 'already ingested';
+  }
+}
+
 export async function runCli(argv: string[]): Promise<number> {
   let config: Config;
   try {
@@ -72,6 +125,7 @@ export async function runCli(argv: string[]): Promise<number> {
       await tokenCreate(rest, config, log);
       return EXIT.OK;
     }
+    if (command === 'ingest') return await ingest(argv.slice(1), config, log);
     throw new UsageError(command ? `unknown command: ${[command, sub].filter(Boolean).join(' ')}` : 'no command given');
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

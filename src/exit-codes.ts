@@ -2,6 +2,7 @@
 export const EXIT = {
   OK: 0,
   USAGE: 64,
+  DATAERR: 65,
   SOFTWARE: 70,
   TEMPFAIL: 75,
   CONFIG: 78,

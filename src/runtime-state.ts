@@ -5,7 +5,8 @@
 import type { Orm } from './db/orm.js';
 
 export interface MailboxHealth {
-  state: 'connecting' | 'connected' | 'reconnecting' | 'disabled';
+  /** standby: another instance holds this mailbox's lease. */
+  state: 'connecting' | 'connected' | 'reconnecting' | 'standby' | 'disabled';
   backlog: number | null;
   oldestUnprocessedAgeSeconds: number | null;
 }
@@ -22,6 +23,8 @@ export class RuntimeState {
   orm: Orm | null = null;
   /** Why the database is not (yet) usable, for /readyz and logs. */
   databaseProblem: string | null = 'connecting to the database';
+  /** HMAC key of our Message-IDs, once the database is ready. */
+  secret: string | null = null;
   /** Set when PostgreSQL is not crash-safe (TESTPLAN D12): ingest is refused. */
   durabilityProblem: string | null = null;
   readonly mailboxes = new Map<string, MailboxHealth>();

@@ -8,6 +8,8 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { authenticate } from '../auth/tokens.js';
+import { QuarantinedMessage, RawSource } from '../entities/index.js';
+import { Role } from '../entities/enums.js';
 import type { Config } from '../config/env.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createErrorFormatter } from '../graphql/format-error.js';
@@ -62,10 +64,38 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
       const em = orm.em.fork();
       const principal = await authenticate(em, secret);
       if (!principal) throw graphQLError('the token is unknown, revoked or belongs to a deactivated agent', 'UNAUTHENTICATED', 401);
-      return { principal, em, config, log: log.child({ component: 'graphql', reqId: request.id, actor: principal.person.email }) };
+      return {
+        principal,
+        em,
+        orm,
+        secret: state.secret ?? '',
+        config,
+        log: log.child({ component: 'graphql', reqId: request.id, actor: principal.person.email }),
+      };
     },
   });
   fastify.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler });
+
+  // The raw bytes of a quarantined message, for admins to inspect (never rendered inline).
+  fastify.get<{ Params: { id: string } }>('/quarantine/:id/raw', async (request, reply) => {
+    const orm = state.orm;
+    if (!orm) return reply.code(503).send({ error: 'SERVICE_UNAVAILABLE', message: 'the database is not reachable yet' });
+    const secret = bearer(request);
+    const em = orm.em.fork();
+    const principal = secret ? await authenticate(em, secret) : null;
+    if (!principal) return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'a valid API token is required' });
+    if (principal.role !== Role.ADMIN) return reply.code(403).send({ error: 'FORBIDDEN', message: 'only admins may read quarantined mail' });
+    const id = Number(request.params.id);
+    const record = Number.isInteger(id) ? await em.findOne(QuarantinedMessage, id) : null;
+    if (!record?.rawSource) return reply.code(404).send({ error: 'NOT_FOUND', message: 'no such quarantined message' });
+    const raw = await em.findOneOrFail(RawSource, record.rawSource.id, { populate: ['content'] });
+    return reply
+      .header('content-type', 'message/rfc822')
+      .header('content-disposition', `attachment; filename="quarantined-${id}.eml"`)
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "sandbox; default-src 'none'")
+      .send(raw.content);
+  });
 
   fastify.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });

@@ -25,19 +25,21 @@ export interface RunningProcess {
   exited: Promise<number | string>;
 }
 
-export function startProcess(script: string, args: string[], env: Record<string, string>): RunningProcess {
+/** @param input bytes for standard input (closed after them); none: stdin is not connected */
+export function startProcess(script: string, args: string[], env: Record<string, string>, input?: Buffer): RunningProcess {
   const child = spawn(process.execPath, [script, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
+  if (input) child.stdin?.end(input);
   let out = '';
   let err = '';
   const listeners = new Set<() => void>();
-  child.stdout.on('data', (c: Buffer) => {
+  child.stdout!.on('data', (c: Buffer) => {
     out += c.toString();
     listeners.forEach((l) => l());
   });
-  child.stderr.on('data', (c: Buffer) => {
+  child.stderr!.on('data', (c: Buffer) => {
     err += c.toString();
     listeners.forEach((l) => l());
   });

@@ -1,0 +1,36 @@
+/** Relay-style pagination shared by every connection: opaque cursors, `first` capped at 100. */
+import { Field, ObjectType } from 'type-graphql';
+import { AppError } from '../../errors.js';
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+@ObjectType('PageInfo')
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+/** Validates `first`; more than 100 (or less than 0) is BAD_USER_INPUT. */
+export function pageSize(first: number | null | undefined): number {
+  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw new AppError('BAD_USER_INPUT', `first must be between 0 and ${MAX_PAGE_SIZE}`, 'user', ['first']);
+  }
+  return first;
+}
+
+/** Cursors are opaque to clients: base64url of a kind and the row's position. */
+export function encodeCursor(kind: string, position: string | number): string {
+  return Buffer.from(`${kind}:${position}`).toString('base64url');
+}
+
+export function decodeCursor(kind: string, cursor: string | null | undefined): string | null {
+  if (!cursor) return null;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!text.startsWith(`${kind}:`)) throw new AppError('BAD_USER_INPUT', 'the cursor is not valid for this list', 'user', ['after']);
+  return text.slice(kind.length + 1);
+}

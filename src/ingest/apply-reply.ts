@@ -1,0 +1,62 @@
+/**
+ * A reply threaded onto an existing ticket: the comment, CC changes, and the status it causes.
+ *
+ *  - WAITING_FOR_CUSTOMER -> OPEN when the customer answers.
+ *  - CLOSED -> reopened only when, after quoted history and signature are stripped, new text or
+ *    an attachment remains (a bare quote or an auto-reply does not reopen); a reply after the
+ *    reopen window opens a new linked ticket instead (the caller does that).
+ *  - CCs the requester adds are added; CCs added by anyone else are not (TESTPLAN S8).
+ */
+import type { Config } from '../config/env.js';
+import type { Em } from '../db/orm.js';
+import type { Message, Ticket } from '../entities/index.js';
+import { Priority, TicketStatus, TicketType } from '../entities/enums.js';
+import { recordEvent } from '../tickets/record-event.js';
+import type { Classification } from './classify.js';
+import { ownAddresses } from './own-addresses.js';
+import { addCcs } from './people.js';
+import { writeInboundMessage, type InboundMessageInput } from './write-message.js';
+
+const DAY_MS = 86_400_000;
+
+export type ReplyResult = { kind: 'comment'; message: Message } | { kind: 'reopen-window-passed' };
+
+export async function applyReply(
+  em: Em,
+  ticket: Ticket,
+  input: InboundMessageInput,
+  options: { classification: Classification; emergency: boolean; config: Config; via: 'reference' | 'tag' },
+): Promise<ReplyResult> {
+  const { parsed } = input;
+  const hasNewContent = parsed.visibleText.trim().length > 0 || parsed.attachments.some((a) => !a.inline);
+  const automatic = options.classification.automatic;
+  if (ticket.status === TicketStatus.CLOSED && !automatic && hasNewContent && ticket.closedAt) {
+    const age = input.receivedAt.getTime() - ticket.closedAt.getTime();
+    if (age > options.config.reopenWindowDays * DAY_MS) return { kind: 'reopen-window-passed' };
+  }
+  const flags = [...input.flags];
+  if (!hasNewContent) flags.push('quoted-only');
+  const message = writeInboundMessage(em, ticket, { ...input, flags });
+  ticket.updatedAt = input.receivedAt;
+  const actor = input.author;
+
+  if (!automatic && hasNewContent) {
+    if (ticket.status === TicketStatus.WAITING_FOR_CUSTOMER || ticket.status === TicketStatus.CLOSED) {
+      const from = ticket.status;
+      ticket.status = TicketStatus.OPEN;
+      if (from === TicketStatus.CLOSED) ticket.closedAt = null;
+      recordEvent(em, ticket, { kind: from === TicketStatus.CLOSED ? 'reopened' : 'status', actor, from, to: TicketStatus.OPEN });
+    }
+  }
+  if (options.emergency && !(ticket.priority === Priority.URGENT && ticket.type === TicketType.INCIDENT)) {
+    recordEvent(em, ticket, { kind: 'priority', actor, from: ticket.priority, to: Priority.URGENT });
+    ticket.priority = Priority.URGENT;
+    ticket.type = TicketType.INCIDENT;
+    recordEvent(em, ticket, { kind: 'emergency', actorLabel: `mailbox:${input.provenance.mailbox?.name ?? input.provenance.door.toLowerCase()}` });
+  }
+  if (actor && actor.email === ticket.requester.email && !automatic) {
+    await addCcs(em, ticket, [...parsed.to, ...parsed.cc], new Set([...ownAddresses(options.config), ticket.requester.email]), actor);
+  }
+  if (parsed.refused.length > 0) recordEvent(em, ticket, { kind: 'attachments-refused', actor, detail: { refused: parsed.refused } });
+  return { kind: 'comment', message };
+}

@@ -1,0 +1,274 @@
+/**
+ * The IMAP door for one configured mailbox.
+ *
+ * Forever, until stopped: take the mailbox lease (db/lease.ts), connect, open the folder, catch up
+ * on every UID above the committed watermark in batches, then wait in IDLE (or poll every
+ * POLL_INTERVAL_MS when the server lacks IDLE) and catch up again on each new message. Any error
+ * closes the session and reconnects with exponential backoff and jitter (first retry within 5 s,
+ * capped at 60 s).
+ *
+ * Order per batch: each message commits first; only then are the batch's committed messages marked on the server (\Seen
+ * plus the $Postdesk keyword) and the watermark advanced. Progress is the watermark and the
+ * ledger (inbound_receipt), never \Seen or dates, so mail a person already read is still imported,
+ * and a crash between commit and mark re-fetches a message the ledger already knows.
+ */
+import { ImapFlow, type FetchMessageObject } from 'imapflow';
+import type { Config, MailboxConfig } from '../../config/env.js';
+import { tryAcquireMailboxLease, type MailboxLease } from '../../db/lease.js';
+import type { Orm } from '../../db/orm.js';
+import { Door } from '../../entities/enums.js';
+import { AppError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { MailboxHealth } from '../../runtime-state.js';
+import { LeaseLostError, type IngestOutcome, type Provenance } from '../ingest-message.js';
+import { MailboxProgress } from './mailbox-progress.js';
+
+export const PROCESSED_KEYWORD = '$Postdesk';
+const BATCH_MESSAGES = 100;
+const BATCH_BYTES = 32 * 1024 * 1024;
+/** Inactivity limit, far below imapflow's 5 minutes, so a half-open connection is noticed (F2). */
+const SOCKET_TIMEOUT_MS = 60_000;
+/** IDLE is restarted this often, so a healthy idle connection always has traffic within the timeout. */
+const MAX_IDLE_MS = 25_000;
+const LEASE_RETRY_MS = 5_000;
+const FETCH_ATTEMPTS_BEFORE_RECORDING = 3;
+
+export type IngestFn = (raw: Buffer, provenance: Provenance) => Promise<IngestOutcome>;
+
+export interface PollerDeps {
+  readonly orm: Orm;
+  readonly databaseUrl: string;
+  readonly config: Config;
+  readonly ingest: IngestFn;
+  readonly log: Logger;
+  readonly health: (health: MailboxHealth) => void;
+}
+
+export interface MailboxPoller {
+  stop(): Promise<void>;
+}
+
+/** Backoff with jitter: 1 s, 2 s, 4 s … capped at 60 s, each scaled by 0.5–1. */
+export function reconnectDelay(attempt: number): number {
+  const base = Math.min(1000 * 2 ** Math.max(0, attempt - 1), 60_000);
+  return Math.round(base * (0.5 + Math.random() / 2));
+}
+
+function imapOptions(mailbox: MailboxConfig, log: Logger) {
+  const url = new URL(mailbox.url);
+  const secure = url.protocol === 'imaps:';
+  return {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : secure ? 993 : 143,
+    secure,
+    auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) },
+    // Our own logger: imapflow's fallback prints every protocol line, passwords included.
+    logger: log.child({}, { level: 'warn' }) as never,
+    autoIdleDelay: 50,
+    maxIdleTime: MAX_IDLE_MS,
+    missingIdleCommand: 'NOOP' as const,
+    socketTimeout: SOCKET_TIMEOUT_MS,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+  };
+}
+
+export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): MailboxPoller {
+  const log = deps.log.child({ component: 'imap', mailbox: mailbox.name });
+  let stopped = false;
+  let client: ImapFlow | null = null;
+  let wake: (() => void) | null = null;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
+  const fetchFailures = new Map<number, number>();
+  const health: MailboxHealth = { state: 'connecting', backlog: null, oldestUnprocessedAgeSeconds: null };
+  const report = (change: Partial<MailboxHealth>) => deps.health(Object.assign(health, change));
+
+  async function session(lease: MailboxLease): Promise<void> {
+    const imap = new ImapFlow(imapOptions(mailbox, log));
+    client = imap;
+    imap.on('error', (error: Error) => log.warn({ err: error.message }, 'imap connection error'));
+    await imap.connect();
+    const opened = await imap.mailboxOpen(mailbox.folder);
+    const progress = await MailboxProgress.load(deps.orm, mailbox.name, lease.generation, Number(opened.uidValidity), log);
+    report({ state: 'connected' });
+    log.info({ uidValidity: String(opened.uidValidity), exists: opened.exists, idle: imap.capabilities.has('IDLE') }, 'mailbox connected');
+
+    let pending = true;
+    const onExists = () => {
+      pending = true;
+      wake?.();
+    };
+    imap.on('exists', onExists);
+    const closed = new Promise<void>((resolve) => imap.once('close', () => resolve()));
+    void lease.lost.then(() => wake?.());
+    void closed.then(() => wake?.());
+    try {
+      while (!stopped && imap.usable) {
+        if (pending) {
+          pending = false;
+          await catchUp(imap, progress, lease);
+        }
+        // IDLE (kept up by imapflow) wakes us on EXISTS; without IDLE this is the polling interval.
+        // Either way a periodic sweep runs: cheap, and it catches any missed notice.
+        if (!pending) await sleep(deps.config.pollIntervalMs);
+        if (!imap.usable) break;
+        pending = true;
+      }
+    } finally {
+      imap.off('exists', onExists);
+    }
+  }
+
+  /** Lists the UIDs above the watermark once, then works through them in batches. */
+  async function catchUp(imap: ImapFlow, progress: MailboxProgress, lease: MailboxLease): Promise<void> {
+    const from = progress.highestUid + 1;
+    const pendingList: { uid: number; size: number; date: Date | null }[] = [];
+    for await (const m of imap.fetch(`${from}:*`, { uid: true, size: true, internalDate: true }, { uid: true })) {
+      if (m.uid >= from) pendingList.push({ uid: m.uid, size: m.size ?? 0, date: toDate(m.internalDate) });
+    }
+    pendingList.sort((a, b) => a.uid - b.uid);
+    while (pendingList.length > 0 && !stopped) {
+      const oldest = pendingList[0]?.date;
+      report({ backlog: pendingList.length, oldestUnprocessedAgeSeconds: oldest ? Math.round((Date.now() - oldest.getTime()) / 1000) : null });
+      const batch: typeof pendingList = [];
+      let bytes = 0;
+      for (const item of pendingList) {
+        if (batch.length >= BATCH_MESSAGES || (batch.length > 0 && bytes + item.size > BATCH_BYTES)) break;
+        batch.push(item);
+        bytes += item.size;
+      }
+      const done = await ingestBatch(imap, progress, lease, batch);
+      pendingList.splice(0, done);
+      if (done < batch.length) return; // a message was not returned: look again on the next round
+    }
+    report({ backlog: 0, oldestUnprocessedAgeSeconds: null });
+  }
+
+  /**
+   * Fetches and ingests one batch; marks the committed messages and advances the watermark once
+   * for the batch (the ledger recognises anything re-fetched after a crash in between).
+   * @returns how many messages of the batch were dealt with, in UID order
+   */
+  async function ingestBatch(imap: ImapFlow, progress: MailboxProgress, lease: MailboxLease, batch: { uid: number; size: number }[]): Promise<number> {
+    const wanted = batch.filter((m) => m.size <= deps.config.maxMessageBytes);
+    const sources = new Map<number, Buffer>();
+    if (wanted.length > 0) {
+      try {
+        for await (const m of imap.fetch(wanted.map((m) => m.uid).join(','), { uid: true, source: true }, { uid: true }) as AsyncIterable<FetchMessageObject>) {
+          if (m.source) sources.set(m.uid, m.source);
+        }
+      } catch (error) {
+        // A fetch that fails again and again for the first UID must not block the mailbox (D10).
+        const first = wanted[0]!.uid;
+        const failures = (fetchFailures.get(first) ?? 0) + 1;
+        fetchFailures.set(first, failures);
+        if (failures < FETCH_ATTEMPTS_BEFORE_RECORDING) throw error;
+        log.error({ uid: first, err: (error as Error).message }, 'fetch keeps failing; recording the message as not handed over');
+        await progress.recordFetchFailure(first, 'FETCH_FAILED', `the server failed to hand the message over ${failures} times: ${(error as Error).message}`);
+        fetchFailures.delete(first);
+        return batch.findIndex((m) => m.uid === first) + 1;
+      }
+    }
+    const committed: number[] = [];
+    let done = 0;
+    try {
+      for (const item of batch) {
+        if (stopped) break;
+        if (item.size > deps.config.maxMessageBytes) {
+          await progress.recordFetchFailure(item.uid, 'MESSAGE_TOO_LARGE', `${item.size} bytes is over MAX_MESSAGE_MB`);
+          done++;
+          continue;
+        }
+        const raw = sources.get(item.uid);
+        if (!raw) {
+          // Expunged between the two fetches, or not returned: the next round sees it again if it exists.
+          log.warn({ uid: item.uid }, 'message not returned by the server; will look again');
+          break;
+        }
+        const provenance: Provenance = {
+          door: Door.IMAP,
+          mailbox: { name: mailbox.name, role: mailbox.role, address: mailbox.address },
+          uidValidity: progress.uidValidity,
+          uid: item.uid,
+          fence: lease.generation,
+        };
+        const outcome = await deps.ingest(raw, provenance);
+        log.info({ uid: item.uid, outcome: outcome.kind, ticket: 'ticketNumber' in outcome ? outcome.ticketNumber : undefined }, 'message committed');
+        committed.push(item.uid);
+        done++;
+      }
+    } finally {
+      // Commit first, mark second: whatever committed is marked and counted, even if a later one failed.
+      if (committed.length > 0) {
+        const ok = await imap.messageFlagsAdd(committed.join(','), ['\\Seen', PROCESSED_KEYWORD], { uid: true }).catch(() => false);
+        if (!ok) log.warn({ uids: committed.length }, 'marking committed messages on the server failed (they stay unmarked; nothing is lost)');
+        await progress.advance(committed.at(-1)!);
+      }
+    }
+    return done;
+  }
+
+  async function run(): Promise<void> {
+    let attempt = 0;
+    while (!stopped) {
+      let lease: MailboxLease | null = null;
+      try {
+        lease = await tryAcquireMailboxLease(deps.orm, deps.databaseUrl, mailbox.name);
+        if (!lease) {
+          report({ state: 'standby' });
+          await sleep(LEASE_RETRY_MS);
+          continue;
+        }
+        report({ state: attempt === 0 ? 'connecting' : 'reconnecting' });
+        const startedAt = Date.now();
+        await session(lease);
+        if (Date.now() - startedAt > 60_000) attempt = 0;
+        if (!stopped) throw new Error('connection closed');
+      } catch (error) {
+        if (stopped) break;
+        attempt += 1;
+        const delay = reconnectDelay(attempt);
+        const transient = error instanceof AppError && error.kind === 'transient';
+        const leaseLost = error instanceof LeaseLostError;
+        report({ state: 'reconnecting' });
+        log.warn({ attempt, retryInMs: delay, reason: (error as Error).message, storage: transient, leaseLost }, 'mailbox session ended; reconnecting');
+        client?.close();
+        client = null;
+        await lease?.release();
+        lease = null;
+        await sleep(delay);
+      } finally {
+        await lease?.release();
+      }
+    }
+  }
+
+  const running = run();
+  return {
+    async stop() {
+      stopped = true;
+      wake?.();
+      // Let the message in flight commit; then leave politely.
+      await Promise.race([running, new Promise((r) => setTimeout(r, 5000))]);
+      await client?.logout().catch(() => client?.close());
+    },
+  };
+}
+
+function toDate(value: unknown): Date | null {
+  if (value instanceof Date) return value;
+  if (typeof value === 'string') {
+    const d = new Date(value);
+    return Number.isNaN(d.getTime()) ? null : d;
+  }
+  return null;
+}

@@ -1,0 +1,84 @@
+/**
+ * The local SMTP door (SMTP_INBOUND_PORT): an MTA or a test script hands us mail over SMTP and gets
+ * 250 only after the message is committed, 451 when storage is down (the sender retries), and 552
+ * when it exceeds MAX_MESSAGE_MB. postdesk never relays: every accepted message goes to ingest.
+ */
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { Config } from '../../config/env.js';
+import { Door } from '../../entities/enums.js';
+import { AppError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { IngestOutcome, Provenance } from '../ingest-message.js';
+
+export type IngestFn = (raw: Buffer, provenance: Provenance) => Promise<IngestOutcome>;
+
+export interface SmtpListener {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+function smtpError(message: string, responseCode: number): Error {
+  return Object.assign(new Error(message), { responseCode });
+}
+
+async function readAll(stream: SMTPServerDataStream, limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= limit) chunks.push(chunk);
+  }
+  return stream.sizeExceeded || size > limit ? null : Buffer.concat(chunks);
+}
+
+/** Where an SMTP delivery belongs: the emergency role when any envelope recipient is the emergency address. */
+function provenanceFor(session: SMTPServerSession, config: Config): Provenance {
+  const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
+  const emergency = config.emergencyAddress !== null && recipients.includes(config.emergencyAddress);
+  const mailbox = config.mailboxes.find((m) => m.address && recipients.includes(m.address));
+  return {
+    door: Door.SMTP,
+    mailbox: emergency
+      ? { name: 'smtp', role: 'EMERGENCY', address: config.emergencyAddress }
+      : mailbox
+        ? { name: mailbox.name, role: mailbox.role, address: mailbox.address }
+        : null,
+    uidValidity: null,
+    uid: null,
+  };
+}
+
+export async function startSmtpListener(config: Config, ingest: IngestFn, log: Logger): Promise<SmtpListener> {
+  const server = new SMTPServer({
+    name: 'postdesk',
+    banner: 'postdesk ingest',
+    size: config.maxMessageBytes,
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      readAll(stream, config.maxMessageBytes)
+        .then(async (raw) => {
+          if (!raw) return callback(smtpError(`message exceeds ${Math.round(config.maxMessageBytes / 1048576)} MB`, 552));
+          const outcome = await ingest(raw, provenanceFor(session, config));
+          log.info({ outcome: outcome.kind }, 'smtp message accepted');
+          callback(null, `stored as ${outcome.kind}`);
+        })
+        .catch((error: unknown) => {
+          const transient = error instanceof AppError && error.kind === 'transient';
+          log.warn({ err: error }, transient ? 'storage unavailable; asked the sender to retry' : 'smtp ingest failed');
+          callback(smtpError(transient ? 'storage temporarily unavailable, try again later' : 'processing failed, try again later', 451));
+        });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.smtpInboundPort, config.host, () => resolve());
+  });
+  server.on('error', (error) => log.warn({ err: error }, 'smtp listener error'));
+  const address = server.server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : config.smtpInboundPort,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,317 @@
+/**
+ * The ingest command: one raw message, from any door, to exactly one outcome — a new ticket, a
+ * comment, a duplicate link, a system note (bounce) or a quarantine record — committed in ONE
+ * transaction together with its raw bytes, attachments and ledger receipt. Doors mark or answer
+ * only after this returns (commit first, mark second: a crash in between re-fetches a message
+ * the ledger already knows, never loses one).
+ *
+ * Parsing and classification run before the transaction, so a 20 MB message never holds a
+ * database connection while it is decoded.
+ */
+import type { Config } from '../config/env.js';
+import type { Orm } from '../db/orm.js';
+import { AppError } from '../errors.js';
+import { InboundReceipt, MailboxState, Message, Person, QuarantinedMessage, RawSource, Ticket } from '../entities/index.js';
+import { MessageDirection, Priority, TicketStatus, TicketType } from '../entities/enums.js';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { Logger } from '../log.js';
+import { findTicketTag, isForward, messageIdDomain } from '../mail/headers.js';
+import { findOrCreatePerson } from '../people/find-or-create-person.js';
+import { recordEvent } from '../tickets/record-event.js';
+import { classifyMessage, type Classification } from './classify.js';
+import { applyReply } from './apply-reply.js';
+import { lookupReferences, lookupTaggedTicket } from './lookup-thread.js';
+import { openTicket } from './open-ticket.js';
+import { ownAddresses } from './own-addresses.js';
+import { parseMessage } from './parse.js';
+import { bodyOffset, quarantine, recordReceipt, sha256, storeRaw, type Provenance } from './store.js';
+import { chooseThread, referenceOrder } from './thread.js';
+import { UnprocessableMessageError, type ParsedMessage } from './types.js';
+import { writeInboundMessage } from './write-message.js';
+
+export type { Provenance };
+
+export type IngestOutcome =
+  | { kind: 'ticket'; ticketNumber: number; messageRowId: number; acknowledge: boolean }
+  | { kind: 'comment'; ticketNumber: number; messageRowId: number }
+  | { kind: 'duplicate'; ticketNumber: number; messageRowId: number }
+  | { kind: 'note'; ticketNumber: number; messageRowId: number }
+  | { kind: 'quarantined'; code: string; reason: string; quarantineId: number }
+  | { kind: 'already-ingested' };
+
+export interface IngestContext {
+  readonly config: Config;
+  /** HMAC key of our Message-IDs (ingest/secret.ts). */
+  readonly secret: string;
+  readonly log: Logger;
+  readonly now?: () => Date;
+  /**
+   * Set by an admin's retry of a quarantined message: policy quarantines (rate limit, unthreaded
+   * automatic mail) are overridden, the stored raw source is reused, and a renewed failure
+   * updates that record instead of adding one.
+   */
+  readonly retryOf?: QuarantinedMessage;
+}
+
+/** The commit was refused because another instance took this mailbox's lease (fencing). */
+export class LeaseLostError extends Error {
+  constructor(mailbox: string) {
+    super(`lease on mailbox ${mailbox} was taken over by another instance`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+interface Prepared {
+  raw: Buffer;
+  hash: string;
+  parsed: ParsedMessage | null;
+  failure: { code: string; reason: string } | null;
+  classification: Classification | null;
+}
+
+/**
+ * Ingests one raw message.
+ * @throws AppError STORAGE_UNAVAILABLE when PostgreSQL fails for a transient reason (retry later)
+ * @throws LeaseLostError when `provenance.fence` is stale
+ */
+export async function ingestMessage(orm: Orm, raw: Buffer, provenance: Provenance, ctx: IngestContext): Promise<IngestOutcome> {
+  const prepared = await prepare(raw, ctx);
+  try {
+    return await withRetryOnRace(() => orm.em.fork().transactional((em) => commit(em, prepared, provenance, ctx)));
+  } catch (error) {
+    if (error instanceof LeaseLostError || error instanceof AppError) throw error;
+    if (isTransient(error)) throw new AppError('STORAGE_UNAVAILABLE', `database unavailable: ${(error as Error).message}`, 'transient', [], { cause: error });
+    // A bug or a constraint that will not change: keep the message, say why, move on (D9).
+    ctx.log.error({ err: error, sha256: prepared.hash }, 'ingest failed; quarantining the message');
+    const reason = `ingest failed: ${(error as Error).message}`.slice(0, 2000);
+    return orm.em.fork().transactional((em) => commitQuarantine(em, prepared, provenance, 'PIPELINE_ERROR', reason, ctx.retryOf));
+  }
+}
+
+/**
+ * Two instances creating the same person (or receipt) at once: the loser's transaction rolls back
+ * on the unique index and runs again, now finding the winner's row.
+ */
+async function withRetryOnRace<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException) || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function prepare(raw: Buffer, ctx: IngestContext): Promise<Prepared> {
+  const hash = sha256(raw);
+  const now = ctx.now?.() ?? new Date();
+  try {
+    const parsed = await parseMessage(raw, ctx.config.attachments, now);
+    const classification = classifyMessage(parsed, {
+      ownAddresses: ownAddresses(ctx.config),
+      ownMessageIdDomain: messageIdDomain(ctx.config.supportAddress),
+    });
+    return { raw, hash, parsed, classification, failure: null };
+  } catch (error) {
+    const code = error instanceof UnprocessableMessageError ? error.code : 'MESSAGE_UNPARSEABLE';
+    return { raw, hash, parsed: null, classification: null, failure: { code, reason: (error as Error).message.slice(0, 2000) } };
+  }
+}
+
+async function commitQuarantine(
+  em: Parameters<typeof commit>[0],
+  p: Prepared,
+  provenance: Provenance,
+  code: string,
+  reason: string,
+  retryOf?: QuarantinedMessage,
+): Promise<IngestOutcome> {
+  if (retryOf) {
+    const record = await em.findOneOrFail(QuarantinedMessage, retryOf.id);
+    Object.assign(record, { reasonCode: code, reason, attempts: record.attempts + 1, lastAttemptAt: new Date() });
+    await em.flush();
+    return { kind: 'quarantined', code, reason, quarantineId: record.id };
+  }
+  if (await alreadyIngested(em, provenance)) return { kind: 'already-ingested' };
+  const record = quarantine(em, storeRaw(em, p.raw, p.hash), provenance, code, reason);
+  recordReceipt(em, provenance, 'quarantined', p.hash, { quarantined: record });
+  await em.flush();
+  return { kind: 'quarantined', code, reason, quarantineId: record.id };
+}
+
+/** The raw source row for this delivery: the quarantined one on a retry, else a new one. */
+async function rawSourceFor(em: Parameters<typeof commit>[0], p: Prepared, ctx: IngestContext): Promise<RawSource> {
+  const existing = ctx.retryOf?.rawSource;
+  return existing ? em.getReference(RawSource, existing.id) : storeRaw(em, p.raw, p.hash);
+}
+
+async function alreadyIngested(em: Parameters<typeof commit>[0], provenance: Provenance): Promise<boolean> {
+  if (provenance.uid === null || provenance.mailbox === null) return false;
+  const where = { mailbox: provenance.mailbox.name, uidValidity: provenance.uidValidity, uid: provenance.uid };
+  return (await em.count(InboundReceipt, where)) > 0;
+}
+
+async function checkFence(em: Parameters<typeof commit>[0], provenance: Provenance): Promise<void> {
+  if (provenance.fence === undefined || !provenance.mailbox) return;
+  const state = await em.findOne(MailboxState, { name: provenance.mailbox.name }, { lockMode: LockMode.PESSIMISTIC_READ });
+  if (!state || state.leaseGeneration !== provenance.fence) throw new LeaseLostError(provenance.mailbox.name);
+}
+
+async function commit(em: Parameters<Parameters<Orm['em']['transactional']>[0]>[0], p: Prepared, provenance: Provenance, ctx: IngestContext): Promise<IngestOutcome> {
+  await checkFence(em, provenance);
+  if (!p.parsed || !p.classification || p.failure) {
+    return commitQuarantine(em, p, provenance, p.failure?.code ?? 'MESSAGE_UNPARSEABLE', p.failure?.reason ?? 'unparseable', ctx.retryOf);
+  }
+  const { parsed, classification } = p;
+  const synthetic = parsed.messageId === null;
+  const messageId = parsed.messageId ?? `synthetic.${p.hash}@postdesk.invalid`;
+  // Serialise work on one logical message across instances and doors (D5, D6).
+  await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`message-id:${messageId}`]);
+  if (await alreadyIngested(em, provenance)) return { kind: 'already-ingested' };
+  const now = ctx.now?.() ?? new Date();
+  const contentHash = sha256(Buffer.concat([Buffer.from(`${parsed.from?.email ?? ''}\n${parsed.subject}\n${parsed.date?.toISOString() ?? ''}\n`), p.raw.subarray(bodyOffset(p.raw))]));
+  const emergency = isEmergency(parsed, provenance, ctx.config);
+
+  if (classification.ownMail) return commitQuarantine(em, p, provenance, 'OWN_MAIL', 'mail sent by postdesk itself came back', ctx.retryOf);
+  if (classification.probableLoop && !ctx.retryOf) return commitQuarantine(em, p, provenance, 'PROBABLE_LOOP', `more than 50 Received headers (${parsed.receivedCount})`);
+
+  // Same logical message seen before (another APPEND, another mailbox): link it, store nothing twice.
+  const sameId = await em.find(Message, { messageId, direction: MessageDirection.INBOUND }, { populate: ['ticket'], orderBy: { id: 'asc' } });
+  const twin = sameId.find((m) => m.contentHash === contentHash);
+  const raw = await rawSourceFor(em, p, ctx);
+  if (twin) {
+    if (emergency) await escalateToEmergency(em, twin.ticket, provenance);
+    recordReceipt(em, provenance, 'duplicate', p.hash, { message: twin });
+    await em.flush();
+    return { kind: 'duplicate', ticketNumber: twin.ticket.number, messageRowId: twin.id };
+  }
+  const flags: string[] = [];
+  if (sameId.length > 0) {
+    // A different message reusing a Message-ID (a broken sender): keep both, flag the pair (D7).
+    flags.push('shared-message-id');
+    for (const other of sameId) if (!other.flags.includes('shared-message-id')) other.flags = [...other.flags, 'shared-message-id'];
+  }
+  if (classification.automatic) flags.push('automatic');
+  if (synthetic) flags.push('no-message-id');
+
+  const sender = parsed.from ? await findOrCreatePerson(em, parsed.from.email, parsed.from.name) : null;
+  if (sender?.role) flags.push('agent-address'); // stored as inbound correspondence only (S5)
+
+  if (classification.bounce) return commitBounce(em, p, provenance, classification.bounce, raw, { messageId, synthetic, contentHash, flags, now }, ctx);
+
+  const domain = messageIdDomain(ctx.config.supportAddress);
+  const references = await lookupReferences(em, referenceOrder(parsed.inReplyTo, parsed.references), ctx.secret, domain);
+  if (references.forged.length > 0) flags.push('forged-reference');
+  const tagNumber = findTicketTag(parsed.subject);
+  const tagged = tagNumber !== null ? await lookupTaggedTicket(em, tagNumber) : null;
+  const decision = chooseThread({ referenced: references.tickets, tagged, sender: sender?.email ?? null, forward: isForward(parsed.subject) });
+  const base = { parsed, messageId, synthetic, contentHash, author: sender, raw, provenance, flags, receivedAt: now };
+
+  if (decision.kind === 'comment') {
+    const ticket = await em.findOneOrFail(Ticket, decision.ticketId, { populate: ['ccs', 'requester'] });
+    const result = await applyReply(em, ticket, base, { classification, emergency, config: ctx.config, via: decision.via });
+    if (result.kind === 'comment') {
+      recordReceipt(em, provenance, 'comment', p.hash, { message: result.message });
+      await em.flush();
+      return { kind: 'comment', ticketNumber: ticket.number, messageRowId: result.message.id };
+    }
+    // Closed too long ago: a new ticket linked to the old one.
+    return finishNewTicket(em, p, provenance, await openTicket(em, { ...base, linkedTo: ticket, linkReason: 'reply-after-window', emergency, config: ctx.config }));
+  }
+
+  if (!emergency && !ctx.retryOf) {
+    if (classification.automatic) {
+      return commitQuarantine(em, p, provenance, 'AUTOMATIC_UNTHREADED', `automatic mail (${classification.automaticReason ?? 'automatic'}) that answers no ticket`);
+    }
+    if (sender && (await overRateLimit(em, sender, ctx.config, now))) {
+      const { max, windowMinutes } = ctx.config.senderRateLimit;
+      return commitQuarantine(em, p, provenance, 'RATE_LIMITED', `more than ${max} new tickets from ${sender.email} within ${windowMinutes} minutes`);
+    }
+  }
+  const linkedTo = decision.linkedTo !== null ? await em.findOneOrFail(Ticket, decision.linkedTo) : null;
+  if (decision.reason === 'stranger-tag') flags.push('unverified-follow-up');
+  const opened = await openTicket(em, { ...base, linkedTo, linkReason: decision.reason, emergency, config: ctx.config });
+  return finishNewTicket(em, p, provenance, opened, !classification.suppressAcknowledgement && !classification.automatic);
+}
+
+async function finishNewTicket(
+  em: Parameters<typeof commit>[0],
+  p: Prepared,
+  provenance: Provenance,
+  opened: { ticket: Ticket; message: Message },
+  acknowledge = true,
+): Promise<IngestOutcome> {
+  recordReceipt(em, provenance, 'ticket', p.hash, { message: opened.message });
+  await em.flush();
+  return { kind: 'ticket', ticketNumber: opened.ticket.number, messageRowId: opened.message.id, acknowledge };
+}
+
+async function commitBounce(
+  em: Parameters<typeof commit>[0],
+  p: Prepared,
+  provenance: Provenance,
+  bounce: NonNullable<Classification['bounce']>,
+  raw: ReturnType<typeof storeRaw>,
+  meta: { messageId: string; synthetic: boolean; contentHash: string; flags: string[]; now: Date },
+  ctx: IngestContext,
+): Promise<IngestOutcome> {
+  const original = bounce.originalMessageId ? await em.findOne(Message, { messageId: bounce.originalMessageId }, { populate: ['ticket'] }) : null;
+  if (!original) {
+    if (!ctx.retryOf) em.remove(raw);
+    return commitQuarantine(em, p, provenance, 'BOUNCE_UNMATCHED', 'delivery failure notice for a message postdesk does not know', ctx.retryOf);
+  }
+  const note = writeInboundMessage(em, original.ticket, {
+    parsed: p.parsed!,
+    messageId: meta.messageId,
+    synthetic: meta.synthetic,
+    contentHash: meta.contentHash,
+    author: null,
+    raw,
+    provenance,
+    flags: [...meta.flags, 'bounce'],
+    receivedAt: meta.now,
+  });
+  note.direction = MessageDirection.NOTE;
+  for (const address of bounce.failedRecipients) {
+    const person = await em.findOne(Person, { email: address.toLowerCase() });
+    if (person && !person.undeliverableSince) person.undeliverableSince = meta.now;
+  }
+  recordEvent(em, original.ticket, { kind: 'bounce', actorLabel: 'system', to: bounce.failedRecipients.join(', ') || null, detail: { originalMessageId: bounce.originalMessageId } });
+  recordReceipt(em, provenance, 'note', p.hash, { message: note });
+  await em.flush();
+  return { kind: 'note', ticketNumber: original.ticket.number, messageRowId: note.id };
+}
+
+function isEmergency(parsed: ParsedMessage, provenance: Provenance, config: Config): boolean {
+  if (provenance.mailbox?.role === 'EMERGENCY') return true;
+  const address = config.emergencyAddress;
+  return address !== null && [...parsed.to, ...parsed.cc].some((a) => a.email === address);
+}
+
+/** The emergency copy wins (D5): a ticket first seen through support becomes URGENT INCIDENT, once. */
+export async function escalateToEmergency(em: Parameters<typeof commit>[0], ticket: Ticket, provenance: Provenance): Promise<void> {
+  if (ticket.priority === Priority.URGENT && ticket.type === TicketType.INCIDENT) return;
+  recordEvent(em, ticket, { kind: 'priority', actorLabel: `mailbox:${provenance.mailbox?.name ?? provenance.door}`, from: ticket.priority, to: Priority.URGENT });
+  ticket.priority = Priority.URGENT;
+  ticket.type = TicketType.INCIDENT;
+  if (ticket.status === TicketStatus.CLOSED) ticket.status = TicketStatus.OPEN;
+  recordEvent(em, ticket, { kind: 'emergency', actorLabel: `mailbox:${provenance.mailbox?.name ?? provenance.door}` });
+}
+
+/** Counted in PostgreSQL, so the limit survives restarts and is shared by instances (L13, L14). */
+async function overRateLimit(em: Parameters<typeof commit>[0], sender: Person, config: Config, now: Date): Promise<boolean> {
+  if (sender.id === undefined) return false;
+  await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`sender:${sender.email}`]);
+  const since = new Date(now.getTime() - config.senderRateLimit.windowMinutes * 60_000);
+  return (await em.count(Ticket, { requester: sender, createdAt: { $gt: since } })) >= config.senderRateLimit.max;
+}
+
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  const name = (error as Error).name ?? '';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '40001', '40P01', '53300'].includes(code) ||
+    name === 'ConnectionException' ||
+    /Connection terminated|connection.*closed|timeout exceeded when trying to connect/i.test((error as Error).message ?? '')
+  );
+}

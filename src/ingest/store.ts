@@ -1,0 +1,67 @@
+/**
+ * Rows every ingest outcome writes: the raw source, the ledger receipt, quarantine records.
+ * Called inside the ingest transaction.
+ */
+import { createHash } from 'node:crypto';
+import type { Em } from '../db/orm.js';
+import { InboundReceipt, QuarantinedMessage, RawSource, type Message } from '../entities/index.js';
+import type { Door } from '../entities/enums.js';
+
+/** Where a message came from. IMAP deliveries carry mailbox, UIDVALIDITY and UID. */
+export interface Provenance {
+  door: Door;
+  mailbox: { name: string; role: 'SUPPORT' | 'EMERGENCY'; address: string | null } | null;
+  uidValidity: number | null;
+  uid: number | null;
+  /** The poller's lease generation; the commit is refused when it is no longer current. */
+  fence?: number;
+}
+
+export function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function storeRaw(em: Em, raw: Buffer, hash: string): RawSource {
+  const source = new RawSource(raw, hash);
+  em.persist(source);
+  return source;
+}
+
+export function recordReceipt(
+  em: Em,
+  provenance: Provenance,
+  outcome: string,
+  hash: string,
+  target: { message?: Message | null; quarantined?: QuarantinedMessage | null },
+): InboundReceipt {
+  const receipt = new InboundReceipt(provenance.door, outcome, hash);
+  receipt.mailbox = provenance.mailbox?.name ?? null;
+  receipt.uidValidity = provenance.uidValidity;
+  receipt.uid = provenance.uid;
+  receipt.message = target.message ?? null;
+  receipt.quarantined = target.quarantined ?? null;
+  em.persist(receipt);
+  return receipt;
+}
+
+/** Keeps a message we will not turn into a ticket or comment: raw bytes, reason, provenance. */
+export function quarantine(em: Em, raw: RawSource | null, provenance: Provenance, code: string, reason: string): QuarantinedMessage {
+  const record = new QuarantinedMessage(raw, provenance.door, code, reason);
+  record.mailbox = provenance.mailbox?.name ?? null;
+  record.uidValidity = provenance.uidValidity;
+  record.uid = provenance.uid;
+  record.lastAttemptAt = new Date();
+  record.attempts = 1;
+  em.persist(record);
+  return record;
+}
+
+/** The header block ends at the first empty line (RFC 5322 §2.1). */
+export function bodyOffset(raw: Buffer): number {
+  const crlf = raw.indexOf('\r\n\r\n');
+  const lf = raw.indexOf('\n\n');
+  if (crlf === -1 && lf === -1) return raw.length;
+  if (crlf === -1) return lf + 2;
+  if (lf === -1) return crlf + 4;
+  return Math.min(crlf + 4, lf + 2);
+}

@@ -1,0 +1,50 @@
+/** Builds the INBOUND message row and its attachments from a parsed message. */
+import type { Em } from '../db/orm.js';
+import { Attachment, Message, type Person, type RawSource, type Ticket } from '../entities/index.js';
+import { MessageDirection } from '../entities/enums.js';
+import type { Provenance } from './store.js';
+import type { ParsedMessage } from './types.js';
+
+export interface InboundMessageInput {
+  parsed: ParsedMessage;
+  messageId: string;
+  synthetic: boolean;
+  contentHash: string;
+  author: Person | null;
+  raw: RawSource;
+  provenance: Provenance;
+  flags: string[];
+  receivedAt: Date;
+}
+
+export function writeInboundMessage(em: Em, ticket: Ticket, input: InboundMessageInput): Message {
+  const { parsed, provenance } = input;
+  const message = new Message(ticket, MessageDirection.INBOUND);
+  message.author = input.author;
+  message.to = parsed.to;
+  message.cc = parsed.cc;
+  message.subject = parsed.subject;
+  message.bodyText = parsed.text;
+  message.visibleText = parsed.visibleText;
+  message.bodyHtml = parsed.html;
+  message.messageId = input.messageId;
+  message.messageIdSynthetic = input.synthetic;
+  message.contentHash = input.contentHash;
+  message.inReplyTo = parsed.inReplyTo;
+  message.references = parsed.references;
+  message.flags = [...new Set(input.flags)];
+  message.door = provenance.door;
+  message.mailbox = provenance.mailbox?.name ?? null;
+  message.uidValidity = provenance.uidValidity;
+  message.uid = provenance.uid;
+  message.rawSource = input.raw;
+  message.createdAt = input.receivedAt;
+  em.persist(message);
+  for (const part of parsed.attachments) {
+    const attachment = new Attachment(message, part.filename, part.detectedType ?? part.contentType, part.content, part.sha256);
+    attachment.inline = part.inline;
+    attachment.contentId = part.contentId;
+    em.persist(attachment);
+  }
+  return message;
+}

@@ -1,0 +1,49 @@
+/**
+ * The ingest command on a fresh database, for pipeline tests that do not need a door: real
+ * PostgreSQL, real parser, real classification.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { bootstrap } from '../../src/bootstrap.js';
+import { loadConfig, type Config } from '../../src/config/env.js';
+import { migrate, openOrm, type Orm } from '../../src/db/orm.js';
+import { Door } from '../../src/entities/enums.js';
+import { ingestMessage, type IngestContext, type IngestOutcome, type Provenance } from '../../src/ingest/ingest-message.js';
+import { resolveSecret } from '../../src/ingest/secret.js';
+import { createLogger } from '../../src/log.js';
+import { createTestDatabase } from './postgres.js';
+
+export interface IngestHarness {
+  readonly orm: Orm;
+  readonly config: Config;
+  readonly context: IngestContext;
+  ingest(raw: Buffer, provenance?: Partial<Provenance>): Promise<IngestOutcome>;
+  close(): Promise<void>;
+}
+
+export async function createIngestHarness(env: Record<string, string> = {}): Promise<IngestHarness> {
+  const databaseUrl = await createTestDatabase();
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'postdesk-ingest-')),
+    SUPPORT_ADDRESS: 'support@example.com',
+    EMERGENCY_ADDRESS: 'emergency@example.com',
+    NODE_ENV: 'test',
+    ...env,
+  });
+  const orm = await openOrm(databaseUrl);
+  await migrate(orm);
+  await bootstrap(orm.em.fork(), config);
+  const secret = await resolveSecret(config, orm.em.fork());
+  const context: IngestContext = { config, secret, log: createLogger('warn', new PassThrough()) };
+  return {
+    orm,
+    config,
+    context,
+    ingest: (raw, provenance = {}) =>
+      ingestMessage(orm, raw, { door: Door.PIPE, mailbox: null, uidValidity: null, uid: null, ...provenance }, context),
+    close: () => orm.close(),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * The SMTP door and the pipe door (`postdesk ingest`) feed the same pipeline, and answer only
+ * after the commit: SMTP 250/451/552, pipe exit 0/75 (TESTPLAN D11).
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTransport } from 'nodemailer';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../src/db/embedded.js';
+import { startTestApp, type TestApp } from '../../harness/app.js';
+import { buildMail } from '../../harness/mail.js';
+import { createTestDatabase } from '../../harness/postgres.js';
+import { assertBuilt, BIN, startProcess } from '../../harness/processes.js';
+
+let gw: TestApp;
+let smtpPort: number;
+
+beforeAll(async () => {
+  smtpPort = await freePort();
+  gw = await startTestApp({ SMTP_INBOUND_PORT: String(smtpPort), SUPPORT_ADDRESS: 'support@example.com', MAX_MESSAGE_MB: '1' });
+});
+afterAll(() => gw.stop());
+
+async function countTickets(databaseUrl: string, subject: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const result = await client.query<{ n: string }>('select count(*) as n from ticket where subject = $1', [subject]);
+  await client.end();
+  return Number(result.rows[0]?.n);
+}
+
+describe('the SMTP door', () => {
+  const transport = () => createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
+
+  it('answers 250 once the ticket is committed', async () => {
+    const info = await transport().sendMail({ envelope: { from: 'customer@customer.test', to: ['support@example.com'] }, raw: await buildMail({ subject: 'Via SMTP' }) });
+    expect(info.response).toMatch(/^250 stored as ticket/);
+    expect(await countTickets(gw.databaseUrl, 'Via SMTP')).toBe(1);
+  });
+
+  it('answers 552 for a message over MAX_MESSAGE_MB, storing nothing', async () => {
+    const big = await buildMail({ subject: 'Too big', attachments: [{ filename: 'big.pdf', content: Buffer.alloc(2 * 1024 * 1024, 1) }] });
+    const error = await transport()
+      .sendMail({ envelope: { from: 'customer@customer.test', to: ['support@example.com'] }, raw: big })
+      .then(() => null, (e: { responseCode?: number }) => e);
+    expect(error?.responseCode).toBe(552);
+    expect(await countTickets(gw.databaseUrl, 'Too big')).toBe(0);
+  });
+});
+
+describe('the pipe door (postdesk ingest)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'postdesk-pipe-'));
+  chmodSync(dir, 0o755);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function pipe(raw: Buffer, env: Record<string, string>): Promise<{ code: number | string; stdout: string; stderr: string }> {
+    assertBuilt();
+    const child = startProcess(BIN, ['ingest'], { DATA_DIR: dir, NODE_ENV: 'test', SUPPORT_ADDRESS: 'support@example.com', ...env }, raw);
+    const code = await child.exited;
+    return { code, stdout: child.stdout(), stderr: child.stderr() };
+  }
+
+  it('exits 0 once stored and prints what happened; the same message again is a duplicate', async () => {
+    const databaseUrl = await createTestDatabase();
+    const raw = await buildMail({ subject: 'Via pipe' });
+    const first = await pipe(raw, { DATABASE_URL: databaseUrl });
+    expect(first.stderr).toBe('');
+    expect(first).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ticket #\d+ created\n$/) });
+    const again = await pipe(raw, { DATABASE_URL: databaseUrl });
+    expect(again).toMatchObject({ code: 0, stdout: expect.stringMatching(/^duplicate of a message on ticket #\d+\n$/) });
+    expect(await countTickets(databaseUrl, 'Via pipe')).toBe(1);
+  });
+
+  it('exits 75 while the database is unreachable, so the MTA retries, and leaves nothing behind', async () => {
+    const down = `postgres://postdesk:x@127.0.0.1:${await freePort()}/postdesk`;
+    const raw = await buildMail({ subject: 'While down' });
+    const results = await Promise.all(Array.from({ length: 5 }, () => pipe(raw, { DATABASE_URL: down })));
+    expect(results.map((r) => r.code)).toEqual([75, 75, 75, 75, 75]);
+    const databaseUrl = await createTestDatabase();
+    expect((await pipe(raw, { DATABASE_URL: databaseUrl })).code).toBe(0);
+    expect(await countTickets(databaseUrl, 'While down')).toBe(1);
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { chooseThread, referenceOrder, type ThreadInput } from '../../../src/ingest/thread.js';
+
+const tagged = { id: 12, participants: new Set(['req@example.com', 'cc@example.com', 'agent@example.com']) };
+const base: ThreadInput = { referenced: [], tagged: null, sender: 'req@example.com', forward: false };
+
+describe('chooseThread', () => {
+  it.each<[string, Partial<ThreadInput>, ReturnType<typeof chooseThread>]>([
+    ['In-Reply-To names a stored message', { referenced: [7] }, { kind: 'comment', ticketId: 7, via: 'reference' }],
+    ['only an older reference is known', { referenced: [null, null, 9] }, { kind: 'comment', ticketId: 9, via: 'reference' }],
+    ['a reference wins over a tag and a changed subject', { referenced: [7], tagged }, { kind: 'comment', ticketId: 7, via: 'reference' }],
+    ['a reference wins over Fwd:', { referenced: [7], forward: true }, { kind: 'comment', ticketId: 7, via: 'reference' }],
+    ['the requester uses the tag', { tagged }, { kind: 'comment', ticketId: 12, via: 'tag' }],
+    ['an agent of the queue uses the tag', { tagged, sender: 'agent@example.com' }, { kind: 'comment', ticketId: 12, via: 'tag' }],
+    ['a stranger uses the tag', { tagged, sender: 'stranger@evil.test' }, { kind: 'new', linkedTo: 12, reason: 'stranger-tag' }],
+    ['an unparseable sender uses the tag', { tagged, sender: null }, { kind: 'new', linkedTo: 12, reason: 'stranger-tag' }],
+    ['a forward without references', { tagged, forward: true }, { kind: 'new', linkedTo: 12, reason: 'forward' }],
+    ['nothing known', {}, { kind: 'new', linkedTo: null, reason: 'no-thread' }],
+  ])('%s', (_name, input, expected) => {
+    expect(chooseThread({ ...base, ...input })).toEqual(expected);
+  });
+});
+
+describe('referenceOrder', () => {
+  it('tries In-Reply-To first, then References newest first, at most 50, without repeats or blanks', () => {
+    const refs = Array.from({ length: 60 }, (_, i) => `r${i}@x`);
+    const order = referenceOrder('r59@x', refs);
+    expect(order[0]).toBe('r59@x');
+    expect(order[1]).toBe('r58@x');
+    expect(order).toHaveLength(50);
+    expect(order.at(-1)).toBe('r10@x');
+    expect(referenceOrder(null, ['a@x', '', 'b@x'])).toEqual(['b@x', 'a@x']);
+  });
+});
