@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueToken } from '../../../src/auth/tokens.js';
 import { freePort } from '../../../src/db/embedded.js';
+import { Role } from '../../../src/entities/enums.js';
+import { gql } from '../../harness/graphql-client.js';
 import { startTestApp, type TestApp } from '../../harness/app.js';
 import { buildMail } from '../../harness/mail.js';
 import { createTestDatabase } from '../../harness/postgres.js';
@@ -81,5 +84,41 @@ describe('the pipe door (postdesk ingest)', () => {
     const databaseUrl = await createTestDatabase();
     expect((await pipe(raw, { DATABASE_URL: databaseUrl })).code).toBe(0);
     expect(await countTickets(databaseUrl, 'While down')).toBe(1);
+  });
+});
+
+describe('quarantine over GraphQL', () => {
+  const LIST = `{ quarantinedMessages(first: 10) { totalCount edges { node { id reasonCode door rawUrl resolvedAt size } } } }`;
+  const RETRY = `mutation($id: ID!) { retryQuarantinedMessage(id: $id) { ticketNumber quarantinedMessage { resolvedAt attempts } userErrors { field message } } }`;
+
+  it('lists a quarantined message with its raw source, and a retry by an admin turns it into a ticket', async () => {
+    const raw = await buildMail({ subject: 'Out of office', headers: { 'Auto-Submitted': 'auto-replied' } });
+    const transport = createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
+    await transport.sendMail({ envelope: { from: 'bot@customer.test', to: ['support@example.com'] }, raw });
+    const list = await gql<{ quarantinedMessages: { totalCount: number; edges: { node: { id: string; reasonCode: string; door: string; rawUrl: string; resolvedAt: string | null; size: number } }[] } }>(gw.url, gw.adminToken, LIST);
+    const node = list.data!.quarantinedMessages.edges.map((e) => e.node).find((n) => n.reasonCode === 'AUTOMATIC_UNTHREADED')!;
+    expect(node).toMatchObject({ door: 'SMTP', resolvedAt: null, size: raw.length });
+
+    const download = await fetch(`${gw.url}${node.rawUrl}`, { headers: { authorization: `Bearer ${gw.adminToken}` } });
+    expect(download.headers.get('content-disposition')).toMatch(/^attachment/);
+    expect(download.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(Buffer.from(await download.arrayBuffer()).equals(raw)).toBe(true);
+    expect((await fetch(`${gw.url}${node.rawUrl}`)).status).toBe(401);
+
+    const retried = await gql<{ retryQuarantinedMessage: { ticketNumber: number | null; quarantinedMessage: { resolvedAt: string | null; attempts: number }; userErrors: unknown[] } }>(gw.url, gw.adminToken, RETRY, { id: node.id });
+    expect(retried.data?.retryQuarantinedMessage.userErrors).toEqual([]);
+    expect(retried.data?.retryQuarantinedMessage.ticketNumber).toEqual(expect.any(Number));
+    expect(retried.data?.retryQuarantinedMessage.quarantinedMessage.resolvedAt).not.toBeNull();
+    const again = await gql<{ retryQuarantinedMessage: { userErrors: { message: string }[] } }>(gw.url, gw.adminToken, RETRY, { id: node.id });
+    expect(again.data?.retryQuarantinedMessage.userErrors[0]?.message).toMatch(/already ingested/);
+  });
+
+  it('is for admins only', async () => {
+    const em = gw.app.state.orm!.em.fork();
+    const { secret } = await issueToken(em, { email: 'agent-q@example.com', role: Role.AGENT });
+    await em.flush();
+    expect((await gql(gw.url, secret, LIST)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await gql(gw.url, secret, RETRY, { id: '1' })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await fetch(`${gw.url}/quarantine/1/raw`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(403);
   });
 });
