@@ -8,6 +8,7 @@ import { bootstrap, type BootstrapResult } from './bootstrap.js';
 import { checkDurability } from './db/durability.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.js';
 import { migrate, openOrm, type Orm } from './db/orm.js';
+import { isTransientDatabaseError } from './db/transient.js';
 import { AppError } from './errors.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
@@ -72,7 +73,7 @@ export function createApp(config: Config, log: Logger): App {
       } catch (error) {
         await orm?.close(true).catch(() => undefined);
         orm = null;
-        if (!(error instanceof AppError && error.kind === 'transient') && !isConnectionError(error)) throw error;
+        if (!(error instanceof AppError && error.kind === 'transient') && !isTransientDatabaseError(error)) throw error;
         state.databaseProblem = (error as Error).message;
         const wait = Math.round(delay * (0.5 + Math.random() / 2));
         log.warn({ component: 'db', attempt, retryInMs: wait, reason: state.databaseProblem }, 'database unreachable; retrying');
@@ -121,8 +122,3 @@ export function createApp(config: Config, log: Logger): App {
   };
 }
 
-/** Errors from the driver that mean "not reachable now" rather than "wrong". */
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: string }).code ?? '';
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P03', '57P01', '08006', '08001'].includes(code);
-}

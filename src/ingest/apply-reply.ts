@@ -10,11 +10,13 @@
 import type { Config } from '../config/env.js';
 import type { Em } from '../db/orm.js';
 import type { Message, Ticket } from '../entities/index.js';
-import { Priority, TicketStatus, TicketType } from '../entities/enums.js';
+import { TicketStatus } from '../entities/enums.js';
+import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
 import type { Classification } from './classify.js';
 import { ownAddresses } from './own-addresses.js';
 import { addCcs } from './people.js';
+import { provenanceLabel } from './store.js';
 import { writeInboundMessage, type InboundMessageInput } from './write-message.js';
 
 const DAY_MS = 86_400_000;
@@ -48,12 +50,7 @@ export async function applyReply(
       recordEvent(em, ticket, { kind: from === TicketStatus.CLOSED ? 'reopened' : 'status', actor, from, to: TicketStatus.OPEN });
     }
   }
-  if (options.emergency && !(ticket.priority === Priority.URGENT && ticket.type === TicketType.INCIDENT)) {
-    recordEvent(em, ticket, { kind: 'priority', actor, from: ticket.priority, to: Priority.URGENT });
-    ticket.priority = Priority.URGENT;
-    ticket.type = TicketType.INCIDENT;
-    recordEvent(em, ticket, { kind: 'emergency', actorLabel: `mailbox:${input.provenance.mailbox?.name ?? input.provenance.door.toLowerCase()}` });
-  }
+  if (options.emergency) markEmergency(em, ticket, { actor, actorLabel: provenanceLabel(input.provenance) });
   if (actor && actor.email === ticket.requester.email && !automatic) {
     await addCcs(em, ticket, [...parsed.to, ...parsed.cc], new Set([...ownAddresses(options.config), ticket.requester.email]), actor);
   }

@@ -10,13 +10,15 @@
  */
 import type { Config } from '../config/env.js';
 import type { Orm } from '../db/orm.js';
+import { isTransientDatabaseError } from '../db/transient.js';
 import { AppError } from '../errors.js';
 import { InboundReceipt, MailboxState, Message, Person, QuarantinedMessage, RawSource, Ticket } from '../entities/index.js';
-import { MessageDirection, Priority, TicketStatus, TicketType } from '../entities/enums.js';
+import { MessageDirection, TicketStatus } from '../entities/enums.js';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Logger } from '../log.js';
 import { findTicketTag, isForward, messageIdDomain } from '../mail/headers.js';
 import { findOrCreatePerson } from '../people/find-or-create-person.js';
+import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { classifyMessage, type Classification } from './classify.js';
 import { applyReply } from './apply-reply.js';
@@ -24,7 +26,7 @@ import { lookupReferences, lookupTaggedTicket } from './lookup-thread.js';
 import { openTicket } from './open-ticket.js';
 import { ownAddresses } from './own-addresses.js';
 import { parseMessage } from './parse.js';
-import { bodyOffset, quarantine, recordReceipt, sha256, storeRaw, type Provenance } from './store.js';
+import { bodyOffset, provenanceLabel, quarantine, recordReceipt, sha256, storeRaw, type Provenance } from './store.js';
 import { chooseThread, referenceOrder } from './thread.js';
 import { UnprocessableMessageError, type ParsedMessage } from './types.js';
 import { writeInboundMessage } from './write-message.js';
@@ -80,7 +82,7 @@ export async function ingestMessage(orm: Orm, raw: Buffer, provenance: Provenanc
     return await withRetryOnRace(() => orm.em.fork().transactional((em) => commit(em, prepared, provenance, ctx)));
   } catch (error) {
     if (error instanceof LeaseLostError || error instanceof AppError) throw error;
-    if (isTransient(error)) throw new AppError('STORAGE_UNAVAILABLE', `database unavailable: ${(error as Error).message}`, 'transient', [], { cause: error });
+    if (isTransientDatabaseError(error)) throw new AppError('STORAGE_UNAVAILABLE', `database unavailable: ${(error as Error).message}`, 'transient', [], { cause: error });
     // A bug or a constraint that will not change: keep the message, say why, move on (D9).
     ctx.log.error({ err: error, sha256: prepared.hash }, 'ingest failed; quarantining the message');
     const reason = `ingest failed: ${(error as Error).message}`.slice(0, 2000);
@@ -180,7 +182,7 @@ async function commit(em: Parameters<Parameters<Orm['em']['transactional']>[0]>[
   const twin = sameId.find((m) => m.contentHash === contentHash);
   const raw = await rawSourceFor(em, p, ctx);
   if (twin) {
-    if (emergency) await escalateToEmergency(em, twin.ticket, provenance);
+    if (emergency) escalateToEmergency(em, twin.ticket, provenance);
     recordReceipt(em, provenance, 'duplicate', p.hash, { message: twin });
     await em.flush();
     return { kind: 'duplicate', ticketNumber: twin.ticket.number, messageRowId: twin.id };
@@ -288,14 +290,9 @@ function isEmergency(parsed: ParsedMessage, provenance: Provenance, config: Conf
   return address !== null && [...parsed.to, ...parsed.cc].some((a) => a.email === address);
 }
 
-/** The emergency copy wins (D5): a ticket first seen through support becomes URGENT INCIDENT, once. */
-export async function escalateToEmergency(em: Parameters<typeof commit>[0], ticket: Ticket, provenance: Provenance): Promise<void> {
-  if (ticket.priority === Priority.URGENT && ticket.type === TicketType.INCIDENT) return;
-  recordEvent(em, ticket, { kind: 'priority', actorLabel: `mailbox:${provenance.mailbox?.name ?? provenance.door}`, from: ticket.priority, to: Priority.URGENT });
-  ticket.priority = Priority.URGENT;
-  ticket.type = TicketType.INCIDENT;
-  if (ticket.status === TicketStatus.CLOSED) ticket.status = TicketStatus.OPEN;
-  recordEvent(em, ticket, { kind: 'emergency', actorLabel: `mailbox:${provenance.mailbox?.name ?? provenance.door}` });
+/** The emergency copy wins (D5): a ticket first seen through support becomes URGENT INCIDENT (and reopens), once. */
+function escalateToEmergency(em: Parameters<typeof commit>[0], ticket: Ticket, provenance: Provenance): void {
+  if (markEmergency(em, ticket, { actorLabel: provenanceLabel(provenance) }) && ticket.status === TicketStatus.CLOSED) ticket.status = TicketStatus.OPEN;
 }
 
 /** Counted in PostgreSQL, so the limit survives restarts and is shared by instances (L13, L14). */
@@ -306,12 +303,3 @@ async function overRateLimit(em: Parameters<typeof commit>[0], sender: Person, c
   return (await em.count(Ticket, { requester: sender, createdAt: { $gt: since } })) >= config.senderRateLimit.max;
 }
 
-function isTransient(error: unknown): boolean {
-  const code = (error as { code?: string }).code ?? '';
-  const name = (error as Error).name ?? '';
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '40001', '40P01', '53300'].includes(code) ||
-    name === 'ConnectionException' ||
-    /Connection terminated|connection.*closed|timeout exceeded when trying to connect/i.test((error as Error).message ?? '')
-  );
-}

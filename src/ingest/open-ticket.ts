@@ -8,6 +8,7 @@ import { findOrCreatePerson } from '../people/find-or-create-person.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { ownAddresses } from './own-addresses.js';
 import { addCcs } from './people.js';
+import { provenanceLabel } from './store.js';
 import { writeInboundMessage, type InboundMessageInput } from './write-message.js';
 
 export interface OpenTicketInput extends InboundMessageInput {
@@ -31,7 +32,7 @@ export async function openTicket(em: Em, input: OpenTicketInput): Promise<{ tick
   }
   em.persist(ticket);
   const message = writeInboundMessage(em, ticket, input);
-  const actorLabel = `mailbox:${input.provenance.mailbox?.name ?? input.provenance.door.toLowerCase()}`;
+  const actorLabel = provenanceLabel(input.provenance);
   recordEvent(em, ticket, { kind: 'created', actor: input.author, to: ticket.queue?.name ?? null });
   if (input.linkedTo) recordEvent(em, ticket, { kind: 'linked', actorLabel, to: String(input.linkedTo.number), detail: { reason: input.linkReason } });
   if (input.emergency) recordEvent(em, ticket, { kind: 'emergency', actorLabel });

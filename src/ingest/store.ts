@@ -17,6 +17,16 @@ export interface Provenance {
   fence?: number;
 }
 
+/** How system events name the door a message came through, e.g. `mailbox:support` or `mailbox:pipe`. */
+export function provenanceLabel(provenance: Provenance): string {
+  return `mailbox:${provenance.mailbox?.name ?? provenance.door.toLowerCase()}`;
+}
+
+/** The provenance columns shared by messages, receipts and quarantine records. */
+export function provenanceColumns(provenance: Provenance): { mailbox: string | null; uidValidity: number | null; uid: number | null } {
+  return { mailbox: provenance.mailbox?.name ?? null, uidValidity: provenance.uidValidity, uid: provenance.uid };
+}
+
 export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -34,10 +44,7 @@ export function recordReceipt(
   hash: string,
   target: { message?: Message | null; quarantined?: QuarantinedMessage | null },
 ): InboundReceipt {
-  const receipt = new InboundReceipt(provenance.door, outcome, hash);
-  receipt.mailbox = provenance.mailbox?.name ?? null;
-  receipt.uidValidity = provenance.uidValidity;
-  receipt.uid = provenance.uid;
+  const receipt = Object.assign(new InboundReceipt(provenance.door, outcome, hash), provenanceColumns(provenance));
   receipt.message = target.message ?? null;
   receipt.quarantined = target.quarantined ?? null;
   em.persist(receipt);
@@ -46,10 +53,7 @@ export function recordReceipt(
 
 /** Keeps a message we will not turn into a ticket or comment: raw bytes, reason, provenance. */
 export function quarantine(em: Em, raw: RawSource | null, provenance: Provenance, code: string, reason: string): QuarantinedMessage {
-  const record = new QuarantinedMessage(raw, provenance.door, code, reason);
-  record.mailbox = provenance.mailbox?.name ?? null;
-  record.uidValidity = provenance.uidValidity;
-  record.uid = provenance.uid;
+  const record = Object.assign(new QuarantinedMessage(raw, provenance.door, code, reason), provenanceColumns(provenance));
   record.lastAttemptAt = new Date();
   record.attempts = 1;
   em.persist(record);

@@ -2,7 +2,7 @@
 import type { Em } from '../db/orm.js';
 import { Attachment, Message, type Person, type RawSource, type Ticket } from '../entities/index.js';
 import { MessageDirection } from '../entities/enums.js';
-import type { Provenance } from './store.js';
+import { provenanceColumns, type Provenance } from './store.js';
 import type { ParsedMessage } from './types.js';
 
 export interface InboundMessageInput {
@@ -34,9 +34,7 @@ export function writeInboundMessage(em: Em, ticket: Ticket, input: InboundMessag
   message.references = parsed.references;
   message.flags = [...new Set(input.flags)];
   message.door = provenance.door;
-  message.mailbox = provenance.mailbox?.name ?? null;
-  message.uidValidity = provenance.uidValidity;
-  message.uid = provenance.uid;
+  Object.assign(message, provenanceColumns(provenance));
   message.rawSource = input.raw;
   message.createdAt = input.receivedAt;
   em.persist(message);
