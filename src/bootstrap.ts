@@ -10,7 +10,6 @@ import { ApiToken, Queue } from './entities/index.js';
 import { Role } from './entities/enums.js';
 import { hashToken, issueToken } from './auth/tokens.js';
 
-export const DEFAULT_QUEUE_NAME = 'General';
 /** The person behind ADMIN_TOKEN and the first-start token. */
 export const ADMIN_EMAIL = 'admin@postdesk.invalid';
 const ENV_TOKEN_LABEL = 'ADMIN_TOKEN';
@@ -32,7 +31,7 @@ export function adminTokenFile(config: Config): string {
 export async function bootstrap(em: Em, config: Config): Promise<BootstrapResult> {
   return em.transactional(async (tx) => {
     await tx.execute(`select pg_advisory_xact_lock(hashtext('postdesk:bootstrap'))`);
-    if ((await tx.count(Queue, { name: DEFAULT_QUEUE_NAME })) === 0) tx.persist(new Queue(DEFAULT_QUEUE_NAME));
+    if ((await tx.count(Queue, { name: config.defaultQueue })) === 0) tx.persist(new Queue(config.defaultQueue));
 
     if (config.adminToken !== null) {
       await adoptEnvironmentToken(tx, config.adminToken);

@@ -58,6 +58,8 @@ export interface Config {
   readonly maxMessageBytes: number;
   /** A reply to a ticket closed longer ago than this opens a new linked ticket instead. */
   readonly reopenWindowDays: number;
+  /** Where a new ticket goes when no rule, queue address or keyword routes it; created at start. */
+  readonly defaultQueue: string;
   /** More than this many new tickets from one sender within the window are quarantined. */
   readonly senderRateLimit: { readonly max: number; readonly windowMinutes: number };
 }
@@ -147,6 +149,7 @@ const envSchema = z.object({
     .regex(/^\s*[a-z0-9]+(\s*,\s*[a-z0-9]+)*\s*$/i, { message: 'must be a comma-separated list of file extensions such as pdf,png,txt' })
     .default('jpg,jpeg,png,gif,pdf,docx,doc,txt,xlsx,xls,csv,zip,rar'),
   MAX_MESSAGE_MB: z.coerce.number({ message: 'must be a number of megabytes' }).positive({ message: 'must be positive' }).max(1024, { message: 'must be at most 1024' }).default(64),
+  DEFAULT_QUEUE: z.string().trim().min(1, { message: 'must not be blank' }).max(100, { message: 'must be at most 100 characters' }).default('General'),
   REOPEN_WINDOW_DAYS: z.coerce.number({ message: 'must be a number of days' }).int({ message: 'must be a whole number of days' }).min(0, { message: 'must not be negative' }).default(30),
   SENDER_RATE_LIMIT: z
     .string()
@@ -275,6 +278,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     }),
     maxMessageBytes: Math.round(e.MAX_MESSAGE_MB * MB),
     reopenWindowDays: e.REOPEN_WINDOW_DAYS,
+    defaultQueue: e.DEFAULT_QUEUE,
     senderRateLimit: Object.freeze(parseRate(e.SENDER_RATE_LIMIT)),
   });
 }

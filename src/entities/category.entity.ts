@@ -21,6 +21,10 @@ export class Category {
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 
+  /** Changes here change routing: the rule-set cache watches this column. */
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date & Opt = new Date();
+
   constructor(name: string, requiresApproval = false) {
     this.name = name;
     this.requiresApproval = requiresApproval;

@@ -23,7 +23,7 @@ import { recordEvent } from '../tickets/record-event.js';
 import { classifyMessage, type Classification } from './classify.js';
 import { applyReply } from './apply-reply.js';
 import { lookupReferences, lookupTaggedTicket } from './lookup-thread.js';
-import { openTicket } from './open-ticket.js';
+import { openTicket, type OpenedTicket } from './open-ticket.js';
 import { ownAddresses } from './own-addresses.js';
 import { parseMessage } from './parse.js';
 import { bodyOffset, provenanceLabel, quarantine, recordReceipt, sha256, storeRaw, type Provenance } from './store.js';
@@ -240,12 +240,12 @@ async function finishNewTicket(
   em: Parameters<typeof commit>[0],
   p: Prepared,
   provenance: Provenance,
-  opened: { ticket: Ticket; message: Message },
+  opened: OpenedTicket,
   acknowledge = true,
 ): Promise<IngestOutcome> {
   recordReceipt(em, provenance, 'ticket', p.hash, { message: opened.message });
   await em.flush();
-  return { kind: 'ticket', ticketNumber: opened.ticket.number, messageRowId: opened.message.id, acknowledge };
+  return { kind: 'ticket', ticketNumber: opened.ticket.number, messageRowId: opened.message.id, acknowledge: acknowledge && opened.routing.acknowledge };
 }
 
 async function commitBounce(

@@ -1,0 +1,49 @@
+/**
+ * What rules can look at in an inbound message, computed once per message. String facts are kept
+ * lower-cased beside the original, because every operator but `matches` compares case-insensitively.
+ */
+import type { ParsedMessage } from '../ingest/types.js';
+
+export interface MessageFacts {
+  from: string | null;
+  fromDomain: string | null;
+  /** To and Cc addresses, plus the address of the mailbox it arrived in. */
+  to: string[];
+  subject: string;
+  body: string;
+  /** Header values by lower-case name. */
+  headers: ReadonlyMap<string, readonly string[]>;
+  hasAttachment: boolean;
+  /** Declared and detected content types of stored and refused attachments, lower-case. */
+  attachmentTypes: string[];
+  /** Name of the mailbox it arrived in (`smtp`, `pipe` for the other doors). */
+  mailbox: string;
+  /** In-Reply-To or References present, or a reply prefix on the subject. */
+  isReply: boolean;
+}
+
+const REPLY_PREFIX = /^\s*(?:re|aw|sv|antw|vs|odp|ynt)\s*(?:\[\d+\])?\s*:/i;
+
+export function messageFacts(parsed: ParsedMessage, mailbox: { name: string; address: string | null }): MessageFacts {
+  const from = parsed.from?.email ?? null;
+  const to = [...parsed.to, ...parsed.cc].map((a) => a.email);
+  if (mailbox.address) to.push(mailbox.address.toLowerCase());
+  const attachmentTypes = new Set<string>();
+  for (const a of parsed.attachments) {
+    attachmentTypes.add(a.contentType);
+    if (a.detectedType) attachmentTypes.add(a.detectedType);
+  }
+  for (const r of parsed.refused) attachmentTypes.add(r.contentType);
+  return {
+    from,
+    fromDomain: from ? from.slice(from.lastIndexOf('@') + 1) : null,
+    to: [...new Set(to)],
+    subject: parsed.subject,
+    body: parsed.text,
+    headers: parsed.headers,
+    hasAttachment: parsed.attachments.length + parsed.refused.length > 0,
+    attachmentTypes: [...attachmentTypes],
+    mailbox: mailbox.name,
+    isReply: parsed.inReplyTo !== null || parsed.references.length > 0 || REPLY_PREFIX.test(parsed.subject),
+  };
+}
