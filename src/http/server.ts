@@ -13,6 +13,7 @@ import { Role } from '../entities/enums.js';
 import type { Config } from '../config/env.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createErrorFormatter } from '../graphql/format-error.js';
+import { apolloLimitOptions, refuseBatchedRequests } from '../graphql/limits.js';
 import type { Logger } from '../log.js';
 import type { RuntimeState } from '../runtime-state.js';
 
@@ -39,12 +40,15 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
     loggerInstance: log.child({ component: 'http' }, { level: verbose ? config.logLevel : 'warn' }) as FastifyBaseLogger,
     return503OnClosing: true,
   });
+  const limits = apolloLimitOptions(config.graphqlIntrospection);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.graphqlIntrospection,
     includeStacktraceInErrorResponses: config.logLevel === 'debug',
     formatError: createErrorFormatter(log.child({ component: 'graphql' }), config.logLevel === 'debug'),
-    plugins: [fastifyApolloDrainPlugin(fastify), ApolloServerPluginLandingPageDisabled()],
+    allowBatchedHttpRequests: limits.allowBatchedHttpRequests,
+    parseOptions: limits.parseOptions,
+    plugins: [fastifyApolloDrainPlugin(fastify), ApolloServerPluginLandingPageDisabled(), ...limits.plugins],
   });
   await apollo.start();
 
@@ -74,7 +78,7 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
       };
     },
   });
-  fastify.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler });
+  fastify.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], preHandler: refuseBatchedRequests, handler });
 
   // The raw bytes of a quarantined message, for admins to inspect (never rendered inline).
   fastify.get<{ Params: { id: string } }>('/quarantine/:id/raw', async (request, reply) => {
