@@ -6,9 +6,10 @@ import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth.js';
 import { QuarantineResolver } from './resolvers/quarantine.resolver.js';
 import { QueueResolver } from './resolvers/queue.resolver.js';
+import { RoutingResolver } from './resolvers/routing.resolver.js';
 import './types/enums.js';
 
-export const RESOLVERS = [QueueResolver, QuarantineResolver] as const;
+export const RESOLVERS = [QueueResolver, QuarantineResolver, RoutingResolver] as const;
 
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
   return buildSchema({

@@ -3,12 +3,12 @@
  * read, UIDVALIDITY reset (D4), a Dovecot restart (F1), one poller per mailbox (F11).
  */
 import { ImapFlow } from 'imapflow';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOVECOT_SKIP_REASON, dovecotAvailable, startDovecot, type Dovecot } from '../../harness/dovecot.js';
 import { startTestApp, type TestApp } from '../../harness/app.js';
 import { buildMail } from '../../harness/mail.js';
 import { createTestDatabase } from '../../harness/postgres.js';
+import { eventually, queryDatabase as query } from '../../harness/eventually.js';
 
 if (DOVECOT_SKIP_REASON) console.warn(`[imap.test] ${DOVECOT_SKIP_REASON}`);
 
@@ -22,26 +22,6 @@ afterAll(async () => {
   await Promise.all(apps.map((a) => a.stop()));
   await dovecot?.stop();
 });
-
-async function query<T extends pg.QueryResultRow>(databaseUrl: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-/** Polls until `check` passes; a hang fails after 30 s (no timing assertion). */
-async function eventually<T>(check: () => Promise<T | null | undefined | false>): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const value = await check();
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met within 30 s');
-}
 
 async function gateway(user: number, databaseUrl?: string): Promise<TestApp> {
   const mailboxes = JSON.stringify([{ name: `box${user}`, url: dovecot.imapUrl(dovecot.users[user]!), address: 'support@example.com' }]);

@@ -1,0 +1,94 @@
+/**
+ * Categories: create, change, delete. A category that requires approval starts its tickets in
+ * PENDING_APPROVAL; its approver (besides admins) may approve them. Problems are BAD_USER_INPUT.
+ */
+import type { Em } from '../db/orm.js';
+import { Category, Person, Rule } from '../entities/index.js';
+import { AppError } from '../errors.js';
+import { recordEvent } from '../tickets/record-event.js';
+import { badInput } from './manage-rules.js';
+import type { Problem } from './rule-definition.js';
+
+export interface CategoryInput {
+  name?: string | null;
+  requiresApproval?: boolean | null;
+  /** Email of an active agent; '' or null on update removes the approver. */
+  approver?: string | null;
+}
+
+export function listCategories(em: Em): Promise<Category[]> {
+  return em.find(Category, {}, { populate: ['approver'], orderBy: { name: 'asc' } });
+}
+
+async function checkInput(em: Em, input: CategoryInput, current: Category | null): Promise<{ name: string; approver: Person | null | undefined }> {
+  const problems: Problem[] = [];
+  const name = input.name == null && current ? current.name : (input.name ?? '').trim();
+  if (name.length === 0 || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) {
+    problems.push({ field: ['name'], message: 'must be 1 to 100 characters without control characters' });
+  } else if (name !== current?.name && (await em.count(Category, { name })) > 0) {
+    problems.push({ field: ['name'], message: `a category named "${name}" already exists` });
+  }
+  let approver: Person | null | undefined;
+  if (input.approver) {
+    approver = await em.findOne(Person, { email: input.approver.trim().toLowerCase(), role: { $ne: null }, active: true });
+    if (!approver) problems.push({ field: ['approver'], message: `${input.approver} is not an active agent` });
+  } else if (input.approver !== undefined) {
+    approver = null;
+  }
+  if (problems.length > 0) throw badInput(problems);
+  return { name, approver };
+}
+
+export async function createCategory(em: Em, input: CategoryInput, actor: Person): Promise<Category> {
+  const { name, approver } = await checkInput(em, input, null);
+  const category = new Category(name, input.requiresApproval ?? false);
+  category.approver = approver ?? null;
+  em.persist(category);
+  recordEvent(em, null, { kind: 'category-created', actor, to: name, detail: { requiresApproval: category.requiresApproval, approver: approver?.email ?? null } });
+  await em.flush();
+  return category;
+}
+
+export async function updateCategory(em: Em, currentName: string, input: CategoryInput, actor: Person): Promise<Category> {
+  const category = await findCategory(em, currentName);
+  const { name, approver } = await checkInput(em, input, category);
+  const renamed = name !== category.name;
+  if (renamed) await renameInRules(em, category.name, name);
+  category.name = name;
+  if (input.requiresApproval != null) category.requiresApproval = input.requiresApproval;
+  if (approver !== undefined) category.approver = approver;
+  category.updatedAt = new Date();
+  recordEvent(em, null, { kind: 'category-updated', actor, from: currentName, to: name, detail: { requiresApproval: category.requiresApproval, approver: category.approver?.email ?? null } });
+  await em.flush();
+  return category;
+}
+
+/** A category that rules still set cannot be deleted (the rules would silently stop working). */
+export async function deleteCategory(em: Em, name: string, actor: Person): Promise<Category> {
+  const category = await findCategory(em, name);
+  const users = (await em.find(Rule, {})).filter((r) => setsCategory(r.actions, name)).map((r) => r.name);
+  if (users.length > 0) throw badInput([{ field: ['name'], message: `category "${name}" is set by rules ${users.map((u) => `"${u}"`).join(', ')}; change them first` }]);
+  em.remove(category);
+  recordEvent(em, null, { kind: 'category-deleted', actor, from: name });
+  await em.flush();
+  return category;
+}
+
+async function findCategory(em: Em, name: string): Promise<Category> {
+  const category = await em.findOne(Category, { name }, { populate: ['approver'] });
+  if (!category) throw new AppError('NOT_FOUND', `no category named "${name}"`, 'user', ['name']);
+  return category;
+}
+
+function setsCategory(actions: unknown, name: string): boolean {
+  return Array.isArray(actions) && actions.some((a) => typeof a === 'object' && a !== null && (a as Record<string, unknown>).setCategory === name);
+}
+
+/** Rules naming the category follow its new name. */
+async function renameInRules(em: Em, from: string, to: string): Promise<void> {
+  for (const rule of await em.find(Rule, {})) {
+    if (!setsCategory(rule.actions, from)) continue;
+    rule.actions = (rule.actions as Record<string, unknown>[]).map((a) => (a.setCategory === from ? { setCategory: to } : a));
+    rule.updatedAt = new Date();
+  }
+}
