@@ -14,6 +14,7 @@ import type { Config } from '../config/env.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createErrorFormatter } from '../graphql/format-error.js';
 import { apolloLimitOptions, refuseBatchedRequests } from '../graphql/limits.js';
+import { withIde } from './ide.js';
 import type { Logger } from '../log.js';
 import type { RuntimeState } from '../runtime-state.js';
 
@@ -78,7 +79,8 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
       };
     },
   });
-  fastify.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], preHandler: refuseBatchedRequests, handler });
+  // Browsers opening /graphql get the offline IDE (ide.ts); Apollo's CDN landing page stays disabled.
+  fastify.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], preHandler: refuseBatchedRequests, handler: withIde(handler) });
 
   // The raw bytes of a quarantined message, for admins to inspect (never rendered inline).
   fastify.get<{ Params: { id: string } }>('/quarantine/:id/raw', async (request, reply) => {
