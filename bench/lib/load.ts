@@ -1,0 +1,62 @@
+/**
+ * A small closed-loop HTTP load generator on Node's own fetch (keep-alive): `concurrency` workers
+ * each send a request, wait for the whole body, record the latency and send the next, for a fixed
+ * time after a warm-up. Small enough to read in a minute; autocannon was too big a dependency.
+ */
+import { now } from './util.js';
+
+export interface LoadOptions {
+  /** Builds the n-th request of a worker: URL, init and a check of the parsed body (throw = error). */
+  request(worker: number, n: number, previous: unknown): { url: string; init: RequestInit };
+  /** Returns a problem description when the response is not what was asked for. */
+  check?(status: number, body: unknown): string | null;
+  readonly concurrency: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+}
+
+export interface LoadResult {
+  /** Latencies of the requests completed in the measured window, ms. */
+  readonly latencies: number[];
+  readonly errors: number;
+  /** The first few problems, for the printout. */
+  readonly problems: string[];
+  /** Completed requests per second over the measured window. */
+  readonly requestsPerSecond: number;
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const problems: string[] = [];
+  let errors = 0;
+  const start = now();
+  const measureFrom = start + options.warmupMs;
+  const end = measureFrom + options.durationMs;
+
+  const worker = async (id: number) => {
+    let previous: unknown = null;
+    for (let n = 0; now() < end; n++) {
+      const { url, init } = options.request(id, n, previous);
+      const t0 = now();
+      let problem: string | null = null;
+      try {
+        const response = await fetch(url, init);
+        const body: unknown = await response.json();
+        problem = options.check?.(response.status, body) ?? (response.status === 200 ? null : `HTTP ${response.status}`);
+        previous = body;
+      } catch (error) {
+        problem = (error as Error).message;
+        previous = null;
+      }
+      const t1 = now();
+      if (t0 < measureFrom || t1 > end) continue;
+      latencies.push(t1 - t0);
+      if (problem) {
+        errors++;
+        if (problems.length < 5) problems.push(problem);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, (_, i) => worker(i)));
+  return { latencies, errors, problems, requestsPerSecond: latencies.length / (options.durationMs / 1000) };
+}
