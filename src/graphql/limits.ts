@@ -119,6 +119,9 @@ export function estimateCost(schema: GraphQLSchema, document: DocumentNode, oper
     if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message)) {
       throw limitExceeded('nodes', `Query has more than ${LIMITS.maxQueryNodes} fields and fragments.`);
     }
+    // Variables that do not fit their types: nothing will execute, and Apollo refuses them next
+    // with BAD_USER_INPUT naming the variable, a better answer than any we could give here.
+    if (error instanceof GraphQLError) return 0;
     throw error;
   }
 }

@@ -95,6 +95,14 @@ describe('query limits', () => {
     expect(pair.status).toBe(400);
   });
 
+  it('leaves variables of the wrong type to Apollo: BAD_USER_INPUT naming the variable, not a limit', async () => {
+    const response = await gql(dev.url, dev.adminToken, `query($n: Int) { quarantinedMessages(first: $n) { totalCount } }`, { n: 'many' });
+    expect(response.status).toBe(400);
+    expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(response.errors?.[0]?.extensions).not.toHaveProperty('limit');
+    expect(response.errors?.[0]?.message).toContain('$n');
+  });
+
   it(`stops parsing a document of more than ${LIMITS.maxTokens} tokens`, async () => {
     const huge = `{ queues { ${'name '.repeat(LIMITS.maxTokens)} } }`;
     const response = await gql(dev.url, dev.adminToken, huge);
