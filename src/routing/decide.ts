@@ -11,7 +11,7 @@
  * Every step is explained (`steps`), so the ticket's history says why it is where it is.
  */
 import { Priority, TicketStatus, TicketType } from '../entities/enums.js';
-import { FactView, type Predicate } from './conditions.js';
+import { FactView, type Predicate, type RegexPrefilter } from './conditions.js';
 import type { MessageFacts } from './facts.js';
 import type { KeywordHit, KeywordIndex } from './keywords.js';
 import type { Action } from './rule-definition.js';
@@ -31,6 +31,8 @@ export interface CompiledRule {
 /** Everything routing needs, loaded once per rule-set version (see rule-set.ts). */
 export interface RuleSet {
   rules: CompiledRule[];
+  /** The rules' regular expressions joined per field (see conditions.ts). */
+  prefilter: RegexPrefilter | null;
   /** In creation order: ties in keyword scores go to the earlier queue. */
   queues: RoutingQueue[];
   keywords: KeywordIndex;
@@ -101,7 +103,7 @@ export function decide(ruleSet: RuleSet, facts: MessageFacts, options: DecideOpt
   let queueByRule = false;
   let assigneeByRule = false;
 
-  const view = new FactView(facts);
+  const view = new FactView(facts, ruleSet.prefilter);
   for (const rule of ruleSet.rules) {
     if (!rule.test(view)) continue;
     d.matchedRules.push({ name: rule.name, actions: rule.actions });

@@ -76,13 +76,19 @@ export class KeywordIndex {
   /** Each keyword found in `text` (a word list), once. */
   private keywordsIn(text: string[]): Set<CompiledKeyword> {
     const found = new Set<CompiledKeyword>();
-    text.forEach((word, position) => {
-      const candidates = this.byFirstWord.get(word);
-      if (!candidates) return;
+    for (let position = 0; position < text.length; position++) {
+      const candidates = this.byFirstWord.get(text[position]!);
+      if (!candidates) continue;
       for (const candidate of candidates) {
-        if (!found.has(candidate) && candidate.words.every((w, i) => text[position + i] === w)) found.add(candidate);
+        if (!found.has(candidate) && followsAt(text, position, candidate.words)) found.add(candidate);
       }
-    });
+    }
     return found;
   }
+}
+
+/** Whether `phrase` (its first word already matched) continues at text[position + 1 …]. */
+function followsAt(text: readonly string[], position: number, phrase: readonly string[]): boolean {
+  for (let i = 1; i < phrase.length; i++) if (text[position + i] !== phrase[i]) return false;
+  return true;
 }

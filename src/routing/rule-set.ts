@@ -8,7 +8,7 @@
  */
 import type { Em } from '../db/orm.js';
 import { Category, Queue, Rule } from '../entities/index.js';
-import { compileCondition } from './conditions.js';
+import { compileCondition, RegexPrefilter } from './conditions.js';
 import type { CompiledRule, RuleSet } from './decide.js';
 import { KeywordIndex } from './keywords.js';
 import { parseActions, parseConditions } from './rule-definition.js';
@@ -42,8 +42,10 @@ async function buildRuleSet(em: Em, defaultQueue: string): Promise<RuleSet> {
     em.find(Queue, {}, { populate: ['defaultAssignee'], orderBy: { id: 'asc' } }),
     em.find(Category, {}),
   ]);
+  const prefilter = new RegexPrefilter();
   return {
-    rules: rules.map(compileStoredRule).filter((r): r is CompiledRule => r !== null),
+    rules: rules.map((r) => compileStoredRule(r, prefilter)).filter((r): r is CompiledRule => r !== null),
+    prefilter,
     queues: queues.map((q) => ({ name: q.name, emailAddress: q.emailAddress, defaultAssignee: q.defaultAssignee?.email ?? null })),
     keywords: new KeywordIndex(queues.map((q) => ({ name: q.name, keywords: q.keywords }))),
     categories: new Map(categories.map((c) => [c.name, c.requiresApproval])),
@@ -52,9 +54,9 @@ async function buildRuleSet(em: Em, defaultQueue: string): Promise<RuleSet> {
 }
 
 /** A stored rule is validated again; one that no longer validates is skipped, never half-applied. */
-export function compileStoredRule(rule: Pick<Rule, 'name' | 'conditions' | 'actions'>): CompiledRule | null {
+export function compileStoredRule(rule: Pick<Rule, 'name' | 'conditions' | 'actions'>, prefilter?: RegexPrefilter): CompiledRule | null {
   const conditions = parseConditions(rule.conditions);
   const actions = parseActions(rule.actions);
   if (!conditions.ok || !actions.ok) return null;
-  return { name: rule.name, test: compileCondition(conditions.value), actions: actions.value };
+  return { name: rule.name, test: compileCondition(conditions.value, prefilter), actions: actions.value };
 }

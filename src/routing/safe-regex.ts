@@ -10,8 +10,8 @@ export const MAX_PATTERN_LENGTH = 1000;
 export type SafeRegexResult = { ok: true; regex: RE2JS } | { ok: false; message: string };
 
 /** Compiles a case-insensitive pattern (use `(?-i)` inside it for case-sensitive parts). */
-export function compileSafeRegex(pattern: string): SafeRegexResult {
-  if (pattern.length > MAX_PATTERN_LENGTH) return { ok: false, message: `regular expression is longer than ${MAX_PATTERN_LENGTH} characters` };
+export function compileSafeRegex(pattern: string, maxLength = MAX_PATTERN_LENGTH): SafeRegexResult {
+  if (pattern.length > maxLength) return { ok: false, message: `regular expression is longer than ${MAX_PATTERN_LENGTH} characters` };
   try {
     return { ok: true, regex: RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE) };
   } catch (error) {

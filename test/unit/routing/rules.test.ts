@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Priority, TicketStatus, TicketType } from '../../../src/entities/enums.js';
+import { RegexPrefilter } from '../../../src/routing/conditions.js';
 import { decide, type RuleSet } from '../../../src/routing/decide.js';
 import type { MessageFacts } from '../../../src/routing/facts.js';
 import { KeywordIndex } from '../../../src/routing/keywords.js';
@@ -29,9 +30,11 @@ function ruleSet(rules: RuleSpec[], extra: Partial<RuleSet> = {}): RuleSet {
     { name: 'Billing', emailAddress: 'billing@example.com', defaultAssignee: 'bob@example.com' },
     { name: 'Hardware', emailAddress: null, defaultAssignee: null },
   ];
+  const prefilter = new RegexPrefilter();
   return {
+    prefilter,
     rules: rules.map((r) => {
-      const compiled = compileStoredRule(r);
+      const compiled = compileStoredRule(r, prefilter);
       if (!compiled) throw new Error(`test rule ${r.name} is invalid`);
       return compiled;
     }),
@@ -87,6 +90,31 @@ describe('rule conditions', () => {
     expect(matches({ all: [printer, { not: { any: [scanner, leaf('from', 'endsWith', '@customer.example')] } }] })).toBe(false);
     expect(matches({ all: [] })).toBe(true);
     expect(matches({ any: [] })).toBe(false);
+  });
+});
+
+describe('regular expressions joined per field', () => {
+  it('match exactly as they would one by one, inline flags staying scoped to their pattern', () => {
+    const rule = (name: string, value: string) => ({ name, conditions: { field: 'subject', operator: 'matches', value }, actions: [{ addWatcher: `${name}@example.com` }] });
+    const set = ruleSet([rule('a', '^(?-i)URGENT'), rule('b', 'printer\\s+\\d+'), rule('c', 'broken$'), rule('d', '^never$')]);
+    const matched = (subject: string) => decide(set, facts({ subject }), { emergency: false }).matchedRules.map((r) => r.name);
+    expect(matched('URGENT: printer 7 broken')).toEqual(['a', 'b', 'c']);
+    expect(matched('urgent: Printer 7 is BROKEN')).toEqual(['b', 'c']); // (?-i) kept URGENT case-sensitive
+    expect(matched('nothing here')).toEqual([]);
+    expect(matched('never')).toEqual(['d']);
+  });
+});
+
+describe('body contains joined into the same scan', () => {
+  it('finds exactly what includes() finds, for ASCII and non-ASCII bodies', () => {
+    const rule = (name: string, value: string) => ({ name, conditions: { field: 'body', operator: 'contains', value }, actions: [{ setPriority: 'HIGH' }] });
+    const set = ruleSet([rule('a', 'Order 42'), rule('b', 'a.b*c'), rule('c', 'ümlaut'), { name: 'd', conditions: { field: 'body', operator: 'matches', value: 'ref\\d+' }, actions: [{ setPriority: 'LOW' }] }]);
+    const matched = (body: string) => decide(set, facts({ body }), { emergency: false }).matchedRules.map((r) => r.name);
+    expect(matched('your ORDER 42 shipped')).toEqual(['a']);
+    expect(matched('literal a.b*c here, not a regex')).toEqual(['b']);
+    expect(matched('abbbc')).toEqual([]);
+    expect(matched('Ein ÜMLAUT und order 42 und REF7')).toEqual(['a', 'c', 'd']); // non-ASCII body: the scan's "no" is not trusted for needles
+    expect(matched('nothing at all')).toEqual([]);
   });
 });
 
