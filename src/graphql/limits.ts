@@ -88,6 +88,12 @@ export const listAwareEstimator: ComplexityEstimator = ({ type, field, args, chi
   return 1 + childComplexity;
 };
 
+/**
+ * Structural verdicts per parsed document: Apollo's document cache hands the same DocumentNode to
+ * repeated queries, and depth, aliases and directives do not depend on the variables.
+ */
+const structuralVerdicts = new WeakMap<DocumentNode, GraphQLError | null>();
+
 /** Runs graphql-armor's structural rules, collecting their refusals instead of throwing. */
 function structuralProblems(schema: GraphQLSchema, document: DocumentNode): GraphQLError[] {
   const problems: GraphQLError[] = [];
@@ -135,8 +141,12 @@ export function queryLimitsPlugin(): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, request }) {
-          const [first] = structuralProblems(schema, document);
-          if (first) throw first;
+          let verdict = structuralVerdicts.get(document);
+          if (verdict === undefined) {
+            verdict = structuralProblems(schema, document)[0] ?? null;
+            structuralVerdicts.set(document, verdict);
+          }
+          if (verdict) throw verdict;
           const cost = estimateCost(schema, document, request.operationName ?? undefined, request.variables ?? {});
           if (cost > LIMITS.maxCost) {
             throw limitExceeded(
