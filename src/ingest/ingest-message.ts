@@ -30,6 +30,8 @@ import { bodyOffset, provenanceLabel, quarantine, recordReceipt, sha256, storeRa
 import { chooseThread, referenceOrder } from './thread.js';
 import { UnprocessableMessageError, type ParsedMessage } from './types.js';
 import { writeInboundMessage } from './write-message.js';
+import { isEmergencyTicket, notifyInboundComment, notifyNewTicket } from '../outbound/ingest-notifications.js';
+import { notify } from '../outbound/notify.js';
 
 export type { Provenance };
 
@@ -182,7 +184,9 @@ async function commit(em: Parameters<Parameters<Orm['em']['transactional']>[0]>[
   const twin = sameId.find((m) => m.contentHash === contentHash);
   const raw = await rawSourceFor(em, p, ctx);
   if (twin) {
+    const wasEmergency = isEmergencyTicket(twin.ticket);
     if (emergency) escalateToEmergency(em, twin.ticket, provenance);
+    if (!wasEmergency && isEmergencyTicket(twin.ticket)) await notify(em, { kind: 'emergency', ticket: twin.ticket, message: twin }, ctx);
     recordReceipt(em, provenance, 'duplicate', p.hash, { message: twin });
     await em.flush();
     return { kind: 'duplicate', ticketNumber: twin.ticket.number, messageRowId: twin.id };
@@ -211,14 +215,16 @@ async function commit(em: Parameters<Parameters<Orm['em']['transactional']>[0]>[
 
   if (decision.kind === 'comment') {
     const ticket = await em.findOneOrFail(Ticket, decision.ticketId, { populate: ['ccs', 'requester'] });
+    const wasEmergency = isEmergencyTicket(ticket);
     const result = await applyReply(em, ticket, base, { classification, emergency, config: ctx.config, via: decision.via });
     if (result.kind === 'comment') {
+      await notifyInboundComment(em, ticket, result.message, !wasEmergency && isEmergencyTicket(ticket), parsed.refused, ctx);
       recordReceipt(em, provenance, 'comment', p.hash, { message: result.message });
       await em.flush();
       return { kind: 'comment', ticketNumber: ticket.number, messageRowId: result.message.id };
     }
     // Closed too long ago: a new ticket linked to the old one.
-    return finishNewTicket(em, p, provenance, await openTicket(em, { ...base, linkedTo: ticket, linkReason: 'reply-after-window', emergency, config: ctx.config }));
+    return finishNewTicket(em, p, provenance, await openTicket(em, { ...base, linkedTo: ticket, linkReason: 'reply-after-window', emergency, config: ctx.config }), ctx);
   }
 
   if (!emergency && !ctx.retryOf) {
@@ -233,7 +239,7 @@ async function commit(em: Parameters<Parameters<Orm['em']['transactional']>[0]>[
   const linkedTo = decision.linkedTo !== null ? await em.findOneOrFail(Ticket, decision.linkedTo) : null;
   if (decision.reason === 'stranger-tag') flags.push('unverified-follow-up');
   const opened = await openTicket(em, { ...base, linkedTo, linkReason: decision.reason, emergency, config: ctx.config });
-  return finishNewTicket(em, p, provenance, opened, !classification.suppressAcknowledgement && !classification.automatic);
+  return finishNewTicket(em, p, provenance, opened, ctx, !classification.suppressAcknowledgement && !classification.automatic);
 }
 
 async function finishNewTicket(
@@ -241,8 +247,11 @@ async function finishNewTicket(
   p: Prepared,
   provenance: Provenance,
   opened: OpenedTicket,
+  ctx: IngestContext,
   acknowledge = true,
 ): Promise<IngestOutcome> {
+  const { ticket, message, routing } = opened;
+  await notifyNewTicket(em, { ticket, message, emergency: routing.emergency }, acknowledge && routing.acknowledge, p.parsed?.refused ?? [], ctx);
   recordReceipt(em, provenance, 'ticket', p.hash, { message: opened.message });
   await em.flush();
   return { kind: 'ticket', ticketNumber: opened.ticket.number, messageRowId: opened.message.id, acknowledge: acknowledge && opened.routing.acknowledge };
