@@ -18,6 +18,7 @@ import { startMailboxPoller, type MailboxPoller } from './ingest/doors/imap-poll
 import { startSmtpListener, type IngestFn, type SmtpListener } from './ingest/doors/smtp-listener.js';
 import { ingestMessage } from './ingest/ingest-message.js';
 import { resolveSecret } from './ingest/secret.js';
+import { startOutboundWorker, type OutboundWorker } from './outbound/worker.js';
 
 export interface StartResult {
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:4000 */
@@ -43,6 +44,7 @@ export function createApp(config: Config, log: Logger): App {
   let embedded: EmbeddedDatabase | null = null;
   let orm: Orm | null = null;
   let smtp: SmtpListener | null = null;
+  let outbound: OutboundWorker | null = null;
   const pollers: MailboxPoller[] = [];
   let stopping = false;
   let wakeRetry: (() => void) | null = null;
@@ -100,6 +102,8 @@ export function createApp(config: Config, log: Logger): App {
           if (state.durabilityProblem) throw new AppError('STORAGE_UNAVAILABLE', state.durabilityProblem, 'transient');
           return ingestMessage(ready, raw, provenance, { config, secret, log: ingestLog });
         };
+        // The outbox worker first, so mail written by the doors is picked up at once.
+        outbound = await startOutboundWorker({ orm: ready, databaseUrl, config, secret, log });
         if (config.smtpInboundPort !== 0) smtp = await startSmtpListener(config, ingest, log.child({ component: 'smtp-in' }));
         for (const mailbox of config.mailboxes) {
           const health = (h: MailboxHealth) => state.mailboxes.set(mailbox.name, { ...h });
@@ -115,6 +119,8 @@ export function createApp(config: Config, log: Logger): App {
       await Promise.all([smtp?.stop(), ...pollers.map((p) => p.stop())]);
       // Apollo's drain plugin closes fastify, letting requests in flight finish.
       await http?.apollo.stop();
+      // Mail being sent finishes; anything still queued stays in the outbox for the next start.
+      await outbound?.stop();
       state.orm = null;
       await orm?.close().catch((error: unknown) => log.warn({ err: error }, 'closing the database pool failed'));
       await embedded?.stop();

@@ -62,6 +62,36 @@ export interface Config {
   readonly defaultQueue: string;
   /** More than this many new tickets from one sender within the window are quarantined. */
   readonly senderRateLimit: { readonly max: number; readonly windowMinutes: number };
+  /** Outbound mail, webhooks and scheduled automation (src/outbound, src/automation). */
+  readonly outbound: OutboundConfig;
+}
+
+export interface OutboundConfig {
+  /** Where `escalateTicket` mails when the ticket's queue has no escalation address; null: nobody. */
+  readonly escalationAddress: string | null;
+  /** Most automatic mails to one address per hour (agent replies are not counted or limited). */
+  readonly automaticMailsPerHour: number;
+  /** A folder whose `<name>.subject.txt|.txt|.html` files override the built-in templates; null: none. */
+  readonly templatesDir: string | null;
+  /** HMAC-SHA256 key of the `X-Postdesk-Signature` webhook header; null: derived from the Message-ID secret. */
+  readonly webhookSecret: string | null;
+  /** Reply-To `support+N@domain` instead of the support address. */
+  readonly plusAddressing: boolean;
+  /** Seconds to wait for the SMTP server's answer (RFC 5321 allows 10 minutes for the final reply). */
+  readonly smtpTimeoutSeconds: number;
+  /** First retry delay; each retry doubles it (with jitter) up to retryMaxDelaySeconds. */
+  readonly retryDelaySeconds: number;
+  readonly retryMaxDelaySeconds: number;
+  /** Attempts before a temporarily failing mail is given up as FAILED. */
+  readonly retryLimit: number;
+  /** Mails sent at once by one instance. */
+  readonly concurrency: number;
+  /** Close tickets this many days after creation (a queue's autoCloseDays wins); 0: never. */
+  readonly autoCloseDays: number;
+  /** Close WAITING_FOR_CUSTOMER tickets after this many days without an answer; 0: never. */
+  readonly autoCloseWaitingDays: number;
+  /** pg-boss cron expression of the auto-close run. */
+  readonly autoCloseCron: string;
 }
 
 /** A configuration problem; `problems` are `VARIABLE: what is wrong` lines without values. */
@@ -155,6 +185,19 @@ const envSchema = z.object({
     .string()
     .regex(/^\d+\/\d+m$/, { message: 'must look like 20/10m (tickets per minutes)' })
     .default('20/10m'),
+  ESCALATION_ADDRESS: email.optional(),
+  AUTOMATIC_MAIL_LIMIT: z.coerce.number({ message: 'must be a whole number of mails per hour' }).int({ message: 'must be a whole number of mails per hour' }).min(1, { message: 'must be at least 1' }).default(10),
+  TEMPLATES_DIR: z.string().min(1).optional(),
+  WEBHOOK_SECRET: z.string().min(16, { message: 'must be at least 16 characters long' }).optional(),
+  REPLY_TO_PLUS_ADDRESSING: bool.optional(),
+  SMTP_TIMEOUT_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int({ message: 'must be a whole number of seconds' }).min(1, { message: 'must be at least 1' }).max(3600, { message: 'must be at most 3600' }).default(600),
+  OUTBOUND_RETRY_DELAY_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int({ message: 'must be a whole number of seconds' }).min(1, { message: 'must be at least 1' }).default(10),
+  OUTBOUND_RETRY_MAX_DELAY_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int({ message: 'must be a whole number of seconds' }).min(1, { message: 'must be at least 1' }).default(900),
+  OUTBOUND_RETRY_LIMIT: z.coerce.number({ message: 'must be a whole number' }).int({ message: 'must be a whole number' }).min(0, { message: 'must not be negative' }).max(1000, { message: 'must be at most 1000' }).default(40),
+  OUTBOUND_CONCURRENCY: z.coerce.number({ message: 'must be a whole number' }).int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(100, { message: 'must be at most 100' }).default(10),
+  AUTO_CLOSE_DAYS: z.coerce.number({ message: 'must be a number of days' }).int({ message: 'must be a whole number of days' }).min(0, { message: 'must not be negative' }).default(7),
+  AUTO_CLOSE_WAITING_DAYS: z.coerce.number({ message: 'must be a number of days' }).int({ message: 'must be a whole number of days' }).min(0, { message: 'must not be negative' }).default(0),
+  AUTO_CLOSE_CRON: z.string().regex(/^\S+( \S+){4,5}$/, { message: 'must be a cron expression such as */10 * * * *' }).default('*/10 * * * *'),
 });
 
 /** Turns a zod issue path into the variable name, e.g. ['MAILBOXES', 0, 'url'] -> MAILBOXES[0].url */
@@ -280,5 +323,20 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     reopenWindowDays: e.REOPEN_WINDOW_DAYS,
     defaultQueue: e.DEFAULT_QUEUE,
     senderRateLimit: Object.freeze(parseRate(e.SENDER_RATE_LIMIT)),
+    outbound: Object.freeze({
+      escalationAddress: e.ESCALATION_ADDRESS?.toLowerCase() ?? null,
+      automaticMailsPerHour: e.AUTOMATIC_MAIL_LIMIT,
+      templatesDir: e.TEMPLATES_DIR === undefined ? null : isAbsolute(e.TEMPLATES_DIR) ? e.TEMPLATES_DIR : resolve(cwd, e.TEMPLATES_DIR),
+      webhookSecret: e.WEBHOOK_SECRET ?? null,
+      plusAddressing: e.REPLY_TO_PLUS_ADDRESSING ?? false,
+      smtpTimeoutSeconds: e.SMTP_TIMEOUT_SECONDS,
+      retryDelaySeconds: e.OUTBOUND_RETRY_DELAY_SECONDS,
+      retryMaxDelaySeconds: e.OUTBOUND_RETRY_MAX_DELAY_SECONDS,
+      retryLimit: e.OUTBOUND_RETRY_LIMIT,
+      concurrency: e.OUTBOUND_CONCURRENCY,
+      autoCloseDays: e.AUTO_CLOSE_DAYS,
+      autoCloseWaitingDays: e.AUTO_CLOSE_WAITING_DAYS,
+      autoCloseCron: e.AUTO_CLOSE_CRON,
+    }),
   });
 }

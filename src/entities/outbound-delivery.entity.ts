@@ -10,6 +10,8 @@ import { Ticket } from './ticket.entity.js';
  */
 @Entity({ tableName: 'outbound_delivery' })
 @Index({ name: 'outbound_delivery_pending_idx', properties: ['status', 'nextAttemptAt'] })
+@Index({ name: 'outbound_delivery_recipients_idx', expression: 'create index "outbound_delivery_recipients_idx" on "outbound_delivery" using gin ("recipients")' })
+@Index({ name: 'outbound_delivery_created_at_idx', properties: ['createdAt'] })
 export class OutboundDelivery {
   @PrimaryKey({ type: 'integer' })
   id!: number;

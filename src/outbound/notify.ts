@@ -9,8 +9,15 @@
  */
 import type { Config } from '../config/env.js';
 import type { Em } from '../db/orm.js';
-import type { Message, Person, Ticket } from '../entities/index.js';
-import type { TicketStatus } from '../entities/enums.js';
+import { Message, Person, type Ticket } from '../entities/index.js';
+import { MessageDirection, Role, TicketStatus } from '../entities/enums.js';
+import { recordEvent } from '../tickets/record-event.js';
+import { Mailer } from './mailer.js';
+import { candidate } from './recipients.js';
+import { bodyText, headerText } from './sanitize.js';
+import type { TemplateName, TemplateVariables } from './templates.js';
+import { threadHeaders } from './thread-headers.js';
+import { actorVariables, messageVariables, personDisplay, ticketVariables } from './variables.js';
 
 export type TicketNotification =
   /** A new ticket from inbound mail. `acknowledge` false: automatic mail, or a rule suppressed it. */
@@ -41,10 +48,240 @@ export interface NotifyContext {
   readonly now?: () => Date;
 }
 
-/** Records what must be sent because of `notification`, in the caller's transaction. */
+/**
+ * Records what must be sent because of `notification`, in the caller's transaction: outbox rows
+ * with frozen bytes plus their pg-boss jobs. Flushes `em` (new tickets need their id and number).
+ */
 export async function notify(em: Em, notification: TicketNotification, ctx: NotifyContext): Promise<void> {
-  // Filled in by the outbound work (issue 6): enqueue deliveries in `em`'s transaction.
-  void em;
-  void notification;
-  void ctx;
+  await em.flush();
+  const mailer = new Mailer(em, ctx, ctx.now?.() ?? new Date());
+  await em.populate(notification.ticket, ['requester', 'ccs', 'watchers', 'queue.watchers', 'category.approver', 'assignee']);
+  await HANDLERS[notification.kind](mailer, em, notification as never, ctx);
+  await em.flush();
+}
+
+type Handler<K extends TicketNotification['kind']> = (mailer: Mailer, em: Em, n: Extract<TicketNotification, { kind: K }>, ctx: NotifyContext) => Promise<void>;
+
+const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
+  'ticket-created': async (mailer, em, n, ctx) => {
+    const { ticket, message } = n;
+    const thread = await threadHeaders(em, ticket, message);
+    if (n.acknowledge && !message.flags.includes('automatic')) {
+      await mailer.mail({
+        ticket,
+        kind: n.emergency ? 'acknowledgement-emergency' : 'acknowledgement',
+        template: n.emergency ? 'acknowledgement-emergency' : 'acknowledgement',
+        to: [candidate(ticket.requester)],
+        cc: ticket.ccs.getItems().map(candidate),
+        autoSubmitted: 'auto-replied',
+        limited: true,
+        variables: { ticket: ticketVariables(ticket), message: messageVariables(message) },
+        thread,
+        answering: message,
+      });
+    }
+    await mailWatchers(mailer, ticket, message.author, 'watcher-new-ticket', 'watcher-new-ticket', { message: messageVariables(message) }, thread);
+    if (ctx.config.newTicketWebhookUrl) {
+      await mailer.webhook(ticket, 'ticket.created', ctx.config.newTicketWebhookUrl, { ticket: ticketPayload(ticket), message: messagePayload(message) }, false);
+    }
+  },
+
+  'inbound-comment': async (mailer, em, n) => {
+    const thread = await threadHeaders(em, n.ticket, n.message);
+    await mailWatchers(mailer, n.ticket, n.message.author, 'watcher-comment', 'watcher-comment', { message: messageVariables(n.message, true) }, thread);
+  },
+
+  'public-reply': async (mailer, em, n) => {
+    const { ticket, message, actor } = n;
+    const answering = await em.findOne(Message, { ticket, direction: MessageDirection.INBOUND, id: { $ne: message.id } }, { orderBy: { id: 'desc' } });
+    await mailer.mail({
+      ticket,
+      kind: 'reply',
+      template: 'public-reply',
+      to: [candidate(ticket.requester)],
+      cc: ticket.ccs.getItems().map(candidate),
+      autoSubmitted: null,
+      limited: false,
+      variables: { ticket: ticketVariables(ticket), message: messageVariables(message), actor: actorVariables(actor) },
+      thread: await threadHeaders(em, ticket, answering, message),
+      carries: message,
+      fromName: actor.name ?? actor.email.split('@')[0],
+    });
+  },
+
+  'note-added': async (mailer, em, n) => {
+    const thread = await threadHeaders(em, n.ticket, null, n.message);
+    await mailWatchers(mailer, n.ticket, n.actor, 'watcher-note', 'watcher-note', { message: messageVariables(n.message), actor: actorVariables(n.actor) }, thread);
+  },
+
+  'status-changed': async (mailer, em, n, ctx) => {
+    const { ticket } = n;
+    const template = statusTemplate(n.from, n.to);
+    // The requester is not told about what they did themselves (their reply reopened the ticket).
+    if (!template || (n.actor && n.actor.email === ticket.requester.email)) return;
+    let needed = n.reason ?? '';
+    if (template === 'status-waiting') {
+      const last = await em.findOne(Message, { ticket, direction: MessageDirection.OUTBOUND }, { orderBy: { id: 'desc' } });
+      needed = last ? bodyText(last.bodyText) : needed || 'Please tell us more about your request.';
+    }
+    await mailer.mail({
+      ticket,
+      kind: `status-${n.to.toLowerCase()}`,
+      template,
+      to: [candidate(ticket.requester)],
+      autoSubmitted: 'auto-generated',
+      limited: true,
+      variables: { ticket: ticketVariables(ticket), actor: actorVariables(n.actor), reason: n.reason ?? '', needed, change: { from: n.from, to: n.to } },
+      thread: await threadHeaders(em, ticket, null),
+    });
+    void ctx;
+  },
+
+  escalated: async (mailer, em, n, ctx) => {
+    const { ticket } = n;
+    const address = ticket.queue?.escalationAddress ?? ctx.config.outbound.escalationAddress;
+    if (!address) {
+      recordEvent(em, ticket, { kind: 'notification-skipped', actorLabel: 'system', detail: { reason: 'escalation: neither the queue nor ESCALATION_ADDRESS names an address' } });
+      return;
+    }
+    const messages = await em.find(Message, { ticket }, { populate: ['author'], orderBy: { id: 'asc' } });
+    await mailer.mail({
+      ticket,
+      kind: 'escalation',
+      template: 'escalation',
+      to: [{ email: address, name: null, person: null }],
+      autoSubmitted: 'auto-generated',
+      limited: true,
+      variables: { ticket: ticketVariables(ticket), actor: actorVariables(n.actor), note: n.note ?? '', thread: threadText(messages) },
+      thread: await threadHeaders(em, ticket, null),
+    });
+  },
+
+  emergency: async (mailer, em, n, ctx) => {
+    const { ticket, message } = n;
+    const thread = await threadHeaders(em, ticket, message);
+    // Pages go first and on their own queue; they are not subject to the hourly limit (configured staff addresses).
+    if (ctx.config.oncallWebhookUrl) {
+      await mailer.webhook(ticket, 'emergency', ctx.config.oncallWebhookUrl, { ticket: ticketPayload(ticket), message: messagePayload(message) }, true);
+    }
+    for (const address of ctx.config.oncallAddresses) {
+      await mailer.mail({
+        ticket,
+        kind: 'page',
+        template: 'emergency-page',
+        to: [{ email: address, name: null, person: null }],
+        autoSubmitted: 'auto-generated',
+        limited: false,
+        variables: { ticket: ticketVariables(ticket), message: messageVariables(message) },
+        thread,
+        urgent: true,
+      });
+    }
+  },
+
+  'approval-requested': async (mailer, em, n) => {
+    const { ticket } = n;
+    const approvers = ticket.category?.approver
+      ? [ticket.category.approver]
+      : await em.find(Person, { role: Role.ADMIN, active: true }, { orderBy: { id: 'asc' } });
+    const first = await em.findOne(Message, { ticket }, { populate: ['author'], orderBy: { id: 'asc' } });
+    const thread = await threadHeaders(em, ticket, null);
+    for (const approver of approvers) {
+      if (approver.email === ticket.requester.email) continue;
+      await mailer.mail({
+        ticket,
+        kind: 'approval-request',
+        template: 'approval-request',
+        to: [candidate(approver)],
+        autoSubmitted: 'auto-generated',
+        limited: true,
+        variables: { ticket: ticketVariables(ticket), message: messageVariables(first) },
+        thread,
+      });
+    }
+  },
+
+  'attachments-refused': async (mailer, em, n) => {
+    const { ticket, message } = n;
+    // Never answer automatic mail.
+    if (!message.author || message.flags.includes('automatic')) return;
+    await mailer.mail({
+      ticket,
+      kind: 'attachments-refused',
+      template: 'attachments-refused',
+      to: [candidate(message.author)],
+      autoSubmitted: 'auto-replied',
+      limited: true,
+      variables: { ticket: ticketVariables(ticket), message: messageVariables(message), refused: n.refused.map((r) => `- ${headerText(r.filename, 255)}: ${headerText(r.reason, 500)}`).join('\n') },
+      thread: await threadHeaders(em, ticket, message),
+      answering: message,
+    });
+  },
+};
+
+/** The status mail for a change, or null when the requester is not told (e.g. OPEN after their own reply). */
+export function statusTemplate(from: TicketStatus, to: TicketStatus): TemplateName | null {
+  if (from === to) return null;
+  if (to === TicketStatus.CLOSED) return 'status-closed';
+  if (from === TicketStatus.CLOSED) return 'status-reopened';
+  if (to === TicketStatus.IN_PROGRESS) return 'status-in-progress';
+  if (to === TicketStatus.WAITING_FOR_CUSTOMER) return 'status-waiting';
+  if (from === TicketStatus.PENDING_APPROVAL && to === TicketStatus.OPEN) return 'status-approved';
+  return null;
+}
+
+/** Queue watchers and ticket watchers, one mail each, never the person who caused it, never opted-out agents. */
+async function mailWatchers(
+  mailer: Mailer,
+  ticket: Ticket,
+  causedBy: Person | null,
+  kind: string,
+  template: TemplateName,
+  variables: Record<string, TemplateVariables>,
+  thread: { inReplyTo: string | null; references: string[] },
+): Promise<void> {
+  const watchers = new Map<string, Person>();
+  for (const p of [...(ticket.queue?.watchers.getItems() ?? []), ...ticket.watchers.getItems()]) watchers.set(p.email, p);
+  for (const watcher of watchers.values()) {
+    if (causedBy && watcher.email === causedBy.email) continue;
+    if (watcher.watchOptOut || (watcher.role && !watcher.active)) continue;
+    await mailer.mail({
+      ticket,
+      kind,
+      template,
+      to: [candidate(watcher)],
+      autoSubmitted: 'auto-generated',
+      limited: true,
+      variables: { ticket: ticketVariables(ticket), ...variables },
+      thread,
+    });
+  }
+}
+
+function ticketPayload(ticket: Ticket): Record<string, unknown> {
+  return {
+    number: ticket.number,
+    subject: ticket.subject,
+    status: ticket.status,
+    priority: ticket.priority,
+    type: ticket.type,
+    queue: ticket.queue?.name ?? null,
+    requester: { email: ticket.requester.email, name: ticket.requester.name },
+    createdAt: ticket.createdAt.toISOString(),
+  };
+}
+
+function messagePayload(message: Message | null): Record<string, unknown> | null {
+  if (!message) return null;
+  return { from: message.author?.email ?? null, subject: message.subject, excerpt: bodyText(message.bodyText).slice(0, 500) };
+}
+
+/** The whole thread as text for the escalation mail: every message and note, oldest first. */
+function threadText(messages: readonly Message[]): string {
+  return messages
+    .map((m) => {
+      const who = m.author ? personDisplay(m.author) : 'postdesk';
+      return `--- ${m.direction} ${m.createdAt.toISOString()} ${who}\n${bodyText(m.bodyText).trim()}\n`;
+    })
+    .join('\n');
 }

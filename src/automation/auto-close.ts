@@ -1,0 +1,88 @@
+/**
+ * Scheduled auto-close (pg-boss cron `AUTO_CLOSE_CRON`; pg-boss creates one job per occurrence and
+ * hands it to one worker, so exactly one instance runs each run).
+ *
+ *  - Tickets OPEN, IN_PROGRESS or WAITING_FOR_CUSTOMER are closed N days after creation: N is the
+ *    queue's autoCloseDays, else AUTO_CLOSE_DAYS (default 7); 0 disables. PENDING_APPROVAL tickets
+ *    wait for their approver, not for the clock, and are left alone.
+ *  - Optionally (AUTO_CLOSE_WAITING_DAYS > 0) WAITING_FOR_CUSTOMER tickets are closed after M days
+ *    without activity.
+ *
+ * Each closure is its own transaction (row lock, status re-checked, so two overlapping runs cannot
+ * close a ticket twice), records a `status` event by `automation:auto-close` and mails the requester
+ * through notify().
+ */
+import type { Config } from '../config/env.js';
+import type { Orm } from '../db/orm.js';
+import { Ticket } from '../entities/index.js';
+import { TicketStatus } from '../entities/enums.js';
+import { LockMode } from '@mikro-orm/core';
+import { notify } from '../outbound/notify.js';
+import { recordEvent } from '../tickets/record-event.js';
+
+const BATCH = 500;
+
+export interface AutoCloseContext {
+  readonly config: Config;
+  readonly secret: string;
+}
+
+export interface AutoClosed {
+  readonly number: number;
+  readonly reason: 'age' | 'waiting';
+}
+
+/** Candidate ticket ids and why; pure SQL over the queue's setting or the default. */
+async function candidates(orm: Orm, config: Config, now: Date): Promise<{ id: number; reason: 'age' | 'waiting'; days: number }[]> {
+  const { autoCloseDays, autoCloseWaitingDays } = config.outbound;
+  const rows = await orm.em.fork().execute<{ id: number; days: number; waiting: boolean }[]>(
+    `select t.id, coalesce(q.auto_close_days, ?)::int as days,
+            (t.status = 'WAITING_FOR_CUSTOMER' and ?::int > 0 and t.updated_at < ?::timestamptz - make_interval(days => ?::int)) as waiting
+       from ticket t left join queue q on q.id = t.queue_id
+      where t.status in ('OPEN', 'IN_PROGRESS', 'WAITING_FOR_CUSTOMER')
+        and ((coalesce(q.auto_close_days, ?) > 0 and t.created_at < ?::timestamptz - make_interval(days => coalesce(q.auto_close_days, ?)::int))
+          or (t.status = 'WAITING_FOR_CUSTOMER' and ?::int > 0 and t.updated_at < ?::timestamptz - make_interval(days => ?::int)))
+      order by t.id
+      limit ${BATCH}`,
+    [autoCloseDays, autoCloseWaitingDays, now, autoCloseWaitingDays, autoCloseDays, now, autoCloseDays, autoCloseWaitingDays, now, autoCloseWaitingDays],
+  );
+  return rows.map((r) => ({ id: r.id, reason: r.waiting ? 'waiting' : 'age', days: r.waiting ? autoCloseWaitingDays : r.days }));
+}
+
+/** One auto-close run at `now` (a controllable clock for tests). Returns the tickets it closed. */
+export async function runAutoClose(orm: Orm, ctx: AutoCloseContext, now: Date): Promise<AutoClosed[]> {
+  const closed: AutoClosed[] = [];
+  for (;;) {
+    const batch = await candidates(orm, ctx.config, now);
+    if (batch.length === 0) break;
+    let progressed = false;
+    for (const c of batch) {
+      const done = await orm.em.fork().transactional(async (em) => {
+        const ticket = await em.findOne(Ticket, c.id, { lockMode: LockMode.PESSIMISTIC_WRITE_OR_FAIL });
+        if (!ticket || ticket.status === TicketStatus.CLOSED || ticket.status === TicketStatus.PENDING_APPROVAL) return null;
+        const from = ticket.status;
+        ticket.status = TicketStatus.CLOSED;
+        ticket.closedAt = now;
+        ticket.updatedAt = now;
+        const reason =
+          c.reason === 'waiting'
+            ? `It was closed automatically after ${c.days} days without an answer.`
+            : `It was closed automatically ${c.days} days after it was opened.`;
+        const event = recordEvent(em, ticket, { kind: 'status', actorLabel: 'automation:auto-close', from, to: TicketStatus.CLOSED, detail: { reason } });
+        event.createdAt = now;
+        await notify(em, { kind: 'status-changed', ticket, from, to: TicketStatus.CLOSED, actor: null, reason }, { config: ctx.config, secret: ctx.secret, now: () => now });
+        return { number: ticket.number, reason: c.reason } as AutoClosed;
+      }).catch((error: unknown) => {
+        // Another run holds this ticket (lock not available): it is that run's to close.
+        if ((error as { code?: string }).code === '55P03' || /could not obtain lock/i.test((error as Error).message)) return null;
+        throw error;
+      });
+      if (done) {
+        closed.push(done);
+        progressed = true;
+      }
+    }
+    if (!progressed || batch.length < BATCH) break;
+  }
+  return closed;
+}

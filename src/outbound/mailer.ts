@@ -1,0 +1,144 @@
+/**
+ * Plans one mail or webhook into the outbox: admits recipients (recipients.ts), renders the
+ * template, composes the frozen bytes and enqueues them in the caller's transaction (outbox.ts).
+ */
+import { createHmac } from 'node:crypto';
+import type { Em } from '../db/orm.js';
+import type { Message, Ticket } from '../entities/index.js';
+import { messageIdDomain, ourMessageId } from '../mail/headers.js';
+import { composeMail, type MailAddress } from './compose.js';
+import type { NotifyContext } from './notify.js';
+import { enqueueDelivery, nextDeliveryId, WEBHOOK_PREFIX } from './outbox.js';
+import { Admission, type Candidate } from './recipients.js';
+import { loadTemplate, renderTemplate, type TemplateName, type TemplateVariables } from './templates.js';
+import { recipientVariables } from './variables.js';
+import { displayName } from './sanitize.js';
+
+export interface MailPlan {
+  ticket: Ticket;
+  /** Delivery kind, e.g. acknowledgement, reply, status-changed, watcher, page … */
+  kind: string;
+  template: TemplateName;
+  to: Candidate[];
+  cc?: Candidate[];
+  /** `auto-replied` / `auto-generated` for mail postdesk writes itself; null for agent replies. */
+  autoSubmitted: 'auto-replied' | 'auto-generated' | null;
+  /** Subject to the per-address hourly limit (automatic mail other than pages). */
+  limited: boolean;
+  variables: TemplateVariables;
+  /** The message this mail answers (In-Reply-To). */
+  answering?: Message | null;
+  /** In-Reply-To/References computed once per notify call and ticket. */
+  thread: { inReplyTo: string | null; references: string[] };
+  /** The OUTBOUND message this mail carries (agent reply): gets the Message-ID stored. */
+  carries?: Message | null;
+  /** Display name in From (the agent's, for replies); default the support desk's. */
+  fromName?: string | null;
+  urgent?: boolean;
+}
+
+export class Mailer {
+  readonly admission: Admission;
+  private readonly domain: string;
+
+  constructor(
+    private readonly em: Em,
+    private readonly ctx: NotifyContext,
+    readonly now: Date,
+  ) {
+    this.admission = new Admission(em, ctx, now);
+    this.domain = messageIdDomain(ctx.config.supportAddress);
+  }
+
+  /** The support desk's display name: "Support" for support@…, capitalised local part. */
+  get deskName(): string {
+    const local = this.ctx.config.supportAddress.split('@')[0]!.split('+')[0]!;
+    return local.charAt(0).toUpperCase() + local.slice(1);
+  }
+
+  private replyTo(ticket: Ticket): string {
+    const address = this.ctx.config.supportAddress;
+    if (!this.ctx.config.outbound.plusAddressing) return address;
+    const at = address.lastIndexOf('@');
+    return `${address.slice(0, at)}+${ticket.number}${address.slice(at)}`;
+  }
+
+  /** Admits recipients and enqueues one mail to them; returns the recipients it went to. */
+  async mail(plan: MailPlan): Promise<string[]> {
+    const automatic = plan.autoSubmitted !== null;
+    const admitted = await this.admission.admit(plan.ticket, [...plan.to, ...(plan.cc ?? [])], { automatic, limited: plan.limited });
+    if (admitted.length === 0) return [];
+    const toEmails = new Set(plan.to.map((c) => c.email.toLowerCase()));
+    let to = admitted.filter((c) => toEmails.has(c.email));
+    let cc = admitted.filter((c) => !toEmails.has(c.email));
+    if (to.length === 0) [to, cc] = [cc, []];
+    const first = to[0]!;
+    const rendered = renderTemplate(loadTemplate(plan.template, this.ctx.config.outbound.templatesDir), {
+      ...plan.variables,
+      recipient: recipientVariables(first),
+      support: { address: this.ctx.config.supportAddress, name: this.deskName },
+    });
+    const id = await nextDeliveryId(this.em);
+    const messageId = plan.carries?.messageId ?? ourMessageId(this.ctx.secret, this.domain, plan.ticket.id, id);
+    if (plan.carries && !plan.carries.messageId) plan.carries.messageId = messageId;
+    const fromName = displayName(plan.fromName) ?? this.deskName;
+    const address = (c: Candidate): MailAddress => ({ email: c.email, name: c.name });
+    const raw = await composeMail({
+      from: { email: this.ctx.config.supportAddress, name: plan.fromName ? `${fromName} (${this.deskName})` : fromName },
+      replyTo: this.replyTo(plan.ticket),
+      to: to.map(address),
+      cc: cc.map(address),
+      subject: rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
+      messageId,
+      inReplyTo: plan.thread.inReplyTo,
+      references: plan.thread.references,
+      autoSubmitted: plan.autoSubmitted,
+      loopMarker: this.domain,
+      date: this.now,
+    });
+    const recipients = admitted.map((c) => c.email);
+    await enqueueDelivery(this.em, {
+      id,
+      ticket: plan.ticket,
+      thread: plan.carries ?? null,
+      kind: plan.kind,
+      recipients,
+      messageId,
+      automatic,
+      raw,
+      urgent: plan.urgent ?? false,
+      now: this.now,
+    });
+    return recipients;
+  }
+
+  /** Enqueues a signed JSON POST (retried like mail). The body is frozen too. */
+  async webhook(ticket: Ticket, event: string, url: string, payload: Record<string, unknown>, urgent: boolean): Promise<void> {
+    const id = await nextDeliveryId(this.em);
+    const deliveryId = `webhook.${ticket.id}.${id}@${this.domain}`;
+    const body = Buffer.from(JSON.stringify({ event, id: deliveryId, createdAt: this.now.toISOString(), ...payload }), 'utf8');
+    await enqueueDelivery(this.em, {
+      id,
+      ticket,
+      thread: null,
+      kind: `${WEBHOOK_PREFIX}${event}`,
+      recipients: [url],
+      messageId: deliveryId,
+      automatic: false,
+      raw: body,
+      urgent,
+      now: this.now,
+    });
+  }
+}
+
+/** `sha256=<hex>` of the body under the webhook key (WEBHOOK_SECRET, else derived from the Message-ID secret). */
+export function webhookSignature(key: string, body: Buffer): string {
+  return `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
+}
+
+export function webhookKey(webhookSecret: string | null, secret: string): string {
+  return webhookSecret ?? createHmac('sha256', secret).update('postdesk-webhook').digest('hex');
+}

@@ -1,0 +1,36 @@
+/**
+ * In-Reply-To and References for a mail about a ticket: the Message-IDs the ticket's thread already
+ * holds (stored inbound and outbound messages; never synthetic IDs, never internal notes), oldest
+ * first, so a mail client files our mail under the customer's conversation.
+ */
+import type { Em } from '../db/orm.js';
+import { Message, OutboundDelivery, type Ticket } from '../entities/index.js';
+import { MessageDirection } from '../entities/enums.js';
+
+export interface ThreadHeaders {
+  inReplyTo: string | null;
+  references: string[];
+}
+
+/**
+ * @param answering the message this mail answers (In-Reply-To); else the thread's newest message
+ * @param exclude the message this mail carries (an agent's reply), which is not its own ancestor
+ */
+export async function threadHeaders(em: Em, ticket: Ticket, answering: Message | null, exclude: Message | null = null): Promise<ThreadHeaders> {
+  const rows = await em.find(
+    Message,
+    { ticket, messageIdSynthetic: false, messageId: { $ne: null }, direction: { $ne: MessageDirection.NOTE } },
+    { fields: ['messageId'], orderBy: { id: 'asc' } },
+  );
+  const ids = rows.filter((m) => m.id !== exclude?.id).map((m) => m.messageId!);
+  // Our acknowledgement starts the thread on the customer's side when they have no Message-ID of their own.
+  if (ids.length === 0) {
+    const first = await em.findOne(OutboundDelivery, { ticket, kind: { $like: 'acknowledgement%' } }, { fields: ['messageId'], orderBy: { id: 'asc' } });
+    if (first) ids.push(first.messageId);
+  }
+  const unique = [...new Set(ids)];
+  const own = answering && !answering.messageIdSynthetic && answering.messageId ? answering.messageId : null;
+  // References: the first message (the thread's root) plus the most recent ones.
+  const references = unique.length > 20 ? [unique[0]!, ...unique.slice(-19)] : unique;
+  return { inReplyTo: own ?? unique.at(-1) ?? null, references };
+}

@@ -1,0 +1,106 @@
+/**
+ * Where frozen mail bytes go: nodemailer's pooled SMTP transport over SMTP_URL, or, with SMTP_URL
+ * unset, one complete `.eml` file per mail under `$DATA_DIR/outbox/` (written to a temp name and
+ * renamed, so a reader never sees half a file).
+ *
+ * Every failure is classified once, here: 5xx replies are permanent (never retried); 4xx replies,
+ * refused connections, timeouts and disconnects are temporary (retried with backoff).
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import type { Config } from '../config/env.js';
+
+export interface Envelope {
+  readonly from: string;
+  readonly to: readonly string[];
+}
+
+export interface SendResult {
+  /** Recipients refused permanently while others were accepted (5xx on RCPT). */
+  readonly rejected: string[];
+  readonly response: string;
+}
+
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    /** Recipients the failure is about (a 5xx on RCPT for every recipient); empty when it is about the message. */
+    readonly rejectedRecipients: string[] = [],
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
+
+export interface MailTransport {
+  readonly kind: 'smtp' | 'eml';
+  send(raw: Buffer, envelope: Envelope, fileName: string): Promise<SendResult>;
+  close(): void;
+}
+
+interface NodemailerError extends Error {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  rejected?: string[];
+}
+
+/** Temporary unless the server answered with a 5xx (authentication problems stay temporary: an admin fixes them). */
+export function classifySmtpError(error: unknown): DeliveryError {
+  const e = error as NodemailerError;
+  const code = typeof e.responseCode === 'number' ? e.responseCode : null;
+  const permanent = code !== null && code >= 500 && code < 600 && e.code !== 'EAUTH';
+  const text = `${code ?? e.code ?? 'error'}: ${(e.response ?? e.message ?? String(error)).slice(0, 500)}`;
+  return new DeliveryError(text, permanent, permanent && e.code === 'EENVELOPE' ? (e.rejected ?? []) : []);
+}
+
+export function createMailTransport(config: Config): MailTransport {
+  if (!config.smtpUrl) return emlTransport(join(config.dataDir, 'outbox'));
+  const timeout = config.outbound.smtpTimeoutSeconds * 1000;
+  const options: SMTPPool.Options & { url: string } = {
+    url: config.smtpUrl,
+    pool: true,
+    maxConnections: Math.max(1, Math.min(config.outbound.concurrency, 20)),
+    maxMessages: 1000,
+    connectionTimeout: Math.min(timeout, 60_000),
+    greetingTimeout: Math.min(timeout, 60_000),
+    // Inactivity while waiting for any reply, including the final one after DATA (RFC 5321 §4.5.3.2.6: 10 minutes).
+    socketTimeout: timeout,
+    logger: false,
+  };
+  const transporter = nodemailer.createTransport(options);
+  return {
+    kind: 'smtp',
+    async send(raw, envelope) {
+      try {
+        const info = (await transporter.sendMail({ envelope: { from: envelope.from, to: [...envelope.to] }, raw })) as { rejected?: (string | { address: string })[]; response?: string };
+        const rejected = (info.rejected ?? []).map((r) => (typeof r === 'string' ? r : r.address).toLowerCase());
+        return { rejected, response: String(info.response ?? '') };
+      } catch (error) {
+        throw classifySmtpError(error);
+      }
+    },
+    close: () => transporter.close(),
+  };
+}
+
+function emlTransport(dir: string): MailTransport {
+  mkdirSync(dir, { recursive: true });
+  return {
+    kind: 'eml',
+    send(raw, _envelope, fileName) {
+      const target = join(dir, `${fileName}.eml`);
+      try {
+        writeFileSync(`${target}.tmp`, raw, { mode: 0o640 });
+        renameSync(`${target}.tmp`, target);
+      } catch (error) {
+        return Promise.reject(new DeliveryError(`cannot write ${target}: ${(error as Error).message}`, false));
+      }
+      return Promise.resolve({ rejected: [], response: `written to ${target}` });
+    },
+    close: () => undefined,
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * The variables a template sees. Built from entities into plain strings here, so templates never
+ * touch an entity (no lazy loading, no accidental fields) and every value is text.
+ */
+import type { Message, Person, Ticket } from '../entities/index.js';
+import { taggedSubject } from '../mail/headers.js';
+import { bodyText } from './sanitize.js';
+import type { TemplateVariables } from './templates.js';
+
+const BODY_LIMIT = 100_000;
+
+export function personDisplay(p: { email: string; name: string | null } | null): string {
+  if (!p) return '';
+  return p.name ? `${p.name} <${p.email}>` : p.email;
+}
+
+export function ticketVariables(ticket: Ticket): TemplateVariables {
+  const requester = ticket.requester;
+  return {
+    number: ticket.number,
+    tag: `[#${ticket.number}]`,
+    subject: ticket.subject,
+    tagged: taggedSubject(ticket.number, ticket.subject),
+    status: ticket.status,
+    priority: ticket.priority,
+    type: ticket.type,
+    queue: ticket.queue?.name ?? '',
+    category: ticket.category?.name ?? '',
+    assignee: ticket.assignee ? personDisplay(ticket.assignee) : '(nobody)',
+    createdAt: ticket.createdAt.toISOString(),
+    requester: { email: requester.email, name: requester.name ?? '', display: personDisplay(requester) },
+  };
+}
+
+/** @param visible the new text only (quoted history stripped), for notifications about replies */
+export function messageVariables(message: Message | null, visible = false): TemplateVariables {
+  if (!message) return { text: '', subject: '', from: '' };
+  const text = bodyText(visible && message.visibleText?.trim() ? message.visibleText : message.bodyText);
+  return {
+    text: text.length > BODY_LIMIT ? `${text.slice(0, BODY_LIMIT)}\n[…]` : text,
+    subject: message.subject ?? '',
+    from: message.author ? personDisplay(message.author) : '(unknown sender)',
+    date: message.createdAt.toISOString(),
+  };
+}
+
+export function recipientVariables(r: { email: string; name: string | null }): TemplateVariables {
+  return { email: r.email, name: r.name ?? '', greeting: r.name ?? r.email };
+}
+
+export function actorVariables(actor: Person | null): TemplateVariables {
+  if (!actor) return { name: 'postdesk', email: '', by: '' };
+  const name = actor.name ?? actor.email;
+  return { name, email: actor.email, by: ` by ${name}` };
+}

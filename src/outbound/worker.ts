@@ -1,0 +1,113 @@
+/**
+ * The outbound worker of one instance: pg-boss (its own schema `pgboss`, its own small pool, LISTEN/
+ * NOTIFY so a new job is picked up in milliseconds), the two delivery queues, the auto-close cron,
+ * and a sweeper that enqueues outbox rows written by a process without a worker (`postdesk ingest`).
+ * Several instances share the queues safely: pg-boss hands each job to one worker at a time.
+ */
+import { PgBoss, type Job, type JobResult } from 'pg-boss';
+import type { Config } from '../config/env.js';
+import type { Orm } from '../db/orm.js';
+import type { Logger } from '../log.js';
+import { runAutoClose } from '../automation/auto-close.js';
+import { deliver, type DeliverDeps } from './deliver.js';
+import { enqueueJob, MAIL_QUEUE, registerOutboxQueue, URGENT_QUEUE } from './outbox.js';
+import { createMailTransport } from './transport.js';
+
+export const AUTO_CLOSE_QUEUE = 'postdesk-auto-close';
+const SWEEP_INTERVAL_MS = 30_000;
+/** A QUEUED row older than this without a live job is enqueued by the sweeper. */
+const SWEEP_AFTER_MS = 20_000;
+
+export interface OutboundWorkerOptions {
+  readonly orm: Orm;
+  readonly databaseUrl: string;
+  readonly config: Config;
+  readonly secret: string;
+  readonly log: Logger;
+}
+
+export interface OutboundWorker {
+  readonly boss: PgBoss;
+  /** Enqueues every QUEUED row that has no live job (normally none). */
+  sweep(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startOutboundWorker(options: OutboundWorkerOptions): Promise<OutboundWorker> {
+  const { orm, config, secret } = options;
+  const log = options.log.child({ component: 'outbound' });
+  const out = config.outbound;
+  const boss = new PgBoss({ connectionString: options.databaseUrl, useListenNotify: true, max: 4, superviseIntervalSeconds: 10 });
+  boss.on('error', (error: Error) => log.error({ err: error }, 'job queue error'));
+  await boss.start();
+
+  // A job stays active at most this long: longer than any SMTP exchange can take, so only a
+  // crashed instance's job expires (and is retried).
+  const expireInSeconds = out.smtpTimeoutSeconds * 2 + 60;
+  const queueOptions = {
+    retryLimit: out.retryLimit,
+    retryDelay: out.retryDelaySeconds,
+    retryBackoff: true,
+    retryDelayMax: out.retryMaxDelaySeconds,
+    expireInSeconds,
+    retentionSeconds: 30 * 86_400,
+    deleteAfterSeconds: 86_400,
+    notify: true,
+  };
+  for (const name of [MAIL_QUEUE, URGENT_QUEUE]) {
+    if (!(await boss.getQueue(name))) await boss.createQueue(name, { ...queueOptions, policy: 'exclusive' });
+    else await boss.updateQueue(name, queueOptions);
+  }
+  if (!(await boss.getQueue(AUTO_CLOSE_QUEUE))) await boss.createQueue(AUTO_CLOSE_QUEUE, { retryLimit: 1, expireInSeconds: 3600 });
+
+  const transport = createMailTransport(config);
+  const deps: DeliverDeps = { orm, config, secret, transport, log };
+  const handle = async (jobs: Job<{ id: number }>[]): Promise<JobResult[]> =>
+    Promise.all(
+      jobs.map(async (job): Promise<JobResult> => {
+        try {
+          const outcome = await deliver(deps, job.data.id);
+          return { id: job.id, status: outcome === 'retry' ? 'failed' : 'completed', output: { outcome } };
+        } catch (error) {
+          log.error({ err: error, delivery: job.data.id }, 'delivery job crashed; retrying');
+          return { id: job.id, status: 'failed', output: { error: (error as Error).message } };
+        }
+      }),
+    );
+  await boss.work<{ id: number }>(MAIL_QUEUE, { batchSize: out.concurrency, perJobResults: true, pollingIntervalSeconds: 2 }, handle);
+  await boss.work<{ id: number }>(URGENT_QUEUE, { batchSize: 5, perJobResults: true, pollingIntervalSeconds: 1 }, handle);
+
+  await boss.schedule(AUTO_CLOSE_QUEUE, out.autoCloseCron, null, { tz: 'UTC' });
+  await boss.work(AUTO_CLOSE_QUEUE, async () => {
+    const closed = await runAutoClose(orm, { config, secret }, new Date());
+    if (closed.length > 0) log.info({ component: 'automation', closed: closed.length }, 'auto-close run closed tickets');
+    return { closed: closed.length };
+  });
+
+  const sweep = async (): Promise<number> => {
+    const em = orm.em.fork();
+    const rows = await em.execute<{ id: number; kind: string }[]>(
+      `select id, kind from outbound_delivery where status = 'QUEUED' and created_at < ? order by id limit 5000`,
+      [new Date(Date.now() - SWEEP_AFTER_MS)],
+    );
+    // The exclusive policy drops the send when the row already has a queued or active job.
+    for (const row of rows) await enqueueJob(null, row.id, row.kind === 'page' || row.kind === 'webhook:emergency', boss);
+    return rows.length;
+  };
+  registerOutboxQueue(boss);
+  const sweepNow = () => void sweep().catch((error: unknown) => log.warn({ err: error }, 'outbox sweep failed'));
+  sweepNow();
+  const timer = setInterval(sweepNow, SWEEP_INTERVAL_MS);
+  timer.unref();
+
+  return {
+    boss,
+    sweep,
+    async stop() {
+      clearInterval(timer);
+      registerOutboxQueue(null);
+      await boss.stop({ graceful: true, timeout: 10_000, close: true }).catch((error: unknown) => log.warn({ err: error }, 'stopping the job queue failed'));
+      transport.close();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Ingest harness + a real outbound worker (pg-boss on the same database) + a capturing SMTP sink:
+ * mail goes in through the real pipeline and comes out over real SMTP.
+ */
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
+import { startSmtpSink, type CapturedMail, type SmtpSink, type SmtpSinkOptions } from '../../harness/smtp-sink.js';
+import { startOutboundWorker, type OutboundWorker } from '../../../src/outbound/worker.js';
+import { createLogger } from '../../../src/log.js';
+import { PassThrough } from 'node:stream';
+
+export interface OutboundHarness {
+  readonly ingest: IngestHarness;
+  readonly sink: SmtpSink;
+  readonly worker: OutboundWorker;
+  close(): Promise<void>;
+}
+
+export async function startOutboundHarness(env: Record<string, string> = {}, sinkOptions: SmtpSinkOptions = {}): Promise<OutboundHarness> {
+  const sink = await startSmtpSink(sinkOptions);
+  const ingest = await createIngestHarness({
+    SMTP_URL: sink.url,
+    OUTBOUND_RETRY_DELAY_SECONDS: '1',
+    OUTBOUND_RETRY_MAX_DELAY_SECONDS: '2',
+    SMTP_TIMEOUT_SECONDS: '5',
+    ...env,
+  });
+  const worker = await startOutboundWorker({
+    orm: ingest.orm,
+    databaseUrl: ingest.config.databaseUrl!,
+    config: ingest.config,
+    secret: ingest.context.secret,
+    log: createLogger('warn', new PassThrough()),
+  });
+  return {
+    ingest,
+    sink,
+    worker,
+    async close() {
+      await worker.stop();
+      await ingest.close();
+      await sink.stop();
+    },
+  };
+}
+
+export interface Captured {
+  readonly envelope: CapturedMail;
+  readonly parsed: ParsedMail;
+  /** Header names in the raw message, lower case, in order. */
+  readonly headerNames: string[];
+  header(name: string): string | undefined;
+}
+
+export async function parseCaptured(mail: CapturedMail): Promise<Captured> {
+  const parsed = await simpleParser(mail.raw, { skipTextLinks: true, skipTextToHtml: true });
+  const head = mail.raw.toString('latin1').split(/\r\n\r\n/)[0]!;
+  const headerNames = head
+    .split(/\r\n/)
+    .filter((line) => !/^[ \t]/.test(line))
+    .map((line) => line.slice(0, line.indexOf(':')).toLowerCase());
+  return {
+    envelope: mail,
+    parsed,
+    headerNames,
+    header(name) {
+      const match = new RegExp(`^${name}:[ \\t]*(.*(?:\\r\\n[ \\t].*)*)`, 'im').exec(head);
+      return match ? match[1]!.replace(/\r\n[ \t]/g, ' ') : undefined;
+    },
+  };
+}
+
+/** Message-ID-like tokens of a header, without angle brackets. */
+export function ids(value: string | undefined): string[] {
+  return [...(value ?? '').matchAll(/<([^>]+)>/g)].map((m) => m[1]!);
+}
