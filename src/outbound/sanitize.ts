@@ -9,9 +9,14 @@
 // C0 controls (CR, LF, NUL, TAB …), DEL, C1 controls (NEL U+0085 …), U+2028/U+2029, bidi overrides and isolates.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g;
 
-/** One line of header text: unsafe characters become spaces, runs of spaces collapse, at most `max` characters. */
+/**
+ * One line of header text: unsafe characters become spaces, runs of spaces collapse, at most `max`
+ * characters. A literal encoded-word (`=?utf-8?q?a=0A…?=`) typed by a customer gets an invisible
+ * WORD JOINER after its `=`: that makes nodemailer encode the whole value, so a reader shows the
+ * text as typed instead of decoding it into a line break.
+ */
 export function headerText(value: string, max = 250): string {
-  const flat = value.replace(UNSAFE, ' ').replace(/\s{2,}/g, ' ').trim();
+  const flat = value.replace(UNSAFE, ' ').replace(/\s{2,}/g, ' ').trim().replace(/=\?/g, '=\u2060?');
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 

@@ -74,3 +74,27 @@ export async function parseCaptured(mail: CapturedMail): Promise<Captured> {
 export function ids(value: string | undefined): string[] {
   return [...(value ?? '').matchAll(/<([^>]+)>/g)].map((m) => m[1]!);
 }
+
+/** Captured mails whose envelope includes `address`. */
+export function mailsTo(sink: SmtpSink, address: string): CapturedMail[] {
+  return sink.messages.filter((m) => m.to.includes(address));
+}
+
+/** Waits until `count` mails to `address` have arrived, and parses them. */
+export async function waitForMailsTo(sink: SmtpSink, address: string, count: number): Promise<Captured[]> {
+  for (let i = 0; i < 600; i++) {
+    const found = mailsTo(sink, address);
+    if (found.length >= count) return Promise.all(found.map(parseCaptured));
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`expected ${count} mail(s) to ${address} within 30 s, got ${mailsTo(sink, address).length}`);
+}
+
+/** Waits until no outbox row is QUEUED (everything sent or failed). */
+export async function outboxSettled(databaseUrl: string): Promise<void> {
+  const { eventually, queryDatabase } = await import('../../harness/eventually.js');
+  await eventually(async () => {
+    const rows = await queryDatabase<{ n: string }>(databaseUrl, `select count(*)::text as n from outbound_delivery where status = 'QUEUED'`);
+    return rows[0]!.n === '0';
+  }, 'outbox settled');
+}

@@ -1,0 +1,65 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TicketStatus } from '../../../src/entities/enums.js';
+import { statusTemplate } from '../../../src/outbound/notify.js';
+import { classifySmtpError } from '../../../src/outbound/transport.js';
+import { clearTemplateCache, fill, loadTemplate, parseTextTemplate, renderTemplate, TEMPLATE_NAMES } from '../../../src/outbound/templates.js';
+
+afterEach(() => clearTemplateCache());
+
+describe('templates', () => {
+  it('every default template exists and has a subject', () => {
+    for (const name of TEMPLATE_NAMES) {
+      const t = loadTemplate(name, null);
+      expect(t.subject.length, name).toBeGreaterThan(0);
+      expect(t.text.length, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('fills variables, escapes HTML, never reaches outside the variables', () => {
+    const vars = { ticket: { number: 5, subject: '<b>x</b>' }, recipient: { name: 'A' } };
+    expect(fill('#{{ ticket.number }} {{ticket.subject}}', vars)).toBe('#5 <b>x</b>');
+    const r = renderTemplate({ subject: 'S {{ticket.subject}}\r\nBcc: x', text: 't', html: '<p>{{ticket.subject}}</p>' }, vars);
+    expect(r.html).toBe('<p>&lt;b&gt;x&lt;/b&gt;</p>');
+    expect(r.subject).toBe('S <b>x</b> Bcc: x');
+    expect(fill('{{ticket.constructor}}{{ticket.toString}}{{missing.value}}{{ticket}}', vars)).toBe('');
+    // Not a placeholder at all (names start with a letter): left as written.
+    expect(fill('{{ticket.__proto__}}', vars)).toBe('{{ticket.__proto__}}');
+  });
+
+  it('a folder in TEMPLATES_DIR overrides one template and keeps the others', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'postdesk-templates-'));
+    writeFileSync(join(dir, 'acknowledgement.txt'), 'Subject: Danke {{ticket.tag}}\n\nHallo {{recipient.greeting}}\n');
+    expect(loadTemplate('acknowledgement', dir).subject).toBe('Danke {{ticket.tag}}');
+    expect(loadTemplate('acknowledgement', dir).html).toContain('we have received'); // default HTML kept
+    expect(loadTemplate('status-closed', dir).subject).toContain('closed');
+  });
+
+  it('a template without a Subject line is refused with the file named', () => {
+    expect(() => parseTextTemplate('Hello', '/x/a.txt')).toThrow('/x/a.txt: the first line must be "Subject: …"');
+  });
+});
+
+describe('which status changes mail the requester', () => {
+  it('maps transitions to templates', () => {
+    expect(statusTemplate(TicketStatus.OPEN, TicketStatus.IN_PROGRESS)).toBe('status-in-progress');
+    expect(statusTemplate(TicketStatus.IN_PROGRESS, TicketStatus.WAITING_FOR_CUSTOMER)).toBe('status-waiting');
+    expect(statusTemplate(TicketStatus.OPEN, TicketStatus.CLOSED)).toBe('status-closed');
+    expect(statusTemplate(TicketStatus.CLOSED, TicketStatus.OPEN)).toBe('status-reopened');
+    expect(statusTemplate(TicketStatus.PENDING_APPROVAL, TicketStatus.OPEN)).toBe('status-approved');
+    expect(statusTemplate(TicketStatus.WAITING_FOR_CUSTOMER, TicketStatus.OPEN)).toBeNull();
+    expect(statusTemplate(TicketStatus.OPEN, TicketStatus.OPEN)).toBeNull();
+  });
+});
+
+describe('SMTP error classification', () => {
+  it('5xx is permanent, 4xx and connection errors are temporary', () => {
+    expect(classifySmtpError(Object.assign(new Error('x'), { responseCode: 550, code: 'EENVELOPE', rejected: ['a@b'] }))).toMatchObject({ permanent: true, rejectedRecipients: ['a@b'] });
+    expect(classifySmtpError(Object.assign(new Error('x'), { responseCode: 554, code: 'EMESSAGE' }))).toMatchObject({ permanent: true, rejectedRecipients: [] });
+    expect(classifySmtpError(Object.assign(new Error('x'), { responseCode: 451 })).permanent).toBe(false);
+    expect(classifySmtpError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNECTION' })).permanent).toBe(false);
+    expect(classifySmtpError(Object.assign(new Error('auth'), { responseCode: 535, code: 'EAUTH' })).permanent).toBe(false);
+  });
+});
