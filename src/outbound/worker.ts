@@ -74,8 +74,10 @@ export async function startOutboundWorker(options: OutboundWorkerOptions): Promi
         }
       }),
     );
-  await boss.work<{ id: number }>(MAIL_QUEUE, { batchSize: out.concurrency, perJobResults: true, pollingIntervalSeconds: 2 }, handle);
-  await boss.work<{ id: number }>(URGENT_QUEUE, { batchSize: 5, perJobResults: true, pollingIntervalSeconds: 1 }, handle);
+  // NOTIFY wakes workers for new jobs only; retries become due silently, so the backstop poll stays short.
+  const polling = { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, burstWhenBatchFull: true };
+  await boss.work<{ id: number }>(MAIL_QUEUE, { batchSize: out.concurrency, perJobResults: true, ...polling }, handle);
+  await boss.work<{ id: number }>(URGENT_QUEUE, { batchSize: 5, perJobResults: true, ...polling }, handle);
 
   await boss.schedule(AUTO_CLOSE_QUEUE, out.autoCloseCron, null, { tz: 'UTC' });
   await boss.work(AUTO_CLOSE_QUEUE, async () => {

@@ -25,6 +25,8 @@ export interface SmtpSinkOptions {
   onRcpt?(address: string, session: SMTPServerSession): SmtpRejection | void;
   /** Called once the whole message has arrived; return a rejection to refuse it (it is then not captured). */
   onData?(mail: CapturedMail): SmtpRejection | void;
+  /** A fixed port (e.g. to start a sink where a stopped one listened); default: a free one. */
+  port?: number;
 }
 
 export interface SmtpSink {
@@ -80,7 +82,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });

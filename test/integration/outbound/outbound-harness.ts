@@ -16,8 +16,9 @@ export interface OutboundHarness {
   close(): Promise<void>;
 }
 
-export async function startOutboundHarness(env: Record<string, string> = {}, sinkOptions: SmtpSinkOptions = {}): Promise<OutboundHarness> {
-  const sink = await startSmtpSink(sinkOptions);
+/** @param sink an already started sink (e.g. one the test stops and starts), else a new one with `sinkOptions` */
+export async function startOutboundHarness(env: Record<string, string> = {}, sinkOptions: SmtpSinkOptions = {}, given?: SmtpSink): Promise<OutboundHarness> {
+  const sink = given ?? (await startSmtpSink(sinkOptions));
   const ingest = await createIngestHarness({
     SMTP_URL: sink.url,
     OUTBOUND_RETRY_DELAY_SECONDS: '1',
