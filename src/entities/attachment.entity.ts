@@ -33,18 +33,18 @@ export class Attachment {
   @Property({ type: 'string', length: 998, nullable: true })
   contentId: string | null = null;
 
+  /** Written by src/db/blobs.ts as a binary parameter; empty on an entity created in this process. */
   @Property({ type: BlobType, lazy: true })
-  content: Buffer;
+  content: Buffer = Buffer.alloc(0);
 
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 
-  constructor(message: Message, filename: string, contentType: string, content: Buffer, sha256: string) {
+  constructor(message: Message, filename: string, contentType: string, size: number, sha256: string) {
     this.message = message;
     this.filename = filename;
     this.contentType = contentType;
-    this.content = content;
-    this.size = content.length;
+    this.size = size;
     this.sha256 = sha256;
   }
 }

@@ -13,15 +13,15 @@ export class RawSource {
   @Property({ type: 'integer' })
   size: number;
 
+  /** Written by src/db/blobs.ts as a binary parameter; empty on an entity created in this process. */
   @Property({ type: BlobType, lazy: true })
-  content: Buffer;
+  content: Buffer = Buffer.alloc(0);
 
   @Property({ type: 'datetime' })
   receivedAt: Date & Opt = new Date();
 
-  constructor(content: Buffer, sha256: string) {
-    this.content = content;
+  constructor(sha256: string, size: number) {
     this.sha256 = sha256;
-    this.size = content.length;
+    this.size = size;
   }
 }

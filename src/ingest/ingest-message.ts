@@ -10,6 +10,7 @@
  */
 import type { Config } from '../config/env.js';
 import type { Orm } from '../db/orm.js';
+import { inTransaction } from '../db/transaction.js';
 import { isTransientDatabaseError } from '../db/transient.js';
 import { AppError } from '../errors.js';
 import { InboundReceipt, MailboxState, Message, Person, QuarantinedMessage, RawSource, Ticket } from '../entities/index.js';
@@ -81,14 +82,14 @@ interface Prepared {
 export async function ingestMessage(orm: Orm, raw: Buffer, provenance: Provenance, ctx: IngestContext): Promise<IngestOutcome> {
   const prepared = await prepare(raw, ctx);
   try {
-    return await withRetryOnRace(() => orm.em.fork().transactional((em) => commit(em, prepared, provenance, ctx)));
+    return await withRetryOnRace(() => inTransaction(orm, (em) => commit(em, prepared, provenance, ctx)));
   } catch (error) {
     if (error instanceof LeaseLostError || error instanceof AppError) throw error;
     if (isTransientDatabaseError(error)) throw new AppError('STORAGE_UNAVAILABLE', `database unavailable: ${(error as Error).message}`, 'transient', [], { cause: error });
     // A bug or a constraint that will not change: keep the message, say why, move on (D9).
     ctx.log.error({ err: error, sha256: prepared.hash }, 'ingest failed; quarantining the message');
     const reason = `ingest failed: ${(error as Error).message}`.slice(0, 2000);
-    return orm.em.fork().transactional((em) => commitQuarantine(em, prepared, provenance, 'PIPELINE_ERROR', reason, ctx.retryOf));
+    return inTransaction(orm, (em) => commitQuarantine(em, prepared, provenance, 'PIPELINE_ERROR', reason, ctx.retryOf));
   }
 }
 
@@ -173,7 +174,7 @@ async function commit(em: Parameters<Parameters<Orm['em']['transactional']>[0]>[
   await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`message-id:${messageId}`]);
   if (await alreadyIngested(em, provenance)) return { kind: 'already-ingested' };
   const now = ctx.now?.() ?? new Date();
-  const contentHash = sha256(Buffer.concat([Buffer.from(`${parsed.from?.email ?? ''}\n${parsed.subject}\n${parsed.date?.toISOString() ?? ''}\n`), p.raw.subarray(bodyOffset(p.raw))]));
+  const contentHash = sha256(`${parsed.from?.email ?? ''}\n${parsed.subject}\n${parsed.date?.toISOString() ?? ''}\n`, p.raw.subarray(bodyOffset(p.raw)));
   const emergency = isEmergency(parsed, provenance, ctx.config);
 
   if (classification.ownMail) return commitQuarantine(em, p, provenance, 'OWN_MAIL', 'mail sent by postdesk itself came back', ctx.retryOf);

@@ -3,6 +3,7 @@
  * Called inside the ingest transaction.
  */
 import { createHash } from 'node:crypto';
+import { deferBlob } from '../db/blobs.js';
 import type { Em } from '../db/orm.js';
 import { InboundReceipt, QuarantinedMessage, RawSource, type Message } from '../entities/index.js';
 import type { Door } from '../entities/enums.js';
@@ -27,13 +28,17 @@ export function provenanceColumns(provenance: Provenance): { mailbox: string | n
   return { mailbox: provenance.mailbox?.name ?? null, uidValidity: provenance.uidValidity, uid: provenance.uid };
 }
 
-export function sha256(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
+/** Hex SHA-256 of the parts one after the other (no concatenated copy of a large message). */
+export function sha256(...parts: (Buffer | string)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
 }
 
 export function storeRaw(em: Em, raw: Buffer, hash: string): RawSource {
-  const source = new RawSource(raw, hash);
+  const source = new RawSource(hash, raw.length);
   em.persist(source);
+  deferBlob(em, 'raw_source', source, raw);
   return source;
 }
 

@@ -1,4 +1,5 @@
 /** Builds the INBOUND message row and its attachments from a parsed message. */
+import { deferBlob } from '../db/blobs.js';
 import type { Em } from '../db/orm.js';
 import { Attachment, Message, type Person, type RawSource, type Ticket } from '../entities/index.js';
 import { MessageDirection } from '../entities/enums.js';
@@ -39,10 +40,11 @@ export function writeInboundMessage(em: Em, ticket: Ticket, input: InboundMessag
   message.createdAt = input.receivedAt;
   em.persist(message);
   for (const part of parsed.attachments) {
-    const attachment = new Attachment(message, part.filename, part.detectedType ?? part.contentType, part.content, part.sha256);
+    const attachment = new Attachment(message, part.filename, part.detectedType ?? part.contentType, part.size, part.sha256);
     attachment.inline = part.inline;
     attachment.contentId = part.contentId;
     em.persist(attachment);
+    deferBlob(em, 'attachment', attachment, part.content);
   }
   return message;
 }

@@ -34,6 +34,20 @@ let senders = 0;
 const sender = () => `customer${++senders}@customer.test`;
 
 describe('new tickets', () => {
+  it('stores attachment files and the raw source byte-identical', async () => {
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(300_000, 7), Buffer.from('\n%%EOF\n')]);
+    const raw = await buildMail({ from: sender(), subject: 'Report attached', attachments: [{ filename: 'report.pdf', content: pdf, contentType: 'application/pdf' }] });
+    const outcome = expectKind(await h.ingest(raw), 'ticket');
+    const em = h.orm.em.fork();
+    const [row] = await em.execute<{ content: Buffer; size: number; raw: Buffer }[]>(
+      `select a.content, a.size, r.content as raw from attachment a join message m on m.id = a.message_id join raw_source r on r.id = m.raw_source_id join ticket t on t.id = m.ticket_id where t.number = ?`,
+      [outcome.ticketNumber],
+    );
+    expect(row?.size).toBe(pdf.length);
+    expect(Buffer.compare(row!.content, pdf)).toBe(0);
+    expect(Buffer.compare(row!.raw, raw)).toBe(0);
+  });
+
   it('turns a first message into an OPEN ticket in the default queue with requester and CCs', async () => {
     const from = sender();
     const outcome = expectKind(
