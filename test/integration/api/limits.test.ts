@@ -57,6 +57,13 @@ describe('query limits', () => {
     expect((await gql(dev.url, dev.adminToken, viaVariable, { n: 5 })).errors).toBeUndefined();
   });
 
+  it('adds up the cost of aliased pages: 15 × quarantinedMessages(first: 100) is refused, 5 × pass', async () => {
+    const page = 'quarantinedMessages(first: 100) { edges { node { id reason reasonCode door mailbox createdAt attempts size sha256 } } }';
+    const aliased = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `p${i}: ${page}`).join(' ')} }`;
+    expectLimit(await gql(dev.url, dev.adminToken, aliased(15)), 'cost');
+    expect((await gql(dev.url, dev.adminToken, aliased(5))).errors).toBeUndefined();
+  });
+
   it('lets a normal page of 50 tickets with queue, requester, assignee and messages through', async () => {
     const response = await gql(dev.url, dev.adminToken, PAGE_OF_50);
     expect(response.errors).toBeUndefined();
