@@ -2,6 +2,7 @@
  * What rules can look at in an inbound message, computed once per message. String facts are kept
  * lower-cased beside the original, because every operator but `matches` compares case-insensitively.
  */
+import { stripForgeableHeaders } from '../ingest/classify.js';
 import type { ParsedMessage } from '../ingest/types.js';
 
 export interface MessageFacts {
@@ -11,7 +12,7 @@ export interface MessageFacts {
   to: string[];
   subject: string;
   body: string;
-  /** Header values by lower-case name. */
+  /** Header values by lower-case name, without those a sender could forge to steer us (X-Postdesk-*, Authentication-Results). */
   headers: ReadonlyMap<string, readonly string[]>;
   hasAttachment: boolean;
   /** Declared and detected content types of stored and refused attachments, lower-case. */
@@ -40,7 +41,7 @@ export function messageFacts(parsed: ParsedMessage, mailbox: { name: string; add
     to: [...new Set(to)],
     subject: parsed.subject,
     body: parsed.text,
-    headers: parsed.headers,
+    headers: stripForgeableHeaders(parsed.headers),
     hasAttachment: parsed.attachments.length + parsed.refused.length > 0,
     attachmentTypes: [...attachmentTypes],
     mailbox: mailbox.name,
