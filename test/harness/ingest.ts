@@ -16,6 +16,7 @@ import { createLogger } from '../../src/log.js';
 import { createTestDatabase } from './postgres.js';
 
 export interface IngestHarness {
+  readonly databaseUrl: string;
   readonly orm: Orm;
   readonly config: Config;
   readonly context: IngestContext;
@@ -23,8 +24,9 @@ export interface IngestHarness {
   close(): Promise<void>;
 }
 
-export async function createIngestHarness(env: Record<string, string> = {}): Promise<IngestHarness> {
-  const databaseUrl = await createTestDatabase();
+/** @param databaseUrl an existing test database, to run a second instance (or a restart) against it */
+export async function createIngestHarness(env: Record<string, string> = {}, databaseUrl?: string): Promise<IngestHarness> {
+  databaseUrl ??= await createTestDatabase();
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
     DATA_DIR: mkdtempSync(join(tmpdir(), 'postdesk-ingest-')),
@@ -39,6 +41,7 @@ export async function createIngestHarness(env: Record<string, string> = {}): Pro
   const secret = await resolveSecret(config, orm.em.fork());
   const context: IngestContext = { config, secret, log: createLogger('warn', new PassThrough()) };
   return {
+    databaseUrl,
     orm,
     config,
     context,
