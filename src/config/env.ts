@@ -22,6 +22,10 @@ export interface MailboxConfig {
   readonly folder: string;
   readonly address: string | null;
   readonly role: MailboxRole;
+  /** After the commit, move ingested messages here (else they stay, marked \Seen and $Postdesk). */
+  readonly processedFolder: string | null;
+  /** After the commit, move quarantined messages here (else they stay, also marked $PostdeskQuarantined). */
+  readonly quarantineFolder: string | null;
 }
 
 export interface Config {
@@ -127,6 +131,8 @@ const mailboxSchema = z.object({
   folder: z.string().min(1).default('INBOX'),
   address: email.optional(),
   role: z.enum(MAILBOX_ROLES, { message: 'must be SUPPORT or EMERGENCY' }).default('SUPPORT'),
+  processedFolder: z.string().min(1, { message: 'must not be empty' }).optional(),
+  quarantineFolder: z.string().min(1, { message: 'must not be empty' }).optional(),
 });
 
 /** The raw variables: each with its default and meaning (README's configuration table mirrors this). */
@@ -244,12 +250,20 @@ function parseMailboxes(raw: string | undefined, imapUrlValue: string | undefine
       return mailboxes;
     }
     for (const m of parsed.data) {
-      mailboxes.push({ name: m.name, url: m.url, folder: m.folder, address: m.address?.toLowerCase() ?? null, role: m.role });
+      mailboxes.push({
+        name: m.name,
+        url: m.url,
+        folder: m.folder,
+        address: m.address?.toLowerCase() ?? null,
+        role: m.role,
+        processedFolder: m.processedFolder ?? null,
+        quarantineFolder: m.quarantineFolder ?? null,
+      });
     }
   }
   if (imapUrlValue !== undefined) {
     const path = decodeURIComponent(new URL(imapUrlValue).pathname.replace(/^\/+/, ''));
-    mailboxes.push({ name: 'default', url: imapUrlValue, folder: path || 'INBOX', address: null, role: 'SUPPORT' });
+    mailboxes.push({ name: 'default', url: imapUrlValue, folder: path || 'INBOX', address: null, role: 'SUPPORT', processedFolder: null, quarantineFolder: null });
   }
   const seen = new Set<string>();
   for (const m of mailboxes) {

@@ -60,11 +60,11 @@ describe('configuration', () => {
   it('reads MAILBOXES as JSON or from a file, and IMAP_URL as a mailbox named default', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const file = join(dir, 'mailboxes.json');
-    writeFileSync(file, JSON.stringify([{ name: 'emergency', url: 'imaps://u:p@mail.example.com:993', address: 'Emergency@Example.com', role: 'EMERGENCY' }]));
+    writeFileSync(file, JSON.stringify([{ name: 'emergency', url: 'imaps://u:p@mail.example.com:993', address: 'Emergency@Example.com', role: 'EMERGENCY', processedFolder: 'Done' }]));
     const config = loadConfig({ MAILBOXES: file, IMAP_URL: 'imap://u:p@127.0.0.1:1143/Support%20Desk' });
     expect(config.mailboxes).toEqual([
-      { name: 'emergency', url: 'imaps://u:p@mail.example.com:993', folder: 'INBOX', address: 'emergency@example.com', role: 'EMERGENCY' },
-      { name: 'default', url: 'imap://u:p@127.0.0.1:1143/Support%20Desk', folder: 'Support Desk', address: null, role: 'SUPPORT' },
+      { name: 'emergency', url: 'imaps://u:p@mail.example.com:993', folder: 'INBOX', address: 'emergency@example.com', role: 'EMERGENCY', processedFolder: 'Done', quarantineFolder: null },
+      { name: 'default', url: 'imap://u:p@127.0.0.1:1143/Support%20Desk', folder: 'Support Desk', address: null, role: 'SUPPORT', processedFolder: null, quarantineFolder: null },
     ]);
   });
 

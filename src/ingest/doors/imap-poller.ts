@@ -24,6 +24,8 @@ import { LeaseLostError, type IngestOutcome, type Provenance } from '../ingest-m
 import { MailboxProgress } from './mailbox-progress.js';
 
 export const PROCESSED_KEYWORD = '$Postdesk';
+/** Added besides PROCESSED_KEYWORD to messages kept in quarantine (visible in any mail client). */
+export const QUARANTINED_KEYWORD = '$PostdeskQuarantined';
 const BATCH_MESSAGES = 100;
 const BATCH_BYTES = 32 * 1024 * 1024;
 /** Inactivity limit, far below imapflow's 5 minutes, so a half-open connection is noticed (F2). */
@@ -97,6 +99,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     client = imap;
     imap.on('error', (error: Error) => log.warn({ err: error.message }, 'imap connection error'));
     await imap.connect();
+    await ensureFolders(imap);
     const opened = await imap.mailboxOpen(mailbox.folder);
     const progress = await MailboxProgress.load(deps.orm, mailbox.name, lease.generation, Number(opened.uidValidity), log);
     report({ state: 'connected' });
@@ -179,6 +182,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
       }
     }
     const committed: number[] = [];
+    const quarantined: number[] = [];
     let done = 0;
     try {
       for (const item of batch) {
@@ -204,17 +208,44 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
         const outcome = await deps.ingest(raw, provenance);
         log.info({ uid: item.uid, outcome: outcome.kind, ticket: 'ticketNumber' in outcome ? outcome.ticketNumber : undefined }, 'message committed');
         committed.push(item.uid);
+        if (outcome.kind === 'quarantined') quarantined.push(item.uid);
         done++;
       }
     } finally {
       // Commit first, mark second: whatever committed is marked and counted, even if a later one failed.
       if (committed.length > 0) {
-        const ok = await imap.messageFlagsAdd(committed.join(','), ['\\Seen', PROCESSED_KEYWORD], { uid: true }).catch(() => false);
-        if (!ok) log.warn({ uids: committed.length }, 'marking committed messages on the server failed (they stay unmarked; nothing is lost)');
+        await markCommitted(imap, committed, quarantined);
         await progress.advance(committed.at(-1)!);
       }
     }
     return done;
+  }
+
+  /**
+   * Marks committed messages (\Seen and $Postdesk; quarantined ones also $PostdeskQuarantined), then
+   * moves them to the processed / quarantine folder when configured. A failure here loses nothing:
+   * the ledger recognises a message seen again.
+   */
+  async function markCommitted(imap: ImapFlow, committed: number[], quarantined: number[]): Promise<void> {
+    // imapflow resolves false (rather than throwing) for some failures: both count.
+    const attempt = async (what: string, operation: Promise<unknown>) => {
+      if ((await operation.catch(() => false)) === false) log.warn({ uids: committed.length }, `${what} committed messages on the server failed (nothing is lost)`);
+    };
+    await attempt('marking', imap.messageFlagsAdd(committed.join(','), ['\\Seen', PROCESSED_KEYWORD], { uid: true }));
+    if (quarantined.length > 0) await attempt('marking', imap.messageFlagsAdd(quarantined.join(','), [QUARANTINED_KEYWORD], { uid: true }));
+    const ingested = committed.filter((uid) => !quarantined.includes(uid));
+    // messageMove uses MOVE, or COPY + STORE \Deleted + UID EXPUNGE where the server lacks MOVE.
+    if (mailbox.processedFolder && ingested.length > 0) await attempt('moving', imap.messageMove(ingested.join(','), mailbox.processedFolder, { uid: true }));
+    if (mailbox.quarantineFolder && quarantined.length > 0) await attempt('moving', imap.messageMove(quarantined.join(','), mailbox.quarantineFolder, { uid: true }));
+  }
+
+  /** The processed and quarantine folders exist before anything is moved there. */
+  async function ensureFolders(imap: ImapFlow): Promise<void> {
+    for (const folder of [mailbox.processedFolder, mailbox.quarantineFolder]) {
+      if (!folder) continue;
+      const exists = (await imap.list()).some((entry) => entry.path === folder);
+      if (!exists) await imap.mailboxCreate(folder);
+    }
   }
 
   async function run(): Promise<void> {

@@ -121,4 +121,25 @@ describe.skipIf(!dovecotAvailable())('IMAP poller', () => {
     expect(leases.map((l) => Number(l.to_value))).toEqual([1, 2]);
     expect((await query(databaseUrl, `select subject from ticket where subject like 'shared %' group by subject having count(*) > 1`)).length).toBe(0);
   });
+
+  it('moves ingested mail to the processed folder and quarantined mail to the quarantine folder, each once (D8)', async () => {
+    const user = dovecot.users[4]!;
+    const mailboxes = JSON.stringify([{ name: 'moving', url: dovecot.imapUrl(user), address: 'support@example.com', processedFolder: 'Processed', quarantineFolder: 'Quarantine' }]);
+    const app = await startTestApp({ MAILBOXES: mailboxes, SUPPORT_ADDRESS: 'support@example.com', POLL_INTERVAL_MS: '60000' });
+    apps.push(app);
+    await dovecot.append(user, await buildMail({ subject: 'moved one' }));
+    await dovecot.append(user, await buildMail({ subject: 'moved two' }));
+    // Automatic mail that answers no ticket is quarantined (AUTOMATIC_UNTHREADED).
+    await dovecot.append(user, await buildMail({ subject: 'Out of office', headers: { 'Auto-Submitted': 'auto-replied' } }));
+    const folders = await eventually(async () => {
+      const [inbox, processed, quarantine] = await Promise.all([flagsOf(4), flagsOf(4, 'Processed'), flagsOf(4, 'Quarantine')]);
+      return inbox.size === 0 && processed.size === 2 && quarantine.size === 1 ? { processed, quarantine } : null;
+    }, 'INBOX emptied into Processed (2) and Quarantine (1)');
+    const kept = (flags: Set<string>) => [...flags].filter((f) => f !== '\\Recent').sort(); // \Recent is per session
+    for (const flags of folders.processed.values()) expect(kept(flags)).toEqual(['$Postdesk', '\\Seen']);
+    for (const flags of folders.quarantine.values()) expect(kept(flags)).toEqual(['$Postdesk', '$PostdeskQuarantined', '\\Seen']);
+    expect((await query(app.databaseUrl, `select 1 from ticket where subject like 'moved %'`)).length).toBe(2);
+    const receipts = await query<{ outcome: string; n: string }>(app.databaseUrl, `select outcome, count(*) as n from inbound_receipt group by 1 order by 1`);
+    expect(receipts.map((r) => [r.outcome, Number(r.n)])).toEqual([['quarantined', 1], ['ticket', 2]]);
+  });
 });
