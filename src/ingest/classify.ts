@@ -50,6 +50,8 @@ export interface Classification {
   automatic: boolean;
   /** Why it is automatic (e.g. "Auto-Submitted: auto-replied", "Precedence: bulk", "List-Id", "empty Return-Path", "MAILER-DAEMON sender"); null when not. */
   automaticReason: string | null;
+  /** An automatic answer to some other mail (out-of-office and the like): it belongs to a thread or nowhere. */
+  autoReply: boolean;
   /** A delivery failure notice: RFC 3464 DSN or a recognised non-standard bounce (qmail, Exchange NDR, X-Failed-Recipients, MAILER-DAEMON with a failure body). */
   bounce: { originalMessageId: string | null; failedRecipients: string[] } | null;
   /** From one of our own addresses, or carrying our loop header (X-Postdesk-Loop), or its Message-ID is one we generate: recorded, never a ticket. */
@@ -84,6 +86,7 @@ export function classifyMessage(message: ClassifierInput, context: ClassifierCon
   return {
     automatic: automaticReason !== null,
     automaticReason,
+    autoReply: isAutoReply(message.headers),
     bounce,
     ownMail,
     probableLoop,
@@ -113,6 +116,12 @@ function headerReason(message: ClassifierInput): string | null {
   if (daemon) return `${daemon} sender`;
   if (/^multipart\/report\b/.test(bare(values(headers, 'content-type')[0] ?? ''))) return 'multipart/report';
   return null;
+}
+
+function isAutoReply(headers: HeaderMap): boolean {
+  if (values(headers, 'auto-submitted').some((value) => bare(value).startsWith('auto-replied'))) return true;
+  if (values(headers, 'precedence').some((value) => ['auto_reply', 'auto-reply'].includes(bare(value)))) return true;
+  return AUTOREPLY_HEADERS.some(([name]) => headers.has(name));
 }
 
 /** Rule 9: X-Auto-Response-Suppress, a comma-separated list of Microsoft keywords (MS-OXCMAIL). */

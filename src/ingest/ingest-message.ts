@@ -229,8 +229,10 @@ async function commit(em: Parameters<Parameters<Orm['em']['transactional']>[0]>[
   }
 
   if (!emergency && !ctx.retryOf) {
-    if (classification.automatic) {
-      return commitQuarantine(em, p, provenance, 'AUTOMATIC_UNTHREADED', `automatic mail (${classification.automaticReason ?? 'automatic'}) that answers no ticket`);
+    // An auto-reply that answers no ticket of ours has nowhere to go; other automatic mail (lists,
+    // system notifications) becomes a ticket, flagged and never acknowledged (TESTPLAN L9).
+    if (classification.autoReply) {
+      return commitQuarantine(em, p, provenance, 'AUTOMATIC_UNTHREADED', `automatic reply (${classification.automaticReason ?? 'automatic'}) that answers no ticket`);
     }
     if (sender && (await overRateLimit(em, sender, ctx.config, now))) {
       const { max, windowMinutes } = ctx.config.senderRateLimit;

@@ -238,6 +238,21 @@ describe('automatic mail, bounces and loops', () => {
     expect(unthreaded.code).toBe('AUTOMATIC_UNTHREADED');
   });
 
+  it.each([
+    ['Precedence: bulk', { Precedence: 'bulk' }],
+    ['Precedence: junk', { Precedence: 'junk' }],
+    ['Precedence: list', { Precedence: 'list' }],
+    ['List-Id', { 'List-Id': 'Product news <news.vendor.example>' }],
+    ['List-Unsubscribe', { 'List-Unsubscribe': '<mailto:leave@vendor.example>' }],
+    ['an empty Return-Path', { 'Return-Path': '<>' }],
+    ['Auto-Submitted: auto-generated', { 'Auto-Submitted': 'auto-generated' }],
+  ])('stores list and system mail with %s as a flagged ticket, never acknowledged (L9)', async (_what, headers) => {
+    const outcome = expectKind(await h.ingest(await buildMail({ from: sender(), subject: 'Newsletter', headers })), 'ticket');
+    expect(outcome.acknowledge).toBe(false);
+    const t = await ticket(outcome.ticketNumber);
+    expect(t.messages[0]!.flags).toContain('automatic');
+  });
+
   it('creates a ticket for human mail carrying X-Auto-Response-Suppress, without acknowledging it (L10)', async () => {
     const outcome = expectKind(await h.ingest(await buildMail({ from: sender(), headers: { 'X-Auto-Response-Suppress': 'All' } })), 'ticket');
     expect(outcome.acknowledge).toBe(false);

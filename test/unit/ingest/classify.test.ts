@@ -28,7 +28,7 @@ function input(spec: {
   };
 }
 
-const human: Classification = { automatic: false, automaticReason: null, bounce: null, ownMail: false, probableLoop: false, suppressAcknowledgement: false };
+const human: Classification = { automatic: false, automaticReason: null, autoReply: false, bounce: null, ownMail: false, probableLoop: false, suppressAcknowledgement: false };
 const automatic = (automaticReason: string): Partial<Classification> => ({ automatic: true, automaticReason, bounce: null, ownMail: false, suppressAcknowledgement: true });
 
 // Small but realistic bodies of the non-standard bounces TESTPLAN L6 names.
@@ -260,5 +260,22 @@ describe('stripForgeableHeaders', () => {
     expect([...stripped.keys()]).toEqual(['x-postdesk-loop', 'x-postdeskish', 'subject', 'received']);
     expect(stripped.get('received')).toEqual(['from a', 'from b']);
     expect(headers.size).toBe(7); // a copy: the input is untouched
+  });
+});
+
+describe('auto-replies among automatic mail', () => {
+  it.each([
+    [{ 'Auto-Submitted': 'auto-replied' }, true],
+    [{ 'Auto-Submitted': 'Auto-Replied (vacation)' }, true],
+    [{ Precedence: 'auto_reply' }, true],
+    [{ 'X-Autoreply': 'yes' }, true],
+    [{ 'X-Autorespond': 'Out of office' }, true],
+    [{ 'Auto-Submitted': 'auto-generated' }, false],
+    [{ Precedence: 'bulk' }, false],
+    [{ 'List-Id': '<news.example.com>' }, false],
+    [{ 'Return-Path': '<>' }, false],
+    [{}, false],
+  ])('%j → autoReply %s', (headers, expected) => {
+    expect(classifyMessage(input({ headers }), context).autoReply).toBe(expected);
   });
 });
