@@ -87,6 +87,37 @@ describe('the pipe door (postdesk ingest)', () => {
   });
 });
 
+describe('an emergency while PostgreSQL is down (F10)', () => {
+  // The decision: the message waits where it is (the MTA queue for the pipe door, the server for
+  // IMAP, a 451 for SMTP) and pages the moment it is stored. Paging from the headers alone before
+  // storing would page on mail that is then lost, and page twice when it is retried.
+  const dir = mkdtempSync(join(tmpdir(), 'postdesk-f10-'));
+  chmodSync(dir, 0o755);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { DATA_DIR: dir, NODE_ENV: 'test', SUPPORT_ADDRESS: 'support@example.com', EMERGENCY_ADDRESS: 'emergency@example.com', ONCALL_ADDRESSES: 'oncall@example.com' };
+
+  it('exits 75 until storage is back, then stores it once and pages on-call exactly once', async () => {
+    assertBuilt();
+    const raw = await buildMail({ to: 'emergency@example.com', subject: 'Core switch down' });
+    const down = `postgres://postdesk:x@127.0.0.1:${await freePort()}/postdesk`;
+    for (let i = 0; i < 3; i++) expect(await startProcess(BIN, ['ingest'], { ...env, DATABASE_URL: down }, raw).exited).toBe(75);
+    const databaseUrl = await createTestDatabase();
+    // The MTA retries; a retry racing another delivery of the same message stays one ticket, one page.
+    const codes = await Promise.all([0, 1].map(() => startProcess(BIN, ['ingest'], { ...env, DATABASE_URL: databaseUrl }, raw).exited));
+    expect(codes).toEqual([0, 0]);
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const tickets = await client.query<{ priority: string; type: string }>(`select priority, type from ticket where subject = 'Core switch down'`);
+      expect(tickets.rows).toEqual([{ priority: 'URGENT', type: 'INCIDENT' }]);
+      const pages = await client.query<{ recipients: string[] }>(`select recipients from outbound_delivery where kind = 'page'`);
+      expect(pages.rows).toEqual([{ recipients: ['oncall@example.com'] }]);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
 describe('quarantine over GraphQL', () => {
   const LIST = `{ quarantinedMessages(first: 10) { totalCount edges { node { id reasonCode door rawUrl resolvedAt size } } } }`;
   const RETRY = `mutation($id: ID!) { retryQuarantinedMessage(id: $id) { ticketNumber quarantinedMessage { resolvedAt attempts } userErrors { field message } } }`;
