@@ -2,6 +2,7 @@ import type { Principal } from '../auth/tokens.js';
 import type { Config } from '../config/env.js';
 import type { Em, Orm } from '../db/orm.js';
 import type { Logger } from '../log.js';
+import type { Loaders } from './loaders.js';
 
 /** Per request: who is calling, a forked EntityManager of its own, and a logger with the request id. */
 export interface GraphQLContext {
@@ -13,4 +14,6 @@ export interface GraphQLContext {
   readonly secret: string;
   readonly log: Logger;
   readonly config: Config;
+  /** DataLoaders and the ticket scope of this request (src/graphql/loaders.ts). */
+  readonly loaders: Loaders;
 }

@@ -4,12 +4,27 @@ import { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth.js';
+import { AgentResolver } from './resolvers/agent.resolver.js';
+import { ApiTokenResolver } from './resolvers/api-token.resolver.js';
 import { QuarantineResolver } from './resolvers/quarantine.resolver.js';
 import { QueueResolver } from './resolvers/queue.resolver.js';
 import { RoutingResolver } from './resolvers/routing.resolver.js';
+import { TicketMutationResolver } from './resolvers/ticket-mutation.resolver.js';
+import { MessageResolver, TicketConnectionResolver, TicketEventResolver, TicketResolver } from './resolvers/ticket.resolver.js';
 import './types/enums.js';
 
-export const RESOLVERS = [QueueResolver, QuarantineResolver, RoutingResolver] as const;
+export const RESOLVERS = [
+  QueueResolver,
+  QuarantineResolver,
+  RoutingResolver,
+  TicketResolver,
+  TicketMutationResolver,
+  MessageResolver,
+  TicketEventResolver,
+  TicketConnectionResolver,
+  AgentResolver,
+  ApiTokenResolver,
+] as const;
 
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
   return buildSchema({

@@ -13,7 +13,9 @@ import { Role } from '../entities/enums.js';
 import type { Config } from '../config/env.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createErrorFormatter } from '../graphql/format-error.js';
+import { createLoaders } from '../graphql/loaders.js';
 import { apolloLimitOptions, refuseBatchedRequests } from '../graphql/limits.js';
+import { registerAttachmentRoute } from './attachments.js';
 import { withIde } from './ide.js';
 import type { Logger } from '../log.js';
 import type { RuntimeState } from '../runtime-state.js';
@@ -72,6 +74,7 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
       return {
         principal,
         em,
+        loaders: createLoaders(em, principal),
         orm,
         secret: state.secret ?? '',
         config,
@@ -81,6 +84,9 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
   });
   // Browsers opening /graphql get the offline IDE (ide.ts); Apollo's CDN landing page stays disabled.
   fastify.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], preHandler: refuseBatchedRequests, handler: withIde(handler) });
+
+  // Attachment.url: the bytes of one attachment, with the same token and ticket access as GraphQL.
+  registerAttachmentRoute(fastify, () => state.orm);
 
   // The raw bytes of a quarantined message, for admins to inspect (never rendered inline).
   fastify.get<{ Params: { id: string } }>('/quarantine/:id/raw', async (request, reply) => {

@@ -1,10 +1,14 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import { Queue } from '../../entities/index.js';
+import { inTransaction } from '../../db/transaction.js';
+import { Person, Queue } from '../../entities/index.js';
 import { Role } from '../../entities/enums.js';
-import { createQueue } from '../../queues/create-queue.js';
+import { createQueue, type CommandResult } from '../../queues/create-queue.js';
+import { changeQueueMember, updateQueue } from '../../queues/manage-queue.js';
+import type { Em } from '../../db/orm.js';
+import { recordEvent } from '../../tickets/record-event.js';
 import type { GraphQLContext } from '../context.js';
 import { QueuePayload } from '../types/payloads.js';
-import { CreateQueueInput, QueueType, presentQueue } from '../types/queue.type.js';
+import { CreateQueueInput, QueueType, UpdateQueueInput, presentQueue } from '../types/queue.type.js';
 
 const QUEUE_RELATIONS = ['agents', 'watchers', 'defaultAssignee'] as const;
 
@@ -21,10 +25,53 @@ export class QueueResolver {
   }
 
   @Mutation(() => QueuePayload)
-  async createQueue(@Arg('input', () => CreateQueueInput) input: CreateQueueInput, @Ctx() { em }: GraphQLContext): Promise<QueuePayload> {
-    const result = await createQueue(em, input);
+  async createQueue(@Arg('input', () => CreateQueueInput) input: CreateQueueInput, @Ctx() { em, principal }: GraphQLContext): Promise<QueuePayload> {
+    const result = await em.transactional(async (tx) => {
+      const created = await createQueue(tx, input);
+      if (created.ok) {
+        recordEvent(tx, null, { kind: 'queue-created', actor: tx.getReference(Person, principal.person.id), to: created.value.name, detail: { keywords: created.value.keywords } });
+        await tx.flush();
+      }
+      return created;
+    });
     if (!result.ok) return { queue: null, userErrors: result.errors };
     await em.populate(result.value, QUEUE_RELATIONS);
     return { queue: presentQueue(result.value), userErrors: [] };
   }
+
+  @Mutation(() => QueuePayload, { description: 'Change name, keywords, address, default assignee, auto-close days or escalation address' })
+  updateQueue(@Arg('name', () => String) name: string, @Arg('input', () => UpdateQueueInput) input: UpdateQueueInput, @Ctx() ctx: GraphQLContext): Promise<QueuePayload> {
+    return changeQueue(ctx, (em, actor) => updateQueue(em, actor, name, input));
+  }
+
+  @Mutation(() => QueuePayload)
+  addQueueAgent(@Arg('queue', () => String) queue: string, @Arg('email', () => String) email: string, @Ctx() ctx: GraphQLContext): Promise<QueuePayload> {
+    return changeQueue(ctx, (em, actor) => changeQueueMember(em, actor, queue, email, 'agents', true));
+  }
+
+  @Mutation(() => QueuePayload)
+  removeQueueAgent(@Arg('queue', () => String) queue: string, @Arg('email', () => String) email: string, @Ctx() ctx: GraphQLContext): Promise<QueuePayload> {
+    return changeQueue(ctx, (em, actor) => changeQueueMember(em, actor, queue, email, 'agents', false));
+  }
+
+  @Mutation(() => QueuePayload)
+  addQueueWatcher(@Arg('queue', () => String) queue: string, @Arg('email', () => String) email: string, @Ctx() ctx: GraphQLContext): Promise<QueuePayload> {
+    return changeQueue(ctx, (em, actor) => changeQueueMember(em, actor, queue, email, 'watchers', true));
+  }
+
+  @Mutation(() => QueuePayload)
+  removeQueueWatcher(@Arg('queue', () => String) queue: string, @Arg('email', () => String) email: string, @Ctx() ctx: GraphQLContext): Promise<QueuePayload> {
+    return changeQueue(ctx, (em, actor) => changeQueueMember(em, actor, queue, email, 'watchers', false));
+  }
+}
+
+/** One queue command in its own transaction, the actor loaded in it; the queue presented after the commit. */
+async function changeQueue(ctx: GraphQLContext, command: (em: Em, actor: Person) => Promise<CommandResult<Queue>>): Promise<QueuePayload> {
+  const result = await inTransaction(ctx.orm, async (em) => {
+    const outcome = await command(em, await em.findOneOrFail(Person, ctx.principal.person.id));
+    return outcome.ok ? { ok: true as const, id: outcome.value.id } : outcome;
+  });
+  if (!result.ok) return { queue: null, userErrors: result.errors };
+  const queue = await ctx.em.fork().findOneOrFail(Queue, result.id, { populate: QUEUE_RELATIONS });
+  return { queue: presentQueue(queue), userErrors: [] };
 }

@@ -1,4 +1,4 @@
-import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { Queue } from '../../entities/index.js';
 import { PersonType, presentPerson } from './person.type.js';
 
@@ -53,4 +53,25 @@ export function presentQueue(queue: Queue): QueueType {
     agents: queue.agents.getItems().map(presentPerson),
     watchers: queue.watchers.getItems().map(presentPerson),
   };
+}
+
+@InputType('UpdateQueueInput')
+export class UpdateQueueInput {
+  @Field(() => String, { nullable: true, description: 'A new name' })
+  name?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'Replaces the keywords' })
+  keywords?: string[] | null;
+
+  @Field(() => String, { nullable: true, description: '"" removes the address' })
+  emailAddress?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Email of an active agent; "" removes' })
+  defaultAssignee?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Close tickets this many days after creation; 0 never' })
+  autoCloseDays?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Where escalateTicket sends the ticket; "" removes' })
+  escalationAddress?: string | null;
 }

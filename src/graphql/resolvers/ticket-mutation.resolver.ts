@@ -1,0 +1,103 @@
+/**
+ * Working tickets. Each mutation is one transaction running one command from src/tickets/*; the
+ * command checks the caller's scope (ticket-access.ts), records events with the actor and calls
+ * notify() inside the same transaction. Validation failures come back as userErrors.
+ */
+import { Arg, Authorized, Ctx, Int, Mutation, Resolver } from 'type-graphql';
+import { inTransaction } from '../../db/transaction.js';
+import { Person } from '../../entities/index.js';
+import { Role } from '../../entities/enums.js';
+import { approveTicket, rejectTicket } from '../../tickets/approve-ticket.js';
+import { addNote, replyToTicket } from '../../tickets/reply-to-ticket.js';
+import { ticketRowById } from '../../tickets/search.js';
+import type { TicketCommandContext, TicketResult } from '../../tickets/ticket-command.js';
+import { assignToMe, closeTicket, escalateTicket, reopenTicket } from '../../tickets/ticket-lifecycle.js';
+import { addTicketCc, addTicketWatcher, removeTicketCc, removeTicketWatcher } from '../../tickets/ticket-people.js';
+import { updateTicket } from '../../tickets/update-ticket.js';
+import type { GraphQLContext } from '../context.js';
+import { UpdateTicketInput } from '../types/ticket-inputs.js';
+import { TicketObject, TicketPayload, presentTicketRow } from '../types/ticket.type.js';
+
+type Command = (ctx: TicketCommandContext) => Promise<TicketResult>;
+
+/** Runs a command in its own transaction and presents the ticket as it is after the commit. */
+async function run(context: GraphQLContext, command: Command): Promise<TicketPayload> {
+  const scope = await context.loaders.scope();
+  const result = await inTransaction(context.orm, async (em) => {
+    const actor = await em.findOneOrFail(Person, context.principal.person.id);
+    const outcome = await command({ em, actor, scope, notify: { config: context.config, secret: context.secret } });
+    return outcome.ok ? { ok: true as const, id: outcome.value.id } : outcome;
+  });
+  if (!result.ok) return { ticket: null, userErrors: result.errors };
+  const row = await ticketRowById(context.em, result.id);
+  return { ticket: row ? presentTicketRow(row) : null, userErrors: [] };
+}
+
+@Authorized(Role.AGENT)
+@Resolver(() => TicketObject)
+export class TicketMutationResolver {
+  @Mutation(() => TicketPayload, { description: 'status, priority, type, category (name), queue (name), assignee (email); each change is an event' })
+  updateTicket(@Arg('number', () => Int) number: number, @Arg('input', () => UpdateTicketInput) input: UpdateTicketInput, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => updateTicket(c, number, input));
+  }
+
+  @Mutation(() => TicketPayload, { description: 'Public: mails the requester and CCs' })
+  replyToTicket(@Arg('number', () => Int) number: number, @Arg('body', () => String) body: string, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => replyToTicket(c, number, body));
+  }
+
+  @Mutation(() => TicketPayload, { description: 'Internal: mails nobody but watchers' })
+  addNote(@Arg('number', () => Int) number: number, @Arg('body', () => String) body: string, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => addNote(c, number, body));
+  }
+
+  @Mutation(() => TicketPayload)
+  addTicketWatcher(@Arg('number', () => Int) number: number, @Arg('email', () => String) email: string, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => addTicketWatcher(c, number, email));
+  }
+
+  @Mutation(() => TicketPayload)
+  removeTicketWatcher(@Arg('number', () => Int) number: number, @Arg('email', () => String) email: string, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => removeTicketWatcher(c, number, email));
+  }
+
+  @Mutation(() => TicketPayload)
+  addTicketCc(@Arg('number', () => Int) number: number, @Arg('email', () => String) email: string, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => addTicketCc(c, number, email));
+  }
+
+  @Mutation(() => TicketPayload)
+  removeTicketCc(@Arg('number', () => Int) number: number, @Arg('email', () => String) email: string, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => removeTicketCc(c, number, email));
+  }
+
+  @Mutation(() => TicketPayload)
+  assignToMe(@Arg('number', () => Int) number: number, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => assignToMe(c, number));
+  }
+
+  @Mutation(() => TicketPayload, { description: 'The message (required) is kept as an internal note' })
+  reopenTicket(@Arg('number', () => Int) number: number, @Arg('message', () => String) message: string, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => reopenTicket(c, number, message));
+  }
+
+  @Mutation(() => TicketPayload)
+  escalateTicket(@Arg('number', () => Int) number: number, @Ctx() ctx: GraphQLContext, @Arg('note', () => String, { nullable: true }) note?: string | null) {
+    return run(ctx, (c) => escalateTicket(c, number, note));
+  }
+
+  @Mutation(() => TicketPayload)
+  closeTicket(@Arg('number', () => Int) number: number, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => closeTicket(c, number));
+  }
+
+  @Mutation(() => TicketPayload, { description: 'ADMIN or the category approver: PENDING_APPROVAL → OPEN' })
+  approveTicket(@Arg('number', () => Int) number: number, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => approveTicket(c, number));
+  }
+
+  @Mutation(() => TicketPayload, { description: 'ADMIN or the category approver: PENDING_APPROVAL → CLOSED with the reason' })
+  rejectTicket(@Arg('number', () => Int) number: number, @Arg('reason', () => String) reason: string, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => rejectTicket(c, number, reason));
+  }
+}

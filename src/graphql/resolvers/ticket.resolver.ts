@@ -1,0 +1,154 @@
+/**
+ * Reading tickets: ticket(number), tickets(filter, orderBy, first, after), ticketCounts, and the
+ * Ticket/Message/TicketEvent/TicketConnection fields. Which tickets a caller sees is decided in
+ * ticket-access.ts (through the request's scope); relations come from the request's DataLoaders.
+ */
+import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import type { Person } from '../../entities/index.js';
+import { Role } from '../../entities/enums.js';
+import { countByStatus, listTickets, ticketRowById } from '../../tickets/search.js';
+import type { GraphQLContext } from '../context.js';
+import { findVisibleQueue, findVisibleTicket } from '../ticket-access.js';
+import { AttachmentObject, presentAttachment } from '../types/attachment.type.js';
+import { MessageObject, presentMessage } from '../types/message.type.js';
+import { decodeCursor, encodeCursor, pageSize } from '../types/pagination.js';
+import { PersonType, presentPerson } from '../types/person.type.js';
+import { QueueType, presentQueue } from '../types/queue.type.js';
+import { TicketEventObject, presentTicketEvent } from '../types/ticket-event.type.js';
+import { TicketFilter, TicketOrder } from '../types/ticket-inputs.js';
+import { TicketConnection, TicketCounts, TicketObject, presentTicketRow } from '../types/ticket.type.js';
+
+const CURSOR_KIND = 'ticket';
+
+const people = (list: Person[]): PersonType[] => list.map(presentPerson);
+
+@Authorized(Role.AGENT)
+@Resolver(() => TicketObject)
+export class TicketResolver {
+  @Query(() => TicketObject, { nullable: true, description: 'Null for an unknown number (admins); agents get FORBIDDEN outside their queues' })
+  async ticket(@Arg('number', () => Int) number: number, @Ctx() { em, loaders }: GraphQLContext): Promise<TicketObject | null> {
+    const ticket = await findVisibleTicket(em, await loaders.scope(), number);
+    if (!ticket) return null;
+    const row = await ticketRowById(em, ticket.id);
+    return row ? presentTicketRow(row) : null;
+  }
+
+  @Query(() => TicketConnection)
+  async tickets(
+    @Ctx() { em, loaders }: GraphQLContext,
+    @Arg('filter', () => TicketFilter, { nullable: true }) filter?: TicketFilter | null,
+    @Arg('orderBy', () => TicketOrder, { nullable: true, description: 'Default UPDATED_AT DESC' }) orderBy?: TicketOrder | null,
+    @Arg('first', () => Int, { nullable: true, description: 'At most 100; default 20' }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<TicketConnection> {
+    const size = pageSize(first);
+    const scope = await loaders.scope();
+    // Naming a queue an agent does not work is FORBIDDEN, not an empty list.
+    if (filter?.queue != null) await findVisibleQueue(em, scope, filter.queue);
+    const page = await listTickets(em, { filter, order: orderBy, first: size, after: decodeCursor(CURSOR_KIND, after), scope });
+    const edges = page.rows.map((row) => ({ cursor: encodeCursor(CURSOR_KIND, `${row.position}|${row.id}`), node: presentTicketRow(row) }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+      countTotal: page.countTotal,
+    };
+  }
+
+  @Query(() => TicketCounts, { description: 'Visible tickets per status, optionally of one queue' })
+  async ticketCounts(@Ctx() { em, loaders }: GraphQLContext, @Arg('queue', () => String, { nullable: true }) queue?: string | null): Promise<TicketCounts> {
+    const scope = await loaders.scope();
+    const queueId = queue != null ? ((await findVisibleQueue(em, scope, queue))?.id ?? -1) : null;
+    const c = await countByStatus(em, scope, queueId);
+    return {
+      open: c.OPEN,
+      inProgress: c.IN_PROGRESS,
+      waitingForCustomer: c.WAITING_FOR_CUSTOMER,
+      pendingApproval: c.PENDING_APPROVAL,
+      closed: c.CLOSED,
+      total: Object.values(c).reduce((a, b) => a + b, 0),
+    };
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  async category(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<string | null> {
+    return t.categoryId === null ? null : ((await loaders.category.load(t.categoryId))?.name ?? null);
+  }
+
+  @FieldResolver(() => QueueType, { nullable: true })
+  async queue(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<QueueType | null> {
+    const queue = t.queueId === null ? null : await loaders.queue.load(t.queueId);
+    return queue ? presentQueue(queue) : null;
+  }
+
+  @FieldResolver(() => PersonType)
+  async requester(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<PersonType> {
+    const person = await loaders.person.load(t.requesterId);
+    return person ? presentPerson(person) : { email: '', name: null };
+  }
+
+  @FieldResolver(() => PersonType, { nullable: true })
+  async assignee(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<PersonType | null> {
+    const person = t.assigneeId === null ? null : await loaders.person.load(t.assigneeId);
+    return person ? presentPerson(person) : null;
+  }
+
+  @FieldResolver(() => [PersonType])
+  async ccs(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<PersonType[]> {
+    return people(await loaders.ccs.load(t.rowId));
+  }
+
+  @FieldResolver(() => [PersonType])
+  async watchers(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<PersonType[]> {
+    return people(await loaders.watchers.load(t.rowId));
+  }
+
+  @FieldResolver(() => [MessageObject], { description: 'Oldest first; includes internal notes' })
+  async messages(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<MessageObject[]> {
+    return (await loaders.messages.load(t.rowId)).map(presentMessage);
+  }
+
+  @FieldResolver(() => MessageObject, { nullable: true, description: 'The newest message (for lists)' })
+  async lastMessage(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<MessageObject | null> {
+    const message = await loaders.lastMessage.load(t.rowId);
+    return message ? presentMessage(message) : null;
+  }
+
+  @FieldResolver(() => [TicketEventObject], { description: 'The history, oldest first: kind, actor, from → to' })
+  async events(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<TicketEventObject[]> {
+    return (await loaders.events.load(t.rowId)).map(presentTicketEvent);
+  }
+}
+
+@Authorized(Role.AGENT)
+@Resolver(() => MessageObject)
+export class MessageResolver {
+  @FieldResolver(() => PersonType, { nullable: true, description: 'The author' })
+  async from(@Root() m: MessageObject, @Ctx() { loaders }: GraphQLContext): Promise<PersonType | null> {
+    const person = m.authorId === null ? null : await loaders.person.load(m.authorId);
+    return person ? presentPerson(person) : null;
+  }
+
+  @FieldResolver(() => [AttachmentObject])
+  async attachments(@Root() m: MessageObject, @Ctx() { loaders }: GraphQLContext): Promise<AttachmentObject[]> {
+    return (await loaders.attachments.load(m.rowId)).map(presentAttachment);
+  }
+}
+
+@Authorized(Role.AGENT)
+@Resolver(() => TicketEventObject)
+export class TicketEventResolver {
+  @FieldResolver(() => PersonType, { nullable: true, description: 'The person who did it; null for system actors' })
+  async actor(@Root() e: TicketEventObject, @Ctx() { loaders }: GraphQLContext): Promise<PersonType | null> {
+    const person = e.actorId === null ? null : await loaders.person.load(e.actorId);
+    return person ? presentPerson(person) : null;
+  }
+}
+
+@Authorized(Role.AGENT)
+@Resolver(() => TicketConnection)
+export class TicketConnectionResolver {
+  @FieldResolver(() => Int, { description: 'All tickets matching the filter (not just this page)' })
+  totalCount(@Root() connection: TicketConnection): Promise<number> {
+    return connection.countTotal();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The one place that decides which tickets and queues a principal may read and work.
+ *
+ * ADMIN: everything. AGENT: only tickets in queues whose `agents` include them (a ticket without a
+ * queue is admins' only). Every ticket-reading path — ticket, tickets/search, counts, mutations,
+ * attachment downloads — goes through `ticketScope` and the helpers below, so there is nothing to
+ * forget in a resolver: nested fields (messages, events, attachments) are reachable only through a
+ * ticket that already passed here.
+ *
+ * An agent asking for a ticket they may not see gets FORBIDDEN whether or not it exists, so the
+ * answer never tells them which ticket numbers exist in other queues.
+ */
+import type { Principal } from '../auth/tokens.js';
+import type { Em } from '../db/orm.js';
+import { Queue, Ticket } from '../entities/index.js';
+import { Role } from '../entities/enums.js';
+import { forbidden } from '../errors.js';
+
+export interface TicketScope {
+  readonly admin: boolean;
+  /** Queues the agent works (empty for admins, who are not limited). */
+  readonly queueIds: readonly number[];
+}
+
+export async function ticketScope(em: Em, principal: Principal): Promise<TicketScope> {
+  if (principal.role === Role.ADMIN) return { admin: true, queueIds: [] };
+  const rows = await em.execute<{ queue_id: number }[]>(`select queue_id from queue_agent where person_id = ? order by queue_id`, [principal.person.id]);
+  return { admin: false, queueIds: rows.map((r) => Number(r.queue_id)) };
+}
+
+/** Whether a ticket in this queue (null: no queue) is visible within the scope. */
+export function scopeAllowsQueue(scope: TicketScope, queueId: number | null): boolean {
+  return scope.admin || (queueId !== null && scope.queueIds.includes(queueId));
+}
+
+/** The message an agent gets for any ticket outside their queues (existing or not). */
+export function ticketForbidden(number: number) {
+  return forbidden(`ticket #${number} does not exist or is not in one of your queues`);
+}
+
+/**
+ * The ticket with this number if the scope may work it. Admins get null for an unknown number;
+ * agents get FORBIDDEN for an unknown number and for another queue's ticket alike.
+ */
+export async function findVisibleTicket(em: Em, scope: TicketScope, number: number): Promise<Ticket | null> {
+  const ticket = Number.isInteger(number) ? await em.findOne(Ticket, { number }) : null;
+  if (scope.admin) return ticket;
+  if (!ticket || !scopeAllowsQueue(scope, ticket.queue?.id ?? null)) throw ticketForbidden(number);
+  return ticket;
+}
+
+/**
+ * A queue the scope may name (filter or reassignment target). Agents get FORBIDDEN for a queue
+ * they are not in, whether or not it exists; admins get null for an unknown name.
+ */
+export async function findVisibleQueue(em: Em, scope: TicketScope, name: string): Promise<Queue | null> {
+  const queue = await em.findOne(Queue, { name });
+  if (scope.admin) return queue;
+  if (!queue || !scope.queueIds.includes(queue.id)) throw forbidden(`queue "${name}" does not exist or you are not one of its agents`);
+  return queue;
+}

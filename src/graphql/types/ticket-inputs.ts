@@ -1,0 +1,81 @@
+/** Inputs of the ticket queries and mutations (names fixed by CONTRACT.md). */
+import { Field, InputType, registerEnumType } from 'type-graphql';
+import { Priority, TicketStatus, TicketType } from '../../entities/enums.js';
+
+export enum TicketOrderField {
+  CREATED_AT = 'CREATED_AT',
+  UPDATED_AT = 'UPDATED_AT',
+  /** Search rank (best first with DESC); needs `filter.search`. */
+  RELEVANCE = 'RELEVANCE',
+}
+
+export enum OrderDirection {
+  ASC = 'ASC',
+  DESC = 'DESC',
+}
+
+registerEnumType(TicketOrderField, {
+  name: 'TicketOrderField',
+  valuesConfig: { RELEVANCE: { description: 'Full-text rank; only with filter.search' } },
+});
+registerEnumType(OrderDirection, { name: 'OrderDirection' });
+
+@InputType('TicketFilter')
+export class TicketFilter {
+  @Field(() => [TicketStatus], { nullable: true })
+  status?: TicketStatus[] | null;
+
+  @Field(() => String, { nullable: true, description: 'Queue name' })
+  queue?: string | null;
+
+  @Field(() => Priority, { nullable: true })
+  priority?: Priority | null;
+
+  @Field(() => TicketType, { nullable: true })
+  type?: TicketType | null;
+
+  @Field(() => String, { nullable: true, description: 'Category name' })
+  category?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Assignee email' })
+  assignee?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Requester email' })
+  requester?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Full text over subject, every message and its author (name, email); accents and case ignored; "quoted words" match the phrase',
+  })
+  search?: string | null;
+}
+
+@InputType('TicketOrder')
+export class TicketOrder {
+  @Field(() => TicketOrderField)
+  field!: TicketOrderField;
+
+  @Field(() => OrderDirection)
+  direction!: OrderDirection;
+}
+
+@InputType('UpdateTicketInput')
+export class UpdateTicketInput {
+  @Field(() => TicketStatus, { nullable: true })
+  status?: TicketStatus | null;
+
+  @Field(() => Priority, { nullable: true })
+  priority?: Priority | null;
+
+  @Field(() => TicketType, { nullable: true })
+  type?: TicketType | null;
+
+  @Field(() => String, { nullable: true, description: 'Category name; "" removes the category' })
+  category?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Queue name' })
+  queue?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Email of an active agent; "" unassigns' })
+  assignee?: string | null;
+}

@@ -1,0 +1,132 @@
+/** The Ticket object of CONTRACT.md; relations are resolved per request through DataLoaders. */
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Priority, TicketStatus, TicketType } from '../../entities/enums.js';
+import { PageInfo } from './pagination.js';
+import { UserError } from './payloads.js';
+
+@ObjectType('Ticket')
+export class TicketObject {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => Int)
+  number!: number;
+
+  @Field(() => String)
+  subject!: string;
+
+  @Field(() => TicketStatus)
+  status!: TicketStatus;
+
+  @Field(() => Priority)
+  priority!: Priority;
+
+  @Field(() => TicketType)
+  type!: TicketType;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date)
+  updatedAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  closedAt!: Date | null;
+
+  // Not fields: the keys the field resolvers hand to the loaders.
+  rowId!: number;
+  queueId!: number | null;
+  requesterId!: number;
+  assigneeId!: number | null;
+  categoryId!: number | null;
+}
+
+@ObjectType('TicketEdge')
+export class TicketEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => TicketObject)
+  node!: TicketObject;
+}
+
+@ObjectType('TicketConnection')
+export class TicketConnection {
+  @Field(() => [TicketEdge])
+  edges!: TicketEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  /** Counted only when asked for (a field resolver calls it). */
+  countTotal!: () => Promise<number>;
+}
+
+/** How many visible tickets are in each status. */
+@ObjectType('TicketCounts')
+export class TicketCounts {
+  @Field(() => Int)
+  open!: number;
+
+  @Field(() => Int)
+  inProgress!: number;
+
+  @Field(() => Int, { description: 'Tickets waiting for the customer to answer' })
+  waitingForCustomer!: number;
+
+  @Field(() => Int)
+  pendingApproval!: number;
+
+  @Field(() => Int)
+  closed!: number;
+
+  @Field(() => Int, { description: 'All of the above' })
+  total!: number;
+}
+
+/** One row of the ticket table as the listing query returns it. */
+export interface TicketRow {
+  id: number;
+  number: number;
+  subject: string;
+  status: TicketStatus;
+  priority: Priority;
+  type: TicketType;
+  queue_id: number | null;
+  requester_id: number;
+  assignee_id: number | null;
+  category_id: number | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  closed_at: Date | string | null;
+}
+
+const asDate = (value: Date | string): Date => (value instanceof Date ? value : new Date(value));
+
+export function presentTicketRow(row: TicketRow): TicketObject {
+  return {
+    id: String(row.id),
+    rowId: Number(row.id),
+    number: Number(row.number),
+    subject: row.subject,
+    status: row.status,
+    priority: row.priority,
+    type: row.type,
+    createdAt: asDate(row.created_at),
+    updatedAt: asDate(row.updated_at),
+    closedAt: row.closed_at === null ? null : asDate(row.closed_at),
+    queueId: row.queue_id === null ? null : Number(row.queue_id),
+    requesterId: Number(row.requester_id),
+    assigneeId: row.assignee_id === null ? null : Number(row.assignee_id),
+    categoryId: row.category_id === null ? null : Number(row.category_id),
+  };
+}
+
+@ObjectType('TicketPayload')
+export class TicketPayload {
+  @Field(() => TicketObject, { nullable: true })
+  ticket!: TicketObject | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

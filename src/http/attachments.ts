@@ -1,0 +1,89 @@
+/**
+ * GET /attachments/:id — the URL behind `Attachment.url`.
+ *
+ * Same bearer token and same ticket access as GraphQL (src/graphql/ticket-access.ts): an agent
+ * asking for an attachment of another queue's ticket gets the same 404 as for one that does not
+ * exist, so ids cannot be probed. The bytes are streamed from PostgreSQL in 1 MiB slices (never the
+ * whole file in memory), always as a download: `Content-Disposition: attachment` with an RFC 6266 /
+ * RFC 5987 encoded filename and `X-Content-Type-Options: nosniff`, so a browser never renders
+ * a customer's HTML or SVG in our origin.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authenticate } from '../auth/tokens.js';
+import type { Em, Orm } from '../db/orm.js';
+import { scopeAllowsQueue, ticketScope } from '../graphql/ticket-access.js';
+
+const SLICE_BYTES = 1024 * 1024;
+
+function bearer(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null;
+}
+
+/**
+ * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>` (RFC 6266 §4.3).
+ * The fallback keeps printable ASCII except quote and backslash; everything else becomes `_`.
+ */
+export function contentDisposition(filename: string): string {
+  const name = filename.replace(/[\u0000-\u001f\u007f]/g, '').trim() || 'attachment';
+  const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
+/** A content type safe to send as a header (the stored one came from the sender's MIME headers). */
+function safeContentType(value: string): string {
+  return /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i.test(value) ? value.toLowerCase() : 'application/octet-stream';
+}
+
+/** The attachment's bytes as a stream of slices read with substring(), one query per slice. */
+function streamContent(em: Em, id: number, size: number): Readable {
+  let offset = 0;
+  return new Readable({
+    async read() {
+      try {
+        if (offset >= size) return void this.push(null);
+        const rows = await em.execute<{ chunk: Buffer }[]>(`select substring(content from ? for ?) as chunk from attachment where id = ?`, [offset + 1, SLICE_BYTES, id]);
+        const chunk = rows[0]?.chunk;
+        if (!chunk || chunk.length === 0) return void this.push(null);
+        offset += chunk.length;
+        this.push(chunk);
+      } catch (error) {
+        this.destroy(error as Error);
+      }
+    },
+  });
+}
+
+export function registerAttachmentRoute(fastify: FastifyInstance, orm: () => Orm | null): void {
+  fastify.get<{ Params: { id: string } }>('/attachments/:id', async (request, reply) => {
+    const current = orm();
+    if (!current) return reply.code(503).send({ error: 'SERVICE_UNAVAILABLE', message: 'the database is not reachable yet' });
+    const secret = bearer(request);
+    const em = current.em.fork();
+    const principal = secret ? await authenticate(em, secret) : null;
+    if (!principal) return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'a valid API token is required' });
+    const notFound = () => reply.code(404).send({ error: 'NOT_FOUND', message: 'no such attachment (or it is not in one of your queues)' });
+    if (!/^\d{1,10}$/.test(request.params.id)) return notFound();
+    const rows = await em.execute<{ filename: string; content_type: string; length: number; queue_id: number | null }[]>(
+      `select a.filename, a.content_type, octet_length(a.content) as length, t.queue_id
+         from attachment a join message m on m.id = a.message_id join ticket t on t.id = m.ticket_id
+        where a.id = ?`,
+      [Number(request.params.id)],
+    );
+    const row = rows[0];
+    const scope = await ticketScope(em, principal);
+    if (!row || !scopeAllowsQueue(scope, row.queue_id === null ? null : Number(row.queue_id))) return notFound();
+    const length = Number(row.length);
+    return reply
+      .header('content-type', safeContentType(row.content_type))
+      .header('content-length', String(length))
+      .header('content-disposition', contentDisposition(row.filename))
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "sandbox; default-src 'none'")
+      .header('cache-control', 'private, no-store')
+      .send(streamContent(em, Number(request.params.id), length));
+  });
+}

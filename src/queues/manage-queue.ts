@@ -1,0 +1,124 @@
+/**
+ * Changing a queue after creation: name, keywords, address, default assignee, auto-close days and
+ * escalation address; agents and watchers one at a time. Validation failures come back as data
+ * (field + message); every change is an admin event with the actor and old → new.
+ */
+import { z } from 'zod';
+import type { Em } from '../db/orm.js';
+import { Person, Queue } from '../entities/index.js';
+import { recordEvent } from '../tickets/record-event.js';
+import { toFieldErrors, type CommandResult, type FieldError } from './create-queue.js';
+
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, { message: 'must not be blank' })
+    .max(max, { message: `must be at most ${max} characters` })
+    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { message: 'must not contain control characters' });
+
+const updateSchema = z.object({
+  name: text(100).nullish(),
+  keywords: z.array(text(100)).max(200, { message: 'at most 200 keywords' }).nullish(),
+  /** '' removes the address. */
+  emailAddress: z.union([z.literal(''), z.email({ message: 'must be an email address' })]).nullish(),
+  /** '' removes the default assignee. */
+  defaultAssignee: z.union([z.literal(''), z.email({ message: 'must be an email address' })]).nullish(),
+  autoCloseDays: z.number().int().min(0, { message: 'must be 0 (never) or more' }).max(3650, { message: 'must be at most 3650' }).nullish(),
+  escalationAddress: z.union([z.literal(''), z.email({ message: 'must be an email address' })]).nullish(),
+});
+
+export type UpdateQueueData = z.input<typeof updateSchema>;
+
+async function findQueue(em: Em, name: string): Promise<Queue | null> {
+  return em.findOne(Queue, { name }, { populate: ['agents', 'watchers', 'defaultAssignee'] });
+}
+
+const activeStaff = (em: Em, email: string) => em.findOne(Person, { email: email.trim().toLowerCase(), role: { $ne: null }, active: true });
+
+export async function updateQueue(em: Em, actor: Person, name: string, raw: UpdateQueueData): Promise<CommandResult<Queue>> {
+  const parsed = updateSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, errors: toFieldErrors(parsed.error).map((e) => ({ ...e, field: ['input', ...e.field] })) };
+  const input = parsed.data;
+  const queue = await findQueue(em, name);
+  if (!queue) return { ok: false, errors: [{ field: ['name'], message: `no queue named "${name}"` }] };
+  const errors: FieldError[] = [];
+  if (input.name && input.name !== queue.name && (await em.count(Queue, { name: input.name })) > 0) {
+    errors.push({ field: ['input', 'name'], message: `a queue named "${input.name}" already exists` });
+  }
+  const address = input.emailAddress === undefined || input.emailAddress === null ? undefined : input.emailAddress.toLowerCase() || null;
+  if (address && address !== queue.emailAddress && (await em.count(Queue, { emailAddress: address })) > 0) {
+    errors.push({ field: ['input', 'emailAddress'], message: `another queue already receives mail for ${address}` });
+  }
+  let assignee: Person | null | undefined;
+  if (input.defaultAssignee === '') assignee = null;
+  else if (input.defaultAssignee) {
+    assignee = await activeStaff(em, input.defaultAssignee);
+    if (!assignee) errors.push({ field: ['input', 'defaultAssignee'], message: `no active agent has the address ${input.defaultAssignee}` });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const change = (field: string, from: unknown, to: unknown) => {
+    const show = (v: unknown) => (v === null || v === undefined ? null : Array.isArray(v) ? v.join(', ') : String(v));
+    recordEvent(em, null, { kind: `queue-${field}`, actor, from: show(from), to: show(to), detail: { queue: queue.name } });
+  };
+  if (input.name && input.name !== queue.name) {
+    change('name', queue.name, input.name);
+    queue.name = input.name;
+  }
+  if (input.keywords) {
+    const keywords = [...new Map(input.keywords.map((k) => [k.toLowerCase(), k])).values()];
+    if (keywords.join('\n') !== queue.keywords.join('\n')) change('keywords', queue.keywords, keywords);
+    queue.keywords = keywords;
+  }
+  if (address !== undefined && address !== queue.emailAddress) {
+    change('emailAddress', queue.emailAddress, address);
+    queue.emailAddress = address;
+  }
+  if (assignee !== undefined && assignee?.id !== queue.defaultAssignee?.id) {
+    change('defaultAssignee', queue.defaultAssignee?.email, assignee?.email);
+    queue.defaultAssignee = assignee;
+    if (assignee && !queue.agents.contains(assignee)) queue.agents.add(assignee);
+  }
+  if (input.autoCloseDays != null && input.autoCloseDays !== queue.autoCloseDays) {
+    change('autoCloseDays', queue.autoCloseDays, input.autoCloseDays);
+    queue.autoCloseDays = input.autoCloseDays;
+  }
+  if (input.escalationAddress != null) {
+    const escalation = input.escalationAddress.toLowerCase() || null;
+    if (escalation !== queue.escalationAddress) change('escalationAddress', queue.escalationAddress, escalation);
+    queue.escalationAddress = escalation;
+  }
+  await em.flush();
+  return { ok: true, value: queue };
+}
+
+/** Adds or removes one agent or watcher (an active staff member) of a queue. */
+export async function changeQueueMember(
+  em: Em,
+  actor: Person,
+  queueName: string,
+  email: string,
+  relation: 'agents' | 'watchers',
+  add: boolean,
+): Promise<CommandResult<Queue>> {
+  const queue = await findQueue(em, queueName);
+  if (!queue) return { ok: false, errors: [{ field: ['queue'], message: `no queue named "${queueName}"` }] };
+  const normalised = email.trim().toLowerCase();
+  const collection = queue[relation];
+  const current = collection.getItems().find((p) => p.email === normalised);
+  const what = relation === 'agents' ? 'agent' : 'watcher';
+  if (add) {
+    if (current) return { ok: true, value: queue };
+    const person = await activeStaff(em, normalised);
+    if (!person) return { ok: false, errors: [{ field: ['email'], message: `${email} is not an active agent (createAgent first)` }] };
+    collection.add(person);
+  } else {
+    if (!current) return { ok: false, errors: [{ field: ['email'], message: `${email} is not a ${what} of "${queue.name}"` }] };
+    collection.remove(current);
+    if (relation === 'agents' && queue.defaultAssignee?.id === current.id) queue.defaultAssignee = null;
+  }
+  recordEvent(em, null, { kind: `queue-${what}-${add ? 'added' : 'removed'}`, actor, ...(add ? { to: normalised } : { from: normalised }), detail: { queue: queue.name } });
+  await em.flush();
+  return { ok: true, value: queue };
+}

@@ -1,0 +1,34 @@
+/**
+ * approveTicket / rejectTicket: only ADMIN or the ticket's category approver, only while the
+ * ticket is PENDING_APPROVAL. Approve → OPEN; reject → CLOSED with the reason. Both are recorded
+ * (an `approved`/`rejected` event and the status event) and notified.
+ */
+import { Ticket } from '../entities/index.js';
+import { TicketStatus } from '../entities/enums.js';
+import { forbidden } from '../errors.js';
+import { changeStatus } from './change-status.js';
+import { recordEvent } from './record-event.js';
+import { checkText, failure, type TicketCommandContext, type TicketResult } from './ticket-command.js';
+
+async function decide(ctx: TicketCommandContext, number: number, approve: boolean, reason: string | null): Promise<TicketResult> {
+  if (!approve) {
+    const problem = checkText('reason', reason ?? '', 10_000);
+    if (problem) return { ok: false, errors: [problem] };
+  }
+  // Approvers need not work the ticket's queue: the category decides, not the scope. Anyone else
+  // who is not an admin is refused whether or not the ticket exists.
+  const ticket = Number.isInteger(number) ? await ctx.em.findOne(Ticket, { number }, { populate: ['category'] }) : null;
+  if (!ctx.scope.admin && (!ticket || !ticket.category?.approver || ticket.category.approver.id !== ctx.actor.id)) {
+    throw forbidden('only an admin or the category approver may decide on this ticket');
+  }
+  if (!ticket) return failure(['number'], `no ticket #${number}`);
+  if (ticket.status !== TicketStatus.PENDING_APPROVAL) return failure(['number'], `ticket #${number} is not awaiting approval`);
+  recordEvent(ctx.em, ticket, { kind: approve ? 'approved' : 'rejected', actor: ctx.actor, detail: reason ? { reason } : null });
+  await changeStatus(ctx, ticket, approve ? TicketStatus.OPEN : TicketStatus.CLOSED, reason ? { reason } : null);
+  ticket.updatedAt = new Date();
+  await ctx.em.flush();
+  return { ok: true, value: ticket };
+}
+
+export const approveTicket = (ctx: TicketCommandContext, number: number) => decide(ctx, number, true, null);
+export const rejectTicket = (ctx: TicketCommandContext, number: number, reason: string) => decide(ctx, number, false, reason);

@@ -1,0 +1,56 @@
+/**
+ * replyToTicket and addNote: a message written by the agent on the ticket. A reply is OUTBOUND and
+ * mailed to the requester and CCs; a note is internal (NOTE) and reaches watchers only. A reply
+ * gets its Message-ID now, from the same sequence and HMAC scheme as every outbound mail
+ * (src/mail/headers.ts), so answers to it thread back even if the mail is never sent.
+ */
+import { Message, Person, type Ticket } from '../entities/index.js';
+import { MessageDirection, TicketStatus } from '../entities/enums.js';
+import { messageIdDomain, ourMessageId } from '../mail/headers.js';
+import { notify } from '../outbound/notify.js';
+import { nextDeliveryId } from '../outbound/outbox.js';
+import { recordEvent } from './record-event.js';
+import { checkText, failure, isFailure, ticketToWork, type TicketCommandContext, type TicketResult } from './ticket-command.js';
+
+async function writeMessage(ctx: TicketCommandContext, ticket: Ticket, direction: MessageDirection, body: string): Promise<Message> {
+  await ctx.em.populate(ticket, ['requester', 'ccs']);
+  const message = new Message(ticket, direction);
+  message.author = ctx.actor;
+  message.subject = ticket.subject;
+  message.bodyText = body;
+  if (direction === MessageDirection.OUTBOUND) {
+    const address = (p: Person) => ({ email: p.email, name: p.name });
+    message.to = [address(ticket.requester)];
+    message.cc = ticket.ccs.getItems().map(address);
+  }
+  ctx.em.persist(message);
+  ticket.updatedAt = new Date();
+  await ctx.em.flush();
+  return message;
+}
+
+export async function replyToTicket(ctx: TicketCommandContext, number: number, body: string): Promise<TicketResult> {
+  const problem = checkText('body', body);
+  if (problem) return { ok: false, errors: [problem] };
+  const ticket = await ticketToWork(ctx, number);
+  if (isFailure(ticket)) return ticket;
+  if (ticket.status === TicketStatus.CLOSED) return failure(['number'], `ticket #${number} is closed: reopen it first`);
+  if (ticket.status === TicketStatus.PENDING_APPROVAL) return failure(['number'], `ticket #${number} awaits approval`);
+  const message = await writeMessage(ctx, ticket, MessageDirection.OUTBOUND, body);
+  const domain = messageIdDomain(ctx.notify.config.supportAddress);
+  message.messageId = ourMessageId(ctx.notify.secret, domain, ticket.id, await nextDeliveryId(ctx.em));
+  recordEvent(ctx.em, ticket, { kind: 'reply', actor: ctx.actor, to: String(message.id) });
+  await notify(ctx.em, { kind: 'public-reply', ticket, message, actor: ctx.actor }, ctx.notify);
+  return { ok: true, value: ticket };
+}
+
+export async function addNote(ctx: TicketCommandContext, number: number, body: string): Promise<TicketResult> {
+  const problem = checkText('body', body);
+  if (problem) return { ok: false, errors: [problem] };
+  const ticket = await ticketToWork(ctx, number);
+  if (isFailure(ticket)) return ticket;
+  const message = await writeMessage(ctx, ticket, MessageDirection.NOTE, body);
+  recordEvent(ctx.em, ticket, { kind: 'note', actor: ctx.actor, to: String(message.id) });
+  await notify(ctx.em, { kind: 'note-added', ticket, message, actor: ctx.actor }, ctx.notify);
+  return { ok: true, value: ticket };
+}

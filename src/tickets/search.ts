@@ -1,0 +1,151 @@
+/**
+ * Ticket listing and full-text search in one SQL statement, within a caller's scope.
+ *
+ * Search: websearch_to_tsquery over the same `simple` + unaccent configuration as the stored
+ * vectors (postdesk_search_vector, see the initial migration), so accents and case are ignored and
+ * "quoted words" are a phrase. A ticket matches when its subject, any of its messages' text, or
+ * the name/email of any message author (or the requester) matches. Every filter combines with it.
+ *
+ * Paging is keyset on (order value, id): the cursor holds the last row's position, not an offset,
+ * so tickets arriving meanwhile never shift or repeat a page.
+ */
+import type { Em } from '../db/orm.js';
+import { TicketStatus } from '../entities/enums.js';
+import { AppError } from '../errors.js';
+import type { TicketScope } from '../graphql/ticket-access.js';
+import type { TicketRow } from '../graphql/types/ticket.type.js';
+import { OrderDirection, TicketOrderField, type TicketFilter, type TicketOrder } from '../graphql/types/ticket-inputs.js';
+
+export interface TicketListQuery {
+  filter: TicketFilter | null | undefined;
+  order: TicketOrder | null | undefined;
+  first: number;
+  /** Decoded cursor: `<order value>|<id>`. */
+  after: string | null;
+  scope: TicketScope;
+}
+
+export interface TicketListPage {
+  rows: (TicketRow & { position: string })[];
+  hasNextPage: boolean;
+  countTotal: () => Promise<number>;
+}
+
+const QUERY = `websearch_to_tsquery('simple', public.unaccent('public.unaccent'::regdictionary, ?))`;
+/** The same normalisation as the stored vectors, for people (expression index person_search_idx). */
+const PERSON_VECTOR = `postdesk_search_vector(coalesce(p.name, '') || ' ' || p.email)`;
+const MAX_SEARCH_LENGTH = 500;
+
+interface Where {
+  sql: string[];
+  params: unknown[];
+}
+
+function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope): Where {
+  const where: Where = { sql: [], params: [] };
+  const add = (sql: string, ...params: unknown[]) => {
+    where.sql.push(sql);
+    where.params.push(...params);
+  };
+  if (!scope.admin) {
+    if (scope.queueIds.length === 0) add('false');
+    else add(`t.queue_id in (${scope.queueIds.map(() => '?').join(', ')})`, ...scope.queueIds);
+  }
+  if (!filter) return where;
+  if (filter.status && filter.status.length > 0) {
+    const known = filter.status.filter((s) => Object.values(TicketStatus).includes(s));
+    add(`t.status in (${known.map(() => '?').join(', ')})`, ...known);
+  }
+  if (filter.queue != null) add(`t.queue_id = (select id from queue where name = ?)`, filter.queue);
+  if (filter.priority != null) add(`t.priority = ?`, filter.priority);
+  if (filter.type != null) add(`t.type = ?`, filter.type);
+  if (filter.category != null) add(`t.category_id = (select id from category where name = ?)`, filter.category);
+  if (filter.assignee != null) add(`t.assignee_id = (select id from person where email = ?)`, filter.assignee.trim().toLowerCase());
+  if (filter.requester != null) add(`t.requester_id = (select id from person where email = ?)`, filter.requester.trim().toLowerCase());
+  const search = filter.search?.trim();
+  if (search) {
+    if (search.length > MAX_SEARCH_LENGTH) throw new AppError('BAD_USER_INPUT', `search must be at most ${MAX_SEARCH_LENGTH} characters`, 'user', ['filter', 'search']);
+    add(
+      `(t.search_vector @@ ${QUERY}
+        or t.id in (select m.ticket_id from message m where m.search_vector @@ ${QUERY})
+        or t.id in (select m.ticket_id from message m where m.author_id in (select p.id from person p where ${PERSON_VECTOR} @@ ${QUERY}))
+        or t.requester_id in (select p.id from person p where ${PERSON_VECTOR} @@ ${QUERY}))`,
+      search,
+      search,
+      search,
+      search,
+    );
+  }
+  return where;
+}
+
+/** Text of the rank: the subject counts double; the best matching message counts once. */
+function rankSql(): string {
+  return `(2 * ts_rank(t.search_vector, ${QUERY}) + coalesce((select max(ts_rank(m.search_vector, ${QUERY})) from message m where m.ticket_id = t.id and m.search_vector @@ ${QUERY}), 0))::real`;
+}
+
+const COLUMNS = `t.id, t.number, t.subject, t.status, t.priority, t.type, t.queue_id, t.requester_id, t.assignee_id, t.category_id, t.created_at, t.updated_at, t.closed_at`;
+
+export async function listTickets(em: Em, query: TicketListQuery): Promise<TicketListPage> {
+  const where = buildWhere(query.filter, query.scope);
+  const field = query.order?.field ?? TicketOrderField.UPDATED_AT;
+  const direction = query.order?.direction ?? OrderDirection.DESC;
+  const search = query.filter?.search?.trim() ?? '';
+  if (field === TicketOrderField.RELEVANCE && !search) {
+    throw new AppError('BAD_USER_INPUT', 'ordering by RELEVANCE needs filter.search', 'user', ['orderBy', 'field']);
+  }
+  const orderParams: unknown[] = field === TicketOrderField.RELEVANCE ? [search, search, search] : [];
+  const orderExpr = field === TicketOrderField.RELEVANCE ? rankSql() : field === TicketOrderField.CREATED_AT ? 't.created_at' : 't.updated_at';
+  const cmp = direction === OrderDirection.DESC ? '<' : '>';
+  const dir = direction === OrderDirection.DESC ? 'desc' : 'asc';
+
+  const pageWhere: Where = { sql: [...where.sql], params: [...where.params] };
+  if (query.after !== null) {
+    const bar = query.after.lastIndexOf('|');
+    const value = query.after.slice(0, bar);
+    const id = Number(query.after.slice(bar + 1));
+    const valid = bar > 0 && Number.isInteger(id) && (field === TicketOrderField.RELEVANCE ? Number.isFinite(Number(value)) : !Number.isNaN(Date.parse(value)));
+    if (!valid) throw new AppError('BAD_USER_INPUT', 'the cursor does not belong to this ordering', 'user', ['after']);
+    const cast = field === TicketOrderField.RELEVANCE ? 'real' : 'timestamptz';
+    pageWhere.sql.push(`(${orderExpr}, t.id) ${cmp} (?::${cast}, ?)`);
+    pageWhere.params.push(...orderParams, value, id);
+  }
+  const whereSql = pageWhere.sql.length > 0 ? `where ${pageWhere.sql.join(' and ')}` : '';
+  // The position is rendered by PostgreSQL so the cursor round-trips exactly (microseconds, float4).
+  const positionSql = field === TicketOrderField.RELEVANCE ? `(${orderExpr})::text` : `to_char(${orderExpr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  const rows = await em.execute<(TicketRow & { position: string })[]>(
+    `select ${COLUMNS}, ${positionSql} as position from ticket t ${whereSql} order by ${orderExpr} ${dir}, t.id ${dir} limit ?`,
+    [...orderParams, ...pageWhere.params, ...orderParams, query.first + 1],
+  );
+  const hasNextPage = rows.length > query.first;
+  return {
+    rows: rows.slice(0, query.first),
+    hasNextPage,
+    countTotal: async () => {
+      const count = await em.execute<{ n: string }[]>(`select count(*) as n from ticket t ${where.sql.length > 0 ? `where ${where.sql.join(' and ')}` : ''}`, where.params);
+      return Number(count[0]?.n ?? 0);
+    },
+  };
+}
+
+/** Visible tickets per status (the waiting-for-customer count included), optionally one queue. */
+export async function countByStatus(em: Em, scope: TicketScope, queueId: number | null): Promise<Record<TicketStatus, number>> {
+  const where = buildWhere(null, scope);
+  if (queueId !== null) {
+    where.sql.push('t.queue_id = ?');
+    where.params.push(queueId);
+  }
+  const rows = await em.execute<{ status: TicketStatus; n: string }[]>(
+    `select t.status, count(*) as n from ticket t ${where.sql.length > 0 ? `where ${where.sql.join(' and ')}` : ''} group by t.status`,
+    where.params,
+  );
+  const counts = Object.fromEntries(Object.values(TicketStatus).map((s) => [s, 0])) as Record<TicketStatus, number>;
+  for (const row of rows) counts[row.status] = Number(row.n);
+  return counts;
+}
+
+/** One ticket row by id (after a mutation), in the same shape as the listing. */
+export async function ticketRowById(em: Em, id: number): Promise<TicketRow | null> {
+  const rows = await em.execute<TicketRow[]>(`select ${COLUMNS} from ticket t where t.id = ?`, [id]);
+  return rows[0] ?? null;
+}
