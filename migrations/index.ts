@@ -6,11 +6,13 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122224733_initial } from './Migration20261122224733_initial.js';
 import { Migration20261122230359_inbound } from './Migration20261122230359_inbound.js';
 import { Migration20261123010000_routing } from './Migration20261123010000_routing.js';
+import { Migration20261123020000_api } from './Migration20261123020000_api.js';
 import { Migration20261123030000_outbound } from './Migration20261123030000_outbound.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
   { name: 'Migration20261122230359_inbound', class: Migration20261122230359_inbound },
   { name: 'Migration20261123010000_routing', class: Migration20261123010000_routing },
+  { name: 'Migration20261123020000_api', class: Migration20261123020000_api },
   { name: 'Migration20261123030000_outbound', class: Migration20261123030000_outbound },
 ];

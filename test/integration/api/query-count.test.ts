@@ -1,0 +1,119 @@
+/**
+ * No N+1 (issue 5 item 6): the SQL statements behind `tickets(first: 50)` with queue, requester,
+ * assignee, CCs, watchers, messages and their attachments are counted with MikroORM's query
+ * logger on a real PostgreSQL; a page of 50 tickets needs exactly as many as a page of 5.
+ * The schema and context are the gateway's own (buildGraphQLSchema, createLoaders).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { graphql, type GraphQLSchema } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrap } from '../../../src/bootstrap.js';
+import { loadConfig } from '../../../src/config/env.js';
+import { migrate, openOrm, type Orm } from '../../../src/db/orm.js';
+import { Attachment, Message, Person, Queue, Ticket } from '../../../src/entities/index.js';
+import { MessageDirection, Role } from '../../../src/entities/enums.js';
+import type { GraphQLContext } from '../../../src/graphql/context.js';
+import { createLoaders } from '../../../src/graphql/loaders.js';
+import { buildGraphQLSchema } from '../../../src/graphql/schema.js';
+import { createLogger } from '../../../src/log.js';
+import { createTestDatabase } from '../../harness/postgres.js';
+
+let orm: Orm;
+let schema: GraphQLSchema;
+let statements: string[] = [];
+let counting = false;
+const config = loadConfig({ DATABASE_URL: 'postgres://unused', DATA_DIR: mkdtempSync(join(tmpdir(), 'postdesk-count-')), NODE_ENV: 'test' });
+
+const PAGE = `query($queue: String) { tickets(first: 50, filter: { queue: $queue }) {
+  totalCount pageInfo { hasNextPage endCursor }
+  edges { cursor node {
+    number subject status priority type category createdAt updatedAt
+    queue { name keywords agents { email } watchers { email } defaultAssignee { email } }
+    requester { email name } assignee { email name } ccs { email } watchers { email }
+    lastMessage { bodyText }
+    messages { direction bodyText from { email name } to { email } attachments { filename size sha256 url } }
+    events { kind actor { email } from to }
+  } } } }`;
+
+/** Seeds `count` tickets in a new queue, each with CCs, a watcher, 3 messages with an attachment each. */
+async function seed(queueName: string, count: number): Promise<void> {
+  const em = orm.em.fork();
+  const agent = new Person(`agent-${queueName}@example.com`, `Agent ${queueName}`);
+  agent.role = Role.AGENT;
+  const queue = new Queue(queueName);
+  queue.agents.add(agent);
+  queue.watchers.add(agent);
+  queue.defaultAssignee = agent;
+  em.persist([agent, queue]);
+  for (let i = 0; i < count; i++) {
+    const requester = new Person(`customer-${queueName}-${i}@customer.test`, `Customer ${i}`);
+    const ticket = new Ticket(`${queueName} ticket ${i}`, requester);
+    ticket.queue = queue;
+    ticket.assignee = agent;
+    ticket.ccs.add(new Person(`cc1-${queueName}-${i}@customer.test`), new Person(`cc2-${queueName}-${i}@customer.test`));
+    ticket.watchers.add(agent);
+    for (let m = 0; m < 3; m++) {
+      const message = new Message(ticket, m === 1 ? MessageDirection.OUTBOUND : MessageDirection.INBOUND);
+      message.author = m === 1 ? agent : requester;
+      message.bodyText = `message ${m} of ticket ${i}`;
+      message.to = [{ email: 'support@example.com', name: null }];
+      em.persist(new Attachment(message, `file-${m}.pdf`, 'application/pdf', 10, 'a'.repeat(64)));
+      em.persist(message);
+    }
+    em.persist(ticket);
+  }
+  await em.flush();
+}
+
+async function countStatements(queueName: string): Promise<{ statements: number; tickets: number; messages: number; attachments: number }> {
+  const em = orm.em.fork();
+  const admin = await em.findOneOrFail(Person, { role: Role.ADMIN });
+  const principal = { person: admin, role: Role.ADMIN, tokenId: 0 };
+  const context: GraphQLContext = {
+    principal,
+    em,
+    orm,
+    secret: 'test',
+    config,
+    log: createLogger('warn', new PassThrough()),
+    loaders: createLoaders(em, principal),
+  };
+  statements = [];
+  counting = true;
+  const result = await graphql({ schema, source: PAGE, variableValues: { queue: queueName }, contextValue: context });
+  counting = false;
+  expect(result.errors).toBeUndefined();
+  const edges = (result.data as { tickets: { edges: { node: { messages: { attachments: unknown[] }[] } }[] } }).tickets.edges;
+  const messages = edges.flatMap((e) => e.node.messages);
+  return { statements: statements.length, tickets: edges.length, messages: messages.length, attachments: messages.flatMap((m) => m.attachments).length };
+}
+
+beforeAll(async () => {
+  const url = await createTestDatabase();
+  orm = await openOrm(url, (line) => {
+    if (counting) statements.push(line);
+  });
+  await migrate(orm);
+  await bootstrap(orm.em.fork(), loadConfig({ DATABASE_URL: url, DATA_DIR: config.dataDir, NODE_ENV: 'test' }));
+  schema = await buildGraphQLSchema();
+  await seed('Small', 5);
+  await seed('Large', 50);
+});
+afterAll(() => orm?.close());
+
+describe('SQL statements per page', () => {
+  it('are the same for 50 tickets as for 5 (every relation batched by a DataLoader)', async () => {
+    const small = await countStatements('Small');
+    const large = await countStatements('Large');
+    expect(small).toMatchObject({ tickets: 5, messages: 15, attachments: 15 });
+    expect(large).toMatchObject({ tickets: 50, messages: 150, attachments: 150 });
+    console.log(`tickets(first: 50) with every relation: ${small.statements} SQL statements for 5 tickets, ${large.statements} for 50`);
+    expect(large.statements).toBe(small.statements);
+    // One statement per relation kind, not per ticket (the page, count, scope, queue + its
+    // collections, people, CCs, watchers, messages, attachments, events, last message).
+    expect(large.statements).toBeLessThan(25);
+  });
+});
