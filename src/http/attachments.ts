@@ -33,9 +33,16 @@ export function contentDisposition(filename: string): string {
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
-/** A content type safe to send as a header (the stored one came from the sender's MIME headers). */
-function safeContentType(value: string): string {
-  return /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i.test(value) ? value.toLowerCase() : 'application/octet-stream';
+/** Types a browser would execute or render as a document: never sent under their own name. */
+const ACTIVE_TYPE = /html|svg|xml|javascript|ecmascript|x-shockwave|pdf-?script/i;
+
+/**
+ * The Content-Type to send: the stored one (it came from the sender's MIME headers) when it is a
+ * well-formed, passive type; application/octet-stream for anything active or malformed.
+ */
+export function safeContentType(value: string): string {
+  const wellFormed = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i.test(value);
+  return wellFormed && !ACTIVE_TYPE.test(value) ? value.toLowerCase() : 'application/octet-stream';
 }
 
 /** The attachment's bytes as a stream of slices read with substring(), one query per slice. */

@@ -4,6 +4,7 @@
  * ticket by any path, pagination, mutations with their events and actors, userErrors, agents and
  * tokens, attachment downloads. Tickets arrive through the real ingest pipeline.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Category, Person, Ticket } from '../../../src/entities/index.js';
 import { TicketStatus } from '../../../src/entities/enums.js';
@@ -236,6 +237,12 @@ describe('working a ticket', () => {
         expect.objectContaining({ kind: 'assignee', from: null, to: 'alice@example.com' }),
       ]),
     );
+    // The status change was notified in the same transaction (the requester hears about IN_PROGRESS).
+    const kinds = await h.orm.em.fork().execute<{ kind: string }[]>(
+      `select d.kind from outbound_delivery d join ticket t on t.id = d.ticket_id where t.number = ?`,
+      [billing],
+    );
+    expect(kinds.map((k) => k.kind)).toContain('status-in_progress');
   });
 
   it('lets an agent move a ticket only to a queue they work; an admin reassigns anywhere, recorded', async () => {
@@ -253,6 +260,12 @@ describe('working a ticket', () => {
     const last = reply.replyToTicket.ticket.messages.at(-1);
     expect(last).toMatchObject({ direction: 'OUTBOUND', bodyText: 'We are on it.', from: { email: 'alice@example.com' }, to: [{ email: 'dana@customer.test' }] });
     expect(last.messageId).toMatch(/^pd\.\d+\.\d+\.[0-9a-f]{24}@example\.com$/);
+    // notify() ran in the same transaction: the reply is in the outbox, to the requester, under the stored Message-ID.
+    const outbox = await h.orm.em.fork().execute<{ kind: string; recipients: string[]; message_id: string; automatic: boolean }[]>(
+      `select d.kind, d.recipients, d.message_id, d.automatic from outbound_delivery d join ticket t on t.id = d.ticket_id where t.number = ? order by d.id`,
+      [billing],
+    );
+    expect(outbox).toContainEqual({ kind: 'reply', recipients: ['dana@customer.test'], message_id: last.messageId, automatic: false });
     const note = await ok(alice, `mutation { addNote(number: ${billing}, body: "Internal: check the ledger") { ticket { messages { direction bodyText } ${EVENTS} } } }`);
     expect(note.addNote.ticket.messages.at(-1)).toEqual({ direction: 'NOTE', bodyText: 'Internal: check the ledger' });
     const kinds = note.addNote.ticket.events.filter((e: Data) => e.actor?.email === 'alice@example.com').map((e: Data) => e.kind);
@@ -431,5 +444,41 @@ describe('attachment download', () => {
     const response = await fetch(`${gw.url}${url}`, { headers: { authorization: `Bearer ${alice}` } });
     expect(response.headers.get('content-length')).toBe(String(big.length));
     expect(Buffer.from(await response.arrayBuffer()).equals(big)).toBe(true);
+  });
+
+  it('serves active content (HTML, SVG, XML, a JPEG that is HTML) only as an opaque, sandboxed download (S2)', async () => {
+    const messageId = Number((await ok(admin, `{ ticket(number: ${billing}) { messages { id } } }`)).ticket.messages[0].id);
+    const html = '<html><script>alert(document.cookie)</script></html>';
+    const files: [string, string][] = [
+      ['page.html', 'text/html'],
+      ['image.svg', 'image/svg+xml'],
+      ['data.xml', 'application/xml'],
+      ['photo.jpg', 'image/jpeg'],
+      ['page.xhtml', 'application/xhtml+xml'],
+      ['weird', 'text/html; charset=utf-8\r\nX-Injected: 1'],
+    ];
+    // Stored directly: the download must be safe whatever the ingest policy lets through.
+    const client = new pg.Client({ connectionString: gw.databaseUrl });
+    await client.connect();
+    const ids: number[] = [];
+    for (const [filename, type] of files) {
+      const row = await client.query<{ id: number }>(
+        `insert into attachment (message_id, filename, content_type, size, sha256, inline, content, created_at) values ($1, $2, $3, $4, $5, false, $6, now()) returning id`,
+        [messageId, filename, type, Buffer.byteLength(html), 'f'.repeat(64), Buffer.from(html)],
+      );
+      ids.push(row.rows[0]!.id);
+    }
+    await client.end();
+    for (const [i, id] of ids.entries()) {
+      const response = await fetch(`${gw.url}/attachments/${id}`, { headers: { authorization: `Bearer ${alice}` } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-disposition')).toMatch(/^attachment; /);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('content-security-policy')).toContain('sandbox');
+      const type = response.headers.get('content-type') ?? '';
+      expect(type, files[i]![0]).not.toMatch(/html|svg|xml|javascript/);
+      expect(response.headers.get('x-injected')).toBeNull();
+      expect(await response.text()).toBe(html);
+    }
   });
 });
