@@ -180,6 +180,53 @@ describe('roles', () => {
   });
 });
 
+describe('authentication matrix (S14)', () => {
+  it('refuses every query, mutation and the attachment URL without a valid token: none, bad, revoked, deactivated', async () => {
+    const frank = await agentToken('frank@example.com', 'Frank');
+    await ok(admin, `mutation { addQueueAgent(queue: "Billing", email: "frank@example.com") { userErrors { message } } }`);
+    const created = await ok(admin, `mutation { createApiToken(input: { email: "alice@example.com", label: "to revoke" }) { secret token { id } } }`);
+    const revoked = created.createApiToken.secret as string;
+    // Both work before.
+    expect((await ok(frank, `{ ticket(number: ${billing}) { number } }`)).ticket.number).toBe(billing);
+    expect((await ok(revoked, `{ ticket(number: ${billing}) { number } }`)).ticket.number).toBe(billing);
+    await ok(admin, `mutation($id: ID!) { revokeApiToken(id: $id) { userErrors { message } } }`, { id: created.createApiToken.token.id });
+    await ok(admin, `mutation { deactivateAgent(email: "frank@example.com") { userErrors { message } } }`);
+
+    const reads = [
+      `{ ticket(number: ${billing}) { subject messages { bodyText } events { kind } } }`,
+      `{ tickets { totalCount edges { node { subject } } } }`,
+      `{ tickets(filter: { search: "invoice" }) { totalCount } }`,
+      `{ ticketCounts { total } }`,
+      `{ queues { name } }`,
+      `{ me { email } }`,
+      `{ agents { email } }`,
+      `{ apiTokens { prefix } }`,
+    ];
+    const mutations = [
+      ...TICKET_MUTATIONS(billing).map((m) => `mutation { ${m} { userErrors { message } } }`),
+      `mutation { createQueue(input: { name: "Z" }) { userErrors { message } } }`,
+      `mutation { updateQueue(name: "Billing", input: { keywords: ["z"] }) { userErrors { message } } }`,
+      `mutation { addQueueAgent(queue: "Billing", email: "bob@example.com") { userErrors { message } } }`,
+      `mutation { createAgent(input: { email: "z@example.com", role: ADMIN }) { userErrors { message } } }`,
+      `mutation { createApiToken(input: { email: "alice@example.com" }) { secret } }`,
+    ];
+    const url = (await ok(admin, `{ ticket(number: ${billing}) { messages { attachments { url } } } }`)).ticket.messages[0].attachments[0].url as string;
+    for (const [who, token] of [['no token', null], ['bad token', 'pd_' + 'x'.repeat(43)], ['revoked token', revoked], ['deactivated agent', frank]] as const) {
+      for (const operation of [...reads, ...mutations]) {
+        const response = await q(token, operation);
+        expect(response.errors?.[0]?.extensions?.code, `${who}: ${operation.slice(0, 60)}`).toBe('UNAUTHENTICATED');
+        expect(response.data ?? null).toBeNull();
+      }
+      const download = await fetch(`${gw.url}${url}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+      expect(download.status, who).toBe(401);
+    }
+    // Nothing was changed by any of them.
+    const t = await ok(admin, `{ ticket(number: ${billing}) { events { actor { email } } } }`);
+    expect(t.ticket.events.filter((e: Data) => e.actor?.email === 'frank@example.com')).toEqual([]);
+    await ok(admin, `mutation { removeQueueAgent(queue: "Billing", email: "frank@example.com") { userErrors { message } } }`);
+  });
+});
+
 describe('pagination', () => {
   it('refuses first > 100 with BAD_USER_INPUT naming the argument', async () => {
     const response = await q(admin, `{ tickets(first: 101) { totalCount } }`);
