@@ -34,16 +34,18 @@ async function count(databaseUrl: string, sql: string): Promise<number> {
   }
 }
 
+/** A hang guard, not a timing assertion: each stage may take long on a busy machine. */
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
+  for (let i = 0; i < 3600; i++) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`not reached within 60 s: ${what}`);
+  throw new Error(`not reached within 180 s: ${what}`);
 }
 
 describe.skipIf(!dovecotAvailable())('crash safety', () => {
-  it('loses and duplicates nothing when the gateway is killed with SIGKILL mid-backlog (D1)', async () => {
+  // 500 messages, each also writing its acknowledgement, with three restarts: minutes on a busy machine.
+  it('loses and duplicates nothing when the gateway is killed with SIGKILL mid-backlog (D1)', { timeout: 600_000 }, async () => {
     assertBuilt();
     dovecot = await startDovecot(1);
     const user = dovecot.users[0]!;
