@@ -44,9 +44,14 @@ export function ticketForbidden(number: number) {
  */
 export async function findVisibleTicket(em: Em, scope: TicketScope, number: number): Promise<Ticket | null> {
   const ticket = Number.isInteger(number) ? await em.findOne(Ticket, { number }) : null;
-  if (scope.admin) return ticket;
-  if (!ticket || !scopeAllowsQueue(scope, ticket.queue?.id ?? null)) throw ticketForbidden(number);
-  return ticket;
+  return visibleTicketRow(scope, number, ticket ? { queue_id: ticket.queue?.id ?? null } : null) ? ticket : null;
+}
+
+/** The same rule for a ticket read as a plain row (the `ticket` query): the row, null, or FORBIDDEN. */
+export function visibleTicketRow<T extends { queue_id: number | null }>(scope: TicketScope, number: number, row: T | null): T | null {
+  if (scope.admin) return row;
+  if (!row || !scopeAllowsQueue(scope, row.queue_id === null ? null : Number(row.queue_id))) throw ticketForbidden(number);
+  return row;
 }
 
 /**

@@ -149,3 +149,9 @@ export async function ticketRowById(em: Em, id: number): Promise<TicketRow | nul
   const rows = await em.execute<TicketRow[]>(`select ${COLUMNS} from ticket t where t.id = ?`, [id]);
   return rows[0] ?? null;
 }
+
+/** One ticket row by its number, in the same shape as the listing. */
+export async function ticketRowByNumber(em: Em, number: number): Promise<TicketRow | null> {
+  const rows = await em.execute<TicketRow[]>(`select ${COLUMNS} from ticket t where t.number = ?`, [number]);
+  return rows[0] ?? null;
+}

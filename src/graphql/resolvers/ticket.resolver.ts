@@ -4,32 +4,43 @@
  * ticket-access.ts (through the request's scope); relations come from the request's DataLoaders.
  */
 import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import type { Person } from '../../entities/index.js';
 import { Role } from '../../entities/enums.js';
-import { countByStatus, listTickets, ticketRowById } from '../../tickets/search.js';
+import { countByStatus, listTickets, ticketRowByNumber } from '../../tickets/search.js';
 import type { GraphQLContext } from '../context.js';
-import { findVisibleQueue, findVisibleTicket } from '../ticket-access.js';
+import type { PersonRow, QueueRow } from '../loaders.js';
+import { findVisibleQueue, visibleTicketRow } from '../ticket-access.js';
 import { AttachmentObject, presentAttachment } from '../types/attachment.type.js';
 import { MessageObject, presentMessage } from '../types/message.type.js';
 import { decodeCursor, encodeCursor, pageSize } from '../types/pagination.js';
-import { PersonType, presentPerson } from '../types/person.type.js';
-import { QueueType, presentQueue } from '../types/queue.type.js';
+import { PersonType } from '../types/person.type.js';
+import { QueueType } from '../types/queue.type.js';
 import { TicketEventObject, presentTicketEvent } from '../types/ticket-event.type.js';
 import { TicketFilter, TicketOrder } from '../types/ticket-inputs.js';
 import { TicketConnection, TicketCounts, TicketObject, presentTicketRow } from '../types/ticket.type.js';
 
 const CURSOR_KIND = 'ticket';
 
-const people = (list: Person[]): PersonType[] => list.map(presentPerson);
+const presentPerson = (p: PersonRow): PersonType => ({ email: p.email, name: p.name });
+const people = (list: PersonRow[]): PersonType[] => list.map(presentPerson);
+
+function presentQueueRow(q: QueueRow): QueueType {
+  return {
+    id: String(q.id),
+    name: q.name,
+    emailAddress: q.email_address,
+    keywords: [...q.keywords],
+    defaultAssignee: q.default_assignee ? presentPerson(q.default_assignee) : null,
+    agents: people(q.agents),
+    watchers: people(q.watchers),
+  };
+}
 
 @Authorized(Role.AGENT)
 @Resolver(() => TicketObject)
 export class TicketResolver {
   @Query(() => TicketObject, { nullable: true, description: 'Null for an unknown number (admins); agents get FORBIDDEN outside their queues' })
   async ticket(@Arg('number', () => Int) number: number, @Ctx() { em, loaders }: GraphQLContext): Promise<TicketObject | null> {
-    const ticket = await findVisibleTicket(em, await loaders.scope(), number);
-    if (!ticket) return null;
-    const row = await ticketRowById(em, ticket.id);
+    const row = visibleTicketRow(await loaders.scope(), number, await ticketRowByNumber(em, number));
     return row ? presentTicketRow(row) : null;
   }
 
@@ -71,13 +82,13 @@ export class TicketResolver {
 
   @FieldResolver(() => String, { nullable: true })
   async category(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<string | null> {
-    return t.categoryId === null ? null : ((await loaders.category.load(t.categoryId))?.name ?? null);
+    return t.categoryId === null ? null : loaders.category.load(t.categoryId);
   }
 
   @FieldResolver(() => QueueType, { nullable: true })
   async queue(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<QueueType | null> {
     const queue = t.queueId === null ? null : await loaders.queue.load(t.queueId);
-    return queue ? presentQueue(queue) : null;
+    return queue ? presentQueueRow(queue) : null;
   }
 
   @FieldResolver(() => PersonType)

@@ -1,6 +1,6 @@
 /** Attachment metadata; the bytes are downloaded from `url` (src/http/attachments.ts). */
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import type { Attachment } from '../../entities/index.js';
+import type { AttachmentRow } from '../loaders.js';
 
 /** The download path of an attachment, served by src/http/attachments.ts. */
 export const attachmentPath = (id: number): string => `/attachments/${id}`;
@@ -26,13 +26,14 @@ export class AttachmentObject {
   url!: string;
 }
 
-export function presentAttachment(attachment: Attachment): AttachmentObject {
+export function presentAttachment(row: AttachmentRow): AttachmentObject {
+  const id = Number(row.id);
   return {
-    id: String(attachment.id),
-    filename: attachment.filename,
-    contentType: attachment.contentType,
-    size: attachment.size,
-    sha256: attachment.sha256,
-    url: attachmentPath(attachment.id),
+    id: String(id),
+    filename: row.filename,
+    contentType: row.content_type,
+    size: Number(row.size),
+    sha256: row.sha256,
+    url: attachmentPath(id),
   };
 }

@@ -1,7 +1,7 @@
 /** Message of CONTRACT.md. `from` and `attachments` are resolved through the request's loaders. */
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { Message } from '../../entities/index.js';
 import { MessageDirection } from '../../entities/enums.js';
+import type { MessageRow } from '../loaders.js';
 import { PersonType } from './person.type.js';
 
 @ObjectType('Message')
@@ -38,19 +38,19 @@ export class MessageObject {
   authorId!: number | null;
 }
 
-export function presentMessage(message: Message): MessageObject {
+export function presentMessage(row: MessageRow): MessageObject {
   return {
-    id: String(message.id),
-    rowId: message.id,
-    direction: message.direction,
-    to: message.to.map((a) => ({ email: a.email, name: a.name })),
-    cc: message.cc.map((a) => ({ email: a.email, name: a.name })),
-    subject: message.subject,
-    bodyText: message.bodyText,
-    bodyHtml: message.bodyHtml,
+    id: String(row.id),
+    rowId: Number(row.id),
+    direction: row.direction,
+    to: (row.to ?? []).map((a) => ({ email: a.email, name: a.name ?? null })),
+    cc: (row.cc ?? []).map((a) => ({ email: a.email, name: a.name ?? null })),
+    subject: row.subject,
+    bodyText: row.body_text,
+    bodyHtml: row.body_html,
     // A synthetic id is our de-duplication key, not something the sender wrote.
-    messageId: message.messageIdSynthetic ? null : message.messageId,
-    createdAt: message.createdAt,
-    authorId: message.author?.id ?? null,
+    messageId: row.message_id_synthetic ? null : row.message_id,
+    createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
+    authorId: row.author_id === null ? null : Number(row.author_id),
   };
 }

@@ -1,6 +1,6 @@
 /** One entry of a ticket's history: who changed what from which value to which. */
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { TicketEvent } from '../../entities/index.js';
+import type { EventRow } from '../loaders.js';
 
 @ObjectType('TicketEvent')
 export class TicketEventObject {
@@ -28,15 +28,15 @@ export class TicketEventObject {
   actorId!: number | null;
 }
 
-export function presentTicketEvent(event: TicketEvent): TicketEventObject {
+export function presentTicketEvent(row: EventRow): TicketEventObject {
   return {
-    id: String(event.id),
-    kind: event.kind,
-    actorId: event.actor?.id ?? null,
-    actorLabel: event.actorLabel,
-    from: event.fromValue,
-    to: event.toValue,
-    detail: event.detail === null ? null : JSON.stringify(event.detail),
-    createdAt: event.createdAt,
+    id: String(row.id),
+    kind: row.kind,
+    actorId: row.actor_id === null ? null : Number(row.actor_id),
+    actorLabel: row.actor_label,
+    from: row.from_value,
+    to: row.to_value,
+    detail: row.detail === null ? null : typeof row.detail === 'string' ? row.detail : JSON.stringify(row.detail),
+    createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
   };
 }
