@@ -31,7 +31,8 @@ export class Message {
   @Enum({ items: () => MessageDirection, nativeEnumName: 'message_direction' })
   direction: MessageDirection;
 
-  @ManyToOne(() => Person, { nullable: true, deleteRule: 'set null' })
+  /** Indexed: the API's search finds tickets by their messages' authors (Migration20261123020000_api). */
+  @ManyToOne(() => Person, { nullable: true, deleteRule: 'set null', index: 'message_author_id_index' })
   author: Rel<Person> | null = null;
 
   @Property({ type: 'json' })

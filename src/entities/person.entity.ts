@@ -1,5 +1,5 @@
 import { type Opt } from '@mikro-orm/core';
-import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Role } from './enums.js';
 
 /**
@@ -8,6 +8,11 @@ import { Role } from './enums.js';
  * unique case-insensitively.
  */
 @Entity({ tableName: 'person' })
+/** Name and address searchable like tickets and messages (the API's search; Migration20261123020000_api). */
+@Index({
+  name: 'person_search_idx',
+  expression: `create index "person_search_idx" on "person" using gin (postdesk_search_vector(coalesce("name", '') || ' ' || "email"))`,
+})
 export class Person {
   @PrimaryKey({ type: 'integer' })
   id!: number;
