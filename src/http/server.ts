@@ -3,7 +3,7 @@
  * Routes are thin; they read the runtime state and hand GraphQL to Apollo.
  */
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
@@ -51,7 +51,10 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
     formatError: createErrorFormatter(log.child({ component: 'graphql' }), config.logLevel === 'debug'),
     allowBatchedHttpRequests: limits.allowBatchedHttpRequests,
     parseOptions: limits.parseOptions,
-    plugins: [fastifyApolloDrainPlugin(fastify), ApolloServerPluginLandingPageDisabled(), ...limits.plugins],
+    // Compact JSON (Apollo pretty-prints by default) and no per-field cache-control hints (we send
+    // no Cache-Control for GraphQL): each cost a tenth of a page's CPU in bench:api's profile.
+    stringifyResult: (value) => JSON.stringify(value),
+    plugins: [fastifyApolloDrainPlugin(fastify), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), ...limits.plugins],
   });
   await apollo.start();
 
