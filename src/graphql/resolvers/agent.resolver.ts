@@ -76,7 +76,7 @@ export class AgentResolver {
     return { agent: await present(em, await em.findOneOrFail(Person, person.id)), userErrors: [] };
   }
 
-  @Mutation(() => AgentPayload, { description: 'Change name and/or role' })
+  @Mutation(() => AgentPayload, { description: 'Change name, role, or reactivate' })
   async updateAgent(@Arg('email', () => String) email: string, @Arg('input', () => UpdateAgentInput) input: UpdateAgentInput, @Ctx() ctx: GraphQLContext): Promise<AgentPayload> {
     const nameProblem = checkName(input.name);
     if (nameProblem) return { agent: null, userErrors: [nameProblem] };
@@ -88,6 +88,11 @@ export class AgentResolver {
       if (input.role != null && input.role !== person.role) {
         recordEvent(tx, null, { kind: 'agent-role', actor, from: person.role, to: input.role, detail: { agent: person.email } });
         person.role = input.role;
+      }
+      if (input.active != null && input.active !== person.active) {
+        if (person.id === actor.id) return { field: ['input', 'active'], message: 'you cannot deactivate yourself' };
+        recordEvent(tx, null, { kind: input.active ? 'agent-reactivated' : 'agent-deactivated', actor, from: person.active ? 'active' : 'inactive', to: input.active ? 'active' : 'inactive', detail: { agent: person.email } });
+        person.active = input.active;
       }
       return null;
     });

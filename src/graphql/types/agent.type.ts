@@ -59,6 +59,9 @@ export class UpdateAgentInput {
 
   @Field(() => Role, { nullable: true })
   role?: Role | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'true reactivates a deactivated agent (their tokens work again unless revoked)' })
+  active?: boolean | null;
 }
 
 @ObjectType('AgentPayload')

@@ -464,6 +464,12 @@ describe('queues, agents and tokens', () => {
     expectCode(await q(dave, `{ me { email } }`), 'UNAUTHENTICATED');
     const list = await ok(admin, `{ agents { email active } }`);
     expect(list.agents).toContainEqual({ email: 'dave@example.com', active: false });
+    // Reactivated: the same token works again.
+    await ok(admin, `mutation { updateAgent(email: "dave@example.com", input: { active: true }) { agent { active } userErrors { message } } }`);
+    expect((await ok(dave, `{ me { email active } }`)).me).toEqual({ email: 'dave@example.com', active: true });
+    const self = await ok(admin, `{ me { email } }`);
+    const refused = await ok(admin, `mutation($e: String!) { deactivateAgent(email: $e) { agent { email } userErrors { field message } } }`, { e: self.me.email });
+    expect(refused.deactivateAgent.userErrors).toEqual([{ field: ['email'], message: 'you cannot deactivate yourself' }]);
   });
 });
 
