@@ -1,0 +1,261 @@
+/**
+ * Outbound bench (issue 6 targets; TESTPLAN D13, F6), against REAL servers: the built gateway
+ * (dist/src/main.js) as a child process doing the sending, the project's embedded PostgreSQL with
+ * its durable defaults, and an SMTP sink from the `smtp-server` package.
+ *
+ *   npm run bench:outbound
+ *
+ * The bench process plays the part of GraphQL mutations: it calls notify() (status changes of
+ * seeded tickets) inside transactions, with its own pg-boss client registered so the jobs are
+ * enqueued in the same transaction. The gateway's worker delivers them.
+ *
+ * 1. throughput  2,000 notifications → delivered at ≥ 200 mails/s
+ * 2. outage      1,000 mails; the SMTP sink is stopped for 60 s mid-run, then started again on the
+ *                same port: all 1,000 delivered, 0 duplicates by Message-ID
+ * 3. crash       1,000 mails; the gateway is SIGKILLed mid-run and restarted: 0 lost, duplicates
+ *                printed (at most the mails in flight at the kill), resent copies byte-identical
+ *
+ * BENCH_OUTAGE_SECONDS shortens phase 2's outage for a quick try; BENCH_PHASES=throughput,outage,crash picks phases.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { PgBoss } from 'pg-boss';
+import { loadConfig, type Config } from '../src/config/env.js';
+import { openOrm, type Orm } from '../src/db/orm.js';
+import { Person, Ticket } from '../src/entities/index.js';
+import { TicketStatus } from '../src/entities/enums.js';
+import { resolveSecret } from '../src/ingest/secret.js';
+import { notify } from '../src/outbound/notify.js';
+import { registerOutboxQueue } from '../src/outbound/outbox.js';
+import { startSmtpSink, type CapturedMail, type SmtpSink } from '../test/harness/smtp-sink.js';
+import { freePort, startGateway, type Gateway } from './lib/gateway.js';
+import { startBenchPostgres, type BenchPostgres } from './lib/postgres.js';
+import { Report } from './lib/report.js';
+import { fmt } from './lib/stats.js';
+import { Cleanup, now, pollUntil, sleep } from './lib/util.js';
+
+const THROUGHPUT_MAILS = 2000;
+const FAULT_MAILS = 1000;
+const OUTAGE_SECONDS = Number(process.env.BENCH_OUTAGE_SECONDS ?? 60);
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'throughput,outage,crash').split(',').map((s) => s.trim()));
+const BATCH = 100;
+
+const report = new Report();
+const cleanup = new Cleanup();
+const runId = randomBytes(3).toString('hex');
+
+/** Gateway settings for the bench: production defaults except quicker retries, a short SMTP wait and no hourly limit. */
+function gatewayEnv(smtpPort: number): Record<string, string> {
+  return {
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    SUPPORT_ADDRESS: 'support@example.com',
+    AUTOMATIC_MAIL_LIMIT: '1000000',
+    OUTBOUND_CONCURRENCY: '20',
+    OUTBOUND_RETRY_DELAY_SECONDS: '1',
+    OUTBOUND_RETRY_MAX_DELAY_SECONDS: '5',
+    SMTP_TIMEOUT_SECONDS: '5',
+    AUTO_CLOSE_DAYS: '0',
+  };
+}
+
+function section(title: string): void {
+  console.log(`\n== ${title} ${'='.repeat(Math.max(0, 70 - title.length))}`);
+}
+
+interface Producer {
+  orm: Orm;
+  config: Config;
+  secret: string;
+  boss: PgBoss;
+  close(): Promise<void>;
+}
+
+/** The "mutation" side: an ORM and a pg-boss client registered for same-transaction enqueue. */
+async function startProducer(databaseUrl: string): Promise<Producer> {
+  const config = loadConfig({ DATABASE_URL: databaseUrl, SUPPORT_ADDRESS: 'support@example.com', AUTOMATIC_MAIL_LIMIT: '1000000', LOG_LEVEL: 'warn' });
+  const orm = await openOrm(databaseUrl);
+  const secret = await resolveSecret(config, orm.em.fork());
+  const boss = new PgBoss({ connectionString: databaseUrl, supervise: false, schedule: false, max: 4 });
+  boss.on('error', (error: Error) => console.error(`  [bench] pg-boss: ${error.message}`));
+  await boss.start();
+  registerOutboxQueue(boss);
+  return {
+    orm,
+    config,
+    secret,
+    boss,
+    async close() {
+      registerOutboxQueue(null);
+      await boss.stop({ graceful: false, close: true });
+      await orm.close();
+    },
+  };
+}
+
+/** Tickets with one distinct requester each. */
+async function seedTickets(p: Producer, count: number, tag: string): Promise<number[]> {
+  const ids: number[] = [];
+  for (let start = 0; start < count; start += 250) {
+    await p.orm.em.fork().transactional(async (em) => {
+      for (let i = start; i < Math.min(count, start + 250); i++) {
+        const person = new Person(`${tag}-${i}@customer.test`, `Customer ${i}`);
+        const ticket = new Ticket(`Bench ticket ${tag} ${i}`, person);
+        em.persist([person, ticket]);
+      }
+      await em.flush();
+    });
+  }
+  const rows = await p.orm.em.fork().execute<{ id: number }[]>(`select t.id from ticket t join person p on p.id = t.requester_id where p.email like ? order by t.id`, [`${tag}-%`]);
+  for (const r of rows) ids.push(r.id);
+  return ids;
+}
+
+/** One status-change notification per ticket, BATCH per transaction. */
+async function enqueue(p: Producer, ticketIds: number[]): Promise<void> {
+  for (let start = 0; start < ticketIds.length; start += BATCH) {
+    await p.orm.em.fork().transactional(async (em) => {
+      const tickets = await em.find(Ticket, { id: { $in: ticketIds.slice(start, start + BATCH) } }, { populate: ['requester'] });
+      for (const ticket of tickets) {
+        const from = ticket.status;
+        ticket.status = TicketStatus.IN_PROGRESS;
+        await notify(em, { kind: 'status-changed', ticket, from, to: TicketStatus.IN_PROGRESS, actor: null }, { config: p.config, secret: p.secret });
+      }
+    });
+  }
+}
+
+function messageIdOf(mail: CapturedMail): string {
+  return /^Message-ID:\s*<([^>]+)>/im.exec(mail.raw.toString('latin1'))?.[1] ?? '(none)';
+}
+
+/** Unique and duplicate counts by Message-ID over mails whose subject carries `marker`; byte-identical duplicates. */
+function tally(mails: readonly CapturedMail[], marker: string): { unique: number; duplicates: number; identical: number } {
+  const byId = new Map<string, Buffer[]>();
+  for (const m of mails) {
+    if (!m.raw.includes(marker)) continue;
+    const id = messageIdOf(m);
+    byId.set(id, [...(byId.get(id) ?? []), m.raw]);
+  }
+  let duplicates = 0;
+  let identical = 0;
+  for (const copies of byId.values()) {
+    duplicates += copies.length - 1;
+    for (const c of copies.slice(1)) if (c.equals(copies[0]!)) identical++;
+  }
+  return { unique: byId.size, duplicates, identical };
+}
+
+async function throughput(pgs: BenchPostgres): Promise<void> {
+  section(`1. throughput: ${THROUGHPUT_MAILS} notifications`);
+  const db = await pgs.createDatabase(`outbound_tp_${runId}`);
+  const sink = await startSmtpSink();
+  cleanup.add('sink', () => sink.stop());
+  const gateway = await startGateway({ databaseUrl: db, mailboxes: [], env: gatewayEnv(sink.port) });
+  cleanup.add('gateway', async () => void (await gateway.stop()));
+  const producer = await startProducer(db);
+  cleanup.add('producer', () => producer.close());
+  const ids = await seedTickets(producer, THROUGHPUT_MAILS, `tp${runId}`);
+  const t0 = now();
+  await enqueue(producer, ids);
+  const enqueued = now();
+  await sink.waitFor(THROUGHPUT_MAILS, 300_000);
+  const done = now();
+  const rate = THROUGHPUT_MAILS / ((done - t0) / 1000);
+  report.add('enqueue (notify in transactions of 100)', `${fmt(THROUGHPUT_MAILS / ((enqueued - t0) / 1000))} notifications/s`, 'info', null);
+  report.add(`${THROUGHPUT_MAILS} notifications: first notify → last mail at the sink`, `${fmt(rate)} mails/s (${fmt((done - t0) / 1000, 1)} s)`, '≥ 200 mails/s', rate >= 200);
+  const t = tally(sink.messages, `tp${runId}`);
+  report.add('throughput: duplicates by Message-ID', String(t.duplicates), '0', t.duplicates === 0);
+  await producer.close();
+  await gateway.stop();
+  await sink.stop();
+}
+
+async function outage(pgs: BenchPostgres): Promise<void> {
+  section(`2. outage: SMTP sink stopped ${OUTAGE_SECONDS} s during a ${FAULT_MAILS}-mail run`);
+  const db = await pgs.createDatabase(`outbound_out_${runId}`);
+  const port = await freePort();
+  const sinks: SmtpSink[] = [await startSmtpSink({ port })];
+  cleanup.add('sinks', () => Promise.all(sinks.map((s) => s.stop())).then(() => undefined));
+  const gateway = await startGateway({ databaseUrl: db, mailboxes: [], env: gatewayEnv(port) });
+  cleanup.add('gateway', async () => void (await gateway.stop()));
+  const producer = await startProducer(db);
+  cleanup.add('producer', () => producer.close());
+  const ids = await seedTickets(producer, FAULT_MAILS, `out${runId}`);
+  const enqueuing = enqueue(producer, ids);
+  await pollUntil(() => sinks[0]!.messages.length >= FAULT_MAILS * 0.3, 10, 120_000, '30 % delivered');
+  await sinks[0]!.stop();
+  const atStop = sinks[0]!.messages.length;
+  console.log(`  sink stopped after ${atStop} mails; waiting ${OUTAGE_SECONDS} s`);
+  await enqueuing;
+  await sleep(OUTAGE_SECONDS * 1000);
+  sinks.push(await startSmtpSink({ port }));
+  const all = () => sinks.flatMap((s) => s.messages);
+  const started = now();
+  await pollUntil(() => tally(all(), `out${runId}`).unique >= FAULT_MAILS, 50, 300_000, 'all delivered after the outage');
+  // A little longer, so a late duplicate would be seen.
+  await sleep(3000);
+  const t = tally(all(), `out${runId}`);
+  report.add('outage: delivered (unique Message-IDs)', `${t.unique} / ${FAULT_MAILS} (${fmt((now() - started) / 1000, 1)} s after the sink came back)`, `${FAULT_MAILS}`, t.unique === FAULT_MAILS);
+  report.add('outage: duplicates by Message-ID', String(t.duplicates), '0', t.duplicates === 0);
+  await producer.close();
+  await gateway.stop();
+}
+
+async function crash(pgs: BenchPostgres): Promise<void> {
+  section(`3. crash: gateway SIGKILLed during a ${FAULT_MAILS}-mail run, then restarted`);
+  const db = await pgs.createDatabase(`outbound_kill_${runId}`);
+  const sink = await startSmtpSink();
+  cleanup.add('sink', () => sink.stop());
+  let gateway: Gateway = await startGateway({ databaseUrl: db, mailboxes: [], env: gatewayEnv(sink.port) });
+  const stopGateway = cleanup.add('gateway', async () => void (await gateway.stop()));
+  const producer = await startProducer(db);
+  cleanup.add('producer', () => producer.close());
+  const ids = await seedTickets(producer, FAULT_MAILS, `kill${runId}`);
+  await enqueue(producer, ids);
+  await pollUntil(() => sink.messages.length >= FAULT_MAILS * 0.4, 5, 120_000, '40 % delivered');
+  await gateway.process.stop('SIGKILL');
+  const atKill = sink.messages.length;
+  const inflight = await producer.orm.em.fork().execute<{ n: string }[]>(`select count(*)::text as n from outbound_delivery where status = 'QUEUED' and attempts > 0`);
+  console.log(`  SIGKILL after ${atKill} mails; ${inflight[0]!.n} mails were claimed and not recorded (in flight)`);
+  stopGateway();
+  const restartedAt = now();
+  gateway = await startGateway({ databaseUrl: db, mailboxes: [], env: gatewayEnv(sink.port) });
+  cleanup.add('gateway (restarted)', async () => void (await gateway.stop()));
+  await pollUntil(() => tally(sink.messages, `kill${runId}`).unique >= FAULT_MAILS, 50, 400_000, 'all delivered after the restart');
+  await sleep(3000);
+  const t = tally(sink.messages, `kill${runId}`);
+  const flight = Number(inflight[0]!.n);
+  report.add('crash: delivered (unique Message-IDs)', `${t.unique} / ${FAULT_MAILS} (${fmt((now() - restartedAt) / 1000, 1)} s after the restart)`, `${FAULT_MAILS} (0 lost)`, t.unique === FAULT_MAILS);
+  report.add('crash: duplicates by Message-ID', `${t.duplicates} (in flight at the kill: ${flight})`, '≤ mails in flight at the kill', t.duplicates <= flight);
+  report.add('crash: resent copies byte-identical (same Message-ID, same Date)', `${t.identical} / ${t.duplicates}`, '100 %', t.identical === t.duplicates);
+  await producer.close();
+  await gateway.stop();
+}
+
+async function main(): Promise<void> {
+  const stop = () => {
+    cleanup.aborted = true;
+    void cleanup.runAll().then(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  console.log(`bench:outbound — run ${runId}; gateway: retries 1 s doubling to 5 s, SMTP wait 5 s, 20 concurrent sends`);
+  const pgs = await startBenchPostgres();
+  cleanup.add('postgres', () => pgs.stop());
+  let failed = false;
+  for (const [name, phase] of [['throughput', throughput], ['outage', outage], ['crash', crash]] as const) {
+    if (!PHASES.has(name)) continue;
+    try {
+      await phase(pgs);
+    } catch (error) {
+      failed = true;
+      report.missing(name, 'see above', (error as Error).message.split('\n')[0]!);
+      console.error(error);
+    }
+  }
+  await cleanup.runAll();
+  console.log(`\n${report.table()}`);
+  process.exit(failed ? 1 : 0);
+}
+
+void main();
