@@ -55,10 +55,25 @@ export interface NotifyContext {
 export async function notify(em: Em, notification: TicketNotification, ctx: NotifyContext): Promise<void> {
   await em.flush();
   const mailer = new Mailer(em, ctx, ctx.now?.() ?? new Date());
-  await em.populate(notification.ticket, ['requester', 'ccs', 'watchers', 'queue.watchers', 'category.approver', 'assignee']);
+  await em.populate(notification.ticket, POPULATE[notification.kind] as never);
   await HANDLERS[notification.kind](mailer, em, notification as never, ctx);
   await em.flush();
 }
+
+/** What each kind reads from the ticket (loaded once; fewer queries for the common status mail). */
+const BASE = ['requester', 'queue', 'category', 'assignee'] as const;
+const WATCHERS = [...BASE, 'ccs', 'watchers', 'queue.watchers'] as const;
+const POPULATE: Record<TicketNotification['kind'], readonly string[]> = {
+  'ticket-created': WATCHERS,
+  'inbound-comment': WATCHERS,
+  'note-added': WATCHERS,
+  'public-reply': [...BASE, 'ccs'],
+  'status-changed': BASE,
+  escalated: BASE,
+  emergency: BASE,
+  'approval-requested': [...BASE, 'category.approver'],
+  'attachments-refused': BASE,
+};
 
 type Handler<K extends TicketNotification['kind']> = (mailer: Mailer, em: Em, n: Extract<TicketNotification, { kind: K }>, ctx: NotifyContext) => Promise<void>;
 

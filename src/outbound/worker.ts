@@ -50,6 +50,8 @@ export async function startOutboundWorker(options: OutboundWorkerOptions): Promi
     retryBackoff: true,
     retryDelayMax: out.retryMaxDelaySeconds,
     expireInSeconds,
+    // A killed instance stops heartbeating: its active jobs are retried after ~10 s, not after expireInSeconds.
+    heartbeatSeconds: 10,
     retentionSeconds: 30 * 86_400,
     deleteAfterSeconds: 86_400,
     notify: true,
