@@ -23,7 +23,7 @@ import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { classifyMessage, type Classification } from './classify.js';
 import { applyReply } from './apply-reply.js';
-import { lookupReferences, lookupTaggedTicket } from './lookup-thread.js';
+import { lookupBouncedMessage, lookupReferences, lookupTaggedTicket } from './lookup-thread.js';
 import { openTicket, type OpenedTicket } from './open-ticket.js';
 import { ownAddresses } from './own-addresses.js';
 import { parseMessage } from './parse.js';
@@ -269,7 +269,7 @@ async function commitBounce(
   meta: { messageId: string; synthetic: boolean; contentHash: string; flags: string[]; now: Date },
   ctx: IngestContext,
 ): Promise<IngestOutcome> {
-  const original = bounce.originalMessageId ? await em.findOne(Message, { messageId: bounce.originalMessageId }, { populate: ['ticket'] }) : null;
+  const original = await lookupBouncedMessage(em, bounce.originalMessageId, ctx);
   if (!original) {
     if (!ctx.retryOf) em.remove(raw);
     return commitQuarantine(em, p, provenance, 'BOUNCE_UNMATCHED', 'delivery failure notice for a message postdesk does not know', ctx.retryOf);

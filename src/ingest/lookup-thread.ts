@@ -1,10 +1,10 @@
 /**
  * Database look-ups behind the threading decision: which tickets the referenced Message-IDs
- * belong to, and who may post to a ticket by its [#N] tag.
+ * belong to, who may post to a ticket by its [#N] tag, and which ticket a bounce is about.
  */
 import type { Em } from '../db/orm.js';
-import { Message, Ticket } from '../entities/index.js';
-import { checkOurMessageId } from '../mail/headers.js';
+import { Message, OutboundDelivery, Ticket } from '../entities/index.js';
+import { checkOurMessageId, messageIdDomain } from '../mail/headers.js';
 import type { TaggedTicket } from './thread.js';
 
 export interface ReferenceLookup {
@@ -50,4 +50,32 @@ export async function lookupTaggedTicket(em: Em, number: number): Promise<Tagged
   for (const p of ticket.watchers) participants.add(p.email);
   for (const p of ticket.queue?.agents ?? []) participants.add(p.email);
   return { id: ticket.id, participants };
+}
+
+/**
+ * The ticket a delivery failure notice is about, from the Message-ID of the bounced message; null
+ * when postdesk never stored or sent it.
+ *
+ * Most mail postdesk sends is not a `message` row: acknowledgements, status mails, notifications
+ * and pages exist only as outbox rows (outbound_delivery, src/outbound/mailer.ts). So, in order:
+ *  1. a stored message (an agent's reply, or a customer's mail someone's server bounced back);
+ *  2. an outbox row with that Message-ID;
+ *  3. an ID of ours whose HMAC verifies (`pd.<ticket>.<delivery>.<hmac>@domain`, mail/headers.ts):
+ *     the ticket it names, even if its outbox row is gone. A forged ID never matches (TESTPLAN S4).
+ * Returned as `{ ticket }`, the shape of the message row it replaces at the caller.
+ */
+export async function lookupBouncedMessage(
+  em: Em,
+  messageId: string | null,
+  ctx: { readonly secret: string; readonly config: { readonly supportAddress: string } },
+): Promise<{ ticket: Ticket } | null> {
+  if (!messageId) return null;
+  const stored = await em.findOne(Message, { messageId, messageIdSynthetic: false }, { populate: ['ticket'], orderBy: { id: 'asc' } });
+  if (stored) return stored;
+  const delivery = await em.findOne(OutboundDelivery, { messageId, ticket: { $ne: null } }, { populate: ['ticket'] });
+  if (delivery?.ticket) return { ticket: delivery.ticket };
+  const check = checkOurMessageId(ctx.secret, messageIdDomain(ctx.config.supportAddress), messageId);
+  if (check.kind !== 'ours') return null;
+  const ticket = await em.findOne(Ticket, check.ticketId);
+  return ticket ? { ticket } : null;
 }
