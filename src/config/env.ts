@@ -48,6 +48,8 @@ export interface Config {
   readonly nodeEnv: string;
   /** GraphQL introspection; on by default outside production. */
   readonly graphqlIntrospection: boolean;
+  /** Root fields (each alias counts) one API token may execute per minute; 0: no limit. */
+  readonly graphqlRateLimit: number;
   /** Refuse to ingest when PostgreSQL runs with fsync, synchronous_commit or full_page_writes off. */
   readonly requireDurableDatabase: boolean;
   /** HMAC key for postdesk's own Message-IDs; null: generated into $DATA_DIR/secret on first start. */
@@ -174,6 +176,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   NODE_ENV: z.string().default('development'),
   GRAPHQL_INTROSPECTION: bool.optional(),
+  /** Root fields (aliases count one by one) per API token per minute; 0 turns the limit off. */
+  GRAPHQL_RATE_LIMIT: z.coerce.number({ message: 'must be a whole number of root fields per minute' }).int({ message: 'must be a whole number of root fields per minute' }).min(0, { message: 'must not be negative' }).default(600),
   REQUIRE_DURABLE_DATABASE: bool.optional(),
   /** HMAC key for our Message-IDs; set it (the same on every instance) when running several. */
   POSTDESK_SECRET: z.string().min(32, { message: 'must be at least 32 characters long' }).optional(),
@@ -325,6 +329,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
     graphqlIntrospection: e.GRAPHQL_INTROSPECTION ?? !production,
+    graphqlRateLimit: e.GRAPHQL_RATE_LIMIT,
     requireDurableDatabase: e.REQUIRE_DURABLE_DATABASE ?? e.NODE_ENV !== 'test',
     secret: e.POSTDESK_SECRET ?? null,
     attachments: Object.freeze({

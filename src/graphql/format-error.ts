@@ -27,6 +27,7 @@ const PASS_THROUGH = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'BAD_REQUEST',
   'SERVICE_UNAVAILABLE',
+  'RATE_LIMITED',
 ]);
 
 export function createErrorFormatter(log: Logger, includeDetails: boolean) {

@@ -20,6 +20,8 @@ import { GraphQLError, getNamedType, getNullableType, isListType, validate, type
 import type { ComplexityEstimator } from 'graphql-query-complexity';
 import { createRequire } from 'node:module';
 import type { ErrorCode } from '../errors.js';
+import type { GraphQLContext } from './context.js';
+import { chargeRootFields } from './rate-limit.js';
 
 // graphql-query-complexity's ESM build imports `graphql/index.mjs`, a second copy of graphql next
 // to the CommonJS one type-graphql builds the schema with, and its `instanceof` checks then fail.
@@ -134,13 +136,13 @@ export function estimateCost(schema: GraphQLSchema, document: DocumentNode, oper
 
 /**
  * The Apollo plugin applying the limits once the operation is known (after graphql-js has
- * validated the document, before anything executes).
+ * validated the document, before anything executes), then the token's rate limit.
  */
-export function queryLimitsPlugin(): ApolloServerPlugin {
+export function queryLimitsPlugin(): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, request }) {
+        async didResolveOperation({ schema, document, request, operation, contextValue }) {
           let verdict = structuralVerdicts.get(document);
           if (verdict === undefined) {
             verdict = structuralProblems(schema, document)[0] ?? null;
@@ -154,6 +156,8 @@ export function queryLimitsPlugin(): ApolloServerPlugin {
               `Query cost limit of ${LIMITS.maxCost} exceeded, estimated ${Math.round(cost)}: ask for fewer items (first) or fewer nested lists.`,
             );
           }
+          // Last, so a request refused above spends none of the token's budget (rate-limit.ts).
+          if (operation) chargeRootFields(contextValue, document, operation);
         },
       };
     },
