@@ -1,11 +1,16 @@
 /**
  * Who is on a ticket: the requester (From) and the CCs (other addresses in To/Cc that are not
  * postdesk's own). At most 50 CCs are stored per ticket; a note records the rest (TESTPLAN M5).
+ *
+ * Postdesk's own addresses are the configured ones the caller excludes, every queue's address, and
+ * plus-addresses of either (`support+42@…`, our Reply-To with REPLY_TO_PLUS_ADDRESSING).
+ * Every addition is recorded as a `cc-added` event with who added it (TESTPLAN S8).
  */
 import type { Em } from '../db/orm.js';
-import type { Person, Ticket } from '../entities/index.js';
+import { Queue, type Person, type Ticket } from '../entities/index.js';
 import { findOrCreatePerson } from '../people/find-or-create-person.js';
 import { recordEvent } from '../tickets/record-event.js';
+import { isOwnAddress } from './own-addresses.js';
 import type { ParsedAddress } from './types.js';
 
 export const MAX_CCS = 50;
@@ -19,14 +24,16 @@ export async function addCcs(
   actor: Person | null,
 ): Promise<string[]> {
   const current = new Set(ticket.ccs.getItems().map((p) => p.email));
-  const candidates = [...new Map(recipients.filter((r) => !exclude.has(r.email) && !current.has(r.email)).map((r) => [r.email, r])).values()];
+  const queues = await em.find(Queue, { emailAddress: { $ne: null } }, { fields: ['emailAddress'] });
+  const own = new Set([...exclude, ...queues.map((q) => q.emailAddress!)].map((a) => a.toLowerCase()));
+  const candidates = [...new Map(recipients.filter((r) => !isOwnAddress(r.email, own) && !current.has(r.email)).map((r) => [r.email, r])).values()];
   const room = Math.max(0, MAX_CCS - current.size);
   const added: string[] = [];
   for (const address of candidates.slice(0, room)) {
     ticket.ccs.add(await findOrCreatePerson(em, address.email, address.name));
     added.push(address.email);
   }
-  if (added.length > 0 && current.size > 0) {
+  if (added.length > 0) {
     recordEvent(em, ticket, { kind: 'cc-added', actor, to: added.join(', ') });
   }
   const dropped = candidates.length - added.length;

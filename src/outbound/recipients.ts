@@ -1,6 +1,7 @@
 /**
  * Who may be mailed, decided per address (loop safety, TESTPLAN L3, L4, L7, L11):
- *  - never postdesk's own addresses (support, emergency, mailboxes, queue addresses);
+ *  - never postdesk's own addresses (support, emergency, mailboxes, queue addresses), nor their
+ *    plus-addresses (`support+42@…`, our Reply-To with REPLY_TO_PLUS_ADDRESSING);
  *  - never an address that is not a plain, safe mailbox (nothing that could bend an SMTP command);
  *  - automatic mail: never to people whose mail bounced permanently (undeliverableSince), and never
  *    more than AUTOMATIC_MAIL_LIMIT mails per address per rolling hour, counted in PostgreSQL under
@@ -10,8 +11,8 @@
  *    `delivery-warning` event instead.
  */
 import type { Em } from '../db/orm.js';
-import { Person, Queue, TicketEvent, type Ticket } from '../entities/index.js';
-import { ownAddresses } from '../ingest/own-addresses.js';
+import { Person, TicketEvent, type Ticket } from '../entities/index.js';
+import { isOwnAddress, loadOwnAddresses } from '../ingest/own-addresses.js';
 import { recordEvent } from '../tickets/record-event.js';
 import type { NotifyContext } from './notify.js';
 
@@ -46,8 +47,7 @@ export class Admission {
 
   private async ownSet(): Promise<Set<string>> {
     if (!this.own) {
-      const queues = await this.em.find(Queue, { emailAddress: { $ne: null } }, { fields: ['emailAddress'] });
-      this.own = new Set([...ownAddresses(this.ctx.config), ...queues.map((q) => q.emailAddress!)].map((a) => a.toLowerCase()));
+      this.own = await loadOwnAddresses(this.em, this.ctx.config);
     }
     return this.own;
   }
@@ -62,7 +62,7 @@ export class Admission {
     const admitted: Candidate[] = [];
     for (const c of candidates) {
       const email = c.email.toLowerCase();
-      if (seen.has(email) || own.has(email) || !isSafeAddress(email)) continue;
+      if (seen.has(email) || isOwnAddress(email, own) || !isSafeAddress(email)) continue;
       seen.add(email);
       const person = c.person ?? (await this.em.findOne(Person, { email }));
       if (person?.undeliverableSince) {
