@@ -18,6 +18,17 @@ describe('templates', () => {
     }
   });
 
+  it('every kind of mail has both a text and an HTML version, with the same placeholders', () => {
+    const placeholders = (source: string) => new Set([...source.matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)].map((m) => m[1]));
+    for (const name of TEMPLATE_NAMES) {
+      const t = loadTemplate(name, null);
+      expect(t.html, `${name}.html`).not.toBeNull();
+      expect(t.html!.trim().length, `${name}.html`).toBeGreaterThan(0);
+      // The HTML says what the text says: every variable the text body shows, the HTML shows too.
+      expect(placeholders(t.html!), name).toEqual(placeholders(t.text));
+    }
+  });
+
   it('fills variables, escapes HTML, never reaches outside the variables', () => {
     const vars = { ticket: { number: 5, subject: '<b>x</b>' }, recipient: { name: 'A' } };
     expect(fill('#{{ ticket.number }} {{ticket.subject}}', vars)).toBe('#5 <b>x</b>');
