@@ -143,6 +143,11 @@ export function queryLimitsPlugin(): ApolloServerPlugin<GraphQLContext> {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, request, operation, contextValue }) {
+          // The schema has no subscription type; graphql-js would only notice while executing, and
+          // its plain error would read as an internal failure (INTERNAL_SERVER_ERROR, logged as one).
+          if (operation?.operation === 'subscription' && !schema.getSubscriptionType()) {
+            throw new GraphQLError('Subscriptions are not supported.', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          }
           let verdict = structuralVerdicts.get(document);
           if (verdict === undefined) {
             verdict = structuralProblems(schema, document)[0] ?? null;
@@ -173,7 +178,8 @@ export function hideSuggestionsPlugin(): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didEncounterErrors({ errors }) {
-          for (const error of errors) error.message = error.message.replace(/ ?Did you mean [^?]*\?/g, '');
+          // Also the lexer's ", did you mean to use a double quote?": harmless, but one rule is simpler to check.
+          for (const error of errors) error.message = error.message.replace(/,? ?did you mean [^?]*\?/gi, '');
         },
       };
     },
