@@ -8,6 +8,7 @@ import { Migration20261122230359_inbound } from './Migration20261122230359_inbou
 import { Migration20261123010000_routing } from './Migration20261123010000_routing.js';
 import { Migration20261123020000_api } from './Migration20261123020000_api.js';
 import { Migration20261123030000_outbound } from './Migration20261123030000_outbound.js';
+import { Migration20261128040000_routing_admin } from './Migration20261128040000_routing_admin.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -15,4 +16,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261123010000_routing', class: Migration20261123010000_routing },
   { name: 'Migration20261123020000_api', class: Migration20261123020000_api },
   { name: 'Migration20261123030000_outbound', class: Migration20261123030000_outbound },
+  { name: 'Migration20261128040000_routing_admin', class: Migration20261128040000_routing_admin },
 ];

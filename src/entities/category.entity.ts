@@ -14,6 +14,14 @@ export class Category {
   @Property({ type: 'boolean' })
   requiresApproval: boolean & Opt = false;
 
+  /** A disabled category is neither set by rules nor accepted by updateTicket; tickets keep it. */
+  @Property({ type: 'boolean' })
+  enabled: boolean & Opt = true;
+
+  /** 0-based place in the list (`categories`, reorderCategories). */
+  @Property({ type: 'integer' })
+  position: number & Opt = 0;
+
   /** Technical contact who may approve besides admins. */
   @ManyToOne(() => Person, { nullable: true, deleteRule: 'set null' })
   approver: Rel<Person> | null = null;

@@ -2,7 +2,8 @@
  * The routing decision for a new ticket, as a pure function of the rule set and the message:
  *
  *   1. Enabled rules in order; each matching rule's actions apply in turn (a later action overrides
- *      an earlier one), and `stop` ends the evaluation.
+ *      an earlier one), and `stop` ends the evaluation. A setCategory naming a disabled category
+ *      is skipped (a `routing-skipped` step says so).
  *   2. If no rule set a queue: a queue whose emailAddress the mail was sent to, else the queue whose
  *      keywords match best, else the default queue.
  *   3. Emergencies are URGENT INCIDENT whatever rules say (rules may add people, never lower it);
@@ -38,6 +39,8 @@ export interface RuleSet {
   keywords: KeywordIndex;
   /** Category name → requiresApproval. */
   categories: ReadonlyMap<string, boolean>;
+  /** Disabled categories: a rule's setCategory naming one is skipped (and the skip explained). */
+  disabledCategories?: ReadonlySet<string>;
   defaultQueue: string | null;
 }
 
@@ -51,7 +54,9 @@ export type StepKind =
   | 'cc-added'
   | 'status'
   | 'emergency'
-  | 'acknowledgement-suppressed';
+  | 'acknowledgement-suppressed'
+  /** An action that was not applied, with the reason in `text`. */
+  | 'routing-skipped';
 
 /** One explained change: who (`rule:VIP customers`, `keyword:invoice` …) set what to which value. */
 export interface RoutingStep {
@@ -126,6 +131,10 @@ export function decide(ruleSet: RuleSet, facts: MessageFacts, options: DecideOpt
           step(actor, 'type', action.value, says(`set type ${action.value}`));
           break;
         case 'setCategory':
+          if (ruleSet.disabledCategories?.has(action.value)) {
+            step(actor, 'routing-skipped', action.value, says(`did not set category ${action.value}: the category is disabled`));
+            break;
+          }
           d.category = action.value;
           step(actor, 'category', action.value, says(`set category ${action.value}`));
           break;

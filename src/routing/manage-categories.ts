@@ -1,12 +1,15 @@
 /**
- * Categories: create, change, delete. A category that requires approval starts its tickets in
- * PENDING_APPROVAL; its approver (besides admins) may approve them. Problems are BAD_USER_INPUT.
+ * Categories: create, change, enable/disable, reorder, delete. A category that requires approval
+ * starts its tickets in PENDING_APPROVAL; its approver (besides admins) may approve them. A
+ * disabled category is skipped by rules (decide.ts) and refused by updateTicket; tickets that have
+ * it keep it. Ordering works exactly as for rules (ordering.ts). Problems are BAD_USER_INPUT.
  */
 import type { Em } from '../db/orm.js';
 import { Category, Person, Rule } from '../entities/index.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { badInput } from './manage-rules.js';
+import { placeAt, renumber, reorder } from './ordering.js';
 import type { Problem } from './rule-definition.js';
 
 export interface CategoryInput {
@@ -14,10 +17,15 @@ export interface CategoryInput {
   requiresApproval?: boolean | null;
   /** Email of an active agent; '' or null on update removes the approver. */
   approver?: string | null;
+  /** Default true. */
+  enabled?: boolean | null;
+  /** 0-based place in the list; default: last. */
+  position?: number | null;
 }
 
+/** All categories in their admin-given order. */
 export function listCategories(em: Em): Promise<Category[]> {
-  return em.find(Category, {}, { populate: ['approver'], orderBy: { name: 'asc' } });
+  return em.find(Category, {}, { populate: ['approver'], orderBy: { position: 'asc', id: 'asc' } });
 }
 
 async function checkInput(em: Em, input: CategoryInput, current: Category | null): Promise<{ name: string; approver: Person | null | undefined }> {
@@ -43,8 +51,10 @@ export async function createCategory(em: Em, input: CategoryInput, actor: Person
   const { name, approver } = await checkInput(em, input, null);
   const category = new Category(name, input.requiresApproval ?? false);
   category.approver = approver ?? null;
+  category.enabled = input.enabled ?? true;
+  placeAt(await listCategories(em), category, input.position);
   em.persist(category);
-  recordEvent(em, null, { kind: 'category-created', actor, to: name, detail: { requiresApproval: category.requiresApproval, approver: approver?.email ?? null } });
+  recordEvent(em, null, { kind: 'category-created', actor, to: name, detail: describe(category) });
   await em.flush();
   return category;
 }
@@ -57,8 +67,10 @@ export async function updateCategory(em: Em, currentName: string, input: Categor
   category.name = name;
   if (input.requiresApproval != null) category.requiresApproval = input.requiresApproval;
   if (approver !== undefined) category.approver = approver;
-  category.updatedAt = new Date();
-  recordEvent(em, null, { kind: 'category-updated', actor, from: currentName, to: name, detail: { requiresApproval: category.requiresApproval, approver: category.approver?.email ?? null } });
+  if (input.enabled != null) category.enabled = input.enabled;
+  if (input.position != null) placeAt(await listCategories(em), category, input.position);
+  category.updatedAt = new Date(); // the rule-set cache watches it (enabled changes routing)
+  recordEvent(em, null, { kind: 'category-updated', actor, from: currentName, to: name, detail: describe(category) });
   await em.flush();
   return category;
 }
@@ -68,10 +80,25 @@ export async function deleteCategory(em: Em, name: string, actor: Person): Promi
   const category = await findCategory(em, name);
   const users = (await em.find(Rule, {})).filter((r) => setsCategory(r.actions, name)).map((r) => r.name);
   if (users.length > 0) throw badInput([{ field: ['name'], message: `category "${name}" is set by rules ${users.map((u) => `"${u}"`).join(', ')}; change them first` }]);
+  renumber((await listCategories(em)).filter((c) => c !== category));
   em.remove(category);
   recordEvent(em, null, { kind: 'category-deleted', actor, from: name });
   await em.flush();
   return category;
+}
+
+/** Puts the categories in the given order; the list must name every category exactly once. */
+export async function reorderCategories(em: Em, names: readonly string[], actor: Person): Promise<Category[]> {
+  const categories = await listCategories(em);
+  const reordered = reorder(categories, names, 'category');
+  if (!reordered.ok) throw badInput(reordered.problems);
+  recordEvent(em, null, { kind: 'categories-reordered', actor, from: categories.map((c) => c.name).join(', '), to: names.join(', ') });
+  await em.flush();
+  return reordered.value;
+}
+
+function describe(category: Category): Record<string, unknown> {
+  return { requiresApproval: category.requiresApproval, approver: category.approver?.email ?? null, enabled: category.enabled, position: category.position };
 }
 
 async function findCategory(em: Em, name: string): Promise<Category> {

@@ -8,6 +8,7 @@ import { Category, Person, Queue, Rule } from '../entities/index.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../tickets/record-event.js';
 import type { Person as Actor } from '../entities/index.js';
+import { placeAt, renumber, reorder } from './ordering.js';
 import { parseActions, parseConditions, type Action, type Problem } from './rule-definition.js';
 
 export interface RuleInput {
@@ -77,8 +78,7 @@ export async function createRule(em: Em, input: RuleInput, actor: Actor): Promis
   const rules = await listRules(em);
   const rule = new Rule(name, rules.length, conditions.value, input.actions);
   rule.enabled = input.enabled ?? true;
-  rules.splice(clampPosition(input.position, rules.length), 0, rule);
-  renumber(rules);
+  placeAt(rules, rule, input.position);
   em.persist(rule);
   recordEvent(em, null, { kind: 'rule-created', actor, to: name, detail: { conditions: input.conditions, actions: input.actions } });
   await em.flush();
@@ -102,11 +102,7 @@ export async function updateRule(em: Em, currentName: string, input: RuleInput, 
   if (input.enabled != null) rule.enabled = input.enabled;
   if (conditions?.ok) rule.conditions = conditions.value;
   if (actions?.ok) rule.actions = input.actions;
-  if (input.position != null) {
-    const rules = (await listRules(em)).filter((r) => r !== rule);
-    rules.splice(clampPosition(input.position, rules.length), 0, rule);
-    renumber(rules);
-  }
+  if (input.position != null) placeAt(await listRules(em), rule, input.position);
   rule.updatedAt = new Date(); // also when only the position changed: the rule-set cache watches it
   recordEvent(em, null, { kind: 'rule-updated', actor, from: before.name, to: rule.name, detail: { before, after: { enabled: rule.enabled, conditions: rule.conditions, actions: rule.actions } } });
   await em.flush();
@@ -126,33 +122,12 @@ export async function deleteRule(em: Em, name: string, actor: Actor): Promise<Ru
 /** Puts the rules in the given order; the list must name every rule exactly once. */
 export async function reorderRules(em: Em, names: readonly string[], actor: Actor): Promise<Rule[]> {
   const rules = await listRules(em);
-  const byName = new Map(rules.map((r) => [r.name, r]));
-  const problems: Problem[] = [];
-  const seen = new Set<string>();
-  names.forEach((name, i) => {
-    if (!byName.has(name)) problems.push({ field: ['names', String(i)], message: `no rule named "${name}"` });
-    else if (seen.has(name)) problems.push({ field: ['names', String(i)], message: `"${name}" is listed twice` });
-    seen.add(name);
-  });
-  const missing = rules.filter((r) => !seen.has(r.name)).map((r) => r.name);
-  if (missing.length > 0) problems.push({ field: ['names'], message: `every rule must be listed; missing: ${missing.join(', ')}` });
-  if (problems.length > 0) throw badInput(problems);
-  const ordered = names.map((n) => byName.get(n)!);
-  renumber(ordered);
+  const reordered = reorder(rules, names, 'rule');
+  if (!reordered.ok) throw badInput(reordered.problems);
+  const ordered = reordered.value;
   const now = new Date();
   for (const rule of ordered) rule.updatedAt = now;
   recordEvent(em, null, { kind: 'rules-reordered', actor, from: rules.map((r) => r.name).join(', '), to: names.join(', ') });
   await em.flush();
   return ordered;
-}
-
-function clampPosition(position: number | null | undefined, length: number): number {
-  if (position == null) return length;
-  return Math.max(0, Math.min(length, Math.trunc(position)));
-}
-
-function renumber(rules: Rule[]): void {
-  rules.forEach((rule, i) => {
-    if (rule.position !== i) rule.position = i;
-  });
 }

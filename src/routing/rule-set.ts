@@ -49,6 +49,7 @@ async function buildRuleSet(em: Em, defaultQueue: string): Promise<RuleSet> {
     queues: queues.map((q) => ({ name: q.name, emailAddress: q.emailAddress, defaultAssignee: q.defaultAssignee?.email ?? null })),
     keywords: new KeywordIndex(queues.map((q) => ({ name: q.name, keywords: q.keywords }))),
     categories: new Map(categories.map((c) => [c.name, c.requiresApproval])),
+    disabledCategories: new Set(categories.filter((c) => !c.enabled).map((c) => c.name)),
     defaultQueue: queues.some((q) => q.name === defaultQueue) ? defaultQueue : null,
   };
 }

@@ -1,10 +1,12 @@
 /**
  * updateTicket: status, priority, type, category (by name), queue (by name), assignee (by email).
  * Everything is checked before anything changes; each change is one event with old → new.
- * Agents may move a ticket only to another queue they work (ticket-access.ts decides).
+ * Agents may move a ticket only to another queue they work (ticket-access.ts decides). A disabled
+ * category is refused with BAD_USER_INPUT (a ticket that already has it keeps it).
  */
 import { Category, Person, type Ticket } from '../entities/index.js';
 import { Priority, Role, TicketStatus, TicketType } from '../entities/enums.js';
+import { AppError } from '../errors.js';
 import { findVisibleQueue } from '../graphql/ticket-access.js';
 import type { FieldError } from '../queues/create-queue.js';
 import { changeStatus } from './change-status.js';
@@ -50,6 +52,9 @@ export async function updateTicket(ctx: TicketCommandContext, number: number, in
   else if (input.category != null) {
     category = await ctx.em.findOne(Category, { name: input.category.trim() });
     if (!category) errors.push({ field: ['input', 'category'], message: `no category named "${input.category}"` });
+    else if (!category.enabled && category.id !== ticket.category?.id) {
+      throw new AppError('BAD_USER_INPUT', `category "${category.name}" is disabled`, 'user', ['input', 'category']);
+    }
   }
   const queue = input.queue != null ? await findVisibleQueue(ctx.em, ctx.scope, input.queue.trim()) : undefined;
   if (input.queue != null && !queue) errors.push({ field: ['input', 'queue'], message: `no queue named "${input.queue}"` });

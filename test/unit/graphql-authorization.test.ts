@@ -59,6 +59,8 @@ const ADMIN_ONLY = new Set([
   'Mutation.createCategory',
   'Mutation.updateCategory',
   'Mutation.deleteCategory',
+  'Mutation.setCategoryEnabled',
+  'Mutation.reorderCategories',
 ]);
 
 interface Described {

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../../entities/enums.js';
 import { dryRunRouting } from '../../routing/dry-run.js';
-import { createCategory, deleteCategory, listCategories, updateCategory } from '../../routing/manage-categories.js';
+import { createCategory, deleteCategory, listCategories, reorderCategories, updateCategory } from '../../routing/manage-categories.js';
 import { createRule, deleteRule, listRules, reorderRules, updateRule } from '../../routing/manage-rules.js';
 import type { GraphQLContext } from '../context.js';
 import {
@@ -72,7 +72,7 @@ export class RoutingResolver {
   }
 
   @Authorized(Role.AGENT)
-  @Query(() => [CategoryType])
+  @Query(() => [CategoryType], { description: 'All categories in their order, disabled ones too' })
   async categories(@Ctx() { em }: GraphQLContext): Promise<CategoryType[]> {
     return (await listCategories(em)).map(presentCategory);
   }
@@ -89,6 +89,20 @@ export class RoutingResolver {
     @Ctx() { em, principal }: GraphQLContext,
   ): Promise<CategoryType> {
     return presentCategory(await updateCategory(em, name, input, principal.person));
+  }
+
+  @Mutation(() => CategoryType, { description: 'A disabled category is skipped by rules and refused by updateTicket' })
+  async setCategoryEnabled(
+    @Arg('name', () => String) name: string,
+    @Arg('enabled', () => Boolean) enabled: boolean,
+    @Ctx() { em, principal }: GraphQLContext,
+  ): Promise<CategoryType> {
+    return presentCategory(await updateCategory(em, name, { enabled }, principal.person));
+  }
+
+  @Mutation(() => [CategoryType], { description: 'Puts all categories in this order (every category named exactly once)' })
+  async reorderCategories(@Arg('names', () => [String]) names: string[], @Ctx() { em, principal }: GraphQLContext): Promise<CategoryType[]> {
+    return (await reorderCategories(em, names, principal.person)).map(presentCategory);
   }
 
   @Mutation(() => CategoryType, { description: 'Refused while a rule sets the category' })

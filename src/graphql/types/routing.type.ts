@@ -68,10 +68,23 @@ export class CategoryType {
 
   @Field(() => PersonType, { nullable: true, description: 'may approve besides admins' })
   approver!: PersonType | null;
+
+  @Field(() => Boolean, { description: 'a disabled category is not set by rules nor accepted by updateTicket' })
+  enabled!: boolean;
+
+  @Field(() => Int, { description: '0-based place in the list' })
+  position!: number;
 }
 
 export function presentCategory(category: Category): CategoryType {
-  return { id: String(category.id), name: category.name, requiresApproval: category.requiresApproval, approver: category.approver ? presentPerson(category.approver) : null };
+  return {
+    id: String(category.id),
+    name: category.name,
+    requiresApproval: category.requiresApproval,
+    approver: category.approver ? presentPerson(category.approver) : null,
+    enabled: category.enabled,
+    position: category.position,
+  };
 }
 
 @InputType('CategoryInput')
@@ -84,6 +97,12 @@ export class CategoryInput {
 
   @Field(() => String, { nullable: true, description: "an active agent's email; empty removes the approver" })
   approver?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'default true' })
+  enabled?: boolean | null;
+
+  @Field(() => Int, { nullable: true, description: '0-based place among the categories; default: last' })
+  position?: number | null;
 }
 
 @ObjectType('MatchedRule')
