@@ -21,6 +21,10 @@ export class Queue {
   @ManyToOne(() => Person, { nullable: true, deleteRule: 'set null' })
   defaultAssignee: Rel<Person> | null = null;
 
+  /** May approve or reject this queue's PENDING_APPROVAL tickets, besides admins and the category's approver. */
+  @ManyToOne(() => Person, { nullable: true, deleteRule: 'set null' })
+  approver: Rel<Person> | null = null;
+
   @ManyToMany(() => Person, undefined, { pivotTable: 'queue_agent', joinColumn: 'queue_id', inverseJoinColumn: 'person_id' })
   agents = new Collection<Person>(this);
 

@@ -26,6 +26,7 @@ export interface QueueRow {
   email_address: string | null;
   keywords: string[];
   default_assignee: PersonRow | null;
+  approver: PersonRow | null;
   agents: PersonRow[];
   watchers: PersonRow[];
 }
@@ -121,9 +122,10 @@ export function createLoaders(em: Em, principal: Principal): Loaders {
       byKey(await em.execute<PersonRow[]>(`select id, email, name from person where id in (${placeholders(ids)})`, [...ids]), (r) => Number(r.id), ids),
     ),
     queue: new DataLoader(async (ids) => {
-      const rows = await em.execute<(Omit<QueueRow, 'default_assignee' | 'agents' | 'watchers'> & { da_id: number | null; da_email: string | null; da_name: string | null })[]>(
-        `select q.id, q.name, q.email_address, q.keywords, p.id as da_id, p.email as da_email, p.name as da_name
-           from queue q left join person p on p.id = q.default_assignee_id where q.id in (${placeholders(ids)})`,
+      type Row = Omit<QueueRow, 'default_assignee' | 'approver' | 'agents' | 'watchers'> & { da_id: number | null; da_email: string | null; da_name: string | null };
+      const rows = await em.execute<(Row & { ap_id: number | null; ap_email: string | null; ap_name: string | null })[]>(
+        `select q.id, q.name, q.email_address, q.keywords, p.id as da_id, p.email as da_email, p.name as da_name, a.id as ap_id, a.email as ap_email, a.name as ap_name
+           from queue q left join person p on p.id = q.default_assignee_id left join person a on a.id = q.approver_id where q.id in (${placeholders(ids)})`,
         [...ids],
       );
       const [agents, watchers] = await Promise.all([peopleVia(em, 'queue_agent', 'queue_id', ids), peopleVia(em, 'queue_watcher', 'queue_id', ids)]);
@@ -136,6 +138,7 @@ export function createLoaders(em: Em, principal: Principal): Loaders {
           email_address: r.email_address,
           keywords: r.keywords,
           default_assignee: r.da_id === null ? null : { id: Number(r.da_id), email: r.da_email!, name: r.da_name },
+          approver: r.ap_id === null ? null : { id: Number(r.ap_id), email: r.ap_email!, name: r.ap_name },
           agents: agents[i]!,
           watchers: watchers[i]!,
         };

@@ -71,7 +71,7 @@ const POPULATE: Record<TicketNotification['kind'], readonly string[]> = {
   'status-changed': BASE,
   escalated: BASE,
   emergency: BASE,
-  'approval-requested': [...BASE, 'category.approver'],
+  'approval-requested': [...BASE, 'category.approver', 'queue.approver'],
   'attachments-refused': BASE,
 };
 
@@ -196,9 +196,9 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
 
   'approval-requested': async (mailer, em, n) => {
     const { ticket } = n;
-    const approvers = ticket.category?.approver
-      ? [ticket.category.approver]
-      : await em.find(Person, { role: Role.ADMIN, active: true }, { orderBy: { id: 'asc' } });
+    // The designated approvers (category's, queue's) when there are any, else every active admin.
+    const designated = [...new Map([ticket.category?.approver, ticket.queue?.approver].filter((p): p is Person => !!p).map((p) => [p.id, p])).values()];
+    const approvers = designated.length > 0 ? designated : await em.find(Person, { role: Role.ADMIN, active: true }, { orderBy: { id: 'asc' } });
     const first = await em.findOne(Message, { ticket }, { populate: ['author'], orderBy: { id: 'asc' } });
     const thread = await threadHeaders(em, ticket, null);
     for (const approver of approvers) {

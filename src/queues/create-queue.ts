@@ -34,6 +34,8 @@ const inputSchema = z.object({
     .nullish(),
   emailAddress: z.email({ message: 'must be an email address' }).nullish(),
   defaultAssignee: z.email({ message: 'must be an email address' }).nullish(),
+  /** May approve or reject the queue's PENDING_APPROVAL tickets (besides admins). */
+  approver: z.email({ message: 'must be an email address' }).nullish(),
 });
 
 export type CreateQueueInputData = z.input<typeof inputSchema>;
@@ -61,9 +63,15 @@ export async function createQueue(em: Em, raw: CreateQueueInputData): Promise<Co
     assignee = await em.findOne(Person, { email: input.defaultAssignee.toLowerCase(), role: { $ne: null }, active: true });
     if (!assignee) errors.push({ field: ['defaultAssignee'], message: `no active agent has the address ${input.defaultAssignee}` });
   }
+  let approver: Person | null = null;
+  if (input.approver) {
+    approver = await em.findOne(Person, { email: input.approver.toLowerCase(), role: { $ne: null }, active: true });
+    if (!approver) errors.push({ field: ['approver'], message: `no active agent has the address ${input.approver}` });
+  }
   if (errors.length > 0) return { ok: false, errors };
 
   const queue = new Queue(input.name);
+  queue.approver = approver;
   queue.emailAddress = emailAddress;
   // Keywords keep their case for display; matching is case-insensitive. Duplicates are dropped.
   queue.keywords = [...new Map((input.keywords ?? []).map((k) => [k.toLowerCase(), k])).values()];

@@ -1,6 +1,6 @@
 /**
- * Changing a queue after creation: name, keywords, address, default assignee, auto-close days and
- * escalation address; agents and watchers one at a time. Validation failures come back as data
+ * Changing a queue after creation: name, keywords, address, default assignee, approver, auto-close
+ * days and escalation address; agents and watchers one at a time. Validation failures come back as data
  * (field + message); every change is an admin event with the actor and old → new.
  */
 import { z } from 'zod';
@@ -26,12 +26,14 @@ const updateSchema = z.object({
   defaultAssignee: z.union([z.literal(''), z.email({ message: 'must be an email address' })]).nullish(),
   autoCloseDays: z.number().int().min(0, { message: 'must be 0 (never) or more' }).max(3650, { message: 'must be at most 3650' }).nullish(),
   escalationAddress: z.union([z.literal(''), z.email({ message: 'must be an email address' })]).nullish(),
+  /** '' removes the approver. */
+  approver: z.union([z.literal(''), z.email({ message: 'must be an email address' })]).nullish(),
 });
 
 export type UpdateQueueData = z.input<typeof updateSchema>;
 
 async function findQueue(em: Em, name: string): Promise<Queue | null> {
-  return em.findOne(Queue, { name }, { populate: ['agents', 'watchers', 'defaultAssignee'] });
+  return em.findOne(Queue, { name }, { populate: ['agents', 'watchers', 'defaultAssignee', 'approver'] });
 }
 
 const activeStaff = (em: Em, email: string) => em.findOne(Person, { email: email.trim().toLowerCase(), role: { $ne: null }, active: true });
@@ -56,6 +58,12 @@ export async function updateQueue(em: Em, actor: Person, name: string, raw: Upda
     assignee = await activeStaff(em, input.defaultAssignee);
     if (!assignee) errors.push({ field: ['input', 'defaultAssignee'], message: `no active agent has the address ${input.defaultAssignee}` });
   }
+  let approver: Person | null | undefined;
+  if (input.approver === '') approver = null;
+  else if (input.approver) {
+    approver = await activeStaff(em, input.approver);
+    if (!approver) errors.push({ field: ['input', 'approver'], message: `no active agent has the address ${input.approver}` });
+  }
   if (errors.length > 0) return { ok: false, errors };
 
   const change = (field: string, from: unknown, to: unknown) => {
@@ -79,6 +87,10 @@ export async function updateQueue(em: Em, actor: Person, name: string, raw: Upda
     change('defaultAssignee', queue.defaultAssignee?.email, assignee?.email);
     queue.defaultAssignee = assignee;
     if (assignee && !queue.agents.contains(assignee)) queue.agents.add(assignee);
+  }
+  if (approver !== undefined && approver?.id !== queue.approver?.id) {
+    change('approver', queue.approver?.email, approver?.email);
+    queue.approver = approver;
   }
   if (input.autoCloseDays != null && input.autoCloseDays !== queue.autoCloseDays) {
     change('autoCloseDays', queue.autoCloseDays, input.autoCloseDays);

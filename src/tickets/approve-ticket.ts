@@ -1,6 +1,6 @@
 /**
- * approveTicket / rejectTicket: only ADMIN or the ticket's category approver, only while the
- * ticket is PENDING_APPROVAL. Approve → OPEN; reject → CLOSED with the reason. Both are recorded
+ * approveTicket / rejectTicket: only ADMIN, the ticket's category approver or its queue's approver,
+ * only while the ticket is PENDING_APPROVAL. Approve → OPEN; reject → CLOSED with the reason. Both are recorded
  * (an `approved`/`rejected` event and the status event) and notified.
  */
 import { Ticket } from '../entities/index.js';
@@ -15,11 +15,11 @@ async function decide(ctx: TicketCommandContext, number: number, approve: boolea
     const problem = checkText('reason', reason ?? '', 10_000);
     if (problem) return { ok: false, errors: [problem] };
   }
-  // Approvers need not work the ticket's queue: the category decides, not the scope. Anyone else
-  // who is not an admin is refused whether or not the ticket exists.
-  const ticket = Number.isInteger(number) ? await ctx.em.findOne(Ticket, { number }, { populate: ['category'] }) : null;
-  if (!ctx.scope.admin && (!ticket || !ticket.category?.approver || ticket.category.approver.id !== ctx.actor.id)) {
-    throw forbidden('only an admin or the category approver may decide on this ticket');
+  // Approvers need not work the ticket's queue: the category or queue decides, not the scope.
+  // Anyone else who is not an admin is refused whether or not the ticket exists.
+  const ticket = Number.isInteger(number) ? await ctx.em.findOne(Ticket, { number }, { populate: ['category', 'queue'] }) : null;
+  if (!ctx.scope.admin && (!ticket || !approverIds(ticket).includes(ctx.actor.id))) {
+    throw forbidden('only an admin, the category approver or the queue approver may decide on this ticket');
   }
   if (!ticket) return failure(['number'], `no ticket #${number}`);
   if (ticket.status !== TicketStatus.PENDING_APPROVAL) return failure(['number'], `ticket #${number} is not awaiting approval`);
@@ -28,6 +28,11 @@ async function decide(ctx: TicketCommandContext, number: number, approve: boolea
   ticket.updatedAt = new Date();
   await ctx.em.flush();
   return { ok: true, value: ticket };
+}
+
+/** The people besides admins who may decide: the category's approver and the queue's approver. */
+function approverIds(ticket: Ticket): number[] {
+  return [ticket.category?.approver?.id, ticket.queue?.approver?.id].filter((id): id is number => id !== undefined);
 }
 
 export const approveTicket = (ctx: TicketCommandContext, number: number) => decide(ctx, number, true, null);

@@ -10,7 +10,7 @@ import type { GraphQLContext } from '../context.js';
 import { QueuePayload } from '../types/payloads.js';
 import { CreateQueueInput, QueueType, UpdateQueueInput, presentQueue } from '../types/queue.type.js';
 
-const QUEUE_RELATIONS = ['agents', 'watchers', 'defaultAssignee'] as const;
+const QUEUE_RELATIONS = ['agents', 'watchers', 'defaultAssignee', 'approver'] as const;
 
 @Authorized(Role.ADMIN)
 @Resolver(() => QueueType)
@@ -39,7 +39,7 @@ export class QueueResolver {
     return { queue: presentQueue(result.value), userErrors: [] };
   }
 
-  @Mutation(() => QueuePayload, { description: 'Change name, keywords, address, default assignee, auto-close days or escalation address' })
+  @Mutation(() => QueuePayload, { description: 'Change name, keywords, address, default assignee, approver, auto-close days or escalation address' })
   updateQueue(@Arg('name', () => String) name: string, @Arg('input', () => UpdateQueueInput) input: UpdateQueueInput, @Ctx() ctx: GraphQLContext): Promise<QueuePayload> {
     return changeQueue(ctx, (em, actor) => updateQueue(em, actor, name, input));
   }

@@ -32,6 +32,7 @@ function presentQueueRow(q: QueueRow): QueueType {
     defaultAssignee: q.default_assignee ? presentPerson(q.default_assignee) : null,
     agents: people(q.agents),
     watchers: people(q.watchers),
+    approver: q.approver ? presentPerson(q.approver) : null,
   };
 }
 

@@ -24,6 +24,9 @@ export class QueueType {
 
   @Field(() => [PersonType])
   watchers!: PersonType[];
+
+  @Field(() => PersonType, { nullable: true, description: "may approve or reject this queue's PENDING_APPROVAL tickets, besides admins and the category's approver" })
+  approver!: PersonType | null;
 }
 
 @InputType('CreateQueueInput')
@@ -40,9 +43,12 @@ export class CreateQueueInput {
   /** Email of an agent. */
   @Field(() => String, { nullable: true })
   defaultAssignee?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Email of an active agent who may approve the queue's tickets" })
+  approver?: string | null;
 }
 
-/** A queue whose agents, watchers and default assignee are loaded. */
+/** A queue whose agents, watchers, default assignee and approver are loaded. */
 export function presentQueue(queue: Queue): QueueType {
   return {
     id: String(queue.id),
@@ -52,6 +58,7 @@ export function presentQueue(queue: Queue): QueueType {
     defaultAssignee: queue.defaultAssignee ? presentPerson(queue.defaultAssignee) : null,
     agents: queue.agents.getItems().map(presentPerson),
     watchers: queue.watchers.getItems().map(presentPerson),
+    approver: queue.approver ? presentPerson(queue.approver) : null,
   };
 }
 
@@ -74,4 +81,7 @@ export class UpdateQueueInput {
 
   @Field(() => String, { nullable: true, description: 'Where escalateTicket sends the ticket; "" removes' })
   escalationAddress?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Email of an active agent who may approve the queue\'s tickets; "" removes' })
+  approver?: string | null;
 }
