@@ -27,7 +27,7 @@ export async function applyReply(
   em: Em,
   ticket: Ticket,
   input: InboundMessageInput,
-  options: { classification: Classification; emergency: boolean; config: Config; via: 'reference' | 'tag' },
+  options: { classification: Classification; emergency: boolean; config: Config; via: 'reference' | 'tag' | 'emergency-flood' },
 ): Promise<ReplyResult> {
   const { parsed } = input;
   const hasNewContent = parsed.visibleText.trim().length > 0 || parsed.attachments.some((a) => !a.inline);

@@ -31,6 +31,7 @@ import { bodyOffset, provenanceLabel, quarantine, recordReceipt, sha256, storeRa
 import { chooseThread, referenceOrder } from './thread.js';
 import { UnprocessableMessageError, type ParsedMessage } from './types.js';
 import { writeInboundMessage } from './write-message.js';
+import { threadEmergencyFlood } from '../routing/emergency-flood.js';
 import { isEmergencyTicket, notifyInboundComment, notifyNewTicket } from '../outbound/ingest-notifications.js';
 import { notify } from '../outbound/notify.js';
 
@@ -211,7 +212,8 @@ async function commit(em: Parameters<Parameters<Orm['em']['transactional']>[0]>[
   if (references.forged.length > 0) flags.push('forged-reference');
   const tagNumber = findTicketTag(parsed.subject);
   const tagged = tagNumber !== null ? await lookupTaggedTicket(em, tagNumber) : null;
-  const decision = chooseThread({ referenced: references.tickets, tagged, sender: sender?.email ?? null, forward: isForward(parsed.subject) });
+  const threaded = chooseThread({ referenced: references.tickets, tagged, sender: sender?.email ?? null, forward: isForward(parsed.subject) });
+  const decision = await threadEmergencyFlood(em, threaded, emergency, sender, now); // L15: one incident, one page
   const base = { parsed, messageId, synthetic, contentHash, author: sender, raw, provenance, flags, receivedAt: now };
 
   if (decision.kind === 'comment') {

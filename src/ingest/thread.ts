@@ -30,7 +30,8 @@ export interface ThreadInput {
 }
 
 export type ThreadDecision =
-  | { kind: 'comment'; ticketId: number; via: 'reference' | 'tag' }
+  /** `emergency-flood`: set by routing/emergency-flood.ts, not by chooseThread. */
+  | { kind: 'comment'; ticketId: number; via: 'reference' | 'tag' | 'emergency-flood' }
   | { kind: 'new'; linkedTo: number | null; reason: 'no-thread' | 'stranger-tag' | 'forward' };
 
 export function chooseThread(input: ThreadInput): ThreadDecision {
