@@ -20,11 +20,23 @@ export interface SmtpRejection {
   readonly message?: string;
 }
 
+/**
+ * What the sink does after a message has arrived and been captured, instead of answering at once:
+ * `'disconnect'` drops the connection without any reply (the message was delivered, but the
+ * sender cannot know: the classic duplicate case); `{ delayMs }` holds the final reply that long
+ * (longer than the sender's timeout makes it give up on a message that did arrive).
+ */
+export type AfterData = 'disconnect' | { readonly delayMs: number };
+
 export interface SmtpSinkOptions {
+  /** Called per MAIL FROM; return a rejection to refuse the transaction. */
+  onMailFrom?(address: string, session: SMTPServerSession): SmtpRejection | void;
   /** Called per RCPT TO; return a rejection to refuse that recipient. */
   onRcpt?(address: string, session: SMTPServerSession): SmtpRejection | void;
   /** Called once the whole message has arrived; return a rejection to refuse it (it is then not captured). */
   onData?(mail: CapturedMail): SmtpRejection | void;
+  /** Called after a message was accepted and captured, before the final reply (see AfterData). */
+  afterData?(mail: CapturedMail): AfterData | void;
   /** A fixed port (e.g. to start a sink where a stopped one listened); default: a free one. */
   port?: number;
 }
@@ -61,6 +73,10 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     logger: false,
     // stop() should not wait the default 30 s for a client that keeps its connection (e.g. a pool).
     closeTimeout: 500,
+    onMailFrom(address, session, callback) {
+      const rejection = options.onMailFrom?.(address.address, session);
+      callback(rejection ? smtpError(rejection) : null);
+    },
     onRcptTo(address, session, callback) {
       const rejection = options.onRcpt?.(address.address, session);
       callback(rejection ? smtpError(rejection) : null);
@@ -75,7 +91,16 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         if (rejection) return callback(smtpError(rejection));
         messages.push(mail);
         waiters.forEach((w) => w());
-        callback(null);
+        const after = options.afterData?.(mail);
+        if (after === 'disconnect') {
+          // No reply at all: the connection whose session this is goes away (smtp-server keeps the socket private).
+          for (const connection of server.connections as Set<{ id: string; _socket: { destroy(): void } }>) {
+            if (connection.id === session.id) connection._socket.destroy();
+          }
+          return;
+        }
+        if (after) setTimeout(() => callback(null), after.delayMs).unref();
+        else callback(null);
       });
     },
   });
