@@ -211,6 +211,20 @@ describe('bounces of the mail postdesk sends (L5) and silence afterwards (L7)', 
     expect(undeliverable).toBe(COUNT);
   }, 180_000);
 
+  it('an ID of ours whose outbox row is gone still matches by its HMAC; a forged one never does (S4)', async () => {
+    const url = h.ingest.config.databaseUrl!;
+    const ack = await parseCaptured(acks[99]!); // not among the L7 sample below
+    const ackId = ids(ack.header('message-id'))[0]!;
+    await queryDatabase(url, `delete from outbound_delivery where message_id = $1`, [ackId]);
+    const matched = await h.ingest.ingest(postfixDsn(customer(99), acks[99]!.raw, 1000));
+    expect(matched).toMatchObject({ kind: 'note', ticketNumber: numbers[99] });
+    // The same ID with its ticket part altered: the HMAC fails, the bounce is kept aside, nobody is blamed.
+    const forgedId = ackId.replace(/^pd\.(\d+)\./, (_, t: string) => `pd.${Number(t) + 1}.`);
+    const forged = Buffer.from(acks[98]!.raw.toString('latin1').replace(/^Message-ID: <[^>]+>/im, `Message-ID: <${forgedId}>`), 'latin1');
+    const outcome = await h.ingest.ingest(postfixDsn('someone-else@customer.test', forged, 1001));
+    expect(outcome).toMatchObject({ kind: 'quarantined', code: 'BOUNCE_UNMATCHED' });
+  });
+
   it('L7: three notifications each to bounced addresses send 0 automatic mails', async () => {
     const url = h.ingest.config.databaseUrl!;
     const sample = Array.from({ length: 10 }, (_, k) => k * 10);
