@@ -8,7 +8,10 @@ export interface MailboxHealth {
   /** standby: another instance holds this mailbox's lease. */
   state: 'connecting' | 'connected' | 'reconnecting' | 'standby' | 'disabled';
   backlog: number | null;
+  /** Computed when read (readiness()), from oldestUnprocessedAt, so it grows while a backlog is stuck (F16). */
   oldestUnprocessedAgeSeconds: number | null;
+  /** When the oldest message not yet processed arrived (its IMAP INTERNALDATE). */
+  oldestUnprocessedAt?: Date | null;
 }
 
 export interface Readiness {
@@ -48,6 +51,19 @@ export class RuntimeState {
       reasons.push(`database: ${this.databaseProblem}`);
     }
     if (this.durabilityProblem) reasons.push(this.durabilityProblem);
-    return { ready: reasons.length === 0, database, reasons, mailboxes: Object.fromEntries(this.mailboxes) };
+    const now = Date.now();
+    const mailboxes = Object.fromEntries([...this.mailboxes].map(([name, health]) => [name, withAge(health, now)]));
+    return { ready: reasons.length === 0, database, reasons, mailboxes };
   }
+}
+
+/**
+ * The age of a mailbox's oldest unprocessed message as of `now`. Stored as a date, not an age:
+ * an age computed when a catch-up starts would stand still while the backlog is stuck (F16).
+ */
+function withAge(health: MailboxHealth, now: number): MailboxHealth {
+  if (!health.backlog) return { ...health, oldestUnprocessedAgeSeconds: null, oldestUnprocessedAt: null };
+  const at = health.oldestUnprocessedAt;
+  if (!at) return { ...health };
+  return { ...health, oldestUnprocessedAgeSeconds: Math.max(0, Math.round((now - at.getTime()) / 1000)) };
 }

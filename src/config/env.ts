@@ -43,6 +43,10 @@ export interface Config {
   readonly smtpUrl: string | null;
   readonly smtpInboundPort: number;
   readonly pollIntervalMs: number;
+  /** IMAP inactivity timeout: a half-open connection is noticed and replaced after this long (F2). */
+  readonly imapSocketTimeoutMs: number;
+  /** For tests only (F12): false runs pollers without the mailbox advisory lock or a fencing bump. */
+  readonly mailboxLease: boolean;
   readonly logLevel: LogLevel;
   /** `production` hides introspection by default; `test` relaxes the durability check. */
   readonly nodeEnv: string;
@@ -173,6 +177,15 @@ const envSchema = z.object({
     .int({ message: 'must be a whole number of milliseconds' })
     .min(1000, { message: 'must be at least 1000' })
     .default(60000),
+  /** IMAP inactivity timeout, well below imapflow's 5 minutes; tests shorten it. */
+  IMAP_SOCKET_TIMEOUT_MS: z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int({ message: 'must be a whole number of milliseconds' })
+    .min(1000, { message: 'must be at least 1000' })
+    .max(300000, { message: 'must be at most 300000' })
+    .default(60000),
+  /** For tests only: `off` disables the one-poller-per-mailbox lease to prove the unique keys alone hold (F12). */
+  MAILBOX_LEASE: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   NODE_ENV: z.string().default('development'),
   GRAPHQL_INTROSPECTION: bool.optional(),
@@ -326,6 +339,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     smtpUrl: e.SMTP_URL ?? null,
     smtpInboundPort: e.SMTP_INBOUND_PORT,
     pollIntervalMs: e.POLL_INTERVAL_MS,
+    imapSocketTimeoutMs: e.IMAP_SOCKET_TIMEOUT_MS,
+    mailboxLease: e.MAILBOX_LEASE === 'on',
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
     graphqlIntrospection: e.GRAPHQL_INTROSPECTION ?? !production,

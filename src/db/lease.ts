@@ -24,7 +24,8 @@ const lockKey = (mailbox: string) => `postdesk:mailbox:${mailbox}`;
  * Tries once to take the lease.
  * @returns the lease, or null when another instance holds it
  */
-export async function tryAcquireMailboxLease(orm: Orm, databaseUrl: string, mailbox: string): Promise<MailboxLease | null> {
+export async function tryAcquireMailboxLease(orm: Orm, databaseUrl: string, mailbox: string, exclusive = true): Promise<MailboxLease | null> {
+  if (!exclusive) return sharedLease(orm, mailbox);
   const client = new pg.Client({ connectionString: databaseUrl, application_name: `postdesk lease ${mailbox}`, keepAlive: true });
   let onLost: () => void = () => undefined;
   const lost = new Promise<void>((resolve) => (onLost = resolve));
@@ -64,4 +65,21 @@ export async function tryAcquireMailboxLease(orm: Orm, databaseUrl: string, mail
     await client.end().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * MAILBOX_LEASE=off, for tests only (TESTPLAN F12): no advisory lock and no new fencing number, so
+ * every instance polls the mailbox at once with the same generation. What then keeps each message
+ * single is the ledger's unique (mailbox, UIDVALIDITY, UID) and the Message-ID lock of the ingest
+ * transaction: the defence in depth that test proves.
+ */
+async function sharedLease(orm: Orm, mailbox: string): Promise<MailboxLease> {
+  const em = orm.em.fork();
+  await em.execute(
+    `insert into mailbox_state (name, highest_uid, lease_generation, lease_holder, lease_acquired_at, updated_at)
+     values (?, 0, 1, 'shared (MAILBOX_LEASE=off)', now(), now()) on conflict (name) do nothing`,
+    [mailbox],
+  );
+  const rows = await em.execute<{ lease_generation: string }[]>('select lease_generation from mailbox_state where name = ?', [mailbox]);
+  return { generation: Number(rows[0]?.lease_generation), lost: new Promise<void>(() => undefined), release: async () => undefined };
 }

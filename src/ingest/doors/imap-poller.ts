@@ -22,6 +22,8 @@ import type { Logger } from '../../log.js';
 import type { MailboxHealth } from '../../runtime-state.js';
 import { LeaseLostError, type IngestOutcome, type Provenance } from '../ingest-message.js';
 import { MailboxProgress } from './mailbox-progress.js';
+import { logImapConnectionError } from './imap-errors.js';
+import { handedOverBeforeFailure } from './fetch-failure.js';
 
 export const PROCESSED_KEYWORD = '$Postdesk';
 /** Added besides PROCESSED_KEYWORD to messages kept in quarantine (visible in any mail client). */
@@ -95,9 +97,9 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
   const report = (change: Partial<MailboxHealth>) => deps.health(Object.assign(health, change));
 
   async function session(lease: MailboxLease): Promise<void> {
-    const imap = new ImapFlow(imapOptions(mailbox, log));
+    const imap = new ImapFlow({ ...imapOptions(mailbox, log), socketTimeout: deps.config.imapSocketTimeoutMs });
     client = imap;
-    imap.on('error', (error: Error) => log.warn({ err: error.message }, 'imap connection error'));
+    imap.on('error', (error: Error) => logImapConnectionError(log, error, deps.config.imapSocketTimeoutMs));
     await imap.connect();
     await ensureFolders(imap);
     const opened = await imap.mailboxOpen(mailbox.folder);
@@ -122,7 +124,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
         }
         // IDLE (kept up by imapflow) wakes us on EXISTS; without IDLE this is the polling interval.
         // Either way a periodic sweep runs: cheap, and it catches any missed notice.
-        if (!pending) await sleep(deps.config.pollIntervalMs);
+        if (!pending && imap.usable) await sleep(deps.config.pollIntervalMs); // a connection lost meanwhile is replaced now, not a poll interval later
         if (!imap.usable) break;
         pending = true;
       }
@@ -141,7 +143,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     pendingList.sort((a, b) => a.uid - b.uid);
     while (pendingList.length > 0 && !stopped) {
       const oldest = pendingList[0]?.date;
-      report({ backlog: pendingList.length, oldestUnprocessedAgeSeconds: oldest ? Math.round((Date.now() - oldest.getTime()) / 1000) : null });
+      report({ backlog: pendingList.length, oldestUnprocessedAt: oldest ?? null, oldestUnprocessedAgeSeconds: null }); // the age is computed when /readyz is read
       const batch: typeof pendingList = [];
       let bytes = 0;
       for (const item of pendingList) {
@@ -170,15 +172,18 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
           if (m.source) sources.set(m.uid, m.source);
         }
       } catch (error) {
-        // A fetch that fails again and again for the first UID must not block the mailbox (D10).
-        const first = wanted[0]!.uid;
-        const failures = (fetchFailures.get(first) ?? 0) + 1;
-        fetchFailures.set(first, failures);
-        if (failures < FETCH_ATTEMPTS_BEFORE_RECORDING) throw error;
-        log.error({ uid: first, err: (error as Error).message }, 'fetch keeps failing; recording the message as not handed over');
-        await progress.recordFetchFailure(first, 'FETCH_FAILED', `the server failed to hand the message over ${failures} times: ${(error as Error).message}`);
-        fetchFailures.delete(first);
-        return batch.findIndex((m) => m.uid === first) + 1;
+        // Messages handed over before the failure are ingested below; the first missing one heads the next batch (fetch-failure.ts).
+        if (!handedOverBeforeFailure(wanted, sources, error, log)) {
+          // A fetch that fails again and again for the first UID must not block the mailbox (D10).
+          const first = wanted[0]!.uid;
+          const failures = (fetchFailures.get(first) ?? 0) + 1;
+          fetchFailures.set(first, failures);
+          if (failures < FETCH_ATTEMPTS_BEFORE_RECORDING) throw error;
+          log.error({ uid: first, err: (error as Error).message }, 'fetch keeps failing; recording the message as not handed over');
+          await progress.recordFetchFailure(first, 'FETCH_FAILED', `the server failed to hand the message over ${failures} times: ${(error as Error).message}`);
+          fetchFailures.delete(first);
+          return batch.findIndex((m) => m.uid === first) + 1;
+        }
       }
     }
     const committed: number[] = [];
@@ -253,7 +258,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     while (!stopped) {
       let lease: MailboxLease | null = null;
       try {
-        lease = await tryAcquireMailboxLease(deps.orm, deps.databaseUrl, mailbox.name);
+        lease = await tryAcquireMailboxLease(deps.orm, deps.databaseUrl, mailbox.name, deps.config.mailboxLease);
         if (!lease) {
           report({ state: 'standby' });
           await sleep(LEASE_RETRY_MS);

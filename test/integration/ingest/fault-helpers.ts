@@ -1,0 +1,56 @@
+/**
+ * Small helpers shared by the fault tests of this folder (D2, D10, M10, F2, F12, F13, F16): what the
+ * IMAP server holds for a user, and counts read straight from a test database.
+ */
+import { ImapFlow } from 'imapflow';
+import type { Dovecot, DovecotUser } from '../../harness/dovecot.js';
+import { queryDatabase } from '../../harness/eventually.js';
+
+/** Flags of every message in a folder, by UID, read directly from Dovecot (never through a proxy). */
+export async function serverFlags(dovecot: Dovecot, user: DovecotUser, folder = 'INBOX'): Promise<Map<number, Set<string>>> {
+  const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, auth: { user: user.name, pass: user.password }, logger: false, disableAutoIdle: true });
+  await client.connect();
+  try {
+    await client.mailboxOpen(folder);
+    const flags = new Map<number, Set<string>>();
+    for await (const m of client.fetch('1:*', { uid: true, flags: true }, { uid: true })) flags.set(m.uid, m.flags ?? new Set());
+    return flags;
+  } finally {
+    await client.logout();
+  }
+}
+
+/** True when a message carries any mark postdesk sets (\Seen, $Postdesk, $PostdeskQuarantined). */
+export function hasPostdeskMark(flags: Set<string>): boolean {
+  return flags.has('\\Seen') || [...flags].some((f) => f.startsWith('$Postdesk'));
+}
+
+/** `select count(*)` of a query. */
+export async function count(databaseUrl: string, sql: string, params: unknown[] = []): Promise<number> {
+  const rows = await queryDatabase<{ n: string }>(databaseUrl, `select count(*)::text as n from (${sql}) counted`, params);
+  return Number(rows[0]?.n);
+}
+
+/** Subjects (matching a LIKE pattern) that more than one ticket has: duplicates. */
+export async function duplicateSubjects(databaseUrl: string, like: string): Promise<string[]> {
+  const rows = await queryDatabase<{ subject: string }>(databaseUrl, 'select subject from ticket where subject like $1 group by subject having count(*) > 1', [like]);
+  return rows.map((r) => r.subject);
+}
+
+/** The mailbox URL of a user, pointed at another port (a fault proxy in front of Dovecot). */
+export function imapUrlVia(dovecot: Dovecot, user: DovecotUser, port: number): string {
+  const url = new URL(dovecot.imapUrl(user));
+  url.port = String(port);
+  return url.toString();
+}
+
+/** Parsed JSON log lines of an app or a process. */
+export function jsonLines(lines: string[]): Record<string, unknown>[] {
+  return lines.flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}

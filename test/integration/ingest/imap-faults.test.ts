@@ -1,0 +1,133 @@
+/**
+ * The IMAP link failing in the ways a real network and server fail, through the fault proxy
+ * between the gateway and Dovecot:
+ *  - F2: a half-open link (black-holed): the inactivity timeout fires, the poller reconnects.
+ *  - D10: the connection is cut while one message in the middle of a batch is being fetched,
+ *    every time: the messages after it still come in, that UID gets a FETCH_FAILED record.
+ *  - M10: a message over MAX_MESSAGE_MB in the middle of the mailbox: recorded as too large with
+ *    its UID, and the mailbox is not blocked.
+ * Counted in the database and against the server: nothing lost, nothing twice, no UID skipped.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOVECOT_SKIP_REASON, dovecotAvailable, startDovecot, type Dovecot, type DovecotUser } from '../../harness/dovecot.js';
+import { startTestApp, type TestApp } from '../../harness/app.js';
+import { eventually, queryDatabase as query } from '../../harness/eventually.js';
+import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy.js';
+import { buildMail } from '../../harness/mail.js';
+import { count, duplicateSubjects, hasPostdeskMark, imapUrlVia, jsonLines, serverFlags } from './fault-helpers.js';
+
+if (DOVECOT_SKIP_REASON) console.warn(`[imap-faults.test] ${DOVECOT_SKIP_REASON}`);
+
+let dovecot: Dovecot;
+const apps: TestApp[] = [];
+const proxies: FaultProxy[] = [];
+
+beforeAll(async () => {
+  if (dovecotAvailable()) dovecot = await startDovecot(3);
+});
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.stop()));
+  await Promise.all(proxies.map((p) => p.close()));
+  await dovecot?.stop();
+});
+
+/** A gateway polling `user` through a new fault proxy in front of Dovecot. */
+async function gatewayVia(user: DovecotUser, name: string, env: Record<string, string> = {}): Promise<{ app: TestApp; proxy: FaultProxy }> {
+  const proxy = await startFaultProxy(dovecot.port);
+  proxies.push(proxy);
+  const mailboxes = JSON.stringify([{ name, url: imapUrlVia(dovecot, user, proxy.port), address: 'support@example.com' }]);
+  const app = await startTestApp({ MAILBOXES: mailboxes, SUPPORT_ADDRESS: 'support@example.com', POLL_INTERVAL_MS: '60000', SENDER_RATE_LIMIT: '1000/10m', ...env });
+  apps.push(app);
+  return { app, proxy };
+}
+
+const tickets = (app: TestApp, like: string) => count(app.databaseUrl, 'select 1 from ticket where subject like $1', [like]);
+
+describe.skipIf(!dovecotAvailable())('IMAP faults through the fault proxy', () => {
+  it('notices a black-holed (half-open) link by its inactivity timeout, reconnects, and loses nothing (F2)', async () => {
+    const user = dovecot.users[0]!;
+    // ~3 s instead of the production 60 s (IMAP_SOCKET_TIMEOUT_MS), so the test takes seconds.
+    const { app, proxy } = await gatewayVia(user, 'f2', { IMAP_SOCKET_TIMEOUT_MS: '3000' });
+    for (let i = 0; i < 5; i++) await dovecot.append(user, await buildMail({ subject: `f2 ${i}` }));
+    await eventually(async () => (await tickets(app, 'f2 %')) === 5, '5 tickets before the fault');
+
+    await proxy.setMode('blackhole');
+    for (let i = 5; i < 10; i++) await dovecot.append(user, await buildMail({ subject: `f2 ${i}` }));
+    const stale = () => jsonLines(app.logLines()).filter((l) => String(l.msg).startsWith('stale connection'));
+    await eventually(async () => stale().length > 0, 'a stale connection log line');
+    // Nothing came through while the link was dead: the new mail is still unmarked on the server.
+    expect(await tickets(app, 'f2 %')).toBe(5);
+    await proxy.setMode('pass'); // the dead link stays dead; the reconnect gets a working one
+
+    await eventually(async () => (await tickets(app, 'f2 %')) === 10, '10 tickets after the reconnect');
+    expect(await duplicateSubjects(app.databaseUrl, 'f2 %')).toEqual([]);
+    expect(await count(app.databaseUrl, `select 1 from inbound_receipt where mailbox = 'f2'`)).toBe(10);
+    const flags = await eventually(async () => {
+      const f = await serverFlags(dovecot, user);
+      return [...f.values()].every(hasPostdeskMark) ? f : null;
+    }, 'all 10 marked on the server');
+    expect(flags.size).toBe(10);
+    expect(stale()).toEqual([expect.objectContaining({ level: 'warn', mailbox: 'f2', timeoutMs: 3000 })]);
+    console.info(`[F2] stale-connection events: ${stale().length}; proxy connections accepted: ${proxy.accepted}`);
+  });
+
+  it('records a message whose FETCH is cut every time as FETCH_FAILED and ingests the ones after it (D10)', async () => {
+    const user = dovecot.users[1]!;
+    const marker = 'D10-POISON-7f3a9c';
+    const uids: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const text = i === 4 ? `this one never arrives: ${marker}` : `ordinary message ${i}`;
+      uids.push(await dovecot.append(user, await buildMail({ subject: `d10 ${i}`, text })));
+    }
+    const poisoned = uids[4]!;
+    // Cut the connection whenever the server sends that message's body: a FETCH error for one UID,
+    // in the middle of the first batch (the 9 messages are one backlog when the gateway starts).
+    const proxy = await startFaultProxy(dovecot.port);
+    proxies.push(proxy);
+    proxy.cutOn(marker);
+    const mailboxes = JSON.stringify([{ name: 'd10', url: imapUrlVia(dovecot, user, proxy.port), address: 'support@example.com' }]);
+    const app = await startTestApp({ MAILBOXES: mailboxes, SUPPORT_ADDRESS: 'support@example.com', POLL_INTERVAL_MS: '60000', SENDER_RATE_LIMIT: '1000/10m' });
+    apps.push(app);
+
+    await eventually(async () => (await count(app.databaseUrl, `select 1 from inbound_receipt where mailbox = 'd10'`)) === 9, '9 receipts').catch(async (error: unknown) => {
+      const state = await query(app.databaseUrl, `select uid, outcome from inbound_receipt where mailbox = 'd10' order by uid`);
+      const warnings = jsonLines(app.logLines()).filter((l) => l.level !== 'info').map((l) => `${String(l.msg)} ${String(l.reason ?? l.err ?? '')} ${String(l.uid ?? '')}`);
+      throw new Error(`${(error as Error).message}; receipts ${JSON.stringify(state)}; cuts ${proxy.patternCuts}; warnings:\n${warnings.join('\n')}`);
+    });
+    const records = await query<{ uid: string; reason_code: string; reason: string; attempts: number }>(
+      app.databaseUrl,
+      `select uid::text, reason_code, reason, attempts from quarantined_message where mailbox = 'd10'`,
+    );
+    expect(records).toEqual([{ uid: String(poisoned), reason_code: 'FETCH_FAILED', reason: expect.stringMatching(/ 3 times/), attempts: 1 }]);
+    // One cut in the first batch (UIDs before it are handed over and ingested), then three with it
+    // heading the batch: the retry count in its record.
+    expect(proxy.patternCuts).toBe(4);
+    // Every other message became a ticket, those after the poisoned one included; none twice.
+    const ingested = await query<{ subject: string }>(app.databaseUrl, `select subject from ticket where subject like 'd10 %' order by subject`);
+    expect(ingested.map((t) => t.subject)).toEqual(['d10 0', 'd10 1', 'd10 2', 'd10 3', 'd10 5', 'd10 6', 'd10 7', 'd10 8']);
+    // No UID skipped silently: each UID has exactly one receipt.
+    const receipts = await query<{ uid: string; outcome: string }>(app.databaseUrl, `select uid::text, outcome from inbound_receipt where mailbox = 'd10' order by uid`);
+    expect(receipts.map((r) => Number(r.uid))).toEqual(uids);
+    expect(receipts.filter((r) => r.outcome === 'fetch-failed').map((r) => Number(r.uid))).toEqual([poisoned]);
+    console.info(`[D10] ${receipts.length} receipts for ${uids.length} messages: ${ingested.length} tickets + ${records.length} FETCH_FAILED (${records[0]?.reason})`);
+  });
+
+  it('records a message over MAX_MESSAGE_MB as too large with its UID, without blocking the mailbox (M10)', async () => {
+    const user = dovecot.users[2]!;
+    const uids: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const attachments = i === 2 ? [{ filename: 'huge.pdf', content: Buffer.alloc(1536 * 1024, 7) }] : undefined;
+      uids.push(await dovecot.append(user, await buildMail({ subject: `m10 ${i}`, attachments })));
+    }
+    const { app } = await gatewayVia(user, 'm10', { MAX_MESSAGE_MB: '1' });
+    await eventually(async () => (await count(app.databaseUrl, `select 1 from inbound_receipt where mailbox = 'm10'`)) === 5, '5 receipts');
+    const records = await query<{ uid: string; reason_code: string }>(app.databaseUrl, `select uid::text, reason_code from quarantined_message where mailbox = 'm10'`);
+    expect(records).toEqual([{ uid: String(uids[2]), reason_code: 'MESSAGE_TOO_LARGE' }]);
+    // Not blocked: mail arriving afterwards comes in too.
+    await dovecot.append(user, await buildMail({ subject: 'm10 5' }));
+    await eventually(async () => (await tickets(app, 'm10 %')) === 5, '5 tickets');
+    const subjects = await query<{ subject: string }>(app.databaseUrl, `select subject from ticket where subject like 'm10 %' order by subject`);
+    expect(subjects.map((s) => s.subject)).toEqual(['m10 0', 'm10 1', 'm10 3', 'm10 4', 'm10 5']);
+    expect(await count(app.databaseUrl, `select 1 from inbound_receipt where mailbox = 'm10'`)).toBe(6);
+  });
+});
