@@ -54,3 +54,12 @@ export function jsonLines(lines: string[]): Record<string, unknown>[] {
     }
   });
 }
+
+/** Like eventually(), with a longer hang guard for stages that include reconnect backoff. */
+export async function until(check: () => Promise<boolean>, what: string, seconds = 120): Promise<void> {
+  for (const deadline = Date.now() + seconds * 1000; Date.now() < deadline; ) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not reached within ${seconds} s: ${what}`);
+}
