@@ -20,8 +20,8 @@
  * 9. `X-Auto-Response-Suppress` (Microsoft) naming All, AutoReply, OOF or DR suppresses the
  *    acknowledgement only. It is NOT a sign of automatic mail: Exchange adds it to mail people
  *    write (TESTPLAN L10; sisimai #491), and quarantining those would lose customers' tickets.
- * 10. Our own mail: From one of our addresses, an `X-Postdesk-Loop` header (all our outbound mail
- *    carries it), or a Message-ID `pd.…@<our domain>` (mail/headers.ts).
+ * 10. Our own mail: From one of our addresses, an `X-Postdesk-Loop` header naming our domain (all
+ *    our outbound mail carries it), or a Message-ID `pd.…@<our domain>` (mail/headers.ts).
  *    Recorded, never a ticket (TESTPLAN L8; RT drops it by default, we keep it).
  * 11. More than 50 Received headers: a probable loop (TESTPLAN L12; Postfix's hopcount_limit is 50).
  *
@@ -136,7 +136,8 @@ function suppressedByMicrosoft(headers: HeaderMap): boolean {
 /** Rule 10. */
 function isOwnMail(message: ClassifierInput, own: ReadonlySet<string>, domain: string): boolean {
   if (message.from && own.has(message.from.email.toLowerCase())) return true;
-  if (message.headers.has(LOOP_HEADER)) return true;
+  // Only our own marker: another postdesk's mail (its value is that desk's domain) is a customer's (TESTPLAN L4).
+  if (values(message.headers, LOOP_HEADER).some((value) => bare(value) === domain)) return true;
   const id = message.messageId?.toLowerCase();
   return id !== undefined && id.startsWith(OWN_ID_PREFIX) && id.endsWith(`@${domain}`);
 }
