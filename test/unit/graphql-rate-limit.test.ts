@@ -5,6 +5,7 @@
  */
 import { parse, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/env.js';
 import { TokenBucketLimiter, rootFieldCount } from '../../src/graphql/rate-limit.js';
 
 const roots = (query: string) => {
@@ -41,5 +42,25 @@ describe('token bucket', () => {
     t += 3_600_000; // never more than the budget
     expect(limiter.take(1, 60)).toEqual({ ok: true, remaining: 0 });
     expect(limiter.take(3, 61)).toEqual({ ok: false, retryAfterSeconds: 60 });
+  });
+});
+
+describe('GRAPHQL_RATE_LIMIT', () => {
+  it('defaults to 600 a minute, 0 turns it off, anything but a whole number ≥ 0 stops start-up', () => {
+    expect(loadConfig({}).graphqlRateLimit).toBe(600);
+    expect(loadConfig({ GRAPHQL_RATE_LIMIT: '0' }).graphqlRateLimit).toBe(0);
+    expect(loadConfig({ GRAPHQL_RATE_LIMIT: '5000' }).graphqlRateLimit).toBe(5000);
+    for (const [value, problem] of [
+      ['-1', 'GRAPHQL_RATE_LIMIT: must not be negative'],
+      ['1.5', 'GRAPHQL_RATE_LIMIT: must be a whole number of root fields per minute'],
+      ['lots', 'GRAPHQL_RATE_LIMIT: must be a whole number of root fields per minute'],
+    ]) {
+      expect(() => loadConfig({ GRAPHQL_RATE_LIMIT: value! }), value).toThrow(ConfigError);
+      try {
+        loadConfig({ GRAPHQL_RATE_LIMIT: value! });
+      } catch (error) {
+        expect((error as ConfigError).problems, value).toEqual([problem]);
+      }
+    }
   });
 });
