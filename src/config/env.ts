@@ -47,6 +47,8 @@ export interface Config {
   readonly imapSocketTimeoutMs: number;
   /** For tests only (F12): false runs pollers without the mailbox advisory lock or a fencing bump. */
   readonly mailboxLease: boolean;
+  /** For tests only (D3): the IMAP door waits this long right after marking messages; 0: never. */
+  readonly testPauseAfterMarkMs: number;
   readonly logLevel: LogLevel;
   /** `production` hides introspection by default; `test` relaxes the durability check. */
   readonly nodeEnv: string;
@@ -186,6 +188,8 @@ const envSchema = z.object({
     .default(60000),
   /** For tests only: `off` disables the one-poller-per-mailbox lease to prove the unique keys alone hold (F12). */
   MAILBOX_LEASE: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
+  /** For tests only: the IMAP door pauses this long right after each mark, so a test can kill it there (D3). */
+  POSTDESK_TEST_PAUSE_AFTER_MARK_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).int({ message: 'must be a whole number of milliseconds' }).min(0, { message: 'must not be negative' }).max(600000, { message: 'must be at most 600000' }).default(0),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   NODE_ENV: z.string().default('development'),
   GRAPHQL_INTROSPECTION: bool.optional(),
@@ -341,6 +345,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     pollIntervalMs: e.POLL_INTERVAL_MS,
     imapSocketTimeoutMs: e.IMAP_SOCKET_TIMEOUT_MS,
     mailboxLease: e.MAILBOX_LEASE === 'on',
+    testPauseAfterMarkMs: e.POSTDESK_TEST_PAUSE_AFTER_MARK_MS,
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
     graphqlIntrospection: e.GRAPHQL_INTROSPECTION ?? !production,

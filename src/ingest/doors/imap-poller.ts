@@ -24,6 +24,7 @@ import { LeaseLostError, type IngestOutcome, type Provenance } from '../ingest-m
 import { MailboxProgress } from './mailbox-progress.js';
 import { logImapConnectionError } from './imap-errors.js';
 import { handedOverBeforeFailure } from './fetch-failure.js';
+import { pauseAfterMark } from './test-pause.js';
 
 export const PROCESSED_KEYWORD = '$Postdesk';
 /** Added besides PROCESSED_KEYWORD to messages kept in quarantine (visible in any mail client). */
@@ -220,6 +221,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
       // Commit first, mark second: whatever committed is marked and counted, even if a later one failed.
       if (committed.length > 0) {
         await markCommitted(imap, committed, quarantined);
+        await pauseAfterMark(deps.config.testPauseAfterMarkMs, log, committed); // test-only hook (D3); no pause by default
         await progress.advance(committed.at(-1)!);
       }
     }
