@@ -1,5 +1,5 @@
 /**
- * Delivery under SMTP faults (TESTPLAN F6, F7, F8 in small, D14): temporary failures are retried
+ * Delivery under SMTP faults (TESTPLAN F7, F8 with 500 messages, D14): temporary failures are retried
  * with backoff and delivered once; permanent ones fail at once and show on the ticket; retried
  * bytes never change; with SMTP_URL unset mail lands as .eml files.
  */
@@ -110,7 +110,8 @@ describe('SMTP replies: 4xx retried, 5xx failed and shown, bytes frozen', () => 
   });
 });
 
-describe('SMTP down, then up (F8 in small)', () => {
+describe('SMTP down, then up (F8: 500 messages arrive while the sink is stopped)', () => {
+  const COUNT = 500;
   let h: OutboundHarness;
   let sink: SmtpSink | null = null;
   let port: number;
@@ -119,31 +120,50 @@ describe('SMTP down, then up (F8 in small)', () => {
     port = await freePort();
     const placeholder = await startSmtpSink({ port });
     await placeholder.stop(); // nothing listens there now
-    h = await startOutboundHarness({ SMTP_URL: `smtp://127.0.0.1:${port}` }, {}, placeholder);
+    // Retries every 3-6 s rather than the harness's 1-2 s: 500 mails retried every second would be
+    // 500 failed attempts a second competing with the ingest this test is about.
+    h = await startOutboundHarness({ SMTP_URL: `smtp://127.0.0.1:${port}`, OUTBOUND_RETRY_DELAY_SECONDS: '3', OUTBOUND_RETRY_MAX_DELAY_SECONDS: '6' }, {}, placeholder);
   });
   afterAll(async () => {
     await h?.close();
     await sink?.stop();
   });
 
-  it('tickets are created while SMTP is down; every acknowledgement goes once when it is back', async () => {
+  it('500/500 tickets are created while SMTP is down; every acknowledgement goes exactly once when it is back', async () => {
     const url = h.ingest.config.databaseUrl!;
-    for (let i = 0; i < 20; i++) {
-      const outcome = await h.ingest.ingest(await buildMail({ from: `down${i}@customer.test`, subject: `Down ${i}` }));
-      expect(outcome.kind).toBe('ticket');
-    }
-    // Every mail has been tried and refused (connection refused) at least once.
+    // Four arrivals at a time, as several doors or instances would deliver them.
+    let next = 0;
+    const outcomes: string[] = [];
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let i = next++; i < COUNT; i = next++) {
+          outcomes.push((await h.ingest.ingest(await buildMail({ from: `down${i}@customer.test`, subject: `Down ${i}` }))).kind);
+        }
+      }),
+    );
+    expect(outcomes.filter((k) => k === 'ticket')).toHaveLength(COUNT);
+    // Still down: every ticket exists, every acknowledgement is queued, none sent.
+    const tickets = await queryDatabase<{ n: string }>(url, `select count(*)::text as n from ticket`);
+    expect(tickets[0]!.n).toBe(String(COUNT));
+    // Every mail has been tried and refused (connection refused) at least once, and is still queued.
     await eventually(async () => {
       const rows = await queryDatabase<{ n: string }>(url, `select count(*)::text as n from outbound_delivery where status = 'QUEUED' and attempts >= 1 and last_error is not null`);
-      return rows[0]!.n === '20';
-    }, 'all 20 tried while SMTP is down');
+      return rows[0]!.n === String(COUNT);
+    }, `all ${COUNT} tried while SMTP is down`);
+    const sentWhileDown = await queryDatabase<{ n: string }>(url, `select count(*)::text as n from outbound_delivery where status <> 'QUEUED'`);
+    expect(sentWhileDown[0]!.n).toBe('0');
+
     sink = await startSmtpSink({ port });
-    await sink.waitFor(20, 30_000);
+    await sink.waitFor(COUNT, 60_000);
     await outboxSettled(url);
     const ids = sink.messages.map((m) => /^Message-ID: <([^>]+)>/im.exec(m.raw.toString())![1]);
-    expect(new Set(ids).size).toBe(20);
-    expect(sink.messages).toHaveLength(20);
-  });
+    expect(new Set(ids).size).toBe(COUNT); // duplicates by Message-ID: 0
+    expect(sink.messages).toHaveLength(COUNT);
+    const recipients = new Set(sink.messages.flatMap((m) => m.to));
+    expect(recipients.size).toBe(COUNT);
+    const sent = await queryDatabase<{ n: string }>(url, `select count(*)::text as n from outbound_delivery where status = 'SENT'`);
+    expect(sent[0]!.n).toBe(String(COUNT));
+  }, 180_000); // 34-55 s measured on the shared 2-core machine; room to spare under load
 });
 
 describe('without SMTP_URL, each mail is a complete .eml file under $DATA_DIR/outbox', () => {
