@@ -13,6 +13,7 @@ import type { IngestOutcome } from '../../../src/ingest/ingest-message.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
 import { buildMail, randomMessageId } from '../../harness/mail.js';
+import { count } from './fault-helpers.js';
 import { expectKind, expectRawStored, outboxOf, outboxTo } from './stored-raw.js';
 
 let h: IngestHarness;
@@ -31,7 +32,7 @@ describe('auto-replies at scale (L1)', () => {
     expect(ack).toBeDefined();
     const ackId = /^Message-ID:\s*<([^>]+)>/im.exec(ack!.raw.toString('latin1'))![1]!;
     const mailBefore = (await outboxTo(h.databaseUrl, customer)).length;
-    const [{ n: outboxBefore }] = await queryDatabase<{ n: number }>(h.databaseUrl, `select count(*)::int as n from outbound_delivery`);
+    const outboxBefore = await count(h.databaseUrl, 'select 1 from outbound_delivery');
 
     const started = Date.now();
     const outcomes: { raw: Buffer; outcome: IngestOutcome }[] = [];
@@ -58,10 +59,8 @@ describe('auto-replies at scale (L1)', () => {
     for (const { raw, outcome } of outcomes) await expectRawStored(h.databaseUrl, outcome, raw);
 
     expect((await outboxTo(h.databaseUrl, customer)).length).toBe(mailBefore);
-    const [{ n: outboxAfter }] = await queryDatabase<{ n: number }>(h.databaseUrl, `select count(*)::int as n from outbound_delivery`);
-    expect(outboxAfter).toBe(outboxBefore);
-    const [{ n: tickets }] = await queryDatabase<{ n: number }>(h.databaseUrl, `select count(*)::int as n from ticket t join person p on p.id = t.requester_id where p.email = $1`, [customer]);
-    expect(tickets).toBe(1);
+    expect(await count(h.databaseUrl, 'select 1 from outbound_delivery')).toBe(outboxBefore);
+    expect(await count(h.databaseUrl, 'select 1 from ticket t join person p on p.id = t.requester_id where p.email = $1', [customer])).toBe(1);
     console.info(`[L1] 200 auto-replies in ${seconds.toFixed(1)} s: 100 threaded onto #${opened.ticketNumber}, 100 quarantined AUTOMATIC_UNTHREADED, 200/200 raw stored, 0 acknowledgements`);
   });
 });
