@@ -1,6 +1,7 @@
 import { BigIntType, Collection, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Attachment } from './attachment.entity.js';
+import type { SenderVerdict } from '../ingest/authenticate-sender.js';
 import { Door, MessageDirection } from './enums.js';
 import { Person } from './person.entity.js';
 import { RawSource } from './raw-source.entity.js';
@@ -71,6 +72,10 @@ export class Message {
    */
   @Property({ type: 'text[]', defaultRaw: `'{}'` })
   flags: string[] & Opt = [];
+
+  /** Inbound mail: SPF/DKIM/DMARC/ARC verdict (TESTPLAN S19); null when not checked (SENDER_AUTHENTICATION=off, outbound). */
+  @Property({ type: 'json', nullable: true })
+  auth: SenderVerdict | null = null;
 
   /** The new text of an inbound reply: quoted history and signature removed. */
   @Property({ type: 'text', nullable: true })

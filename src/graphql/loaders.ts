@@ -44,6 +44,8 @@ export interface MessageRow {
   message_id: string | null;
   message_id_synthetic: boolean;
   created_at: Date | string;
+  /** Sender authentication verdict (jsonb); null when not checked. */
+  auth: { dmarc: string; dkim: string; spf: string; authenticated: boolean } | null;
 }
 
 export interface AttachmentRow {
@@ -112,7 +114,7 @@ async function peopleVia(em: Em, pivot: string, ownerColumn: string, ids: readon
   return grouped(rows, (r) => Number(r.owner), ids).map((list) => list.map(({ id, email, name }) => ({ id: Number(id), email, name })));
 }
 
-const MESSAGE_COLUMNS = `id, ticket_id, direction, author_id, "to", cc, subject, body_text, body_html, message_id, message_id_synthetic, created_at`;
+const MESSAGE_COLUMNS = `id, ticket_id, direction, author_id, "to", cc, subject, body_text, body_html, message_id, message_id_synthetic, created_at, auth`;
 
 export function createLoaders(em: Em, principal: Principal): Loaders {
   let scope: Promise<TicketScope> | null = null;

@@ -6,6 +6,10 @@
  *    an attachment remains (a bare quote or an auto-reply does not reopen); a reply after the
  *    reopen window opens a new linked ticket instead (the caller does that).
  *  - CCs the requester adds are added; CCs added by anyone else are not (TESTPLAN S8).
+ *  - Mail that fails DMARC where the From domain enforces it (p=quarantine/reject, TESTPLAN S6)
+ *    is stored and flagged but acts as no one: no status change (no reopen, and no
+ *    WAITING_FOR_CUSTOMER -> OPEN either: that event would name the forged sender as its actor;
+ *    the comment still notifies and still resets the auto-close clock), and no CCs.
  */
 import type { Config } from '../config/env.js';
 import type { Em } from '../db/orm.js';
@@ -41,8 +45,9 @@ export async function applyReply(
   const message = writeInboundMessage(em, ticket, { ...input, flags });
   ticket.updatedAt = input.receivedAt;
   const actor = input.author;
+  const actsAsSender = !input.provenance.auth?.enforcingFail;
 
-  if (!automatic && hasNewContent) {
+  if (!automatic && hasNewContent && actsAsSender) {
     if (ticket.status === TicketStatus.WAITING_FOR_CUSTOMER || ticket.status === TicketStatus.CLOSED) {
       const from = ticket.status;
       ticket.status = TicketStatus.OPEN;
@@ -51,7 +56,7 @@ export async function applyReply(
     }
   }
   if (options.emergency) markEmergency(em, ticket, { actor, actorLabel: provenanceLabel(input.provenance) });
-  if (actor && actor.email === ticket.requester.email && !automatic) {
+  if (actor && actor.email === ticket.requester.email && !automatic && actsAsSender) {
     await addCcs(em, ticket, [...parsed.to, ...parsed.cc], new Set([...ownAddresses(options.config), ticket.requester.email]), actor);
   }
   if (parsed.refused.length > 0) recordEvent(em, ticket, { kind: 'attachments-refused', actor, detail: { refused: parsed.refused } });

@@ -23,6 +23,7 @@ import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { classifyMessage, type Classification } from './classify.js';
 import { applyReply } from './apply-reply.js';
+import { senderVerdict, type DnsResolver } from './authenticate-sender.js';
 import { lookupBouncedMessage, lookupReferences, lookupTaggedTicket } from './lookup-thread.js';
 import { openTicket, type OpenedTicket } from './open-ticket.js';
 import { ownAddresses } from './own-addresses.js';
@@ -57,6 +58,8 @@ export interface IngestContext {
    * updates that record instead of adding one.
    */
   readonly retryOf?: QuarantinedMessage;
+  /** DNS for sender authentication; tests pass a fake zone. Default: the system resolver, cached. */
+  readonly dnsResolver?: DnsResolver;
 }
 
 /** The commit was refused because another instance took this mailbox's lease (fencing). */
@@ -81,7 +84,9 @@ interface Prepared {
  * @throws LeaseLostError when `provenance.fence` is stale
  */
 export async function ingestMessage(orm: Orm, raw: Buffer, provenance: Provenance, ctx: IngestContext): Promise<IngestOutcome> {
-  const prepared = await prepare(raw, ctx);
+  // Sender authentication waits on DNS: beside parsing, never inside the transaction (S6, S19).
+  const [prepared, auth] = await Promise.all([prepare(raw, ctx), senderVerdict(raw, provenance.envelope, { enabled: ctx.config.senderAuthentication, resolver: ctx.dnsResolver })]);
+  provenance = { ...provenance, auth };
   try {
     return await withRetryOnRace(() => inTransaction(orm, (em) => commit(em, prepared, provenance, ctx)));
   } catch (error) {

@@ -7,6 +7,7 @@ import { deferBlob } from '../db/blobs.js';
 import type { Em } from '../db/orm.js';
 import { InboundReceipt, QuarantinedMessage, RawSource, type Message } from '../entities/index.js';
 import type { Door } from '../entities/enums.js';
+import type { SenderVerdict, SmtpEnvelope } from './authenticate-sender.js';
 
 /** Where a message came from. IMAP deliveries carry mailbox, UIDVALIDITY and UID. */
 export interface Provenance {
@@ -16,6 +17,10 @@ export interface Provenance {
   uid: number | null;
   /** The poller's lease generation; the commit is refused when it is no longer current. */
   fence?: number;
+  /** What the SMTP door saw (client IP, HELO, MAIL FROM) for SPF; absent for IMAP and the pipe. */
+  envelope?: SmtpEnvelope;
+  /** Sender authentication, set by ingestMessage before the transaction; null when SENDER_AUTHENTICATION=off. */
+  auth?: SenderVerdict | null;
 }
 
 /** How system events name the door a message came through, e.g. `mailbox:support` or `mailbox:pipe`. */

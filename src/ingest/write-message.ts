@@ -3,6 +3,7 @@ import { deferBlob } from '../db/blobs.js';
 import type { Em } from '../db/orm.js';
 import { Attachment, Message, type Person, type RawSource, type Ticket } from '../entities/index.js';
 import { MessageDirection } from '../entities/enums.js';
+import { isUnauthenticated, UNAUTHENTICATED_FLAG } from './authenticate-sender.js';
 import { provenanceColumns, type Provenance } from './store.js';
 import type { ParsedMessage } from './types.js';
 
@@ -33,7 +34,8 @@ export function writeInboundMessage(em: Em, ticket: Ticket, input: InboundMessag
   message.contentHash = input.contentHash;
   message.inReplyTo = parsed.inReplyTo;
   message.references = parsed.references;
-  message.flags = [...new Set(input.flags)];
+  message.flags = [...new Set(isUnauthenticated(provenance.auth) ? [...input.flags, UNAUTHENTICATED_FLAG] : input.flags)];
+  message.auth = provenance.auth ?? null;
   message.door = provenance.door;
   Object.assign(message, provenanceColumns(provenance));
   message.rawSource = input.raw;

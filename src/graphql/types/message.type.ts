@@ -4,6 +4,26 @@ import { MessageDirection } from '../../entities/enums.js';
 import type { MessageRow } from '../loaders.js';
 import { PersonType } from './person.type.js';
 
+/** What postdesk verified about an inbound message's sender (TESTPLAN S19); results as in RFC 8601. */
+@ObjectType('MessageAuthentication')
+export class MessageAuthenticationObject {
+  /** pass, fail, none (no DMARC record), temperror, permerror. */
+  @Field(() => String)
+  dmarc!: string;
+
+  /** pass when any signature verified; else fail, neutral, policy (e.g. a key under 1024 bits), none … */
+  @Field(() => String)
+  dkim!: string;
+
+  /** none when the message did not come straight from the sender's server (IMAP, pipe, a local MTA). */
+  @Field(() => String)
+  spf!: string;
+
+  /** DMARC passed: the From domain is proven. */
+  @Field(() => Boolean)
+  authenticated!: boolean;
+}
+
 @ObjectType('Message')
 export class MessageObject {
   @Field(() => ID)
@@ -34,6 +54,10 @@ export class MessageObject {
   @Field(() => Date)
   createdAt!: Date;
 
+  /** Inbound mail only; null when not checked (SENDER_AUTHENTICATION=off, outbound messages, notes). */
+  @Field(() => MessageAuthenticationObject, { nullable: true })
+  authentication!: MessageAuthenticationObject | null;
+
   rowId!: number;
   authorId!: number | null;
 }
@@ -52,5 +76,6 @@ export function presentMessage(row: MessageRow): MessageObject {
     messageId: row.message_id_synthetic ? null : row.message_id,
     createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
     authorId: row.author_id === null ? null : Number(row.author_id),
+    authentication: row.auth ? { dmarc: row.auth.dmarc, dkim: row.auth.dkim, spf: row.auth.spf, authenticated: row.auth.authenticated } : null,
   };
 }

@@ -45,6 +45,12 @@ function provenanceFor(session: SMTPServerSession, config: Config): Provenance {
         : null,
     uidValidity: null,
     uid: null,
+    // What SPF checks (sender authentication): the connecting client, its HELO and MAIL FROM.
+    envelope: {
+      ip: session.remoteAddress,
+      helo: session.hostNameAppearsAs || null,
+      mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+    },
   };
 }
 
