@@ -6,7 +6,16 @@
  *    queue's autoCloseDays, else AUTO_CLOSE_DAYS (default 7); 0 disables. PENDING_APPROVAL tickets
  *    wait for their approver, not for the clock, and are left alone.
  *  - Optionally (AUTO_CLOSE_WAITING_DAYS > 0) WAITING_FOR_CUSTOMER tickets are closed after M days
- *    without activity.
+ *    without an answer, counted from the later of:
+ *      - the latest `status` event to WAITING_FOR_CUSTOMER: when we asked (updated_at only for a
+ *        ticket without such an event, e.g. one set WAITING before events existed);
+ *      - the latest OUTBOUND message (an agent's public reply while waiting asks again, so the
+ *        customer gets M days from that question);
+ *      - the latest non-automatic INBOUND message: a customer reply that did not move the ticket out
+ *        of WAITING (one failing an enforcing DMARC policy, a bare quote) still resets the clock, as
+ *        apply-reply.ts promises; an out-of-office auto-reply is no answer.
+ *    Not from updated_at: a note, a watcher, a CC or a priority change is our own activity and says
+ *    nothing about whether the customer answered, so it must not keep a waiting ticket open.
  *
  * Each closure is its own transaction (row lock, status re-checked, so two overlapping runs cannot
  * close a ticket twice), records a `status` event by `automation:auto-close` and mails the requester
@@ -36,12 +45,21 @@ export interface AutoClosed {
 async function candidates(orm: Orm, config: Config, now: Date): Promise<{ id: number; reason: 'age' | 'waiting'; days: number }[]> {
   const { autoCloseDays, autoCloseWaitingDays } = config.outbound;
   const rows = await orm.em.fork().execute<{ id: number; days: number; waiting: boolean }[]>(
-    `select t.id, coalesce(q.auto_close_days, ?)::int as days,
-            (t.status = 'WAITING_FOR_CUSTOMER' and ?::int > 0 and t.updated_at < ?::timestamptz - make_interval(days => ?::int)) as waiting
-       from ticket t left join queue q on q.id = t.queue_id
-      where t.status in ('OPEN', 'IN_PROGRESS', 'WAITING_FOR_CUSTOMER')
-        and ((coalesce(q.auto_close_days, ?) > 0 and t.created_at < ?::timestamptz - make_interval(days => coalesce(q.auto_close_days, ?)::int))
-          or (t.status = 'WAITING_FOR_CUSTOMER' and ?::int > 0 and t.updated_at < ?::timestamptz - make_interval(days => ?::int)))
+    `with t as (
+       select t.id, t.status, t.created_at, q.auto_close_days,
+              case when t.status = 'WAITING_FOR_CUSTOMER' then greatest(
+                coalesce((select max(e.created_at) from ticket_event e
+                           where e.ticket_id = t.id and e.kind = 'status' and e.to_value = 'WAITING_FOR_CUSTOMER'), t.updated_at),
+                (select max(m.created_at) from message m
+                  where m.ticket_id = t.id and (m.direction = 'OUTBOUND' or (m.direction = 'INBOUND' and not ('automatic' = any(m.flags))))))
+              end as waiting_since
+         from ticket t left join queue q on q.id = t.queue_id
+        where t.status in ('OPEN', 'IN_PROGRESS', 'WAITING_FOR_CUSTOMER'))
+     select t.id, coalesce(t.auto_close_days, ?)::int as days,
+            coalesce(?::int > 0 and t.waiting_since < ?::timestamptz - make_interval(days => ?::int), false) as waiting
+       from t
+      where (coalesce(t.auto_close_days, ?) > 0 and t.created_at < ?::timestamptz - make_interval(days => coalesce(t.auto_close_days, ?)::int))
+         or (?::int > 0 and t.waiting_since < ?::timestamptz - make_interval(days => ?::int))
       order by t.id
       limit ${BATCH}`,
     [autoCloseDays, autoCloseWaitingDays, now, autoCloseWaitingDays, autoCloseDays, now, autoCloseDays, autoCloseWaitingDays, now, autoCloseWaitingDays],
