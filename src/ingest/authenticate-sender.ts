@@ -165,14 +165,21 @@ export interface CachingResolverOptions {
   /** How long a failed lookup (timeout, SERVFAIL) is remembered for that name (default 30 s). */
   errorTtlMs?: number;
   maxEntries?: number;
-  /** After the resolver proves unreachable, fail every uncached lookup at once for this long (default 30 s). */
+  /**
+   * After the resolver proves unreachable, fail every uncached lookup at once for this long
+   * (default 30 s), doubling while it stays unreachable (at most 10 min): a host without DNS pays
+   * one timeout per period, not one per message.
+   */
   breakerMs?: number;
-  /** Timeouts in a row, with no answer in between, that count as unreachable (default 3). */
+  /** Timeouts in a row, with no answer in between, after which the resolver itself is probed (default 3). */
   breakerAfter?: number;
+  /** The probe: a name any working resolver answers (default the root's NS records). */
+  probe?: { name: string; rrtype: string };
   now?: () => number;
 }
 
 const NO_RECORD = new Set(['ENOTFOUND', 'ENODATA']);
+const MAX_BREAKER_MS = 600_000;
 /** The resolver itself is gone: no answer, not just one domain's broken name servers. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EREFUSED']);
 
@@ -201,6 +208,9 @@ export function cachingResolver(base: DnsResolver, options: CachingResolverOptio
   const cache = new Map<string, Entry>();
   let timeoutsInARow = 0;
   let downUntil = 0;
+  let downFor = breakerMs;
+  let probing = false;
+  const probe = options.probe ?? { name: '.', rrtype: 'NS' };
 
   async function lookup(name: string, rrtype: string): Promise<unknown> {
     let timer: NodeJS.Timeout | undefined;
@@ -214,6 +224,33 @@ export function cachingResolver(base: DnsResolver, options: CachingResolverOptio
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  function trip(): void {
+    downUntil = now() + downFor;
+    downFor = Math.min(downFor * 2, MAX_BREAKER_MS);
+  }
+
+  /**
+   * Timeouts may be one sender's dead name servers (which anyone can arrange, e.g. to switch the
+   * checks off for the next spoofed mail), or the resolver being gone: ask the resolver something
+   * it always knows, and open the breaker only when that fails too.
+   */
+  function checkResolver(): void {
+    if (probing) return;
+    probing = true;
+    lookup(probe.name, probe.rrtype).then(
+      () => {
+        timeoutsInARow = 0;
+      },
+      (error: unknown) => {
+        const code = (error as { code?: string }).code ?? '';
+        if (code === 'ETIMEOUT' || UNREACHABLE.has(code)) trip();
+        else timeoutsInARow = 0;
+      },
+    ).finally(() => {
+      probing = false;
+    });
   }
 
   return (name, rrtype) => {
@@ -230,16 +267,19 @@ export function cachingResolver(base: DnsResolver, options: CachingResolverOptio
     answer.then(
       () => {
         timeoutsInARow = 0;
+        downFor = breakerMs;
       },
       (error: unknown) => {
         const code = (error as { code?: string }).code ?? '';
         if (NO_RECORD.has(code)) {
           timeoutsInARow = 0; // a definite "no record" is an answer: keep it for the full TTL
+          downFor = breakerMs;
           return;
         }
         entry.expires = Math.min(entry.expires, now() + errorTtlMs);
         if (code === 'ETIMEOUT') timeoutsInARow++;
-        if (UNREACHABLE.has(code) || timeoutsInARow >= breakerAfter) downUntil = now() + breakerMs;
+        if (UNREACHABLE.has(code)) trip();
+        else if (timeoutsInARow >= breakerAfter) checkResolver();
       },
     );
     return answer;

@@ -245,7 +245,7 @@ describe('DNS guard', () => {
     expect(new Set(dns.queries).size).toBe(dns.queries.length); // nothing asked twice
   });
 
-  it('a resolver that never answers costs one timeout, then the breaker answers at once: temperror, no exception', async () => {
+  it('a resolver that never answers: timeouts, a failed probe, then the breaker answers at once: temperror, no exception', async () => {
     let calls = 0;
     const hanging = cachingResolver(
       () => {
@@ -256,11 +256,22 @@ describe('DNS guard', () => {
     );
     const first = await authenticateSender(mail('ann@somewhere.test'), { resolver: hanging });
     expect(first).toMatchObject({ dmarc: 'temperror', authenticated: false, enforcingFail: false });
+    await new Promise((resolve) => setTimeout(resolve, 150)); // the probe of the resolver times out too
     const callsAfterFirst = calls;
     for (let i = 0; i < 20; i++) {
       expect(await authenticateSender(mail(`ann@other${i}.test`), { resolver: hanging })).toMatchObject({ dmarc: 'temperror', enforcingFail: false });
     }
     expect(calls).toBe(callsAfterFirst); // the breaker is open: no further queries
+  });
+
+  it("one sender's dead name servers do not switch the checks off for everyone (the probe answers)", async () => {
+    const dns = new FakeDns().dmarc('bank.test', 'reject').add('NS', '.', 'a.root-servers.net');
+    const resolver = cachingResolver((name, type) => (name.endsWith('dead.test') ? new Promise(() => undefined) : dns.resolver(name, type)), { timeoutMs: 30, breakerAfter: 2 });
+    for (let i = 0; i < 4; i++) {
+      expect(await authenticateSender(mail(`x@s${i}.dead.test`), { resolver })).toMatchObject({ dmarc: 'temperror', enforcingFail: false });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(await authenticateSender(mail('ceo@bank.test'), { resolver })).toMatchObject({ dmarc: 'fail', enforcingFail: true });
   });
 
   it('a cached policy still applies while the breaker is open', async () => {
