@@ -9,6 +9,7 @@ import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from '../entities/index.js';
+import { releaseDroppedConnections } from './pool-release.js';
 
 /**
  * @param clientUrl postgres:// URL of the database to use
@@ -23,6 +24,8 @@ export function ormOptions(clientUrl: string, onQuery?: (sql: string) => void): 
     // Discovery results are cheap to recompute; never write a cache folder next to the code.
     metadataCache: { enabled: false },
     pool: { min: 0, max: 10 },
+    // A connection the server dropped mid-transaction goes back to the pool (pool-release.ts).
+    driverOptions: { onPoolCreated: releaseDroppedConnections },
     migrations: {
       tableName: 'postdesk_migrations',
       path: 'migrations',
