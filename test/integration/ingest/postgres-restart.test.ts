@@ -1,6 +1,6 @@
 /**
  * F4: PostgreSQL restarted, in fast (SIGINT) and immediate (SIGQUIT: no checkpoint, crash recovery
- * on the next start) mode, four times while the gateway ingests 300 messages from a real Dovecot.
+ * on the next start) mode, six times while the gateway ingests 300 messages from a real Dovecot.
  * The server is this test's own embedded PostgreSQL, reached through a fault proxy so the gateway
  * keeps one address when the server comes back on another port (as database-down.test.ts does).
  *
@@ -25,8 +25,8 @@ import { count, duplicateSubjects, hasPostdeskMark, serverFlags, until } from '.
 
 if (DOVECOT_SKIP_REASON) console.warn(`[postgres-restart.test] ${DOVECOT_SKIP_REASON}`);
 
-const CYCLES = ['fast', 'immediate', 'fast', 'immediate'] as const;
-const PER_CYCLE = 75;
+const CYCLES = ['fast', 'immediate', 'fast', 'immediate', 'fast', 'immediate'] as const;
+const PER_CYCLE = 50;
 const TOTAL = CYCLES.length * PER_CYCLE;
 
 const dir = mkdtempSync(join(tmpdir(), 'postdesk-f4-'));
