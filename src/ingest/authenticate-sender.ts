@@ -17,6 +17,7 @@
 import { promises as dns } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { authenticate, type AuthenticateOptions as MailauthOptions } from 'mailauth';
+import { bodyOffset } from './store.js';
 
 /** What the SMTP door saw; absent for IMAP and the pipe. */
 export interface SmtpEnvelope {
@@ -74,12 +75,20 @@ export function isUnauthenticated(verdict: SenderVerdict | null | undefined): bo
  * The ingest entry point: null (no lookups at all) when SENDER_AUTHENTICATION=off. `resolver` is
  * the seam tests use for a fake DNS zone; production passes none and gets defaultResolver().
  */
+/** Real header blocks, DKIM and ARC sets included, stay far below this. */
+const MAX_VERIFIED_HEADER_BYTES = 64 * 1024;
+const UNVERIFIED: SenderVerdict = { dkim: 'none', spf: 'none', dmarc: 'none', arc: 'none', policy: null, fromDomain: null, authenticated: false, enforcingFail: false };
+
 export async function senderVerdict(
   raw: Buffer,
   envelope: SmtpEnvelope | null | undefined,
   options: { enabled: boolean; resolver?: DnsResolver },
 ): Promise<SenderVerdict | null> {
   if (!options.enabled) return null;
+  // mailauth's header handling is quadratic in folded lines and blocks the event loop (a 1 MB
+  // folded Subject took over a minute, past any deadline): a header block this large is not
+  // verified at all, and the message counts as unauthenticated (flagged, not punished).
+  if (bodyOffset(raw) > MAX_VERIFIED_HEADER_BYTES) return { ...UNVERIFIED, dmarc: 'permerror' };
   const ip = envelope?.ip.replace(/^::ffff:(?=\d+\.)/i, '') ?? ''; // IPv4-mapped, as Node reports IPv4 clients on a dual-stack socket
   const family = isIP(ip);
   const fromOutside = family !== 0 && !LOCAL_NETWORKS.check(ip, family === 6 ? 'ipv6' : 'ipv4');
@@ -124,7 +133,7 @@ export async function authenticateSender(raw: Buffer, options: AuthenticateOptio
     return summarise(result, envelope !== null);
   } catch {
     // A bug or a stalled lookup in a verifier must not cost the message: no verdict either way.
-    return { dkim: 'temperror', spf: 'temperror', dmarc: 'temperror', arc: 'none', policy: null, fromDomain: null, authenticated: false, enforcingFail: false };
+    return { ...UNVERIFIED, dkim: 'temperror', spf: 'temperror', dmarc: 'temperror' };
   } finally {
     clearTimeout(timer);
   }

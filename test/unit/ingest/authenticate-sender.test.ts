@@ -305,6 +305,14 @@ describe('senderVerdict (the ingest entry point)', () => {
     expect(dns.queries).toEqual([]);
   });
 
+  it('a header block over 64 KiB is not verified (mailauth is quadratic in folded lines): unauthenticated, no DNS query', async () => {
+    const dns = new FakeDns().dmarc('bank.test', 'reject');
+    const folded = `X-Filler: ${'word\r\n '.repeat(12_000)}end`;
+    const verdict = await senderVerdict(mail('ceo@bank.test', { extra: [folded] }), envelope('ceo@bank.test'), { enabled: true, resolver: dns.resolver });
+    expect(verdict).toMatchObject({ dmarc: 'permerror', authenticated: false, enforcingFail: false });
+    expect(dns.queries).toEqual([]);
+  });
+
   it('a client on a local network (the site MTA handing mail on) is not checked by SPF', async () => {
     for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '10.1.2.3', '192.168.0.5', 'fd00::1']) {
       const dns = new FakeDns().spf('spf.test', 'v=spf1 -all');
