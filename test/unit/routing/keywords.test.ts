@@ -71,3 +71,31 @@ describe('keyword routing', () => {
     expect(result).toEqual({ queue: null, score: 0, hits: [] });
   });
 });
+
+describe('the ASCII fast path (a trie over the characters) agrees with the word-list path', () => {
+  it('finds the same queue, score and hits on 2,000 random texts', () => {
+    // A small alphabet makes prefixes, repeated words and near-miss phrases common.
+    const vocabulary = ['in', 'inv', 'invoice', 'invoices', 'pay', 'payment', 'log', 'login', 'a1', 'a', 'x9y', 'printer'];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
+    const separators = [' ', '  ', ', ', '.\n', '-', "'", '(', ')!', '\t'];
+    const text = (n: number) => Array.from({ length: n }, () => (random() < 0.2 ? pick(vocabulary).toUpperCase() : pick(vocabulary)) + pick(separators)).join('');
+    const k = index({
+      Billing: ['invoice', 'pay', 'invoice payment', 'in a'],
+      Access: ['login', 'log in', 'a1 x9y', 'printer printer'],
+      Other: ['inv', 'payment login a'],
+    });
+    let compared = 0;
+    for (let i = 0; i < 2000; i++) {
+      const subject = text(5);
+      const body = text(60);
+      const fast = k.match(subject, body);
+      // A trailing non-ASCII word (ü folds to u, which no keyword contains) forces the general path.
+      const general = k.match(`${subject} ü`, `${body} ü`);
+      expect(fast).toEqual(general);
+      compared += fast.hits.length;
+    }
+    expect(compared).toBeGreaterThan(2000); // the texts really did contain keywords
+  });
+});
