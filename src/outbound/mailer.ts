@@ -13,6 +13,7 @@ import { Admission, type Candidate } from './recipients.js';
 import { loadTemplate, renderTemplate, type TemplateName, type TemplateVariables } from './templates.js';
 import { recipientVariables } from './variables.js';
 import { displayName } from './sanitize.js';
+import { recordEvent } from '../tickets/record-event.js';
 
 export interface MailPlan {
   ticket: Ticket;
@@ -66,7 +67,7 @@ export class Mailer {
   /** Admits recipients and enqueues one mail to them; returns the recipients it went to. */
   async mail(plan: MailPlan): Promise<string[]> {
     const automatic = plan.autoSubmitted !== null;
-    const admitted = await this.admission.admit(plan.ticket, [...plan.to, ...(plan.cc ?? [])], { automatic, limited: plan.limited });
+    const admitted = capRecipients(plan.ticket, await this.admission.admit(plan.ticket, [...plan.to, ...(plan.cc ?? [])], { automatic, limited: plan.limited }), this.em);
     if (admitted.length === 0) return [];
     const toEmails = new Set(plan.to.map((c) => c.email.toLowerCase()));
     let to = admitted.filter((c) => toEmails.has(c.email));
@@ -132,6 +133,20 @@ export class Mailer {
       now: this.now,
     });
   }
+}
+
+/**
+ * At most this many recipients per mail (TESTPLAN M5): the requester first, then CCs in order. A
+ * ticket stores at most 50 CCs, so only a requester plus 50 CCs reaches the cap; the one left out
+ * is named in a `recipients-capped` event rather than silently dropped.
+ */
+export const MAX_RECIPIENTS_PER_MAIL = 50;
+
+function capRecipients(ticket: Ticket, admitted: Candidate[], em: Em): Candidate[] {
+  if (admitted.length <= MAX_RECIPIENTS_PER_MAIL) return admitted;
+  const left = admitted.slice(MAX_RECIPIENTS_PER_MAIL).map((c) => c.email);
+  recordEvent(em, ticket, { kind: 'recipients-capped', actorLabel: 'system', to: left.join(', '), detail: { limit: MAX_RECIPIENTS_PER_MAIL, leftOut: left.length } });
+  return admitted.slice(0, MAX_RECIPIENTS_PER_MAIL);
 }
 
 /** `sha256=<hex>` of the body under the webhook key (WEBHOOK_SECRET, else derived from the Message-ID secret). */
