@@ -8,15 +8,13 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../../src/db/embedded.js';
-import { createLogger } from '../../../src/log.js';
+import type { EmbeddedDatabase } from '../../../src/db/embedded.js';
 import { startTestApp, type TestApp } from '../../harness/app.js';
 import { DOVECOT_SKIP_REASON, dovecotAvailable, startDovecot, type Dovecot } from '../../harness/dovecot.js';
 import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy.js';
 import { buildMail } from '../../harness/mail.js';
-import { count, duplicateSubjects, hasPostdeskMark, jsonLines, serverFlags, until } from './fault-helpers.js';
+import { count, databaseUrlVia, duplicateSubjects, hasPostdeskMark, jsonLines, portOf, serverFlags, startOwnDatabase, until } from './fault-helpers.js';
 
 if (DOVECOT_SKIP_REASON) console.warn(`[database-down.test] ${DOVECOT_SKIP_REASON}`);
 
@@ -36,10 +34,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const quiet = () => createLogger('warn', new PassThrough());
-// Throwaway data: durability off for speed, as the harness's shared server runs.
-const startDatabase = () => startEmbeddedDatabase(dir, quiet(), true, ['fsync=off', 'full_page_writes=off']);
-const portOf = (url: string) => Number(new URL(url).port);
+const startDatabase = () => startOwnDatabase(dir);
 
 describe.skipIf(!dovecotAvailable())('PostgreSQL down while mail waits (D2)', () => {
   it('leaves 100/100 messages unmarked while the database is down, then ingests each once', { timeout: 300_000 }, async () => {
@@ -47,11 +42,9 @@ describe.skipIf(!dovecotAvailable())('PostgreSQL down while mail waits (D2)', ()
     const user = dovecot.users[0]!;
     database = await startDatabase();
     proxy = await startFaultProxy(portOf(database.url));
-    const viaProxy = new URL(database.url);
-    viaProxy.port = String(proxy.port);
     app = await startTestApp(
       { MAILBOXES: JSON.stringify([{ name: 'd2', url: dovecot.imapUrl(user), address: 'support@example.com' }]), SUPPORT_ADDRESS: 'support@example.com', SENDER_RATE_LIMIT: '1000/10m' },
-      viaProxy.toString(),
+      databaseUrlVia(database.url, proxy.port),
     );
     const gateway = app;
     await until(async () => gateway.app.state.mailboxes.get('d2')?.state === 'connected', 'mailbox connected');

@@ -2,9 +2,41 @@
  * Small helpers shared by the fault tests of this folder (D2, D10, M10, F2, F12, F13, F16): what the
  * IMAP server holds for a user, and counts read straight from a test database.
  */
+import { PassThrough } from 'node:stream';
 import { ImapFlow } from 'imapflow';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../../src/db/embedded.js';
+import { createLogger } from '../../../src/log.js';
 import type { Dovecot, DovecotUser } from '../../harness/dovecot.js';
 import { queryDatabase } from '../../harness/eventually.js';
+
+/** One IMAP session for many APPENDs to INBOX (the harness's append() logs in once per message). */
+export async function appendAll(dovecot: Dovecot, user: DovecotUser, messages: Buffer[]): Promise<void> {
+  const client = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, auth: { user: user.name, pass: user.password }, logger: false, disableAutoIdle: true });
+  await client.connect();
+  try {
+    for (const raw of messages) await client.append('INBOX', raw);
+  } finally {
+    await client.logout();
+  }
+}
+
+/**
+ * An embedded PostgreSQL server of the test's own under `dir` (reachable by the "postgres" user),
+ * to stop and start for real. Throwaway data: durability off for speed, as the harness's shared
+ * server runs.
+ */
+export function startOwnDatabase(dir: string): Promise<EmbeddedDatabase> {
+  return startEmbeddedDatabase(dir, createLogger('warn', new PassThrough()), true, ['fsync=off', 'full_page_writes=off']);
+}
+
+export const portOf = (url: string): number => Number(new URL(url).port);
+
+/** `databaseUrl` reached through a fault proxy on `proxyPort`, so a restarted server keeps one address. */
+export function databaseUrlVia(databaseUrl: string, proxyPort: number): string {
+  const url = new URL(databaseUrl);
+  url.port = String(proxyPort);
+  return url.toString();
+}
 
 /** Flags of every message in a folder, by UID, read directly from Dovecot (never through a proxy). */
 export async function serverFlags(dovecot: Dovecot, user: DovecotUser, folder = 'INBOX'): Promise<Map<number, Set<string>>> {

@@ -16,7 +16,7 @@ import { queryDatabase } from '../../harness/eventually.js';
 import { gql } from '../../harness/graphql-client.js';
 import { buildMail } from '../../harness/mail.js';
 import { createTestDatabase } from '../../harness/postgres.js';
-import { count, duplicateSubjects, serverFlags, until } from './fault-helpers.js';
+import { appendAll, count, duplicateSubjects, serverFlags, until } from './fault-helpers.js';
 
 if (DOVECOT_SKIP_REASON) console.warn(`[poison.test] ${DOVECOT_SKIP_REASON}`);
 
@@ -35,17 +35,6 @@ afterAll(async () => {
   await app?.stop();
   await dovecot?.stop();
 });
-
-/** One IMAP session for many APPENDs (the harness's append() logs in once per message). */
-async function appendAll(d: Dovecot, user: DovecotUser, messages: Buffer[]): Promise<void> {
-  const client = new ImapFlow({ host: d.host, port: d.port, secure: false, auth: { user: user.name, pass: user.password }, logger: false, disableAutoIdle: true });
-  await client.connect();
-  try {
-    for (const raw of messages) await client.append('INBOX', raw);
-  } finally {
-    await client.logout();
-  }
-}
 
 /** The server's copy of one message, by UID. */
 async function serverSource(d: Dovecot, user: DovecotUser, uid: number): Promise<Buffer> {

@@ -11,17 +11,14 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { ImapFlow } from 'imapflow';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../../src/db/embedded.js';
-import { createLogger } from '../../../src/log.js';
+import type { EmbeddedDatabase } from '../../../src/db/embedded.js';
 import { startTestApp, type TestApp } from '../../harness/app.js';
-import { DOVECOT_SKIP_REASON, dovecotAvailable, startDovecot, type Dovecot, type DovecotUser } from '../../harness/dovecot.js';
+import { DOVECOT_SKIP_REASON, dovecotAvailable, startDovecot, type Dovecot } from '../../harness/dovecot.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy.js';
 import { buildMail } from '../../harness/mail.js';
-import { count, duplicateSubjects, hasPostdeskMark, serverFlags, until } from './fault-helpers.js';
+import { appendAll, count, databaseUrlVia, duplicateSubjects, hasPostdeskMark, portOf, serverFlags, startOwnDatabase, until } from './fault-helpers.js';
 
 if (DOVECOT_SKIP_REASON) console.warn(`[postgres-restart.test] ${DOVECOT_SKIP_REASON}`);
 
@@ -46,8 +43,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const startDatabase = () => startEmbeddedDatabase(dir, createLogger('warn', new PassThrough()), true, ['fsync=off', 'full_page_writes=off']);
-const portOf = (url: string) => Number(new URL(url).port);
+const startDatabase = () => startOwnDatabase(dir);
 
 /** Immediate shutdown: SIGQUIT to the postmaster, which makes every backend exit without a checkpoint. */
 async function stopImmediately(): Promise<void> {
@@ -63,15 +59,6 @@ async function stopImmediately(): Promise<void> {
   }, 'postmaster gone after SIGQUIT', 30);
 }
 
-async function appendAll(d: Dovecot, user: DovecotUser, messages: Buffer[]): Promise<void> {
-  const client = new ImapFlow({ host: d.host, port: d.port, secure: false, auth: { user: user.name, pass: user.password }, logger: false, disableAutoIdle: true });
-  await client.connect();
-  try {
-    for (const raw of messages) await client.append('INBOX', raw);
-  } finally {
-    await client.logout();
-  }
-}
 
 describe.skipIf(!dovecotAvailable())('PostgreSQL restarted during ingest (F4)', () => {
   it('loses and duplicates nothing over fast and immediate restarts; /healthz stays 200, /readyz is 503 while down', { timeout: 240_000 }, async () => {
@@ -79,11 +66,9 @@ describe.skipIf(!dovecotAvailable())('PostgreSQL restarted during ingest (F4)', 
     const user = dovecot.users[0]!;
     database = await startDatabase();
     proxy = await startFaultProxy(portOf(database.url));
-    const viaProxy = new URL(database.url);
-    viaProxy.port = String(proxy.port);
     app = await startTestApp(
       { MAILBOXES: JSON.stringify([{ name: 'f4', url: dovecot.imapUrl(user), address: 'support@example.com' }]), SUPPORT_ADDRESS: 'support@example.com', SENDER_RATE_LIMIT: '100000/10m' },
-      viaProxy.toString(),
+      databaseUrlVia(database.url, proxy.port),
     );
     const gateway = app;
     const databaseUrl = gateway.databaseUrl;
