@@ -14,8 +14,13 @@ export function ownAddresses(config: Config): string[] {
  * admin's new queue address counts at once), lower case.
  */
 export async function loadOwnAddresses(em: Em, config: Config): Promise<Set<string>> {
+  return new Set([...ownAddresses(config), ...(await queueAddresses(em))].map((a) => a.toLowerCase()));
+}
+
+/** Every queue's email address. */
+export async function queueAddresses(em: Em): Promise<string[]> {
   const queues = await em.find(Queue, { emailAddress: { $ne: null } }, { fields: ['emailAddress'] });
-  return new Set([...ownAddresses(config), ...queues.map((q) => q.emailAddress!)].map((a) => a.toLowerCase()));
+  return queues.map((q) => q.emailAddress!);
 }
 
 /** `support+42@x` → `support@x`; the address itself when its local part has no `+tag`. */

@@ -7,10 +7,10 @@
  * Every addition is recorded as a `cc-added` event with who added it (TESTPLAN S8).
  */
 import type { Em } from '../db/orm.js';
-import { Queue, type Person, type Ticket } from '../entities/index.js';
+import type { Person, Ticket } from '../entities/index.js';
 import { findOrCreatePerson } from '../people/find-or-create-person.js';
 import { recordEvent } from '../tickets/record-event.js';
-import { isOwnAddress } from './own-addresses.js';
+import { isOwnAddress, queueAddresses } from './own-addresses.js';
 import type { ParsedAddress } from './types.js';
 
 export const MAX_CCS = 50;
@@ -24,9 +24,10 @@ export async function addCcs(
   actor: Person | null,
 ): Promise<string[]> {
   const current = new Set(ticket.ccs.getItems().map((p) => p.email));
-  const queues = await em.find(Queue, { emailAddress: { $ne: null } }, { fields: ['emailAddress'] });
-  const own = new Set([...exclude, ...queues.map((q) => q.emailAddress!)].map((a) => a.toLowerCase()));
-  const candidates = [...new Map(recipients.filter((r) => !isOwnAddress(r.email, own) && !current.has(r.email)).map((r) => [r.email, r])).values()];
+  const fresh = recipients.filter((r) => !current.has(r.email) && !exclude.has(r.email));
+  // Queue addresses are read only when someone is left to check (most mail names only us).
+  const own = fresh.length === 0 ? exclude : new Set([...exclude, ...(await queueAddresses(em))].map((a) => a.toLowerCase()));
+  const candidates = [...new Map(fresh.filter((r) => !isOwnAddress(r.email, own)).map((r) => [r.email, r])).values()];
   const room = Math.max(0, MAX_CCS - current.size);
   const added: string[] = [];
   for (const address of candidates.slice(0, room)) {
