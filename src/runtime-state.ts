@@ -4,21 +4,25 @@
  */
 import type { Orm } from './db/orm.js';
 
+/** What a mailbox's poller reports about itself. */
 export interface MailboxHealth {
   /** standby: another instance holds this mailbox's lease. */
   state: 'connecting' | 'connected' | 'reconnecting' | 'standby' | 'disabled';
   backlog: number | null;
-  /** Computed when read (readiness()), from oldestUnprocessedAt, so it grows while a backlog is stuck (F16). */
-  oldestUnprocessedAgeSeconds: number | null;
   /** When the oldest message not yet processed arrived (its IMAP INTERNALDATE). */
   oldestUnprocessedAt?: Date | null;
+}
+
+/** A mailbox in /readyz: its health plus the age of the oldest unprocessed message as of the read. */
+export interface MailboxReadiness extends MailboxHealth {
+  oldestUnprocessedAgeSeconds: number | null;
 }
 
 export interface Readiness {
   ready: boolean;
   database: 'connected' | 'unreachable';
   reasons: string[];
-  mailboxes: Record<string, MailboxHealth>;
+  mailboxes: Record<string, MailboxReadiness>;
 }
 
 export class RuntimeState {
@@ -61,9 +65,8 @@ export class RuntimeState {
  * The age of a mailbox's oldest unprocessed message as of `now`. Stored as a date, not an age:
  * an age computed when a catch-up starts would stand still while the backlog is stuck (F16).
  */
-function withAge(health: MailboxHealth, now: number): MailboxHealth {
+function withAge(health: MailboxHealth, now: number): MailboxReadiness {
   if (!health.backlog) return { ...health, oldestUnprocessedAgeSeconds: null, oldestUnprocessedAt: null };
   const at = health.oldestUnprocessedAt;
-  if (!at) return { ...health };
-  return { ...health, oldestUnprocessedAgeSeconds: Math.max(0, Math.round((now - at.getTime()) / 1000)) };
+  return { ...health, oldestUnprocessedAgeSeconds: at ? Math.max(0, Math.round((now - at.getTime()) / 1000)) : null };
 }

@@ -94,7 +94,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
       wake = done;
     });
   const fetchFailures = new Map<number, number>();
-  const health: MailboxHealth = { state: 'connecting', backlog: null, oldestUnprocessedAgeSeconds: null };
+  const health: MailboxHealth = { state: 'connecting', backlog: null };
   const report = (change: Partial<MailboxHealth>) => deps.health(Object.assign(health, change));
 
   async function session(lease: MailboxLease): Promise<void> {
@@ -144,7 +144,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     pendingList.sort((a, b) => a.uid - b.uid);
     while (pendingList.length > 0 && !stopped) {
       const oldest = pendingList[0]?.date;
-      report({ backlog: pendingList.length, oldestUnprocessedAt: oldest ?? null, oldestUnprocessedAgeSeconds: null }); // the age is computed when /readyz is read
+      report({ backlog: pendingList.length, oldestUnprocessedAt: oldest ?? null }); // the age is computed when /readyz is read
       const batch: typeof pendingList = [];
       let bytes = 0;
       for (const item of pendingList) {
@@ -156,7 +156,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
       pendingList.splice(0, done);
       if (done < batch.length) return; // a message was not returned: look again on the next round
     }
-    report({ backlog: 0, oldestUnprocessedAgeSeconds: null });
+    report({ backlog: 0, oldestUnprocessedAt: null });
   }
 
   /**
