@@ -10,6 +10,7 @@
 import DataLoader from 'dataloader';
 import type { Principal } from '../auth/tokens.js';
 import type { Em } from '../db/orm.js';
+import { readRows } from '../db/read-query.js';
 import type { Address } from '../entities/message.entity.js';
 import type { MessageDirection } from '../entities/enums.js';
 import { ticketScope, type TicketScope } from './ticket-access.js';
@@ -86,8 +87,6 @@ export interface Loaders {
   readonly attachments: DataLoader<number, AttachmentRow[]>;
 }
 
-const placeholders = (keys: readonly unknown[]): string => keys.map(() => '?').join(', ');
-
 function byKey<T>(rows: readonly T[], keyOf: (row: T) => number, keys: readonly number[]): (T | null)[] {
   const map = new Map(rows.map((r) => [keyOf(r), r]));
   return keys.map((k) => map.get(k) ?? null);
@@ -104,15 +103,30 @@ function grouped<T>(rows: readonly T[], keyOf: (row: T) => number, keys: readonl
   return keys.map((k) => map.get(k) ?? []);
 }
 
-/** People linked through a pivot table (ticket_cc, ticket_watcher, queue_agent, queue_watcher), one query. */
-async function peopleVia(em: Em, pivot: string, ownerColumn: string, ids: readonly number[]): Promise<PersonRow[][]> {
-  const rows = await em.execute<(PersonRow & { owner: number })[]>(
-    `select x.${ownerColumn} as owner, p.id, p.email, p.name from ${pivot} x join person p on p.id = x.person_id
-      where x.${ownerColumn} in (${placeholders(ids)}) order by p.email`,
-    [...ids],
+/** People linked through a pivot table (ticket_cc, ticket_watcher), one statement. */
+async function peopleVia(em: Em, pivot: 'ticket_cc' | 'ticket_watcher', ids: readonly number[]): Promise<PersonRow[][]> {
+  const rows = await readRows<PersonRow & { owner: number }>(
+    em,
+    `select x.ticket_id as owner, p.id, p.email, p.name from ${pivot} x join person p on p.id = x.person_id
+      where x.ticket_id = any($1::bigint[]) order by p.email`,
+    [ids],
   );
   return grouped(rows, (r) => Number(r.owner), ids).map((list) => list.map(({ id, email, name }) => ({ id: Number(id), email, name })));
 }
+
+/** A person as JSON inside a statement, in PersonRow's shape. */
+const personJson = (alias: string) => `json_build_object('id', ${alias}.id, 'email', ${alias}.email, 'name', ${alias}.name)`;
+/** The people of a queue through a pivot table, as a JSON array ordered by email. */
+const queuePeople = (pivot: string) =>
+  `coalesce((select json_agg(${personJson('p')} order by p.email) from ${pivot} x join person p on p.id = x.person_id where x.queue_id = q.id), '[]'::json)`;
+
+/** Queues with their default assignee, approver, agents and watchers: one statement for any number of queues. */
+const QUEUES_SQL = `select q.id, q.name, q.email_address, q.keywords,
+    (select ${personJson('p')} from person p where p.id = q.default_assignee_id) as default_assignee,
+    (select ${personJson('p')} from person p where p.id = q.approver_id) as approver,
+    ${queuePeople('queue_agent')} as agents,
+    ${queuePeople('queue_watcher')} as watchers
+  from queue q where q.id = any($1::bigint[])`;
 
 const MESSAGE_COLUMNS = `id, ticket_id, direction, author_id, "to", cc, subject, body_text, body_html, message_id, message_id_synthetic, created_at, auth`;
 
@@ -121,65 +135,49 @@ export function createLoaders(em: Em, principal: Principal): Loaders {
   return {
     scope: () => (scope ??= ticketScope(em, principal)),
     person: new DataLoader(async (ids) =>
-      byKey(await em.execute<PersonRow[]>(`select id, email, name from person where id in (${placeholders(ids)})`, [...ids]), (r) => Number(r.id), ids),
+      byKey(await readRows<PersonRow>(em, `select id, email, name from person where id = any($1::bigint[])`, [ids]), (r) => Number(r.id), ids),
     ),
     queue: new DataLoader(async (ids) => {
-      type Row = Omit<QueueRow, 'default_assignee' | 'approver' | 'agents' | 'watchers'> & { da_id: number | null; da_email: string | null; da_name: string | null };
-      const rows = await em.execute<(Row & { ap_id: number | null; ap_email: string | null; ap_name: string | null })[]>(
-        `select q.id, q.name, q.email_address, q.keywords, p.id as da_id, p.email as da_email, p.name as da_name, a.id as ap_id, a.email as ap_email, a.name as ap_name
-           from queue q left join person p on p.id = q.default_assignee_id left join person a on a.id = q.approver_id where q.id in (${placeholders(ids)})`,
-        [...ids],
+      const rows = await readRows<QueueRow>(em, QUEUES_SQL, [ids]);
+      return byKey(
+        rows.map((q) => ({ ...q, id: Number(q.id) })),
+        (q) => q.id,
+        ids,
       );
-      const [agents, watchers] = await Promise.all([peopleVia(em, 'queue_agent', 'queue_id', ids), peopleVia(em, 'queue_watcher', 'queue_id', ids)]);
-      const index = new Map(ids.map((id, i) => [id, i]));
-      const queues = rows.map((r): QueueRow => {
-        const i = index.get(Number(r.id))!;
-        return {
-          id: Number(r.id),
-          name: r.name,
-          email_address: r.email_address,
-          keywords: r.keywords,
-          default_assignee: r.da_id === null ? null : { id: Number(r.da_id), email: r.da_email!, name: r.da_name },
-          approver: r.ap_id === null ? null : { id: Number(r.ap_id), email: r.ap_email!, name: r.ap_name },
-          agents: agents[i]!,
-          watchers: watchers[i]!,
-        };
-      });
-      return byKey(queues, (q) => q.id, ids);
     }),
     category: new DataLoader(async (ids) => {
-      const rows = await em.execute<{ id: number; name: string }[]>(`select id, name from category where id in (${placeholders(ids)})`, [...ids]);
+      const rows = await readRows<{ id: number; name: string }>(em, `select id, name from category where id = any($1::bigint[])`, [ids]);
       return byKey(rows, (r) => Number(r.id), ids).map((r) => r?.name ?? null);
     }),
-    ccs: new DataLoader((ids) => peopleVia(em, 'ticket_cc', 'ticket_id', ids)),
-    watchers: new DataLoader((ids) => peopleVia(em, 'ticket_watcher', 'ticket_id', ids)),
+    ccs: new DataLoader((ids) => peopleVia(em, 'ticket_cc', ids)),
+    watchers: new DataLoader((ids) => peopleVia(em, 'ticket_watcher', ids)),
     messages: new DataLoader(async (ids) => {
-      const rows = await em.execute<MessageRow[]>(
-        `select ${MESSAGE_COLUMNS} from message where ticket_id in (${placeholders(ids)}) order by ticket_id, created_at, id`,
-        [...ids],
-      );
+      const rows = await readRows<MessageRow>(em, `select ${MESSAGE_COLUMNS} from message where ticket_id = any($1::bigint[]) order by ticket_id, created_at, id`, [ids]);
       return grouped(rows, (m) => Number(m.ticket_id), ids);
     }),
     lastMessage: new DataLoader(async (ids) => {
       // One row per ticket: its newest message (message_ticket_created_idx).
-      const rows = await em.execute<MessageRow[]>(
-        `select distinct on (ticket_id) ${MESSAGE_COLUMNS} from message where ticket_id in (${placeholders(ids)}) order by ticket_id, created_at desc, id desc`,
-        [...ids],
+      const rows = await readRows<MessageRow>(
+        em,
+        `select distinct on (ticket_id) ${MESSAGE_COLUMNS} from message where ticket_id = any($1::bigint[]) order by ticket_id, created_at desc, id desc`,
+        [ids],
       );
       return byKey(rows, (m) => Number(m.ticket_id), ids);
     }),
     events: new DataLoader(async (ids) => {
-      const rows = await em.execute<EventRow[]>(
+      const rows = await readRows<EventRow>(
+        em,
         `select id, ticket_id, kind, actor_id, actor_label, from_value, to_value, detail, created_at from ticket_event
-          where ticket_id in (${placeholders(ids)}) order by ticket_id, created_at, id`,
-        [...ids],
+          where ticket_id = any($1::bigint[]) order by ticket_id, created_at, id`,
+        [ids],
       );
       return grouped(rows, (e) => Number(e.ticket_id), ids);
     }),
     attachments: new DataLoader(async (ids) => {
-      const rows = await em.execute<AttachmentRow[]>(
-        `select id, message_id, filename, content_type, size, sha256 from attachment where message_id in (${placeholders(ids)}) order by message_id, id`,
-        [...ids],
+      const rows = await readRows<AttachmentRow>(
+        em,
+        `select id, message_id, filename, content_type, size, sha256 from attachment where message_id = any($1::bigint[]) order by message_id, id`,
+        [ids],
       );
       return grouped(rows, (a) => Number(a.message_id), ids);
     }),

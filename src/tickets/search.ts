@@ -10,6 +10,7 @@
  * so tickets arriving meanwhile never shift or repeat a page.
  */
 import type { Em } from '../db/orm.js';
+import { readRows } from '../db/read-query.js';
 import { TicketStatus } from '../entities/enums.js';
 import { AppError } from '../errors.js';
 import type { TicketScope } from '../graphql/ticket-access.js';
@@ -36,6 +37,12 @@ const QUERY = `websearch_to_tsquery('simple', public.unaccent('public.unaccent':
 const PERSON_VECTOR = `postdesk_search_vector(coalesce(p.name, '') || ' ' || p.email)`;
 const MAX_SEARCH_LENGTH = 500;
 
+/** The `?` placeholders the builders below write, numbered `$1, $2 …` in order for PostgreSQL. */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
 interface Where {
   sql: string[];
   params: unknown[];
@@ -49,12 +56,12 @@ function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope)
   };
   if (!scope.admin) {
     if (scope.queueIds.length === 0) add('false');
-    else add(`t.queue_id in (${scope.queueIds.map(() => '?').join(', ')})`, ...scope.queueIds);
+    else add(`t.queue_id = any(?::bigint[])`, scope.queueIds);
   }
   if (!filter) return where;
   if (filter.status && filter.status.length > 0) {
     const known = filter.status.filter((s) => Object.values(TicketStatus).includes(s));
-    add(`t.status in (${known.map(() => '?').join(', ')})`, ...known);
+    add(`t.status = any(?::ticket_status[])`, known);
   }
   if (filter.queue != null) add(`t.queue_id = (select id from queue where name = ?)`, filter.queue);
   if (filter.priority != null) add(`t.priority = ?`, filter.priority);
@@ -113,8 +120,9 @@ export async function listTickets(em: Em, query: TicketListQuery): Promise<Ticke
   const whereSql = pageWhere.sql.length > 0 ? `where ${pageWhere.sql.join(' and ')}` : '';
   // The position is rendered by PostgreSQL so the cursor round-trips exactly (microseconds, float4).
   const positionSql = field === TicketOrderField.RELEVANCE ? `(${orderExpr})::text` : `to_char(${orderExpr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-  const rows = await em.execute<(TicketRow & { position: string })[]>(
-    `select ${COLUMNS}, ${positionSql} as position from ticket t ${whereSql} order by ${orderExpr} ${dir}, t.id ${dir} limit ?`,
+  const rows = await readRows<TicketRow & { position: string }>(
+    em,
+    numbered(`select ${COLUMNS}, ${positionSql} as position from ticket t ${whereSql} order by ${orderExpr} ${dir}, t.id ${dir} limit ?`),
     [...orderParams, ...pageWhere.params, ...orderParams, query.first + 1],
   );
   const hasNextPage = rows.length > query.first;
@@ -122,7 +130,7 @@ export async function listTickets(em: Em, query: TicketListQuery): Promise<Ticke
     rows: rows.slice(0, query.first),
     hasNextPage,
     countTotal: async () => {
-      const count = await em.execute<{ n: string }[]>(`select count(*) as n from ticket t ${where.sql.length > 0 ? `where ${where.sql.join(' and ')}` : ''}`, where.params);
+      const count = await readRows<{ n: string }>(em, numbered(`select count(*) as n from ticket t ${where.sql.length > 0 ? `where ${where.sql.join(' and ')}` : ''}`), where.params);
       return Number(count[0]?.n ?? 0);
     },
   };
@@ -135,8 +143,9 @@ export async function countByStatus(em: Em, scope: TicketScope, queueId: number 
     where.sql.push('t.queue_id = ?');
     where.params.push(queueId);
   }
-  const rows = await em.execute<{ status: TicketStatus; n: string }[]>(
-    `select t.status, count(*) as n from ticket t ${where.sql.length > 0 ? `where ${where.sql.join(' and ')}` : ''} group by t.status`,
+  const rows = await readRows<{ status: TicketStatus; n: string }>(
+    em,
+    numbered(`select t.status, count(*) as n from ticket t ${where.sql.length > 0 ? `where ${where.sql.join(' and ')}` : ''} group by t.status`),
     where.params,
   );
   const counts = Object.fromEntries(Object.values(TicketStatus).map((s) => [s, 0])) as Record<TicketStatus, number>;
@@ -146,12 +155,12 @@ export async function countByStatus(em: Em, scope: TicketScope, queueId: number 
 
 /** One ticket row by id (after a mutation), in the same shape as the listing. */
 export async function ticketRowById(em: Em, id: number): Promise<TicketRow | null> {
-  const rows = await em.execute<TicketRow[]>(`select ${COLUMNS} from ticket t where t.id = ?`, [id]);
+  const rows = await readRows<TicketRow>(em, `select ${COLUMNS} from ticket t where t.id = $1`, [id]);
   return rows[0] ?? null;
 }
 
 /** One ticket row by its number, in the same shape as the listing. */
 export async function ticketRowByNumber(em: Em, number: number): Promise<TicketRow | null> {
-  const rows = await em.execute<TicketRow[]>(`select ${COLUMNS} from ticket t where t.number = ?`, [number]);
+  const rows = await readRows<TicketRow>(em, `select ${COLUMNS} from ticket t where t.number = $1`, [number]);
   return rows[0] ?? null;
 }
