@@ -145,7 +145,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function config(dir: string, port: number): string {
+function config(dir: string, port: number, extra: string): string {
   return `# written by test/harness/dovecot.ts (see STACK.md, "Dovecot for tests")
 instance_name = postdesk-test-${port}
 protocols = imap
@@ -176,7 +176,7 @@ service imap-login {
     port = 0
   }
 }
-`;
+${extra}`;
 }
 
 /**
@@ -184,8 +184,10 @@ service imap-login {
  *
  * @param users the users to create, or how many random users (`user1`, `user2`, … with random
  *   passwords) to create; default one random user.
+ * @param options.extraConfig lines appended to the generated dovecot.conf, e.g. an `imap_capability`
+ *   list that hides an extension (TESTPLAN D8 hides MOVE this way).
  */
-export async function startDovecot(users: readonly DovecotUser[] | number = 1): Promise<Dovecot> {
+export async function startDovecot(users: readonly DovecotUser[] | number = 1, options: { extraConfig?: string } = {}): Promise<Dovecot> {
   if (DOVECOT_SKIP_REASON) throw new Error(DOVECOT_SKIP_REASON);
   const binary = BINARY as string;
   const uid = idOf('-u', 'nobody');
@@ -313,7 +315,7 @@ export async function startDovecot(users: readonly DovecotUser[] | number = 1): 
   // A free port can be taken between freePort() and Dovecot's bind: try again with another one.
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
-    writeFileSync(confFile, config(dir, port));
+    writeFileSync(confFile, config(dir, port, options.extraConfig ? `${options.extraConfig.trimEnd()}\n` : ''));
     try {
       await launch();
       break;
