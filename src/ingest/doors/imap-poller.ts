@@ -105,6 +105,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     await ensureFolders(imap);
     const opened = await imap.mailboxOpen(mailbox.folder);
     const progress = await MailboxProgress.load(deps.orm, mailbox.name, lease.generation, Number(opened.uidValidity), log);
+    await finishInterruptedMoves(imap, progress);
     report({ state: 'connected' });
     log.info({ uidValidity: String(opened.uidValidity), exists: opened.exists, idle: imap.capabilities.has('IDLE') }, 'mailbox connected');
 
@@ -244,6 +245,49 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     // messageMove uses MOVE, or COPY + STORE \Deleted + UID EXPUNGE where the server lacks MOVE.
     if (mailbox.processedFolder && ingested.length > 0) await attempt('moving', imap.messageMove(ingested.join(','), mailbox.processedFolder, { uid: true }));
     if (mailbox.quarantineFolder && quarantined.length > 0) await attempt('moving', imap.messageMove(quarantined.join(','), mailbox.quarantineFolder, { uid: true }));
+  }
+
+  /**
+   * Finishes moves that a lost connection interrupted (TESTPLAN D8). Without MOVE, imapflow moves
+   * by UID COPY, then STORE \Deleted and EXPUNGE; a connection lost after the server carried out
+   * the COPY leaves the message in both folders, marked as ours and below the watermark, so no
+   * later batch moves it. At each session start such messages are found; only those the
+   * destination lacks (by Message-ID) are copied again, the rest are just removed here: copying
+   * them again would add one copy per interruption (the osTicket #5645 duplicates). The raw
+   * message is in the database either way. A failure here is logged and never blocks ingest.
+   */
+  async function finishInterruptedMoves(imap: ImapFlow, progress: MailboxProgress): Promise<void> {
+    const source = imap.mailbox ? imap.mailbox.path : mailbox.folder;
+    const targets = [
+      { folder: mailbox.processedFolder, query: { keyword: PROCESSED_KEYWORD, unKeyword: QUARANTINED_KEYWORD } },
+      { folder: mailbox.quarantineFolder, query: { keyword: QUARANTINED_KEYWORD } },
+    ];
+    for (const { folder, query } of targets) {
+      if (!folder || progress.highestUid === 0) continue;
+      try {
+        const uids = await imap.search({ uid: `1:${progress.highestUid}`, ...query }, { uid: true });
+        if (!uids || uids.length === 0) continue;
+        const ids = new Map<number, string | undefined>();
+        for await (const m of imap.fetch(uids.join(','), { uid: true, envelope: true }, { uid: true })) ids.set(m.uid, m.envelope?.messageId);
+        const copied: number[] = [];
+        try {
+          await imap.mailboxOpen(folder); // SEARCH looks in the selected folder only
+          for (const [uid, id] of ids) if (id && ((await imap.search({ header: { 'message-id': id } })) || []).length > 0) copied.push(uid);
+        } finally {
+          if (imap.usable) await imap.mailboxOpen(mailbox.folder);
+        }
+        const missing = [...ids.keys()].filter((uid) => !copied.includes(uid));
+        log.warn({ folder, alreadyCopied: copied.length, toMove: missing.length }, 'finishing moves that a lost connection interrupted');
+        if (copied.length > 0 && !(await imap.messageDelete(copied.join(','), { uid: true }))) throw new Error('removing already copied messages failed');
+        if (missing.length > 0 && !(await imap.messageMove(missing.join(','), folder, { uid: true }))) throw new Error('moving failed');
+      } catch (error) {
+        if (!imap.usable) throw error; // the connection is gone: the reconnect tries again
+        log.warn({ folder, err: (error as Error).message }, 'finishing interrupted moves failed (nothing is lost; tried again at the next connection)');
+      }
+    }
+    // Catching up must run on the folder (and UIDVALIDITY) the watermark belongs to, or not at all.
+    const selected = imap.mailbox;
+    if (!selected || selected.path !== source || Number(selected.uidValidity) !== progress.uidValidity) throw new Error('the mailbox could not be selected again after finishing interrupted moves');
   }
 
   /** The processed and quarantine folders exist before anything is moved there. */
