@@ -2,6 +2,7 @@
  * The built gateway (dist/src/main.js) as a child process, configured through its environment as a
  * user would run it; ready once GET /readyz answers 200.
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startNode, type ChildNode } from './process.js';
@@ -58,6 +59,17 @@ export interface Gateway {
 
 export const GATEWAY_MAIN = join(ROOT, 'dist', 'src', 'main.js');
 
+/**
+ * The Node.js flags `npm start` gives the gateway (package.json, e.g. its heap limit), so a bench
+ * measures the process users run.
+ */
+export function startScriptNodeFlags(): string[] {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const match = /^node\s+(.*?)\s*dist\/src\/main\.js$/.exec(scripts.start ?? '');
+  if (!match) throw new Error(`package.json's start script is not "node [flags] dist/src/main.js": ${scripts.start}`);
+  return match[1]!.split(/\s+/).filter(Boolean);
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -84,8 +96,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     SUPPORT_ADDRESS: 'support@example.com',
     MAILBOXES: JSON.stringify(options.mailboxes.map((m) => ({ name: m.name, url: m.url, folder: m.folder ?? 'INBOX' }))),
     POLL_INTERVAL_MS: '60000',
-    // e.g. BENCH_GATEWAY_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway.
-    ...(process.env.BENCH_GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS } : {}),
+    // npm start's flags, plus e.g. BENCH_GATEWAY_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway.
+    NODE_OPTIONS: [...startScriptNodeFlags(), process.env.BENCH_GATEWAY_NODE_OPTIONS ?? ''].join(' ').trim(),
     ...options.env,
   };
   const spawnedAt = now();
