@@ -4,7 +4,7 @@ import type { Person } from '../../entities/index.js';
 import { Role } from '../../entities/enums.js';
 import { UserError } from './payloads.js';
 
-@ObjectType('Agent')
+@ObjectType('Agent', { simpleResolvers: true })
 export class AgentObject {
   @Field(() => ID)
   id!: string;
@@ -64,7 +64,7 @@ export class UpdateAgentInput {
   active?: boolean | null;
 }
 
-@ObjectType('AgentPayload')
+@ObjectType('AgentPayload', { simpleResolvers: true })
 export class AgentPayload {
   @Field(() => AgentObject, { nullable: true })
   agent!: AgentObject | null;

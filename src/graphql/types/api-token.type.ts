@@ -5,7 +5,7 @@ import { Role } from '../../entities/enums.js';
 import { UserError } from './payloads.js';
 import { PersonType, presentPerson } from './person.type.js';
 
-@ObjectType('ApiToken')
+@ObjectType('ApiToken', { simpleResolvers: true })
 export class ApiTokenObject {
   @Field(() => ID)
   id!: string;
@@ -55,7 +55,7 @@ export class CreateApiTokenInput {
   label?: string | null;
 }
 
-@ObjectType('ApiTokenPayload')
+@ObjectType('ApiTokenPayload', { simpleResolvers: true })
 export class ApiTokenPayload {
   @Field(() => ApiTokenObject, { nullable: true })
   token!: ApiTokenObject | null;

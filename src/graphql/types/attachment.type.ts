@@ -5,7 +5,7 @@ import type { AttachmentRow } from '../loaders.js';
 /** The download path of an attachment, served by src/http/attachments.ts. */
 export const attachmentPath = (id: number): string => `/attachments/${id}`;
 
-@ObjectType('Attachment')
+@ObjectType('Attachment', { simpleResolvers: true })
 export class AttachmentObject {
   @Field(() => ID)
   id!: string;

@@ -5,7 +5,7 @@ import type { MessageRow } from '../loaders.js';
 import { PersonType } from './person.type.js';
 
 /** What postdesk verified about an inbound message's sender (TESTPLAN S19); results as in RFC 8601. */
-@ObjectType('MessageAuthentication')
+@ObjectType('MessageAuthentication', { simpleResolvers: true })
 export class MessageAuthenticationObject {
   /** pass, fail, none (no DMARC record), temperror, permerror. */
   @Field(() => String)
@@ -24,7 +24,7 @@ export class MessageAuthenticationObject {
   authenticated!: boolean;
 }
 
-@ObjectType('Message')
+@ObjectType('Message', { simpleResolvers: true })
 export class MessageObject {
   @Field(() => ID)
   id!: string;

@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import { QueueType } from './queue.type.js';
 
 /** A validation failure the client can show next to the input field it concerns. */
-@ObjectType('UserError')
+@ObjectType('UserError', { simpleResolvers: true })
 export class UserError {
   @Field(() => [String])
   field!: string[];
@@ -11,7 +11,7 @@ export class UserError {
   message!: string;
 }
 
-@ObjectType('QueuePayload')
+@ObjectType('QueuePayload', { simpleResolvers: true })
 export class QueuePayload {
   @Field(() => QueueType, { nullable: true })
   queue!: QueueType | null;

@@ -1,7 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import type { Person } from '../../entities/index.js';
 
-@ObjectType('Person')
+@ObjectType('Person', { simpleResolvers: true })
 export class PersonType {
   @Field(() => String)
   email!: string;

@@ -3,7 +3,7 @@ import type { QuarantinedMessage } from '../../entities/index.js';
 import { PageInfo } from './pagination.js';
 import { UserError } from './payloads.js';
 
-@ObjectType('QuarantinedMessage')
+@ObjectType('QuarantinedMessage', { simpleResolvers: true })
 export class QuarantinedMessageType {
   @Field(() => ID)
   id!: string;
@@ -46,7 +46,7 @@ export class QuarantinedMessageType {
   resolvedAt!: Date | null;
 }
 
-@ObjectType('QuarantinedMessageEdge')
+@ObjectType('QuarantinedMessageEdge', { simpleResolvers: true })
 export class QuarantinedMessageEdge {
   @Field(() => String)
   cursor!: string;
@@ -55,7 +55,7 @@ export class QuarantinedMessageEdge {
   node!: QuarantinedMessageType;
 }
 
-@ObjectType('QuarantinedMessageConnection')
+@ObjectType('QuarantinedMessageConnection', { simpleResolvers: true })
 export class QuarantinedMessageConnection {
   @Field(() => [QuarantinedMessageEdge])
   edges!: QuarantinedMessageEdge[];
@@ -67,7 +67,7 @@ export class QuarantinedMessageConnection {
   totalCount!: number;
 }
 
-@ObjectType('QuarantinePayload')
+@ObjectType('QuarantinePayload', { simpleResolvers: true })
 export class QuarantinePayload {
   @Field(() => QuarantinedMessageType, { nullable: true })
   quarantinedMessage!: QuarantinedMessageType | null;

@@ -2,7 +2,7 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { Queue } from '../../entities/index.js';
 import { PersonType, presentPerson } from './person.type.js';
 
-@ObjectType('Queue')
+@ObjectType('Queue', { simpleResolvers: true })
 export class QueueType {
   @Field(() => ID)
   id!: string;

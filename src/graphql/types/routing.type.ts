@@ -6,7 +6,7 @@ import { Priority, TicketStatus, TicketType } from '../../entities/enums.js';
 import type { RoutingDecision } from '../../routing/decide.js';
 import { PersonType, presentPerson } from './person.type.js';
 
-@ObjectType('Rule', { description: 'A routing rule; conditions and actions are JSON (see the README for their shape).' })
+@ObjectType('Rule', { simpleResolvers: true, description: 'A routing rule; conditions and actions are JSON (see the README for their shape).' })
 export class RuleType {
   @Field(() => ID)
   id!: string;
@@ -55,7 +55,7 @@ export class RuleInput {
   actions?: unknown;
 }
 
-@ObjectType('Category')
+@ObjectType('Category', { simpleResolvers: true })
 export class CategoryType {
   @Field(() => ID)
   id!: string;
@@ -105,7 +105,7 @@ export class CategoryInput {
   position?: number | null;
 }
 
-@ObjectType('MatchedRule')
+@ObjectType('MatchedRule', { simpleResolvers: true })
 export class MatchedRuleType {
   @Field(() => String)
   name!: string;
@@ -114,7 +114,7 @@ export class MatchedRuleType {
   actions!: unknown;
 }
 
-@ObjectType('KeywordMatch')
+@ObjectType('KeywordMatch', { simpleResolvers: true })
 export class KeywordMatchType {
   @Field(() => String)
   queue!: string;
@@ -126,7 +126,7 @@ export class KeywordMatchType {
   field!: string;
 }
 
-@ObjectType('RoutingStep', { description: 'One explained change, as recorded in the ticket history' })
+@ObjectType('RoutingStep', { simpleResolvers: true, description: 'One explained change, as recorded in the ticket history' })
 export class RoutingStepType {
   @Field(() => String, { description: 'rule:<name>, keyword:<word>, address:<addr>, queue:<name>, category:<name>, emergency or default' })
   actor!: string;
@@ -141,7 +141,7 @@ export class RoutingStepType {
   text!: string;
 }
 
-@ObjectType('RoutingDecision')
+@ObjectType('RoutingDecision', { simpleResolvers: true })
 export class RoutingDecisionType {
   @Field(() => String, { nullable: true })
   queue!: string | null;

@@ -2,7 +2,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import type { EventRow } from '../loaders.js';
 
-@ObjectType('TicketEvent')
+@ObjectType('TicketEvent', { simpleResolvers: true })
 export class TicketEventObject {
   @Field(() => ID)
   id!: string;

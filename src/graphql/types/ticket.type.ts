@@ -4,7 +4,7 @@ import { Priority, TicketStatus, TicketType } from '../../entities/enums.js';
 import { PageInfo } from './pagination.js';
 import { UserError } from './payloads.js';
 
-@ObjectType('Ticket')
+@ObjectType('Ticket', { simpleResolvers: true })
 export class TicketObject {
   @Field(() => ID)
   id!: string;
@@ -41,7 +41,7 @@ export class TicketObject {
   categoryId!: number | null;
 }
 
-@ObjectType('TicketEdge')
+@ObjectType('TicketEdge', { simpleResolvers: true })
 export class TicketEdge {
   @Field(() => String)
   cursor!: string;
@@ -50,7 +50,7 @@ export class TicketEdge {
   node!: TicketObject;
 }
 
-@ObjectType('TicketConnection')
+@ObjectType('TicketConnection', { simpleResolvers: true })
 export class TicketConnection {
   @Field(() => [TicketEdge])
   edges!: TicketEdge[];
@@ -63,7 +63,7 @@ export class TicketConnection {
 }
 
 /** How many visible tickets are in each status. */
-@ObjectType('TicketCounts')
+@ObjectType('TicketCounts', { simpleResolvers: true })
 export class TicketCounts {
   @Field(() => Int)
   open!: number;
@@ -122,7 +122,7 @@ export function presentTicketRow(row: TicketRow): TicketObject {
   };
 }
 
-@ObjectType('TicketPayload')
+@ObjectType('TicketPayload', { simpleResolvers: true })
 export class TicketPayload {
   @Field(() => TicketObject, { nullable: true })
   ticket!: TicketObject | null;
