@@ -8,6 +8,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ApiToken, Person } from '../entities/index.js';
 import { Role } from '../entities/enums.js';
 import type { Em } from '../db/orm.js';
+import { readRows } from '../db/read-query.js';
 import { findOrCreatePerson } from '../people/find-or-create-person.js';
 
 const TOKEN_PREFIX = 'pd_';
@@ -19,6 +20,13 @@ export interface Principal {
   readonly role: Role;
   readonly tokenId: number;
 }
+
+/** A live token's row with its person's columns (as the person table names them). */
+type TokenRow = Record<string, unknown> & { token_id: number; token_hash: string; token_role: Role; token_last_used_at: Date | string | null };
+
+const AUTHENTICATE_SQL = `select t.id as token_id, t.token_hash, t.role as token_role, t.last_used_at as token_last_used_at,
+    p.id, p.email, p.name, p.role, p.active, p.watch_opt_out, p.undeliverable_since, p.created_at
+  from api_token t join person p on p.id = t.person_id where t.token_hash = $1 and t.revoked_at is null`;
 
 export function generateTokenSecret(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
@@ -66,16 +74,20 @@ export async function issueToken(
 export async function authenticate(em: Em, secret: string): Promise<Principal | null> {
   if (!secret.startsWith(TOKEN_PREFIX) && secret.length < 16) return null;
   const hash = hashToken(secret);
-  const token = await em.findOne(ApiToken, { tokenHash: hash, revokedAt: null }, { populate: ['person'] });
-  if (!token) return null;
-  if (!timingSafeEqual(Buffer.from(token.tokenHash, 'hex'), Buffer.from(hash, 'hex'))) return null;
-  const person = token.person;
+  // Every request runs this: one prepared statement, the person mapped into the request's
+  // EntityManager as if the ORM had loaded it (mutations record it as the actor).
+  const rows = await readRows<TokenRow>(em, AUTHENTICATE_SQL, [hash]);
+  const row = rows[0];
+  if (!row) return null;
+  if (!timingSafeEqual(Buffer.from(row.token_hash, 'hex'), Buffer.from(hash, 'hex'))) return null;
+  const { token_id: tokenId, token_hash: _hash, token_role: tokenRole, token_last_used_at: lastUsedAt, ...personRow } = row;
+  const person = em.map(Person, personRow);
   if (!person.active || person.role === null) return null;
   const now = new Date();
-  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await em.nativeUpdate(ApiToken, { id: token.id }, { lastUsedAt: now });
+  if (!lastUsedAt || now.getTime() - new Date(lastUsedAt).getTime() > LAST_USED_RESOLUTION_MS) {
+    await em.nativeUpdate(ApiToken, { id: tokenId }, { lastUsedAt: now });
   }
   // The person's current role wins: demoting an admin takes effect on their next request.
-  const role = token.role === Role.ADMIN && person.role === Role.ADMIN ? Role.ADMIN : Role.AGENT;
-  return { person, role, tokenId: token.id };
+  const role = tokenRole === Role.ADMIN && person.role === Role.ADMIN ? Role.ADMIN : Role.AGENT;
+  return { person, role, tokenId };
 }

@@ -8,7 +8,9 @@
  * A named statement is parsed and planned once per pooled connection and then only executed.
  *
  * Statement texts must be fixed strings with `$n` parameters (lists as `= any($1::bigint[])`), so
- * the number of distinct statements stays small: the name is derived from the text.
+ * the number of distinct statements stays small: the name is derived from the text. Name every
+ * column (no `*`): a prepared statement whose result columns change under it (a migration by
+ * another instance during a rolling upgrade) fails with "cached plan must not change result type".
  *
  * Every statement is reported to the ORM's query logger, so tests that count SQL (query-count
  * test) see these as well. Only for reads outside a transaction: the pool's connection would not
