@@ -6,7 +6,8 @@
  * Every failure is classified once, here: 5xx replies are permanent (never retried); 4xx replies,
  * refused connections, timeouts and disconnects are temporary (retried with backoff).
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
@@ -91,15 +92,17 @@ function emlTransport(dir: string): MailTransport {
   mkdirSync(dir, { recursive: true });
   return {
     kind: 'eml',
-    send(raw, _envelope, fileName) {
+    // Asynchronous file calls: opening and writing a file costs about a millisecond here, which the
+    // event loop (parsing and committing inbound mail meanwhile) should not wait for.
+    async send(raw, _envelope, fileName) {
       const target = join(dir, `${fileName}.eml`);
       try {
-        writeFileSync(`${target}.tmp`, raw, { mode: 0o640 });
-        renameSync(`${target}.tmp`, target);
+        await writeFile(`${target}.tmp`, raw, { mode: 0o640 });
+        await rename(`${target}.tmp`, target);
       } catch (error) {
-        return Promise.reject(new DeliveryError(`cannot write ${target}: ${(error as Error).message}`, false));
+        throw new DeliveryError(`cannot write ${target}: ${(error as Error).message}`, false);
       }
-      return Promise.resolve({ rejected: [], response: `written to ${target}` });
+      return { rejected: [], response: `written to ${target}` };
     },
     close: () => undefined,
   };
