@@ -14,9 +14,9 @@ import { buildGraphQLSchema } from './graphql/schema.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { RuntimeState, type MailboxHealth } from './runtime-state.js';
-import { startMailboxPoller, type MailboxPoller } from './ingest/doors/imap-poller.js';
+import { startMailboxPoller, type MailboxPoller, type PrepareFn } from './ingest/doors/imap-poller.js';
 import { startSmtpListener, type IngestFn, type SmtpListener } from './ingest/doors/smtp-listener.js';
-import { ingestMessage } from './ingest/ingest-message.js';
+import { commitIngest, prepareIngest } from './ingest/ingest-message.js';
 import { resolveSecret } from './ingest/secret.js';
 import { startOutboundWorker, type OutboundWorker } from './outbound/worker.js';
 
@@ -98,16 +98,21 @@ export function createApp(config: Config, log: Logger): App {
         const secret = await resolveSecret(config, ready.em.fork());
         state.secret = secret;
         const ingestLog = log.child({ component: 'ingest' });
-        const ingest: IngestFn = async (raw, provenance) => {
-          if (state.durabilityProblem) throw new AppError('STORAGE_UNAVAILABLE', state.durabilityProblem, 'transient');
-          return ingestMessage(ready, raw, provenance, { config, secret, log: ingestLog });
+        const context = { config, secret, log: ingestLog };
+        const prepare: PrepareFn = async (raw, provenance) => {
+          const prepared = await prepareIngest(raw, provenance, context);
+          return () => {
+            if (state.durabilityProblem) throw new AppError('STORAGE_UNAVAILABLE', state.durabilityProblem, 'transient');
+            return commitIngest(ready, prepared, context);
+          };
         };
+        const ingest: IngestFn = async (raw, provenance) => (await prepare(raw, provenance))();
         // The outbox worker first, so mail written by the doors is picked up at once.
         outbound = await startOutboundWorker({ orm: ready, databaseUrl, config, secret, log });
         if (config.smtpInboundPort !== 0) smtp = await startSmtpListener(config, ingest, log.child({ component: 'smtp-in' }));
         for (const mailbox of config.mailboxes) {
           const health = (h: MailboxHealth) => state.mailboxes.set(mailbox.name, { ...h });
-          pollers.push(startMailboxPoller(mailbox, { orm: ready, databaseUrl, config, ingest, log, health }));
+          pollers.push(startMailboxPoller(mailbox, { orm: ready, databaseUrl, config, prepare, log, health }));
         }
       }
       return { url: address, bootstrap: result ?? { newAdminToken: null, adminTokenFile: null }, smtpPort: smtp?.port ?? null };

@@ -78,15 +78,38 @@ interface Prepared {
   classification: Classification | null;
 }
 
+/** A message parsed, classified and its sender checked: ready to commit (no database involved yet). */
+export interface PreparedIngest {
+  readonly prepared: Prepared;
+  readonly provenance: Provenance;
+}
+
 /**
  * Ingests one raw message.
  * @throws AppError STORAGE_UNAVAILABLE when PostgreSQL fails for a transient reason (retry later)
  * @throws LeaseLostError when `provenance.fence` is stale
  */
 export async function ingestMessage(orm: Orm, raw: Buffer, provenance: Provenance, ctx: IngestContext): Promise<IngestOutcome> {
+  return commitIngest(orm, await prepareIngest(raw, provenance, ctx), ctx);
+}
+
+/**
+ * The first half of ingestMessage: parsing, classification and sender authentication, which never
+ * throw (a message that cannot be parsed is prepared for quarantine). A door may prepare the next
+ * message while this one commits.
+ */
+export async function prepareIngest(raw: Buffer, provenance: Provenance, ctx: IngestContext): Promise<PreparedIngest> {
   // Sender authentication waits on DNS: beside parsing, never inside the transaction (S6, S19).
   const [prepared, auth] = await Promise.all([prepare(raw, ctx), senderVerdict(raw, provenance.envelope, { enabled: ctx.config.senderAuthentication, resolver: ctx.dnsResolver })]);
-  provenance = { ...provenance, auth };
+  return { prepared, provenance: { ...provenance, auth } };
+}
+
+/**
+ * The second half of ingestMessage: the one transaction.
+ * @throws AppError STORAGE_UNAVAILABLE when PostgreSQL fails for a transient reason (retry later)
+ * @throws LeaseLostError when `provenance.fence` is stale
+ */
+export async function commitIngest(orm: Orm, { prepared, provenance }: PreparedIngest, ctx: IngestContext): Promise<IngestOutcome> {
   try {
     return await withRetryOnRace(() => inTransaction(orm, (em) => commit(em, prepared, provenance, ctx)));
   } catch (error) {

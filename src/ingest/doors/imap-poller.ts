@@ -37,14 +37,21 @@ const SOCKET_TIMEOUT_MS = 60_000;
 const MAX_IDLE_MS = 25_000;
 const LEASE_RETRY_MS = 5_000;
 const FETCH_ATTEMPTS_BEFORE_RECORDING = 3;
+/** Only a message up to this size is parsed ahead, beside the one committing. */
+const LOOKAHEAD_MAX_BYTES = 1024 * 1024;
 
-export type IngestFn = (raw: Buffer, provenance: Provenance) => Promise<IngestOutcome>;
+/**
+ * Ingest in two steps: the returned promise settles once the message is parsed and checked (no
+ * database yet); calling its result commits it. The poller parses the next message while the
+ * current one commits; commits stay one at a time, in UID order.
+ */
+export type PrepareFn = (raw: Buffer, provenance: Provenance) => Promise<() => Promise<IngestOutcome>>;
 
 export interface PollerDeps {
   readonly orm: Orm;
   readonly databaseUrl: string;
   readonly config: Config;
-  readonly ingest: IngestFn;
+  readonly prepare: PrepareFn;
   readonly log: Logger;
   readonly health: (health: MailboxHealth) => void;
 }
@@ -191,8 +198,17 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     const committed: number[] = [];
     const quarantined: number[] = [];
     let done = 0;
+    const provenanceOf = (uid: number): Provenance => ({
+      door: Door.IMAP,
+      mailbox: { name: mailbox.name, role: mailbox.role, address: mailbox.address },
+      uidValidity: progress.uidValidity,
+      uid,
+      fence: lease.generation,
+    });
+    // The next message, parsed while the current one commits (small ones only: memory stays bounded).
+    let lookahead: { uid: number; ready: Promise<() => Promise<IngestOutcome>> } | null = null;
     try {
-      for (const item of batch) {
+      for (const [index, item] of batch.entries()) {
         if (stopped) break;
         if (item.size > deps.config.maxMessageBytes) {
           await progress.recordFetchFailure(item.uid, 'MESSAGE_TOO_LARGE', `${item.size} bytes is over MAX_MESSAGE_MB`);
@@ -205,14 +221,15 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
           log.warn({ uid: item.uid }, 'message not returned by the server; will look again');
           break;
         }
-        const provenance: Provenance = {
-          door: Door.IMAP,
-          mailbox: { name: mailbox.name, role: mailbox.role, address: mailbox.address },
-          uidValidity: progress.uidValidity,
-          uid: item.uid,
-          fence: lease.generation,
-        };
-        const outcome = await deps.ingest(raw, provenance);
+        const ready = lookahead?.uid === item.uid ? lookahead.ready : deps.prepare(raw, provenanceOf(item.uid));
+        lookahead = null;
+        const next = batch[index + 1];
+        const nextRaw = next ? sources.get(next.uid) : undefined;
+        if (next && nextRaw && nextRaw.length <= LOOKAHEAD_MAX_BYTES) {
+          lookahead = { uid: next.uid, ready: deps.prepare(nextRaw, provenanceOf(next.uid)) };
+          lookahead.ready.catch(() => undefined); // awaited (and its failure seen) on the next turn, or dropped with the batch
+        }
+        const outcome = await (await ready)();
         log.info({ uid: item.uid, outcome: outcome.kind, ticket: 'ticketNumber' in outcome ? outcome.ticketNumber : undefined }, 'message committed');
         committed.push(item.uid);
         if (outcome.kind === 'quarantined') quarantined.push(item.uid);
