@@ -18,4 +18,4 @@ RUN mkdir -p /var/lib/postdesk && chown node:node /var/lib/postdesk
 USER node
 EXPOSE 4000 2525
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:4000/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/src/main.js"]
+CMD ["node", "--max-old-space-size=320", "dist/src/main.js"]
