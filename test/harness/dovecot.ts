@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, appendFileSync, chmodSync, chownSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, chmodSync, chownSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -41,7 +41,10 @@ export interface Dovecot {
   addUser(name: string, password?: string): Promise<DovecotUser>;
   /** APPENDs a raw message over IMAP and resolves with its UID (Dovecot supports UIDPLUS). */
   append(user: DovecotUser | string, raw: Buffer | string, folder?: string, flags?: string[]): Promise<number>;
-  /** Stops and starts the same instance (same port, same mail), e.g. to test reconnects. */
+  /**
+   * Stops and starts the same instance (same port, same mail), e.g. to test reconnects: open
+   * sessions end (their imap processes are stopped), as when a service manager restarts Dovecot.
+   */
   restart(): Promise<void>;
   /** Stops the server, waits until its master process is gone, and removes the temp dir. */
   stop(): Promise<void>;
@@ -143,6 +146,26 @@ function isAlive(pid: number): boolean {
   } catch {
     return true; // no /proc: trust kill(0)
   }
+}
+
+/** Pids of a process's direct children (Dovecot's master starts every service process itself). */
+function childrenOf(parent: number): number[] {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return []; // no /proc
+  }
+  return entries.flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      // The fields after the ")" closing the command name: state, then the parent pid.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent ? [Number(entry)] : [];
+    } catch {
+      return []; // exited meanwhile
+    }
+  });
 }
 
 function config(dir: string, port: number, extra: string): string {
@@ -284,24 +307,19 @@ export async function startDovecot(users: readonly DovecotUser[] | number = 1, o
     }
   };
 
-  const halt = async (): Promise<void> => {
-    // After a failed launch pid may be unset although the daemon runs: the pid file knows better.
-    const master = pid ?? readPid();
-    if (master === null) return;
-    pid = null;
+  /** Ends a process and waits until it is gone (SIGKILL after `seconds`). */
+  const end = async (target: number, seconds: number): Promise<void> => {
     try {
-      process.kill(master, 'SIGTERM');
+      process.kill(target, 'SIGTERM');
     } catch {
-      // exited on its own
+      return; // exited on its own
     }
-    // Dovecot takes 1-3 s to stop; waiting matters because restart() reuses the port and stop()
-    // removes the dir the daemon still writes to.
-    const deadline = Date.now() + 15_000;
-    while (isAlive(master)) {
+    const deadline = Date.now() + seconds * 1000;
+    while (isAlive(target)) {
       if (Date.now() > deadline) {
-        console.warn(`[harness] dovecot ${master} ignored SIGTERM for 15 s; killing it`);
+        console.warn(`[harness] dovecot process ${target} ignored SIGTERM for ${seconds} s; killing it`);
         try {
-          process.kill(master, 'SIGKILL');
+          process.kill(target, 'SIGKILL');
         } catch {
           // gone after all
         }
@@ -309,6 +327,21 @@ export async function startDovecot(users: readonly DovecotUser[] | number = 1, o
       }
       await sleep(25);
     }
+  };
+
+  const halt = async (): Promise<void> => {
+    // After a failed launch pid may be unset although the daemon runs: the pid file knows better.
+    const master = pid ?? readPid();
+    if (master === null) return;
+    pid = null;
+    // Trap: here (daemonised, reparented to PID 1) the imap processes of open sessions outlive the
+    // master's SIGTERM despite shutdown_clients = yes, so a "restart" left every client connected
+    // to the old process and no reconnect was ever tested. Like a service manager stopping the
+    // unit (systemd's default KillMode=control-group), the master's children get SIGTERM with it.
+    const children = childrenOf(master);
+    // Dovecot takes 1-3 s to stop; waiting matters because restart() reuses the port and stop()
+    // removes the dir the daemon still writes to.
+    await Promise.all([end(master, 15), ...children.map((child) => end(child, 5))]);
     running.delete(master);
   };
 
