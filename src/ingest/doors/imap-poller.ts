@@ -101,6 +101,8 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
       wake = done;
     });
   const fetchFailures = new Map<number, number>();
+  /** Whether the current session committed a message: proof the server worked (see run()). */
+  let committedInSession = false;
   const health: MailboxHealth = { state: 'connecting', backlog: null };
   const report = (change: Partial<MailboxHealth>) => deps.health(Object.assign(health, change));
 
@@ -238,6 +240,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     } finally {
       // Commit first, mark second: whatever committed is marked and counted, even if a later one failed.
       if (committed.length > 0) {
+        committedInSession = true;
         await markCommitted(imap, committed, quarantined);
         await pauseAfterMark(deps.config.testPauseAfterMarkMs, log, committed); // test-only hook (D3); no pause by default
         await progress.advance(committed.at(-1)!);
@@ -320,6 +323,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     let attempt = 0;
     while (!stopped) {
       let lease: MailboxLease | null = null;
+      let startedAt: number | null = null;
       try {
         lease = await tryAcquireMailboxLease(deps.orm, deps.databaseUrl, mailbox.name, deps.config.mailboxLease);
         if (!lease) {
@@ -328,12 +332,16 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
           continue;
         }
         report({ state: attempt === 0 ? 'connecting' : 'reconnecting' });
-        const startedAt = Date.now();
+        startedAt = Date.now();
+        committedInSession = false;
         await session(lease);
-        if (Date.now() - startedAt > 60_000) attempt = 0;
         if (!stopped) throw new Error('connection closed');
       } catch (error) {
         if (stopped) break;
+        // A session that committed mail or lasted a minute shows the server worked, so this outage
+        // starts the backoff afresh (first retry within 1 s, TESTPLAN F3), however the session
+        // ended; only attempts that get nothing done keep growing it (F1: 20 Dovecot restarts).
+        if (startedAt !== null && (committedInSession || Date.now() - startedAt > 60_000)) attempt = 0;
         attempt += 1;
         const delay = reconnectDelay(attempt);
         const transient = error instanceof AppError && error.kind === 'transient';
