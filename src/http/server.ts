@@ -45,6 +45,11 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
   });
   const limits = apolloLimitOptions(config.graphqlIntrospection);
   const apollo = new ApolloServer<GraphQLContext>({
+    // main.ts alone handles SIGINT/SIGTERM. Apollo's own handlers (on unless NODE_ENV=test) started a
+    // second stop() at the signal; app.stop()'s call then waited on Apollo 5.5's stop barrier, which
+    // a successful stop never resolves, whenever the doors stopped first (an IMAP server out of
+    // reach): the gateway hung until the 10 s deadline and exited 70 (bench:faults, reconnect).
+    stopOnTerminationSignals: false,
     schema,
     introspection: config.graphqlIntrospection,
     includeStacktraceInErrorResponses: config.logLevel === 'debug',
