@@ -16,6 +16,7 @@ import { ImapFlow, type FetchMessageObject } from 'imapflow';
 import type { Config, MailboxConfig } from '../../config/env.js';
 import { tryAcquireMailboxLease, type MailboxLease } from '../../db/lease.js';
 import type { Orm } from '../../db/orm.js';
+import { isTransientDatabaseError } from '../../db/transient.js';
 import { Door } from '../../entities/enums.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -37,6 +38,10 @@ const SOCKET_TIMEOUT_MS = 60_000;
 const MAX_IDLE_MS = 25_000;
 const LEASE_RETRY_MS = 5_000;
 const FETCH_ATTEMPTS_BEFORE_RECORDING = 3;
+/** The longest wait before a new session when the last one ended because PostgreSQL was unavailable. */
+const STORAGE_RETRY_MAX_MS = 5_000;
+/** At most this many committed-but-unmarked messages are marked at a session start. */
+const MAX_MARKS_TO_FINISH = 1000;
 /** Only a message up to this size is parsed ahead, beside the one committing. */
 const LOOKAHEAD_MAX_BYTES = 1024 * 1024;
 
@@ -114,6 +119,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     await ensureFolders(imap);
     const opened = await imap.mailboxOpen(mailbox.folder);
     const progress = await MailboxProgress.load(deps.orm, mailbox.name, lease.generation, Number(opened.uidValidity), log);
+    await finishInterruptedMarks(imap, progress);
     await finishInterruptedMoves(imap, progress);
     report({ state: 'connected' });
     log.info({ uidValidity: String(opened.uidValidity), exists: opened.exists, idle: imap.capabilities.has('IDLE') }, 'mailbox connected');
@@ -243,6 +249,9 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
         committedInSession = true;
         await markCommitted(imap, committed, quarantined);
         await pauseAfterMark(deps.config.testPauseAfterMarkMs, log, committed); // test-only hook (D3); no pause by default
+        // The watermark moves on even when the marks were lost with the connection: the next
+        // session's finishInterruptedMarks marks them, and a server that keeps failing mid-batch
+        // cannot hold the mailbox at one place.
         await progress.advance(committed.at(-1)!);
       }
     }
@@ -265,6 +274,33 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     // messageMove uses MOVE, or COPY + STORE \Deleted + UID EXPUNGE where the server lacks MOVE.
     if (mailbox.processedFolder && ingested.length > 0) await attempt('moving', imap.messageMove(ingested.join(','), mailbox.processedFolder, { uid: true }));
     if (mailbox.quarantineFolder && quarantined.length > 0) await attempt('moving', imap.messageMove(quarantined.join(','), mailbox.quarantineFolder, { uid: true }));
+  }
+
+  /**
+   * Marks committed messages whose marks a lost connection prevented: below the watermark, without
+   * our keyword, and known to the ledger (TESTPLAN F1 left 398 of 500 unread on the server before
+   * this). Without it they would stay unread, and in INBOX when a processed folder is configured.
+   * Messages the ledger does not know (recorded fetch failures) are left as they are. A failure
+   * here is logged and never blocks ingest.
+   */
+  async function finishInterruptedMarks(imap: ImapFlow, progress: MailboxProgress): Promise<void> {
+    if (progress.highestUid === 0) return;
+    try {
+      const uids = await imap.search({ uid: `1:${progress.highestUid}`, unKeyword: PROCESSED_KEYWORD }, { uid: true });
+      // The newest ones, bounded: a server that cannot store keywords would otherwise hand back the
+      // whole folder at every session start.
+      const known = await progress.committedAmong((uids || []).slice(-MAX_MARKS_TO_FINISH));
+      if (known.length === 0) return;
+      log.warn({ messages: known.length }, 'marking committed messages whose marks a lost connection prevented');
+      await markCommitted(
+        imap,
+        known.map((m) => m.uid),
+        known.filter((m) => m.quarantined).map((m) => m.uid),
+      );
+    } catch (error) {
+      if (!imap.usable) throw error; // the connection is gone: the reconnect tries again
+      log.warn({ err: (error as Error).message }, 'marking committed messages failed (nothing is lost; tried again at the next connection)');
+    }
   }
 
   /**
@@ -343,8 +379,10 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
         // ended; only attempts that get nothing done keep growing it (F1: 20 Dovecot restarts).
         if (startedAt !== null && (committedInSession || Date.now() - startedAt > 60_000)) attempt = 0;
         attempt += 1;
-        const delay = reconnectDelay(attempt);
-        const transient = error instanceof AppError && error.kind === 'transient';
+        const transient = (error instanceof AppError && error.kind === 'transient') || isTransientDatabaseError(error);
+        // Our own database being down is no reason to back off from the mail server: retry soon, so
+        // ingest resumes within seconds of PostgreSQL's return (TESTPLAN F5), not a minute later.
+        const delay = transient ? Math.min(reconnectDelay(attempt), STORAGE_RETRY_MAX_MS) : reconnectDelay(attempt);
         const leaseLost = error instanceof LeaseLostError;
         report({ state: 'reconnecting' });
         log.warn({ attempt, retryInMs: delay, reason: (error as Error).message, storage: transient, leaseLost }, 'mailbox session ended; reconnecting');

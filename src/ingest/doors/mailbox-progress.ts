@@ -62,6 +62,19 @@ export class MailboxProgress {
   }
 
   /**
+   * Which of these UIDs the ledger holds (committed in this UIDVALIDITY), and whether each ended
+   * in quarantine. Fetch failures are left out: the server never handed those over.
+   */
+  async committedAmong(uids: readonly number[]): Promise<{ uid: number; quarantined: boolean }[]> {
+    if (uids.length === 0) return [];
+    const rows = await this.orm.em.fork().execute<{ uid: string; outcome: string }[]>(
+      `select uid, outcome from inbound_receipt where mailbox = ? and uid_validity = ? and uid in (${uids.map(() => '?').join(', ')}) and outcome <> 'fetch-failed'`,
+      [this.mailbox, this.uidValidity, ...uids],
+    );
+    return rows.map((row) => ({ uid: Number(row.uid), quarantined: row.outcome === 'quarantined' }));
+  }
+
+  /**
    * A message the server would not hand over (too large, fetch keeps failing): recorded with the
    * reason in the quarantine list and the ledger, so no UID is ever skipped silently (D10, M10).
    */
