@@ -45,6 +45,30 @@ describe('the gateway process', () => {
     expect(gateway.stdout()).toContain('"msg":"stopped"');
   });
 
+  it('stops cleanly on SIGTERM outside NODE_ENV=test while its IMAP server is out of reach (F15)', async () => {
+    // Production mode, where Apollo would install its own signal handlers (NODE_ENV=test turns them
+    // off, so the test above cannot see them). They once raced app.stop() (src/http/server.ts); that
+    // race is timing-dependent (bench:faults hit it) and this test does not reproduce it reliably:
+    // it covers the production shutdown path with a mailbox in backoff.
+    const closedPort = await freePort();
+    const gateway = startProcess(MAIN, [], {
+      DATABASE_URL: await createTestDatabase(),
+      DATA_DIR: tempDir(),
+      PORT: String(await freePort()),
+      SMTP_INBOUND_PORT: '0',
+      NODE_ENV: 'production',
+      REQUIRE_DURABLE_DATABASE: 'false',
+      MAILBOXES: JSON.stringify([{ name: 'away', url: `imap://user:secret@127.0.0.1:${closedPort}`, folder: 'INBOX' }]),
+    });
+    await gateway.waitForOutput('postdesk ready at');
+    await gateway.waitForOutput('mailbox session ended; reconnecting');
+    const signalled = Date.now();
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(10_000); // main.ts's deadline exits 70 instead
+    expect(gateway.stdout()).toContain('"msg":"stopped"');
+  });
+
   it('exits 78 naming each bad variable, with no stack trace', async () => {
     const result = await runProcess(MAIN, [], { PORT: 'abc', DATABASE_URL: 'mysql://root:topsecret@db/x', LOG_LEVEL: 'chatty' });
     expect(result.code).toBe(78);
