@@ -34,16 +34,16 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ImapFlow } from 'imapflow';
 import pg from 'pg';
 import { startDovecot, type Dovecot, type DovecotUser } from '../test/harness/dovecot.js';
 import { startFaultProxy, type FaultProxy } from '../test/harness/fault-proxy.js';
-import { GATEWAY_MAIN, startGateway, type Gateway, type LogProblem } from './lib/gateway.js';
+import { GATEWAY_MAIN, type Gateway } from './lib/gateway.js';
 import { textMail } from './lib/mail.js';
 import { startBenchPostgres, type BenchPostgres } from './lib/postgres.js';
+import { BenchPhases, connectPg, imapClient, outcomes, section } from './lib/phases.js';
 import { Report } from './lib/report.js';
 import { fmt, fmtMs, summarize } from './lib/stats.js';
-import { Cleanup, now, pollUntil, removeDir, ROOT, sleep, tempDir, TimeoutError, withTimeout } from './lib/util.js';
+import { Cleanup, now, pollUntil, removeDir, ROOT, sleep, tempDir, TimeoutError } from './lib/util.js';
 
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'reconnect,resume,failover,linkdos').split(',').map((s) => s.trim()));
 
@@ -73,19 +73,11 @@ const LINKDOS_PHASE_LIMIT_MS = 180_000;
 const report = new Report();
 /** Everything to stop at the end or on Ctrl-C, newest first. */
 const cleanup = new Cleanup();
+const phases = new BenchPhases(PHASES, cleanup, report);
 /** Gateway log lines at warn or above, per gateway, shown after the table. */
-const gatewayNotes: { phase: string; problems: LogProblem[]; stderr: string; exit: number | string | null }[] = [];
 const runId = randomBytes(3).toString('hex');
 
-function section(title: string): void {
-  console.log(`\n== ${title} ${'='.repeat(Math.max(0, 70 - title.length))}`);
-}
-
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-
-function imapClient(dovecot: Dovecot, user: DovecotUser): ImapFlow {
-  return new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, auth: { user: user.name, pass: user.password }, logger: false, disableAutoIdle: true });
-}
 
 /** The mailbox URL of a user, pointed at a fault proxy in front of Dovecot. */
 function imapUrlVia(dovecot: Dovecot, user: DovecotUser, proxy: FaultProxy): string {
@@ -94,22 +86,9 @@ function imapUrlVia(dovecot: Dovecot, user: DovecotUser, proxy: FaultProxy): str
   return url.toString();
 }
 
-async function connectPg(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: 'postdesk bench' });
-  // Without a listener a server-side disconnect (PostgreSQL stopping) crashes the bench.
-  client.on('error', (error) => console.error(`  [bench] PostgreSQL client: ${error.message}`));
-  await client.connect();
-  return client;
-}
-
 async function ticketCount(db: pg.Client, subjectLike: string): Promise<number> {
   const { rows } = await db.query<{ n: string }>({ name: 'ticket-count', text: 'select count(*) as n from ticket where subject like $1', values: [subjectLike] });
   return Number(rows[0]?.n ?? 0);
-}
-
-async function outcomes(db: pg.Client): Promise<string> {
-  const { rows } = await db.query<{ outcome: string; n: string }>('select outcome, count(*) as n from inbound_receipt group by outcome order by 2 desc');
-  return rows.map((r) => `${r.outcome} ${fmt(Number(r.n))}`).join(', ') || 'none';
 }
 
 /** Polls until a ticket with this subject exists; resolves with the time it was first seen. */
@@ -140,42 +119,6 @@ function logEntries(gateway: Gateway, msg: string): Record<string, unknown>[] {
 
 const RECONNECT_LOG = 'mailbox session ended; reconnecting';
 
-/** Starts a gateway, and stops it (keeping its log problems) when the phase ends. */
-async function phaseGateway(label: string, scope: Cleanup, options: Parameters<typeof startGateway>[0], expectedExit?: string): Promise<Gateway> {
-  const gateway = await startGateway(options);
-  scope.add(`gateway (${label})`, async () => {
-    const exit = gateway.process.exitStatus();
-    const code = await gateway.stop();
-    const status = exit ?? (code === 0 ? null : code);
-    gatewayNotes.push({ phase: label, problems: gateway.logProblems(), stderr: gateway.unexpectedStderr(), exit: status === expectedExit ? null : status });
-  });
-  return gateway;
-}
-
-/** Runs one phase with a hard limit; a failure is reported as a FAIL row and the bench goes on. */
-async function runPhase(name: string, limitMs: number, body: (scope: Cleanup, deadline: number) => Promise<void>): Promise<boolean> {
-  if (!PHASES.has(name)) return true;
-  if (cleanup.aborted) return false;
-  const scope = new Cleanup();
-  // On Ctrl-C the phase's gateways, proxies and clients go first, before PostgreSQL and Dovecot.
-  const unregister = cleanup.add(`phase ${name}`, () => scope.runAll());
-  const started = now();
-  try {
-    // The body watches its own deadline; the outer limit is a backstop for a hang inside a library.
-    await withTimeout(body(scope, started + limitMs), limitMs + 60_000, `phase ${name}`);
-    return true;
-  } catch (error) {
-    if (cleanup.aborted) return false;
-    console.error(`  phase ${name} failed after ${((now() - started) / 1000).toFixed(1)} s: ${(error as Error).stack ?? String(error)}`);
-    report.missing(`${name}: phase`, 'completes', (error as Error).message.split('\n')[0] ?? 'error');
-    return false;
-  } finally {
-    await scope.runAll();
-    unregister();
-    console.log(`  (phase ${name}: ${((now() - started) / 1000).toFixed(1)} s)`);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // 1. Reconnect behaviour (F3)
 
@@ -200,7 +143,7 @@ async function reconnectPhase(pgServer: BenchPostgres, dovecot: Dovecot, user: D
   const dbUrl = await pgServer.createDatabase('bench_reconnect');
   const proxy = await startFaultProxy(dovecot.port);
   scope.add('fault proxy (reconnect)', () => proxy.close());
-  const gateway = await phaseGateway('reconnect', scope, { databaseUrl: dbUrl, mailboxes: [{ name: 'bench', url: imapUrlVia(dovecot, user, proxy) }] });
+  const gateway = await phases.gateway('reconnect', scope, { databaseUrl: dbUrl, mailboxes: [{ name: 'bench', url: imapUrlVia(dovecot, user, proxy) }] });
   await gateway.waitIdle(30_000);
   console.log(`  gateway idling through the proxy (${proxy.accepted} connection so far); proxy now accepts and at once closes every connection`);
 
@@ -319,7 +262,7 @@ async function resumePhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup, 
   const viaProxy = new URL(server.url);
   viaProxy.port = String(proxy.port);
 
-  const gateway = await phaseGateway('resume', scope, { databaseUrl: viaProxy.toString(), mailboxes: [{ name: 'bench', url: dovecot.imapUrl(user) }] });
+  const gateway = await phases.gateway('resume', scope, { databaseUrl: viaProxy.toString(), mailboxes: [{ name: 'bench', url: dovecot.imapUrl(user) }] });
   await gateway.waitIdle(30_000);
   let db = await connectPg(server.url);
   scope.add('pg client (resume)', () => db.end().catch(() => undefined));
@@ -457,14 +400,14 @@ async function failoverPhase(pgServer: BenchPostgres, dovecot: Dovecot, user: Do
   const appender = imapClient(dovecot, user);
   scope.add('failover appender', () => appender.logout().catch(() => appender.close()));
 
-  let leader = await phaseGateway('failover gateway 1', scope, options, 'SIGKILL');
+  let leader = await phases.gateway('failover gateway 1', scope, options, 'SIGKILL');
   await leader.waitIdle(60_000);
   await appender.connect();
   const failovers: number[] = [];
   const takeovers: number[] = [];
   for (let round = 1; round <= FAILOVER_ROUNDS; round++) {
     if (now() > deadline) throw new TimeoutError(`failover: phase time limit before round ${round}`);
-    const follower = await phaseGateway(`failover gateway ${round + 1}`, scope, options, round < FAILOVER_ROUNDS ? 'SIGKILL' : undefined);
+    const follower = await phases.gateway(`failover gateway ${round + 1}`, scope, options, round < FAILOVER_ROUNDS ? 'SIGKILL' : undefined);
     await pollUntil(async () => (await mailboxState(follower)) === 'standby', 50, 30_000, `round ${round}: the new gateway in standby`);
     const leaderState = await mailboxState(leader);
     if (leaderState !== 'connected') throw new Error(`round ${round}: the leader's mailbox is ${leaderState}, not connected`);
@@ -619,7 +562,7 @@ async function linkdosPhase(pgServer: BenchPostgres, dovecot: Dovecot, user: Dov
 
   // The same messages through the real IMAP door, one at a time.
   const dbUrl = await pgServer.createDatabase('bench_linkdos');
-  const gateway = await phaseGateway('linkdos', scope, { databaseUrl: dbUrl, mailboxes: [{ name: 'bench', url: dovecot.imapUrl(user) }] });
+  const gateway = await phases.gateway('linkdos', scope, { databaseUrl: dbUrl, mailboxes: [{ name: 'bench', url: dovecot.imapUrl(user) }] });
   await gateway.waitIdle(30_000);
   const db = await connectPg(dbUrl);
   scope.add('pg client (linkdos)', () => db.end());
@@ -674,10 +617,10 @@ async function main(): Promise<number> {
     console.log(`Dovecot on 127.0.0.1:${dovecot.port} (${dovecot.dir})`);
 
     const results = [
-      await runPhase('reconnect', RECONNECT_PHASE_LIMIT_MS, (scope, deadline) => reconnectPhase(pgServer, dovecot, user('reconnect'), scope, deadline)),
-      await runPhase('resume', RESUME_PHASE_LIMIT_MS, (scope, deadline) => resumePhase(dovecot, user('resume'), scope, deadline)),
-      await runPhase('failover', FAILOVER_PHASE_LIMIT_MS, (scope, deadline) => failoverPhase(pgServer, dovecot, user('failover'), scope, deadline)),
-      await runPhase('linkdos', LINKDOS_PHASE_LIMIT_MS, (scope, deadline) => linkdosPhase(pgServer, dovecot, user('linkdos'), scope, deadline)),
+      await phases.run('reconnect', RECONNECT_PHASE_LIMIT_MS, (scope, deadline) => reconnectPhase(pgServer, dovecot, user('reconnect'), scope, deadline)),
+      await phases.run('resume', RESUME_PHASE_LIMIT_MS, (scope, deadline) => resumePhase(dovecot, user('resume'), scope, deadline)),
+      await phases.run('failover', FAILOVER_PHASE_LIMIT_MS, (scope, deadline) => failoverPhase(pgServer, dovecot, user('failover'), scope, deadline)),
+      await phases.run('linkdos', LINKDOS_PHASE_LIMIT_MS, (scope, deadline) => linkdosPhase(pgServer, dovecot, user('linkdos'), scope, deadline)),
     ];
     phaseFailed = results.includes(false);
   } catch (error) {
@@ -687,15 +630,7 @@ async function main(): Promise<number> {
     await cleanup.runAll();
   }
 
-  section('gateway log (warn and above, per gateway)');
-  if (gatewayNotes.length === 0) console.log('  (no gateway ran)');
-  for (const note of gatewayNotes) {
-    const clean = note.problems.length === 0 && !note.stderr && note.exit === null;
-    console.log(`  ${note.phase}: ${clean ? 'clean (no warn/error lines, expected exit)' : ''}`);
-    if (note.exit !== null) console.log(`    unexpected exit status: ${note.exit}`);
-    for (const p of note.problems) console.log(`    ${p.count} × ${p.level}: ${p.msg}\n      e.g. ${p.example}`);
-    if (note.stderr) console.log(`    stderr: ${note.stderr.slice(0, 2000)}`);
-  }
+  phases.printGatewayNotes();
 
   section('results');
   console.log(report.table());

@@ -21,12 +21,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
 import pg from 'pg';
 import { startDovecot, type Dovecot, type DovecotUser } from '../test/harness/dovecot.js';
-import { GATEWAY_MAIN, startGateway, type Gateway, type LogProblem } from './lib/gateway.js';
+import { GATEWAY_MAIN } from './lib/gateway.js';
 import { attachmentMail, MaildirWriter, pdfLike, textMail } from './lib/mail.js';
 import { startBenchPostgres, type BenchPostgres } from './lib/postgres.js';
+import { BenchPhases, connectPg, imapClient, outcomes, section } from './lib/phases.js';
 import { Report } from './lib/report.js';
 import { readProcCpuSeconds, readProcMemory, RssSampler } from './lib/rss.js';
 import { fmt, fmtMiB, fmtMs, summarize } from './lib/stats.js';
@@ -57,69 +57,13 @@ const PHASES = new Set((process.env.BENCH_PHASES ?? 'backlog,push,memory').split
 const report = new Report();
 /** Everything to stop at the end or on Ctrl-C, newest first. */
 const cleanup = new Cleanup();
+const phases = new BenchPhases(PHASES, cleanup, report);
 /** Gateway log lines at warn or above, per phase, shown after the table. */
-const gatewayNotes: { phase: string; problems: LogProblem[]; stderr: string; exit: number | string | null }[] = [];
 const runId = randomBytes(3).toString('hex');
-
-function section(title: string): void {
-  console.log(`\n== ${title} ${'='.repeat(Math.max(0, 70 - title.length))}`);
-}
-
-function imapClient(dovecot: Dovecot, user: DovecotUser): ImapFlow {
-  return new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, auth: { user: user.name, pass: user.password }, logger: false, disableAutoIdle: true });
-}
-
-async function connectPg(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: 'postdesk bench' });
-  // Without a listener a server-side disconnect (PostgreSQL stopping on Ctrl-C) crashes the bench.
-  client.on('error', (error) => console.error(`  [bench] PostgreSQL client: ${error.message}`));
-  await client.connect();
-  return client;
-}
 
 async function countReceipts(db: pg.Client): Promise<number> {
   const { rows } = await db.query<{ n: string }>({ name: 'count-receipts', text: 'select count(*) as n from inbound_receipt' });
   return Number(rows[0]?.n ?? 0);
-}
-
-async function outcomes(db: pg.Client): Promise<string> {
-  const { rows } = await db.query<{ outcome: string; n: string }>('select outcome, count(*) as n from inbound_receipt group by outcome order by 2 desc');
-  return rows.map((r) => `${r.outcome} ${fmt(Number(r.n))}`).join(', ') || 'none';
-}
-
-/** Starts the phase's gateway, and stops it (keeping its log problems) when the phase ends. */
-async function phaseGateway(phase: string, scope: Cleanup, options: Parameters<typeof startGateway>[0]): Promise<Gateway> {
-  const gateway = await startGateway(options);
-  scope.add(`gateway (${phase})`, async () => {
-    const exit = gateway.process.exitStatus();
-    const code = await gateway.stop();
-    gatewayNotes.push({ phase, problems: gateway.logProblems(), stderr: gateway.unexpectedStderr(), exit: exit ?? (code === 0 ? null : code) });
-  });
-  return gateway;
-}
-
-/** Runs one phase with a hard limit; a failure is reported as a FAIL row and the bench goes on. */
-async function runPhase(name: string, limitMs: number, body: (scope: Cleanup, deadline: number) => Promise<void>): Promise<boolean> {
-  if (!PHASES.has(name)) return true;
-  if (cleanup.aborted) return false;
-  const scope = new Cleanup();
-  // On Ctrl-C the phase's gateway and clients go first, before PostgreSQL and Dovecot.
-  const unregister = cleanup.add(`phase ${name}`, () => scope.runAll());
-  const started = now();
-  try {
-    // The body watches its own deadline; the outer limit is a backstop for a hang inside a library.
-    await withTimeout(body(scope, started + limitMs), limitMs + 60_000, `phase ${name}`);
-    return true;
-  } catch (error) {
-    if (cleanup.aborted) return false;
-    console.error(`  phase ${name} failed after ${((now() - started) / 1000).toFixed(1)} s: ${(error as Error).stack ?? String(error)}`);
-    report.missing(`${name}: phase`, 'completes', (error as Error).message.split('\n')[0] ?? 'error');
-    return false;
-  } finally {
-    await scope.runAll();
-    unregister();
-    console.log(`  (phase ${name}: ${((now() - started) / 1000).toFixed(1)} s)`);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,7 +105,7 @@ async function backlogPhase(pgServer: BenchPostgres, dovecot: Dovecot, user: Dov
   const db = await connectPg(dbUrl);
   scope.add('pg client (backlog)', () => db.end());
   const countersBefore = await pgServer.counters();
-  const gateway = await phaseGateway('backlog', scope, { databaseUrl: dbUrl, mailboxes: [{ name: 'bench', url: dovecot.imapUrl(user) }] });
+  const gateway = await phases.gateway('backlog', scope, { databaseUrl: dbUrl, mailboxes: [{ name: 'bench', url: dovecot.imapUrl(user) }] });
   const sampler = new RssSampler(gateway.pid, 100).start();
   const cpuAtReady = readProcCpuSeconds(gateway.pid);
   console.log(`  gateway ready (fresh database migrated) ${fmtMs(gateway.readyAt - gateway.spawnedAt)} after spawn; counting committed receipts every 100 ms`);
@@ -289,7 +233,7 @@ async function bareNotificationDelay(dovecot: Dovecot, user: DovecotUser, scope:
 async function pushPhase(pgServer: BenchPostgres, dovecot: Dovecot, pushUser: DovecotUser, probeUser: DovecotUser, scope: Cleanup, deadline: number): Promise<void> {
   section(`2. push latency: ${PUSH_SAMPLES} APPENDs one at a time while the gateway idles`);
   const dbUrl = await pgServer.createDatabase('bench_push');
-  const gateway = await phaseGateway('push', scope, { databaseUrl: dbUrl, mailboxes: [{ name: 'bench', url: dovecot.imapUrl(pushUser) }] });
+  const gateway = await phases.gateway('push', scope, { databaseUrl: dbUrl, mailboxes: [{ name: 'bench', url: dovecot.imapUrl(pushUser) }] });
   await gateway.waitIdle(30_000);
   console.log('  gateway ready and idling');
 
@@ -357,7 +301,7 @@ async function pushPhase(pgServer: BenchPostgres, dovecot: Dovecot, pushUser: Do
 async function memoryPhase(pgServer: BenchPostgres, dovecot: Dovecot, user: DovecotUser, scope: Cleanup, deadline: number): Promise<void> {
   section(`3. memory: ${MEMORY_MESSAGES} messages with a ${fmtMiB(MEMORY_ATTACHMENT_BYTES)} PDF each`);
   const dbUrl = await pgServer.createDatabase('bench_memory');
-  const gateway = await phaseGateway('memory', scope, {
+  const gateway = await phases.gateway('memory', scope, {
     databaseUrl: dbUrl,
     mailboxes: [{ name: 'bench', url: dovecot.imapUrl(user) }],
     // 20 MiB is exactly the default ATTACHMENT_MAX_MB; leave room so the files are accepted.
@@ -455,9 +399,9 @@ async function main(): Promise<number> {
     console.log(`Dovecot on 127.0.0.1:${dovecot.port} (${dovecot.dir})`);
 
     const results = [
-      await runPhase('backlog', BACKLOG_LIMIT_MS, (scope, deadline) => backlogPhase(pgServer, dovecot, user('backlog'), scope, deadline)),
-      await runPhase('push', PUSH_PHASE_LIMIT_MS, (scope, deadline) => pushPhase(pgServer, dovecot, user('push'), user('probe'), scope, deadline)),
-      await runPhase('memory', MEMORY_PHASE_LIMIT_MS, (scope, deadline) => memoryPhase(pgServer, dovecot, user('memory'), scope, deadline)),
+      await phases.run('backlog', BACKLOG_LIMIT_MS, (scope, deadline) => backlogPhase(pgServer, dovecot, user('backlog'), scope, deadline)),
+      await phases.run('push', PUSH_PHASE_LIMIT_MS, (scope, deadline) => pushPhase(pgServer, dovecot, user('push'), user('probe'), scope, deadline)),
+      await phases.run('memory', MEMORY_PHASE_LIMIT_MS, (scope, deadline) => memoryPhase(pgServer, dovecot, user('memory'), scope, deadline)),
     ];
     phaseFailed = results.includes(false);
   } catch (error) {
@@ -467,15 +411,7 @@ async function main(): Promise<number> {
     await cleanup.runAll();
   }
 
-  section('gateway log (warn and above, per phase)');
-  if (gatewayNotes.length === 0) console.log('  (no gateway ran)');
-  for (const note of gatewayNotes) {
-    const clean = note.problems.length === 0 && !note.stderr && note.exit === null;
-    console.log(`  ${note.phase}: ${clean ? 'clean (no warn/error lines, clean exit)' : ''}`);
-    if (note.exit !== null) console.log(`    exit status after SIGTERM: ${note.exit}`);
-    for (const p of note.problems) console.log(`    ${p.count} × ${p.level}: ${p.msg}\n      e.g. ${p.example}`);
-    if (note.stderr) console.log(`    stderr: ${note.stderr.slice(0, 2000)}`);
-  }
+  phases.printGatewayNotes();
 
   section('results');
   console.log(report.table());
