@@ -12,7 +12,6 @@
  * - Subject, display name and filename come back as the plain strings that were sent (no HTML
  *   escaping the client would have to undo, nothing removed but what ingest documents).
  */
-import { parseDocument } from 'htmlparser2';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extensionOf, safeFilename } from '../../../src/ingest/parse/filenames.js';
@@ -20,6 +19,7 @@ import { ACTIVE_ELEMENTS, DANGEROUS_SCHEME, XSS_PAYLOADS } from '../../fixtures/
 import { startTestApp, type TestApp } from '../../harness/app.js';
 import { findChromium, openChromiumPage } from '../../harness/chromium.js';
 import { gql } from '../../harness/graphql-client.js';
+import { elementsOf } from '../../harness/html.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
 import { buildMail } from '../../harness/mail.js';
 
@@ -60,21 +60,6 @@ function violations(elements: { name: string; attributes: [string, string][] }[]
     }
   }
   return found;
-}
-
-/** Every element of the document as htmlparser2 builds it (entities decoded, names lower-cased). */
-function elementsOf(html: string): { name: string; attributes: [string, string][] }[] {
-  const out: { name: string; attributes: [string, string][] }[] = [];
-  const walk = (nodes: ReturnType<typeof parseDocument>['children']) => {
-    for (const node of nodes) {
-      if (node.type === 'tag' || node.type === 'script' || node.type === 'style') {
-        out.push({ name: node.name.toLowerCase(), attributes: Object.entries(node.attribs).map(([k, v]) => [k.toLowerCase(), v]) });
-      }
-      if ('children' in node) walk(node.children);
-    }
-  };
-  walk(parseDocument(html, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true }).children);
-  return out;
 }
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');

@@ -19,7 +19,6 @@
  *    <a href> link (rel="noopener noreferrer nofollow"), which loads nothing until clicked;
  *  - the outbound mails (HTML escapes the customer's text) carry no loadable remote URL either.
  */
-import { parseDocument } from 'htmlparser2';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +27,7 @@ import { startTestApp, type TestApp } from '../../harness/app.js';
 import { DOVECOT_SKIP_REASON, dovecotAvailable, startDovecot, type Dovecot } from '../../harness/dovecot.js';
 import { eventually, queryDatabase as query } from '../../harness/eventually.js';
 import { gql } from '../../harness/graphql-client.js';
+import { elementsOf } from '../../harness/html.js';
 import { createIngestHarness } from '../../harness/ingest.js';
 import { buildMail, randomMessageId } from '../../harness/mail.js';
 import { startSmtpSink, type SmtpSink } from '../../harness/smtp-sink.js';
@@ -132,25 +132,6 @@ function externalBodyMail(u: string, i: number): Buffer {
 
 const URL_ATTRIBUTES = new Set(['src', 'srcset', 'href', 'xlink:href', 'background', 'poster', 'data', 'action', 'formaction', 'lowsrc', 'dynsrc', 'codebase', 'cite', 'longdesc', 'ping', 'manifest', 'usemap', 'content']);
 const REMOTE = /(?:^|[\s,('"])(?:[a-z][a-z0-9+.-]*:)?\/\/|url\s*\(/i;
-
-interface Element {
-  name: string;
-  attributes: [string, string][];
-}
-
-function elementsOf(html: string): Element[] {
-  const out: Element[] = [];
-  const walk = (nodes: ReturnType<typeof parseDocument>['children']) => {
-    for (const node of nodes) {
-      if (node.type === 'tag' || node.type === 'script' || node.type === 'style') {
-        out.push({ name: node.name.toLowerCase(), attributes: Object.entries(node.attribs).map(([k, v]) => [k.toLowerCase(), v]) });
-      }
-      if ('children' in node) walk(node.children);
-    }
-  };
-  walk(parseDocument(html, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true }).children);
-  return out;
-}
 
 /**
  * What in one HTML body could load something by itself. Allowed: <a href> to http(s)/mailto with
