@@ -411,11 +411,7 @@ async function main(): Promise<number> {
     await cleanup.runAll();
   }
 
-  phases.printGatewayNotes();
-
-  section('results');
-  console.log(report.table());
-  console.log(`\ntotal run time: ${((now() - started) / 1000).toFixed(1)} s`);
+  phases.printClosing(started);
   return phaseFailed ? 1 : 0;
 }
 

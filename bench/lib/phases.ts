@@ -92,8 +92,16 @@ export class BenchPhases {
     }
   }
 
+  /** The closing printout: each gateway's log notes, the results table and the total run time. */
+  printClosing(started: number): void {
+    this.printGatewayNotes();
+    section('results');
+    console.log(this.report.table());
+    console.log(`\ntotal run time: ${((now() - started) / 1000).toFixed(1)} s`);
+  }
+
   /** Each gateway's warnings and errors, stderr and unexpected exit status. */
-  printGatewayNotes(): void {
+  private printGatewayNotes(): void {
     section('gateway log (warn and above, per gateway)');
     if (this.notes.length === 0) console.log('  (no gateway ran)');
     for (const note of this.notes) {
