@@ -10,6 +10,7 @@ import { Migration20261123020000_api } from './Migration20261123020000_api.js';
 import { Migration20261123030000_outbound } from './Migration20261123030000_outbound.js';
 import { Migration20261128040000_routing_admin } from './Migration20261128040000_routing_admin.js';
 import { Migration20261128050000_sender_auth } from './Migration20261128050000_sender_auth.js';
+import { Migration20261128060000_refetch } from './Migration20261128060000_refetch.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -19,4 +20,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261123030000_outbound', class: Migration20261123030000_outbound },
   { name: 'Migration20261128040000_routing_admin', class: Migration20261128040000_routing_admin },
   { name: 'Migration20261128050000_sender_auth', class: Migration20261128050000_sender_auth },
+  { name: 'Migration20261128060000_refetch', class: Migration20261128060000_refetch },
 ];

@@ -99,11 +99,12 @@ export function createApp(config: Config, log: Logger): App {
         state.secret = secret;
         const ingestLog = log.child({ component: 'ingest' });
         const context = { config, secret, log: ingestLog };
-        const prepare: PrepareFn = async (raw, provenance) => {
-          const prepared = await prepareIngest(raw, provenance, context);
+        const prepare: PrepareFn = async (raw, provenance, retryOf) => {
+          const ctx = retryOf ? { ...context, retryOf } : context;
+          const prepared = await prepareIngest(raw, provenance, ctx);
           return () => {
             if (state.durabilityProblem) throw new AppError('STORAGE_UNAVAILABLE', state.durabilityProblem, 'transient');
-            return commitIngest(ready, prepared, context);
+            return commitIngest(ready, prepared, ctx);
           };
         };
         const ingest: IngestFn = async (raw, provenance) => (await prepare(raw, provenance))();

@@ -48,6 +48,13 @@ export class QuarantinedMessage {
   @Property({ type: 'datetime', nullable: true })
   resolvedAt: Date | null = null;
 
+  /**
+   * Set when an admin retries a message the mail server never handed over (FETCH_FAILED,
+   * MESSAGE_TOO_LARGE): its mailbox poller fetches the UID again and clears it.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  refetchRequestedAt: Date | null = null;
+
   @ManyToOne(() => Message, { nullable: true, deleteRule: 'set null' })
   resolvedMessage: Rel<Message> | null = null;
 

@@ -78,6 +78,8 @@ interface Prepared {
   classification: Classification | null;
 }
 
+type CommitEm = Parameters<Parameters<Orm['em']['transactional']>[0]>[0];
+
 /** A message parsed, classified and its sender checked: ready to commit (no database involved yet). */
 export interface PreparedIngest {
   readonly prepared: Prepared;
@@ -152,47 +154,76 @@ async function prepare(raw: Buffer, ctx: IngestContext): Promise<Prepared> {
   }
 }
 
+/**
+ * @param raw the raw source row already written for this delivery, if any (so it is not stored twice)
+ */
 async function commitQuarantine(
-  em: Parameters<typeof commit>[0],
+  em: CommitEm,
   p: Prepared,
   provenance: Provenance,
   code: string,
   reason: string,
   retryOf?: QuarantinedMessage,
+  raw?: RawSource,
 ): Promise<IngestOutcome> {
   if (retryOf) {
     const record = await em.findOneOrFail(QuarantinedMessage, retryOf.id);
-    Object.assign(record, { reasonCode: code, reason, attempts: record.attempts + 1, lastAttemptAt: new Date() });
+    Object.assign(record, { reasonCode: code, reason, attempts: record.attempts + 1, lastAttemptAt: new Date(), refetchRequestedAt: null });
+    // A message fetched again on an admin's retry: its bytes and its ledger receipt are new.
+    if (!record.rawSource) record.rawSource = raw ?? storeRaw(em, p.raw, p.hash);
+    if (provenance.uid !== null) recordReceipt(em, provenance, 'quarantined', p.hash, { quarantined: record });
     await em.flush();
     return { kind: 'quarantined', code, reason, quarantineId: record.id };
   }
   if (await alreadyIngested(em, provenance)) return { kind: 'already-ingested' };
-  const record = quarantine(em, storeRaw(em, p.raw, p.hash), provenance, code, reason);
+  const record = quarantine(em, raw ?? storeRaw(em, p.raw, p.hash), provenance, code, reason);
   recordReceipt(em, provenance, 'quarantined', p.hash, { quarantined: record });
   await em.flush();
   return { kind: 'quarantined', code, reason, quarantineId: record.id };
 }
 
 /** The raw source row for this delivery: the quarantined one on a retry, else a new one. */
-async function rawSourceFor(em: Parameters<typeof commit>[0], p: Prepared, ctx: IngestContext): Promise<RawSource> {
+async function rawSourceFor(em: CommitEm, p: Prepared, ctx: IngestContext): Promise<RawSource> {
   const existing = ctx.retryOf?.rawSource;
   return existing ? em.getReference(RawSource, existing.id) : storeRaw(em, p.raw, p.hash);
 }
 
-async function alreadyIngested(em: Parameters<typeof commit>[0], provenance: Provenance): Promise<boolean> {
+async function alreadyIngested(em: CommitEm, provenance: Provenance): Promise<boolean> {
   if (provenance.uid === null || provenance.mailbox === null) return false;
   const where = { mailbox: provenance.mailbox.name, uidValidity: provenance.uidValidity, uid: provenance.uid };
   return (await em.count(InboundReceipt, where)) > 0;
 }
 
-async function checkFence(em: Parameters<typeof commit>[0], provenance: Provenance): Promise<void> {
+async function checkFence(em: CommitEm, provenance: Provenance): Promise<void> {
   if (provenance.fence === undefined || !provenance.mailbox) return;
   const state = await em.findOne(MailboxState, { name: provenance.mailbox.name }, { lockMode: LockMode.PESSIMISTIC_READ });
   if (!state || state.leaseGeneration !== provenance.fence) throw new LeaseLostError(provenance.mailbox.name);
 }
 
-async function commit(em: Parameters<Parameters<Orm['em']['transactional']>[0]>[0], p: Prepared, provenance: Provenance, ctx: IngestContext): Promise<IngestOutcome> {
+/** One delivery's transaction; on an admin's retry the quarantine record is resolved in it too. */
+async function commit(em: CommitEm, p: Prepared, provenance: Provenance, ctx: IngestContext): Promise<IngestOutcome> {
   await checkFence(em, provenance);
+  const retryOf = ctx.retryOf;
+  if (retryOf && provenance.uid !== null && provenance.mailbox) {
+    // Fetched again on an admin's retry: the ledger's "never handed over" receipt gives way to this delivery's.
+    await em.execute(`delete from inbound_receipt where mailbox = ? and uid_validity = ? and uid = ? and outcome = 'fetch-failed'`, [
+      provenance.mailbox.name,
+      provenance.uidValidity,
+      provenance.uid,
+    ]);
+  }
+  const outcome = await commitOutcome(em, p, provenance, ctx);
+  if (retryOf && 'messageRowId' in outcome) {
+    await em.nativeUpdate(
+      QuarantinedMessage,
+      { id: retryOf.id },
+      { resolvedAt: new Date(), resolvedMessage: outcome.messageRowId, attempts: retryOf.attempts + 1, lastAttemptAt: new Date(), refetchRequestedAt: null },
+    );
+  }
+  return outcome;
+}
+
+async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, ctx: IngestContext): Promise<IngestOutcome> {
   if (!p.parsed || !p.classification || p.failure) {
     return commitQuarantine(em, p, provenance, p.failure?.code ?? 'MESSAGE_UNPARSEABLE', p.failure?.reason ?? 'unparseable', ctx.retryOf);
   }
@@ -262,11 +293,11 @@ async function commit(em: Parameters<Parameters<Orm['em']['transactional']>[0]>[
     // An auto-reply that answers no ticket of ours has nowhere to go; other automatic mail (lists,
     // system notifications) becomes a ticket, flagged and never acknowledged (TESTPLAN L9).
     if (classification.autoReply) {
-      return commitQuarantine(em, p, provenance, 'AUTOMATIC_UNTHREADED', `automatic reply (${classification.automaticReason ?? 'automatic'}) that answers no ticket`);
+      return commitQuarantine(em, p, provenance, 'AUTOMATIC_UNTHREADED', `automatic reply (${classification.automaticReason ?? 'automatic'}) that answers no ticket`, undefined, raw);
     }
     if (sender && (await overRateLimit(em, sender, ctx.config, now))) {
       const { max, windowMinutes } = ctx.config.senderRateLimit;
-      return commitQuarantine(em, p, provenance, 'RATE_LIMITED', `more than ${max} new tickets from ${sender.email} within ${windowMinutes} minutes`);
+      return commitQuarantine(em, p, provenance, 'RATE_LIMITED', `more than ${max} new tickets from ${sender.email} within ${windowMinutes} minutes`, undefined, raw);
     }
   }
   const linkedTo = decision.linkedTo !== null ? await em.findOneOrFail(Ticket, decision.linkedTo) : null;
@@ -276,7 +307,7 @@ async function commit(em: Parameters<Parameters<Orm['em']['transactional']>[0]>[
 }
 
 async function finishNewTicket(
-  em: Parameters<typeof commit>[0],
+  em: CommitEm,
   p: Prepared,
   provenance: Provenance,
   opened: OpenedTicket,
@@ -291,7 +322,7 @@ async function finishNewTicket(
 }
 
 async function commitBounce(
-  em: Parameters<typeof commit>[0],
+  em: CommitEm,
   p: Prepared,
   provenance: Provenance,
   bounce: NonNullable<Classification['bounce']>,
@@ -300,10 +331,7 @@ async function commitBounce(
   ctx: IngestContext,
 ): Promise<IngestOutcome> {
   const original = await lookupBouncedMessage(em, bounce.originalMessageId, ctx);
-  if (!original) {
-    if (!ctx.retryOf) em.remove(raw);
-    return commitQuarantine(em, p, provenance, 'BOUNCE_UNMATCHED', 'delivery failure notice for a message postdesk does not know', ctx.retryOf);
-  }
+  if (!original) return commitQuarantine(em, p, provenance, 'BOUNCE_UNMATCHED', 'delivery failure notice for a message postdesk does not know', ctx.retryOf, raw);
   const note = writeInboundMessage(em, original.ticket, {
     parsed: p.parsed!,
     messageId: meta.messageId,
@@ -333,12 +361,12 @@ function isEmergency(parsed: ParsedMessage, provenance: Provenance, config: Conf
 }
 
 /** The emergency copy wins (D5): a ticket first seen through support becomes URGENT INCIDENT (and reopens), once. */
-function escalateToEmergency(em: Parameters<typeof commit>[0], ticket: Ticket, provenance: Provenance): void {
+function escalateToEmergency(em: CommitEm, ticket: Ticket, provenance: Provenance): void {
   if (markEmergency(em, ticket, { actorLabel: provenanceLabel(provenance) }) && ticket.status === TicketStatus.CLOSED) ticket.status = TicketStatus.OPEN;
 }
 
 /** Counted in PostgreSQL, so the limit survives restarts and is shared by instances (L13, L14). */
-async function overRateLimit(em: Parameters<typeof commit>[0], sender: Person, config: Config, now: Date): Promise<boolean> {
+async function overRateLimit(em: CommitEm, sender: Person, config: Config, now: Date): Promise<boolean> {
   if (sender.id === undefined) return false;
   await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`sender:${sender.email}`]);
   const since = new Date(now.getTime() - config.senderRateLimit.windowMinutes * 60_000);

@@ -37,6 +37,7 @@ export class QuarantineResolver {
     try {
       const { record, outcome } = await retryQuarantinedMessage(ctx.orm, numeric, { config: ctx.config, secret: ctx.secret, log: ctx.log });
       const ticketNumber = 'ticketNumber' in outcome ? outcome.ticketNumber : null;
+      // A refetch is not an error: the record's refetchRequestedAt says the poller will fetch it again.
       const userErrors = outcome.kind === 'quarantined' ? [{ field: ['id'], message: `still quarantined: ${outcome.reason}` }] : [];
       return { quarantinedMessage: presentQuarantined(record), ticketNumber, userErrors };
     } catch (error) {

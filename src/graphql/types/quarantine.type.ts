@@ -44,6 +44,12 @@ export class QuarantinedMessageType {
 
   @Field(() => Date, { nullable: true })
   resolvedAt!: Date | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'set by retryQuarantinedMessage for a message the mail server never handed over: its mailbox poller fetches it again, then clears this',
+  })
+  refetchRequestedAt!: Date | null;
 }
 
 @ObjectType('QuarantinedMessageEdge', { simpleResolvers: true })
@@ -95,5 +101,6 @@ export function presentQuarantined(record: QuarantinedMessage): QuarantinedMessa
     createdAt: record.createdAt,
     lastAttemptAt: record.lastAttemptAt,
     resolvedAt: record.resolvedAt,
+    refetchRequestedAt: record.refetchRequestedAt,
   };
 }

@@ -18,6 +18,7 @@ import { tryAcquireMailboxLease, type MailboxLease } from '../../db/lease.js';
 import type { Orm } from '../../db/orm.js';
 import { isTransientDatabaseError } from '../../db/transient.js';
 import { Door } from '../../entities/enums.js';
+import type { QuarantinedMessage } from '../../entities/index.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { MailboxHealth } from '../../runtime-state.js';
@@ -50,7 +51,7 @@ const LOOKAHEAD_MAX_BYTES = 1024 * 1024;
  * database yet); calling its result commits it. The poller parses the next message while the
  * current one commits; commits stay one at a time, in UID order.
  */
-export type PrepareFn = (raw: Buffer, provenance: Provenance) => Promise<() => Promise<IngestOutcome>>;
+export type PrepareFn = (raw: Buffer, provenance: Provenance, retryOf?: QuarantinedMessage) => Promise<() => Promise<IngestOutcome>>;
 
 export interface PollerDeps {
   readonly orm: Orm;
@@ -152,6 +153,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
 
   /** Lists the UIDs above the watermark once, then works through them in batches. */
   async function catchUp(imap: ImapFlow, progress: MailboxProgress, lease: MailboxLease): Promise<void> {
+    await refetchRequested(imap, progress, lease);
     const from = progress.highestUid + 1;
     const pendingList: { uid: number; size: number; date: Date | null }[] = [];
     for await (const m of imap.fetch(`${from}:*`, { uid: true, size: true, internalDate: true }, { uid: true })) {
@@ -176,11 +178,35 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
   }
 
   /**
+   * Fetches again the messages an admin retried that the server never handed over (FETCH_FAILED,
+   * MESSAGE_TOO_LARGE). They are below the watermark; each commits as an admin's retry (its
+   * quarantine record resolved in the same transaction) or updates its record with the new reason.
+   */
+  async function refetchRequested(imap: ImapFlow, progress: MailboxProgress, lease: MailboxLease): Promise<void> {
+    const records = await progress.refetchRequested();
+    if (records.length === 0) return;
+    const onServer = new Map<number, { uid: number; size: number }>();
+    for await (const m of imap.fetch(records.map((r) => r.uid).join(','), { uid: true, size: true }, { uid: true })) onServer.set(m.uid, { uid: m.uid, size: m.size ?? 0 });
+    for (const record of records) {
+      if (!onServer.has(record.uid!)) await progress.recordFetchFailure(record.uid!, 'FETCH_FAILED', 'asked to fetch it again, but the message is no longer in the folder');
+    }
+    log.info({ messages: onServer.size }, 'fetching again messages an admin retried');
+    const retries = new Map(records.map((r) => [r.uid!, r]));
+    await ingestBatch(imap, progress, lease, [...onServer.values()].sort((a, b) => a.uid - b.uid), retries);
+  }
+
+  /**
    * Fetches and ingests one batch; marks the committed messages and advances the watermark once
    * for the batch (the ledger recognises anything re-fetched after a crash in between).
    * @returns how many messages of the batch were dealt with, in UID order
    */
-  async function ingestBatch(imap: ImapFlow, progress: MailboxProgress, lease: MailboxLease, batch: { uid: number; size: number }[]): Promise<number> {
+  async function ingestBatch(
+    imap: ImapFlow,
+    progress: MailboxProgress,
+    lease: MailboxLease,
+    batch: { uid: number; size: number }[],
+    retries: ReadonlyMap<number, QuarantinedMessage> = new Map(),
+  ): Promise<number> {
     const wanted = batch.filter((m) => m.size <= deps.config.maxMessageBytes);
     const sources = new Map<number, Buffer>();
     if (wanted.length > 0) {
@@ -229,12 +255,12 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
           log.warn({ uid: item.uid }, 'message not returned by the server; will look again');
           break;
         }
-        const ready = lookahead?.uid === item.uid ? lookahead.ready : deps.prepare(raw, provenanceOf(item.uid));
+        const ready = lookahead?.uid === item.uid ? lookahead.ready : deps.prepare(raw, provenanceOf(item.uid), retries.get(item.uid));
         lookahead = null;
         const next = batch[index + 1];
         const nextRaw = next ? sources.get(next.uid) : undefined;
         if (next && nextRaw && nextRaw.length <= LOOKAHEAD_MAX_BYTES) {
-          lookahead = { uid: next.uid, ready: deps.prepare(nextRaw, provenanceOf(next.uid)) };
+          lookahead = { uid: next.uid, ready: deps.prepare(nextRaw, provenanceOf(next.uid), retries.get(next.uid)) };
           lookahead.ready.catch(() => undefined); // awaited (and its failure seen) on the next turn, or dropped with the batch
         }
         const outcome = await (await ready)();

@@ -4,6 +4,7 @@
  */
 import type { Orm } from '../../db/orm.js';
 import { Door } from '../../entities/enums.js';
+import { QuarantinedMessage } from '../../entities/index.js';
 import type { Logger } from '../../log.js';
 import { LeaseLostError } from '../ingest-message.js';
 
@@ -74,6 +75,15 @@ export class MailboxProgress {
     return rows.map((row) => ({ uid: Number(row.uid), quarantined: row.outcome === 'quarantined' }));
   }
 
+  /** Messages of this folder that an admin asked to be fetched again (retryQuarantinedMessage), oldest UID first. */
+  async refetchRequested(): Promise<QuarantinedMessage[]> {
+    return this.orm.em.fork().find(
+      QuarantinedMessage,
+      { mailbox: this.mailbox, uidValidity: this.uidValidity, refetchRequestedAt: { $ne: null }, resolvedAt: null },
+      { orderBy: { uid: 'asc' }, limit: 100 },
+    );
+  }
+
   /**
    * A message the server would not hand over (too large, fetch keeps failing): recorded with the
    * reason in the quarantine list and the ledger, so no UID is ever skipped silently (D10, M10).
@@ -84,7 +94,15 @@ export class MailboxProgress {
         'select count(*) as n from inbound_receipt where mailbox = ? and uid_validity = ? and uid = ?',
         [this.mailbox, this.uidValidity, uid],
       );
-      if (Number(seen[0]?.n) > 0) return;
+      if (Number(seen[0]?.n) > 0) {
+        // Fetched again on an admin's retry and still not handed over: the record says so.
+        await em.execute(
+          `update quarantined_message set reason_code = ?, reason = ?, attempts = attempts + 1, last_attempt_at = now(), refetch_requested_at = null
+           where mailbox = ? and uid_validity = ? and uid = ? and refetch_requested_at is not null and resolved_at is null`,
+          [code, reason, this.mailbox, this.uidValidity, uid],
+        );
+        return;
+      }
       const inserted = await em.execute<{ id: number }[]>(
         `insert into quarantined_message (raw_source_id, reason_code, reason, attempts, door, mailbox, uid_validity, uid, created_at, last_attempt_at)
          values (null, ?, ?, 1, ?, ?, ?, ?, now(), now()) returning id`,

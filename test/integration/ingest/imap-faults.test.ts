@@ -14,6 +14,7 @@ import { startTestApp, type TestApp } from '../../harness/app.js';
 import { eventually, queryDatabase as query } from '../../harness/eventually.js';
 import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy.js';
 import { buildMail } from '../../harness/mail.js';
+import { gql } from '../../harness/graphql-client.js';
 import { count, duplicateSubjects, hasPostdeskMark, imapUrlVia, jsonLines, serverFlags } from './fault-helpers.js';
 
 if (DOVECOT_SKIP_REASON) console.warn(`[imap-faults.test] ${DOVECOT_SKIP_REASON}`);
@@ -110,6 +111,41 @@ describe.skipIf(!dovecotAvailable())('IMAP faults through the fault proxy', () =
     expect(receipts.map((r) => Number(r.uid))).toEqual(uids);
     expect(receipts.filter((r) => r.outcome === 'fetch-failed').map((r) => Number(r.uid))).toEqual([poisoned]);
     console.info(`[D10] ${receipts.length} receipts for ${uids.length} messages: ${ingested.length} tickets + ${records.length} FETCH_FAILED (${records[0]?.reason})`);
+
+    // An admin's retry fetches it again. While the server still fails, the record is updated,
+    // not resolved; once it hands the message over, the message becomes a ticket exactly once.
+    const id = (await query<{ id: number }>(app.databaseUrl, `select id from quarantined_message where mailbox = 'd10'`))[0]?.id;
+    const retry = `mutation($id: ID!) { retryQuarantinedMessage(id: $id) { ticketNumber userErrors { message } quarantinedMessage { refetchRequestedAt resolvedAt } } }`;
+    type Retry = { retryQuarantinedMessage: { ticketNumber: number | null; userErrors: { message: string }[]; quarantinedMessage: { refetchRequestedAt: string | null; resolvedAt: string | null } } };
+    const record = () => query<{ attempts: number; refetch: boolean; resolved: boolean }>(
+      app.databaseUrl,
+      `select attempts, refetch_requested_at is not null as refetch, resolved_at is not null as resolved from quarantined_message where id = $1`,
+      [id],
+    );
+    const asked = await gql<Retry>(app.url, app.adminToken, retry, { id: String(id) });
+    expect(asked.errors).toBeUndefined();
+    expect(asked.data?.retryQuarantinedMessage).toEqual({ ticketNumber: null, userErrors: [], quarantinedMessage: { refetchRequestedAt: expect.any(String), resolvedAt: null } });
+    await dovecot.append(user, await buildMail({ subject: 'd10 9' })); // new mail wakes the idling poller
+    await eventually(async () => (await record())[0]?.refetch === false, 'the refetch to fail again');
+    expect(await record()).toEqual([{ attempts: 2, refetch: false, resolved: false }]);
+    expect(proxy.patternCuts).toBe(7);
+
+    proxy.cutOn(null); // the server is fixed
+    await gql<Retry>(app.url, app.adminToken, retry, { id: String(id) });
+    await dovecot.append(user, await buildMail({ subject: 'd10 10' }));
+    await eventually(async () => (await record())[0]?.resolved, 'the retried message to be ingested');
+    expect(await record()).toEqual([{ attempts: 3, refetch: false, resolved: true }]);
+    expect(await count(app.databaseUrl, `select 1 from ticket where subject = 'd10 4'`)).toBe(1);
+    const after = await query<{ uid: string; outcome: string }>(app.databaseUrl, `select uid::text, outcome from inbound_receipt where mailbox = 'd10' and uid = $1`, [poisoned]);
+    expect(after).toEqual([{ uid: String(poisoned), outcome: 'ticket' }]);
+    expect(await count(app.databaseUrl, `select 1 from raw_source r join message m on m.raw_source_id = r.id where m.subject = 'd10 4'`)).toBe(1);
+    const flags = await eventually(async () => {
+      const f = await serverFlags(dovecot, user);
+      return f.get(poisoned) && hasPostdeskMark(f.get(poisoned)!) ? f : null;
+    }, 'the retried message marked on the server');
+    expect(flags.size).toBe(11);
+    expect(await duplicateSubjects(app.databaseUrl, 'd10 %')).toEqual([]);
+    console.info(`[D10] retry: fetched again while still failing (record attempts 2, not resolved), then after the fix: ticket "d10 4" once, record resolved, marked on the server`);
   });
 
   it('records a message over MAX_MESSAGE_MB as too large with its UID, without blocking the mailbox (M10)', async () => {
