@@ -207,7 +207,11 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     batch: { uid: number; size: number }[],
     retries: ReadonlyMap<number, QuarantinedMessage> = new Map(),
   ): Promise<number> {
-    const wanted = batch.filter((m) => m.size <= deps.config.maxMessageBytes);
+    // Committed already (by a former leader that died before advancing the watermark, or before a
+    // crash): marked and counted without fetching them again.
+    const known = new Map((await progress.committedAmong(batch.map((m) => m.uid))).map((m) => [m.uid, m.quarantined]));
+    if (known.size > 0) log.info({ messages: known.size }, 'messages already committed above the watermark; not fetched again');
+    const wanted = batch.filter((m) => m.size <= deps.config.maxMessageBytes && !known.has(m.uid));
     const sources = new Map<number, Buffer>();
     if (wanted.length > 0) {
       try {
@@ -244,6 +248,13 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     try {
       for (const [index, item] of batch.entries()) {
         if (stopped) break;
+        const quarantinedBefore = known.get(item.uid);
+        if (quarantinedBefore !== undefined) {
+          committed.push(item.uid);
+          if (quarantinedBefore) quarantined.push(item.uid);
+          done++;
+          continue;
+        }
         if (item.size > deps.config.maxMessageBytes) {
           await progress.recordFetchFailure(item.uid, 'MESSAGE_TOO_LARGE', `${item.size} bytes is over MAX_MESSAGE_MB`);
           done++;
