@@ -5,7 +5,9 @@
  * the wire, the ones before it have already been handed over intact. Blaming the batch's first
  * UID would record an innocent message as FETCH_FAILED (with no raw source: lost) and keep the
  * failing one blocking the batches after it. Instead the messages handed over are ingested, and
- * the first missing one heads the next batch, where a repeated failure counts against it alone.
+ * the first missing one heads the next batch, where a repeated failure counts against it alone;
+ * after its first failure it is fetched by itself (imap-poller.ts), so an outage that cuts a large
+ * batch is not mistaken for a fault of this message.
  */
 import type { Logger } from '../../log.js';
 

@@ -164,9 +164,12 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
       const oldest = pendingList[0]?.date;
       report({ backlog: pendingList.length, oldestUnprocessedAt: oldest ?? null }); // the age is computed when /readyz is read
       const batch: typeof pendingList = [];
+      // After a failed fetch the suspect is fetched alone: a connection lost to an unrelated outage
+      // during a large batch must not count against it (only its own fetch failing again does).
+      const limit = fetchFailures.has(pendingList[0]!.uid) ? 1 : BATCH_MESSAGES;
       let bytes = 0;
       for (const item of pendingList) {
-        if (batch.length >= BATCH_MESSAGES || (batch.length > 0 && bytes + item.size > BATCH_BYTES)) break;
+        if (batch.length >= limit || (batch.length > 0 && bytes + item.size > BATCH_BYTES)) break;
         batch.push(item);
         bytes += item.size;
       }
@@ -217,6 +220,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
       try {
         for await (const m of imap.fetch(wanted.map((m) => m.uid).join(','), { uid: true, source: true }, { uid: true }) as AsyncIterable<FetchMessageObject>) {
           if (m.source) sources.set(m.uid, m.source);
+          fetchFailures.delete(m.uid); // handed over after all: no longer a suspect
         }
       } catch (error) {
         // Messages handed over before the failure are ingested below; the first missing one heads the next batch (fetch-failure.ts).
