@@ -13,6 +13,7 @@ import type { Em } from '../db/orm.js';
 import { readRows } from '../db/read-query.js';
 import { TicketStatus } from '../entities/enums.js';
 import { AppError } from '../errors.js';
+import { TICKET_RELATION_COLUMNS } from '../graphql/loaders.js';
 import type { TicketScope } from '../graphql/ticket-access.js';
 import type { TicketRow } from '../graphql/types/ticket.type.js';
 import { OrderDirection, TicketOrderField, type TicketFilter, type TicketOrder } from '../graphql/types/ticket-inputs.js';
@@ -91,7 +92,8 @@ function rankSql(): string {
   return `(2 * ts_rank(t.search_vector, ${QUERY}) + coalesce((select max(ts_rank(m.search_vector, ${QUERY})) from message m where m.ticket_id = t.id and m.search_vector @@ ${QUERY}), 0))::real`;
 }
 
-const COLUMNS = `t.id, t.number, t.subject, t.status, t.priority, t.type, t.queue_id, t.requester_id, t.assignee_id, t.category_id, t.created_at, t.updated_at, t.closed_at`;
+const COLUMNS = `t.id, t.number, t.subject, t.status, t.priority, t.type, t.queue_id, t.requester_id, t.assignee_id, t.category_id, t.created_at, t.updated_at, t.closed_at,
+    ${TICKET_RELATION_COLUMNS}`;
 
 export async function listTickets(em: Em, query: TicketListQuery): Promise<TicketListPage> {
   const where = buildWhere(query.filter, query.scope);

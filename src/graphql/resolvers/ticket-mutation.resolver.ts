@@ -30,6 +30,7 @@ async function run(context: GraphQLContext, command: Command): Promise<TicketPay
   });
   if (!result.ok) return { ticket: null, userErrors: result.errors };
   const row = await ticketRowById(context.em, result.id);
+  if (row) context.loaders.primeTickets([row]);
   return { ticket: row ? presentTicketRow(row) : null, userErrors: [] };
 }
 

@@ -42,7 +42,9 @@ export class TicketResolver {
   @Query(() => TicketObject, { nullable: true, description: 'Null for an unknown number (admins); agents get FORBIDDEN outside their queues' })
   async ticket(@Arg('number', () => Int) number: number, @Ctx() { em, loaders }: GraphQLContext): Promise<TicketObject | null> {
     const row = visibleTicketRow(await loaders.scope(), number, await ticketRowByNumber(em, number));
-    return row ? presentTicketRow(row) : null;
+    if (!row) return null;
+    loaders.primeTickets([row]);
+    return presentTicketRow(row);
   }
 
   @Query(() => TicketConnection)
@@ -58,6 +60,7 @@ export class TicketResolver {
     // Naming a queue an agent does not work is FORBIDDEN, not an empty list.
     if (filter?.queue != null) await findVisibleQueue(em, scope, filter.queue);
     const page = await listTickets(em, { filter, order: orderBy, first: size, after: decodeCursor(CURSOR_KIND, after), scope });
+    loaders.primeTickets(page.rows);
     const edges = page.rows.map((row) => ({ cursor: encodeCursor(CURSOR_KIND, `${row.position}|${row.id}`), node: presentTicketRow(row) }));
     return {
       edges,

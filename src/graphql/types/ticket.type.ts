@@ -1,6 +1,7 @@
 /** The Ticket object of CONTRACT.md; relations are resolved per request through DataLoaders. */
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Priority, TicketStatus, TicketType } from '../../entities/enums.js';
+import type { TicketRelations } from '../loaders.js';
 import { PageInfo } from './pagination.js';
 import { UserError } from './payloads.js';
 
@@ -84,8 +85,8 @@ export class TicketCounts {
   total!: number;
 }
 
-/** One row of the ticket table as the listing query returns it. */
-export interface TicketRow {
+/** One row of the ticket table as tickets/search.ts reads it, its relations read along to prime the request's loaders. */
+export interface TicketRow extends TicketRelations {
   id: number;
   number: number;
   subject: string;
