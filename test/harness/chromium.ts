@@ -78,7 +78,9 @@ export async function openChromiumPage(binary: string): Promise<ChromiumPage> {
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
-    rmSync(profile, { recursive: true, force: true });
+    // Chromium's helper processes (crashpad, zygote) may still be writing into the profile for a
+    // moment after the browser exits: ENOTEMPTY once in CI. rmSync retries that.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   };
   try {
     const port = await devtoolsPort(child);
