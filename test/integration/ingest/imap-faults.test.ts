@@ -4,6 +4,7 @@
  *  - F2: a half-open link (black-holed): the inactivity timeout fires, the poller reconnects.
  *  - D10: the connection is cut while one message in the middle of a batch is being fetched,
  *    every time: the messages after it still come in, that UID gets a FETCH_FAILED record.
+ *    A recorded failure at the end of the folder is not fetched again at every sweep.
  *  - M10: a message over MAX_MESSAGE_MB in the middle of the mailbox: recorded as too large with
  *    its UID, and the mailbox is not blocked.
  * Counted in the database and against the server: nothing lost, nothing twice, no UID skipped.
@@ -24,7 +25,7 @@ const apps: TestApp[] = [];
 const proxies: FaultProxy[] = [];
 
 beforeAll(async () => {
-  if (dovecotAvailable()) dovecot = await startDovecot(3);
+  if (dovecotAvailable()) dovecot = await startDovecot(4);
 });
 afterAll(async () => {
   await Promise.all(apps.map((a) => a.stop()));
@@ -146,6 +147,27 @@ describe.skipIf(!dovecotAvailable())('IMAP faults through the fault proxy', () =
     expect(flags.size).toBe(11);
     expect(await duplicateSubjects(app.databaseUrl, 'd10 %')).toEqual([]);
     console.info(`[D10] retry: fetched again while still failing (record attempts 2, not resolved), then after the fix: ticket "d10 4" once, record resolved, marked on the server`);
+  });
+
+  it('does not fetch a recorded FETCH_FAILED message at the end of the folder again at every round (D10)', async () => {
+    const user = dovecot.users[3]!;
+    const marker = 'D10-TAIL-POISON-41be';
+    await dovecot.append(user, await buildMail({ subject: 'd10t 0' }));
+    await dovecot.append(user, await buildMail({ subject: 'd10t 1', text: `this one never arrives: ${marker}` }));
+    const proxy = await startFaultProxy(dovecot.port);
+    proxies.push(proxy);
+    proxy.cutOn(marker);
+    const mailboxes = JSON.stringify([{ name: 'd10t', url: imapUrlVia(dovecot, user, proxy.port), address: 'support@example.com' }]);
+    // A sweep every second (the least allowed). The record moves the watermark past the UID, so no sweep fetches it again.
+    const app = await startTestApp({ MAILBOXES: mailboxes, SUPPORT_ADDRESS: 'support@example.com', POLL_INTERVAL_MS: '1000' });
+    apps.push(app);
+    await eventually(async () => (await count(app.databaseUrl, `select 1 from quarantined_message where mailbox = 'd10t'`)) === 1, 'the FETCH_FAILED record');
+    const cuts = proxy.patternCuts;
+    await new Promise((resolve) => setTimeout(resolve, 5000)); // about five sweeps
+    expect(proxy.patternCuts, 'cuts after the record').toBe(cuts);
+    expect(await tickets(app, 'd10t %')).toBe(1);
+    expect(await count(app.databaseUrl, `select 1 from inbound_receipt where mailbox = 'd10t'`)).toBe(2);
+    console.info(`[D10] a recorded failure at the folder's end: ${cuts} cuts until recorded, none in the 5 s of sweeps after`);
   });
 
   it('records a message over MAX_MESSAGE_MB as too large with its UID, without blocking the mailbox (M10)', async () => {
