@@ -18,9 +18,9 @@ export async function retryQuarantinedMessage(orm: Orm, id: number, ctx: Omit<In
   const record = await em.findOne(QuarantinedMessage, id);
   if (!record) throw new AppError('NOT_FOUND', `no quarantined message ${id}`, 'user', ['id']);
   if (record.resolvedAt) throw new AppError('BAD_USER_INPUT', `quarantined message ${id} was already ingested`, 'user', ['id']);
+  const configured = ctx.config.mailboxes.find((m) => m.name === record.mailbox);
   if (!record.rawSource) {
-    const mailbox = ctx.config.mailboxes.find((m) => m.name === record.mailbox);
-    if (record.door !== Door.IMAP || record.uid === null || !mailbox) {
+    if (record.door !== Door.IMAP || record.uid === null || !configured) {
       throw new AppError('BAD_USER_INPUT', `quarantined message ${id} has no stored bytes and no configured mailbox to fetch it from`, 'user', ['id']);
     }
     record.refetchRequestedAt = new Date();
@@ -28,7 +28,6 @@ export async function retryQuarantinedMessage(orm: Orm, id: number, ctx: Omit<In
     return { record, outcome: { kind: 'refetch-requested' } };
   }
   const raw = await em.findOneOrFail(RawSource, record.rawSource.id, { populate: ['content'] });
-  const configured = ctx.config.mailboxes.find((m) => m.name === record.mailbox);
   const mailbox = record.mailbox ? { name: record.mailbox, role: configured?.role ?? 'SUPPORT', address: configured?.address ?? null } : null;
   // The commit resolves the record when the message becomes a ticket, comment or note.
   const outcome = await ingestMessage(orm, raw.content, { door: record.door, mailbox, uidValidity: null, uid: null }, { ...ctx, retryOf: record });
