@@ -18,4 +18,6 @@ RUN mkdir -p /var/lib/postdesk && chown node:node /var/lib/postdesk
 USER node
 EXPOSE 4000 2525
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:4000/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--max-old-space-size=320", "dist/src/main.js"]
+# The same memory settings as `npm start` (README, Operations: Memory).
+ENV MALLOC_MMAP_THRESHOLD_=32768
+CMD ["node", "--max-old-space-size=320", "--expose-gc", "dist/src/main.js"]

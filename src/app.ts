@@ -17,6 +17,7 @@ import { RuntimeState, type MailboxHealth } from './runtime-state.js';
 import { startMailboxPoller, type MailboxPoller, type PrepareFn } from './ingest/doors/imap-poller.js';
 import { startSmtpListener, type IngestFn, type SmtpListener } from './ingest/doors/smtp-listener.js';
 import { commitIngest, prepareIngest } from './ingest/ingest-message.js';
+import { RECLAIM_AFTER_BYTES, reclaimMemorySoon } from './memory.js';
 import { resolveSecret } from './ingest/secret.js';
 import { startOutboundWorker, type OutboundWorker } from './outbound/worker.js';
 
@@ -104,7 +105,9 @@ export function createApp(config: Config, log: Logger): App {
           const prepared = await prepareIngest(raw, provenance, ctx);
           return () => {
             if (state.durabilityProblem) throw new AppError('STORAGE_UNAVAILABLE', state.durabilityProblem, 'transient');
-            return commitIngest(ready, prepared, ctx);
+            const outcome = commitIngest(ready, prepared, ctx);
+            if (raw.length >= RECLAIM_AFTER_BYTES) void outcome.then(reclaimMemorySoon, reclaimMemorySoon);
+            return outcome;
           };
         };
         const ingest: IngestFn = async (raw, provenance) => (await prepare(raw, provenance))();
@@ -116,6 +119,7 @@ export function createApp(config: Config, log: Logger): App {
           pollers.push(startMailboxPoller(mailbox, { orm: ready, databaseUrl, config, prepare, log, health }));
         }
       }
+      reclaimMemorySoon(); // start-up's garbage and its grown young generation (memory.ts)
       return { url: address, bootstrap: result ?? { newAdminToken: null, adminTokenFile: null }, smtpPort: smtp?.port ?? null };
     },
     async stop() {

@@ -60,14 +60,15 @@ export interface Gateway {
 export const GATEWAY_MAIN = join(ROOT, 'dist', 'src', 'main.js');
 
 /**
- * The Node.js flags `npm start` gives the gateway (package.json, e.g. its heap limit), so a bench
- * measures the process users run.
+ * The environment variables and Node.js flags `npm start` gives the gateway (package.json: glibc's
+ * mmap threshold, the heap limit, --expose-gc), so a bench measures the process users run.
  */
-export function startScriptNodeFlags(): string[] {
+export function startScript(): { env: Record<string, string>; nodeFlags: string[] } {
   const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  const match = /^node\s+(.*?)\s*dist\/src\/main\.js$/.exec(scripts.start ?? '');
-  if (!match) throw new Error(`package.json's start script is not "node [flags] dist/src/main.js": ${scripts.start}`);
-  return match[1]!.split(/\s+/).filter(Boolean);
+  const match = /^((?:[A-Z_]+=\S+\s+)*)node\s+(.*?)\s*dist\/src\/main\.js$/.exec(scripts.start ?? '');
+  if (!match) throw new Error(`package.json's start script is not "[VAR=value ...] node [flags] dist/src/main.js": ${scripts.start}`);
+  const env = Object.fromEntries(match[1]!.split(/\s+/).filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
+  return { env, nodeFlags: match[2]!.split(/\s+/).filter(Boolean) };
 }
 
 export function freePort(): Promise<number> {
@@ -86,7 +87,9 @@ const LEVELS_SHOWN = new Set(['warn', 'error', 'fatal']);
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const port = await freePort();
   const dataDir = tempDir('postdesk-bench-data-');
+  const start = startScript();
   const env: Record<string, string> = {
+    ...start.env,
     DATABASE_URL: options.databaseUrl,
     DATA_DIR: dataDir,
     PORT: String(port),
@@ -97,7 +100,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     MAILBOXES: JSON.stringify(options.mailboxes.map((m) => ({ name: m.name, url: m.url, folder: m.folder ?? 'INBOX' }))),
     POLL_INTERVAL_MS: '60000',
     // npm start's flags, plus e.g. BENCH_GATEWAY_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway.
-    NODE_OPTIONS: [...startScriptNodeFlags(), process.env.BENCH_GATEWAY_NODE_OPTIONS ?? ''].join(' ').trim(),
+    NODE_OPTIONS: [...start.nodeFlags, process.env.BENCH_GATEWAY_NODE_OPTIONS ?? ''].join(' ').trim(),
     ...options.env,
   };
   const spawnedAt = now();

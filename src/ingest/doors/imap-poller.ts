@@ -279,6 +279,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
           lookahead.ready.catch(() => undefined); // awaited (and its failure seen) on the next turn, or dropped with the batch
         }
         const outcome = await (await ready)();
+        sources.delete(item.uid); // committed: a large one can be collected before the batch ends (memory.ts)
         log.info({ uid: item.uid, outcome: outcome.kind, ticket: 'ticketNumber' in outcome ? outcome.ticketNumber : undefined }, 'message committed');
         committed.push(item.uid);
         if (outcome.kind === 'quarantined') quarantined.push(item.uid);
