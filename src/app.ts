@@ -17,7 +17,7 @@ import { RuntimeState, type MailboxHealth } from './runtime-state.js';
 import { startMailboxPoller, type MailboxPoller, type PrepareFn } from './ingest/doors/imap-poller.js';
 import { startSmtpListener, type IngestFn, type SmtpListener } from './ingest/doors/smtp-listener.js';
 import { commitIngest, prepareIngest } from './ingest/ingest-message.js';
-import { RECLAIM_AFTER_BYTES, reclaimMemorySoon } from './memory.js';
+import { RECLAIM_AFTER_BYTES, reclaimMemory, reclaimMemorySoon } from './memory.js';
 import { resolveSecret } from './ingest/secret.js';
 import { startOutboundWorker, type OutboundWorker } from './outbound/worker.js';
 
@@ -102,11 +102,14 @@ export function createApp(config: Config, log: Logger): App {
         const context = { config, secret, log: ingestLog };
         const prepare: PrepareFn = async (raw, provenance, retryOf) => {
           const ctx = retryOf ? { ...context, retryOf } : context;
+          // A large message gets memory back before and after it (memory.ts).
+          const large = raw.length >= RECLAIM_AFTER_BYTES;
+          if (large) reclaimMemory();
           const prepared = await prepareIngest(raw, provenance, ctx);
           return () => {
             if (state.durabilityProblem) throw new AppError('STORAGE_UNAVAILABLE', state.durabilityProblem, 'transient');
             const outcome = commitIngest(ready, prepared, ctx);
-            if (raw.length >= RECLAIM_AFTER_BYTES) void outcome.then(reclaimMemorySoon, reclaimMemorySoon);
+            if (large) void outcome.then(reclaimMemorySoon, reclaimMemorySoon);
             return outcome;
           };
         };
@@ -119,7 +122,6 @@ export function createApp(config: Config, log: Logger): App {
           pollers.push(startMailboxPoller(mailbox, { orm: ready, databaseUrl, config, prepare, log, health }));
         }
       }
-      reclaimMemorySoon(); // start-up's garbage and its grown young generation (memory.ts)
       return { url: address, bootstrap: result ?? { newAdminToken: null, adminTokenFile: null }, smtpPort: smtp?.port ?? null };
     },
     async stop() {

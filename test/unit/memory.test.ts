@@ -1,9 +1,10 @@
 /**
- * After a large message the gateway asks V8 for a last-resort collection, once, on the next turn of
- * the event loop (memory.ts). What that frees is measured by bench:ingest's memory phase.
+ * Around a large message the gateway asks V8 for a last-resort collection: at once before it, once
+ * on the next turn of the event loop after it (memory.ts). What that frees is measured by
+ * bench:ingest's memory phase.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { reclaimMemorySoon } from '../../src/memory.js';
+import { reclaimMemory, reclaimMemorySoon } from '../../src/memory.js';
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const globals = globalThis as { gc?: (options?: unknown) => void };
@@ -12,6 +13,20 @@ const originalGc = globals.gc;
 afterEach(() => {
   if (originalGc) globals.gc = originalGc;
   else delete globals.gc;
+});
+
+describe('reclaimMemory', () => {
+  it('runs a synchronous last-resort major collection at once', () => {
+    const gc = vi.fn();
+    globals.gc = gc;
+    reclaimMemory();
+    expect(gc).toHaveBeenCalledExactlyOnceWith({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  });
+
+  it('does nothing when the process was started without --expose-gc', () => {
+    delete globals.gc;
+    expect(() => reclaimMemory()).not.toThrow();
+  });
 });
 
 describe('reclaimMemorySoon', () => {

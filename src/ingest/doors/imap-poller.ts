@@ -25,6 +25,7 @@ import type { MailboxHealth } from '../../runtime-state.js';
 import { LeaseLostError, type IngestOutcome, type Provenance } from '../ingest-message.js';
 import { MailboxProgress } from './mailbox-progress.js';
 import { logImapConnectionError } from './imap-errors.js';
+import { RECLAIM_AFTER_BYTES, reclaimMemory } from '../../memory.js';
 import { handedOverBeforeFailure } from './fetch-failure.js';
 import { pauseAfterMark } from './test-pause.js';
 
@@ -216,6 +217,8 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     if (known.size > 0) log.info({ messages: known.size }, 'messages already committed above the watermark; not fetched again');
     const wanted = batch.filter((m) => m.size <= deps.config.maxMessageBytes && !known.has(m.uid));
     const sources = new Map<number, Buffer>();
+    // Before a large message is on the wire, not just before it is parsed (memory.ts).
+    if (wanted.some((m) => m.size >= RECLAIM_AFTER_BYTES)) reclaimMemory();
     if (wanted.length > 0) {
       try {
         for await (const m of imap.fetch(wanted.map((m) => m.uid).join(','), { uid: true, source: true }, { uid: true }) as AsyncIterable<FetchMessageObject>) {
