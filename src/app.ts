@@ -17,7 +17,7 @@ import { RuntimeState, type MailboxHealth } from './runtime-state.js';
 import { startMailboxPoller, type MailboxPoller, type PrepareFn } from './ingest/doors/imap-poller.js';
 import { startSmtpListener, type IngestFn, type SmtpListener } from './ingest/doors/smtp-listener.js';
 import { commitIngest, prepareIngest } from './ingest/ingest-message.js';
-import { RECLAIM_AFTER_BYTES, reclaimMemory, reclaimMemorySoon } from './memory.js';
+import { LARGE_MESSAGE_BYTES, reclaimMemory, reclaimMemorySoon } from './memory.js';
 import { resolveSecret } from './ingest/secret.js';
 import { startOutboundWorker, type OutboundWorker } from './outbound/worker.js';
 
@@ -103,7 +103,7 @@ export function createApp(config: Config, log: Logger): App {
         const prepare: PrepareFn = async (raw, provenance, retryOf) => {
           const ctx = retryOf ? { ...context, retryOf } : context;
           // A large message gets memory back before and after it (memory.ts).
-          const large = raw.length >= RECLAIM_AFTER_BYTES;
+          const large = raw.length >= LARGE_MESSAGE_BYTES;
           if (large) reclaimMemory();
           const prepared = await prepareIngest(raw, provenance, ctx);
           return () => {

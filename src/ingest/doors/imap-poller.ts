@@ -25,7 +25,7 @@ import type { MailboxHealth } from '../../runtime-state.js';
 import { LeaseLostError, type IngestOutcome, type Provenance } from '../ingest-message.js';
 import { MailboxProgress } from './mailbox-progress.js';
 import { logImapConnectionError } from './imap-errors.js';
-import { RECLAIM_AFTER_BYTES, reclaimMemory } from '../../memory.js';
+import { LARGE_MESSAGE_BYTES, reclaimMemory } from '../../memory.js';
 import { handedOverBeforeFailure } from './fetch-failure.js';
 import { pauseAfterMark } from './test-pause.js';
 
@@ -218,7 +218,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     const wanted = batch.filter((m) => m.size <= deps.config.maxMessageBytes && !known.has(m.uid));
     const sources = new Map<number, Buffer>();
     // Before a large message is on the wire, not just before it is parsed (memory.ts).
-    if (wanted.some((m) => m.size >= RECLAIM_AFTER_BYTES)) reclaimMemory();
+    if (wanted.some((m) => m.size >= LARGE_MESSAGE_BYTES)) reclaimMemory();
     if (wanted.length > 0) {
       try {
         for await (const m of imap.fetch(wanted.map((m) => m.uid).join(','), { uid: true, source: true }, { uid: true }) as AsyncIterable<FetchMessageObject>) {
