@@ -102,10 +102,11 @@ export function createApp(config: Config, log: Logger): App {
         const context = { config, secret, log: ingestLog };
         const prepare: PrepareFn = async (raw, provenance, retryOf) => {
           const ctx = retryOf ? { ...context, retryOf } : context;
-          // A large message gets memory back before and after it (memory.ts).
+          // A large message gets memory back once parsed (the parser's garbage, before the bytes
+          // go to PostgreSQL) and after its commit (memory.ts).
           const large = raw.length >= LARGE_MESSAGE_BYTES;
-          if (large) reclaimMemory();
           const prepared = await prepareIngest(raw, provenance, ctx);
+          if (large) reclaimMemory();
           return () => {
             if (state.durabilityProblem) throw new AppError('STORAGE_UNAVAILABLE', state.durabilityProblem, 'transient');
             const outcome = commitIngest(ready, prepared, ctx);
