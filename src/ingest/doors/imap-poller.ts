@@ -217,7 +217,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     if (known.size > 0) log.info({ messages: known.size }, 'messages already committed above the watermark; not fetched again');
     const wanted = batch.filter((m) => m.size <= deps.config.maxMessageBytes && !known.has(m.uid));
     const sources = new Map<number, Buffer>();
-    // Before a large message is on the wire, not just before it is parsed (memory.ts).
+    // Memory back before a large message is on the wire (memory.ts); app.ts collects after parse and commit.
     if (wanted.some((m) => m.size >= LARGE_MESSAGE_BYTES)) reclaimMemory();
     if (wanted.length > 0) {
       try {
