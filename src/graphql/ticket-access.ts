@@ -12,6 +12,7 @@
  */
 import type { Principal } from '../auth/tokens.js';
 import type { Em } from '../db/orm.js';
+import { readRows } from '../db/read-query.js';
 import { Queue, Ticket } from '../entities/index.js';
 import { Role } from '../entities/enums.js';
 import { forbidden } from '../errors.js';
@@ -24,7 +25,7 @@ export interface TicketScope {
 
 export async function ticketScope(em: Em, principal: Principal): Promise<TicketScope> {
   if (principal.role === Role.ADMIN) return { admin: true, queueIds: [] };
-  const rows = await em.execute<{ queue_id: number }[]>(`select queue_id from queue_agent where person_id = ? order by queue_id`, [principal.person.id]);
+  const rows = await readRows<{ queue_id: number }>(em, `select queue_id from queue_agent where person_id = $1 order by queue_id`, [principal.personId]);
   return { admin: false, queueIds: rows.map((r) => Number(r.queue_id)) };
 }
 

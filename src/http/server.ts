@@ -86,7 +86,7 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
         orm,
         secret: state.secret ?? '',
         config,
-        log: log.child({ component: 'graphql', reqId: request.id, actor: principal.person.email }),
+        log: log.child({ component: 'graphql', reqId: request.id, actor: principal.email }),
       };
     },
   });

@@ -69,7 +69,7 @@ export class AgentResolver {
       if (input.name?.trim()) p.name = input.name.trim();
       p.role = input.role;
       p.active = true;
-      recordEvent(tx, null, { kind: 'agent-created', actor: tx.getReference(Person, principal.person.id), to: email, detail: { role: input.role } });
+      recordEvent(tx, null, { kind: 'agent-created', actor: tx.getReference(Person, principal.personId), to: email, detail: { role: input.role } });
       await tx.flush();
       return p;
     });
@@ -118,7 +118,7 @@ export class AgentResolver {
     const outcome = await em.transactional(async (tx) => {
       const person = await tx.findOne(Person, { email: email.trim().toLowerCase(), role: { $ne: null } });
       if (!person) return { field: ['email'], message: `${email} is not an agent` };
-      const problem = apply(person, tx, await tx.findOneOrFail(Person, principal.person.id));
+      const problem = apply(person, tx, await tx.findOneOrFail(Person, principal.personId));
       if (problem) return problem;
       await tx.flush();
       return person.id;

@@ -33,7 +33,7 @@ export class ApiTokenResolver {
     if (!agent?.role) return { token: null, secret: null, userErrors: [{ field: ['email'], message: `${input.email} is not an active agent (createAgent first)` }] };
     const issued = await em.transactional(async (tx) => {
       const result = await issueToken(tx, { email, role: agent.role!, label });
-      recordEvent(tx, null, { kind: 'token-created', actor: tx.getReference(Person, principal.person.id), to: result.token.prefix, detail: { owner: email, role: agent.role } });
+      recordEvent(tx, null, { kind: 'token-created', actor: tx.getReference(Person, principal.personId), to: result.token.prefix, detail: { owner: email, role: agent.role } });
       await tx.flush();
       return result;
     });
@@ -49,7 +49,7 @@ export class ApiTokenResolver {
     if (!token.revokedAt) {
       await em.transactional(async (tx) => {
         await tx.nativeUpdate(ApiToken, { id: token.id }, { revokedAt: new Date() });
-        recordEvent(tx, null, { kind: 'token-revoked', actor: tx.getReference(Person, principal.person.id), from: token.prefix, detail: { owner: token.person.email } });
+        recordEvent(tx, null, { kind: 'token-revoked', actor: tx.getReference(Person, principal.personId), from: token.prefix, detail: { owner: token.person.email } });
         await tx.flush();
       });
       await em.refresh(token);

@@ -19,7 +19,7 @@ export class QueueResolver {
   @Authorized(Role.AGENT)
   @Query(() => [QueueType])
   async queues(@Ctx() { em, principal }: GraphQLContext): Promise<QueueType[]> {
-    const where = principal.role === Role.ADMIN ? {} : { agents: { id: principal.person.id } };
+    const where = principal.role === Role.ADMIN ? {} : { agents: { id: principal.personId } };
     const queues = await em.find(Queue, where, { populate: QUEUE_RELATIONS, orderBy: { name: 'asc' } });
     return queues.map(presentQueue);
   }
@@ -29,7 +29,7 @@ export class QueueResolver {
     const result = await em.transactional(async (tx) => {
       const created = await createQueue(tx, input);
       if (created.ok) {
-        recordEvent(tx, null, { kind: 'queue-created', actor: tx.getReference(Person, principal.person.id), to: created.value.name, detail: { keywords: created.value.keywords } });
+        recordEvent(tx, null, { kind: 'queue-created', actor: tx.getReference(Person, principal.personId), to: created.value.name, detail: { keywords: created.value.keywords } });
         await tx.flush();
       }
       return created;
@@ -68,7 +68,7 @@ export class QueueResolver {
 /** One queue command in its own transaction, the actor loaded in it; the queue presented after the commit. */
 async function changeQueue(ctx: GraphQLContext, command: (em: Em, actor: Person) => Promise<CommandResult<Queue>>): Promise<QueuePayload> {
   const result = await inTransaction(ctx.orm, async (em) => {
-    const outcome = await command(em, await em.findOneOrFail(Person, ctx.principal.person.id));
+    const outcome = await command(em, await em.findOneOrFail(Person, ctx.principal.personId));
     return outcome.ok ? { ok: true as const, id: outcome.value.id } : outcome;
   });
   if (!result.ok) return { queue: null, userErrors: result.errors };

@@ -24,7 +24,7 @@ type Command = (ctx: TicketCommandContext) => Promise<TicketResult>;
 async function run(context: GraphQLContext, command: Command): Promise<TicketPayload> {
   const scope = await context.loaders.scope();
   const result = await inTransaction(context.orm, async (em) => {
-    const actor = await em.findOneOrFail(Person, context.principal.person.id);
+    const actor = await em.findOneOrFail(Person, context.principal.personId);
     const outcome = await command({ em, actor, scope, notify: { config: context.config, secret: context.secret } });
     return outcome.ok ? { ok: true as const, id: outcome.value.id } : outcome;
   });

@@ -71,7 +71,7 @@ async function seed(queueName: string, count: number): Promise<void> {
 async function countStatements(queueName: string): Promise<{ statements: number; tickets: number; messages: number; attachments: number }> {
   const em = orm.em.fork();
   const admin = await em.findOneOrFail(Person, { role: Role.ADMIN });
-  const principal = { person: admin, role: Role.ADMIN, tokenId: 0 };
+  const principal = { person: admin, personId: admin.id, email: admin.email, role: Role.ADMIN, tokenId: 0 };
   const context: GraphQLContext = {
     principal,
     em,
