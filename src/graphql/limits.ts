@@ -16,7 +16,18 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { GraphQLError, getNamedType, getNullableType, isListType, validate, type DocumentNode, type GraphQLSchema, type ValidationContext } from 'graphql';
+import {
+  GraphQLError,
+  getNamedType,
+  getNullableType,
+  isListType,
+  validate,
+  visit,
+  type ArgumentNode,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationContext,
+} from 'graphql';
 import type { ComplexityEstimator } from 'graphql-query-complexity';
 import { createRequire } from 'node:module';
 import type { ErrorCode } from '../errors.js';
@@ -112,8 +123,48 @@ function structuralProblems(schema: GraphQLSchema, document: DocumentNode): Grap
   return problems;
 }
 
+/**
+ * Costs already estimated, per parsed document, by operation and by the values of the variables
+ * the estimate reads. Apollo hands repeated queries the same DocumentNode, so the next page (a new
+ * `after`) or another ticket number costs a lookup instead of a walk of the whole query (3 % of a
+ * ticket read's CPU in bench:api). Only costs within the limit are kept: a refusal, and a request
+ * whose variables do not fit their types, are estimated afresh every time.
+ */
+const knownCosts = new WeakMap<DocumentNode, { variables: readonly string[]; costs: Map<string, number> }>();
+/** Distinct variable values remembered per document before its entries are dropped and relearned. */
+const COSTS_PER_DOCUMENT = 64;
+
+/** The variables whose values can change the estimate: those in `first`/`last` arguments and in directives (@include, @skip). */
+function costVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  const collect = (args: readonly ArgumentNode[] | undefined) => {
+    for (const arg of args ?? []) visit(arg.value, { Variable: (variable) => void names.add(variable.name.value) });
+  };
+  visit(document, {
+    Field: (field) => collect(field.arguments?.filter((arg) => arg.name.value === 'first' || arg.name.value === 'last')),
+    Directive: (directive) => collect(directive.arguments),
+  });
+  return [...names].sort();
+}
+
 /** The estimated cost of the operation; throws limitExceeded('nodes') for a document too large to estimate. */
 export function estimateCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): number {
+  let known = knownCosts.get(document);
+  if (!known) knownCosts.set(document, (known = { variables: costVariables(document), costs: new Map() }));
+  // An omitted variable ([]: its default applies) differs from an explicit null ([null]).
+  const key = `${operationName ?? ''}\n${JSON.stringify(known.variables.map((name) => (Object.hasOwn(variables, name) ? [variables[name]] : [])))}`;
+  const cached = known.costs.get(key);
+  if (cached !== undefined) return cached;
+  const cost = estimateCostAfresh(schema, document, operationName, variables);
+  if (cost !== null && cost <= LIMITS.maxCost) {
+    if (known.costs.size >= COSTS_PER_DOCUMENT) known.costs.clear();
+    known.costs.set(key, cost);
+  }
+  return cost ?? 0;
+}
+
+/** The estimate, or null when the variables do not fit their types. */
+function estimateCostAfresh(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): number | null {
   try {
     return getComplexity({
       schema,
@@ -129,7 +180,7 @@ export function estimateCost(schema: GraphQLSchema, document: DocumentNode, oper
     }
     // Variables that do not fit their types: nothing will execute, and Apollo refuses them next
     // with BAD_USER_INPUT naming the variable, a better answer than any we could give here.
-    if (error instanceof GraphQLError) return 0;
+    if (error instanceof GraphQLError) return null;
     throw error;
   }
 }

@@ -68,4 +68,45 @@ describe('query cost', () => {
   it('charges nothing for introspection, so an IDE can load the schema', () => {
     expect(cost(`{ __schema { types { name fields { name args { name type { name ofType { name } } } } } } }`)).toBe(0);
   });
+
+  describe('remembered per parsed document (one DocumentNode, as Apollo reuses it)', () => {
+    const NESTED = `query($n: Int, $after: String) { tickets(first: $n, after: $after) { edges { node { messages { attachments { id } } } } } }`;
+    const once = (query: string) => {
+      const document = parse(query);
+      return (variables: Record<string, unknown>) => estimateCost(schema, document, undefined, variables);
+    };
+
+    it('estimates each page size afresh, whatever was asked before', () => {
+      const nested = once(NESTED);
+      const small = nested({ n: 5 });
+      expect(small).toBeLessThan(LIMITS.maxCost);
+      expect(nested({ n: 100 })).toBeGreaterThan(LIMITS.maxCost);
+      expect(nested({ n: 100 })).toBe(cost(NESTED, { n: 100 }));
+      expect(nested({ n: 5 })).toBe(small);
+    });
+
+    it('gives the same cost for variables the estimate does not read (the cursor)', () => {
+      const nested = once(NESTED);
+      expect(nested({ n: 5, after: 'b' })).toBe(nested({ n: 5, after: 'a' }));
+      expect(nested({ n: 5, after: 'b' })).toBe(cost(NESTED, { n: 5 }));
+    });
+
+    it('never remembers the answer for variables that do not fit their types', () => {
+      const nested = once(NESTED);
+      expect(nested({ n: 100, after: 5 })).toBe(0); // Apollo refuses the variable next
+      expect(nested({ n: 100, after: 'a' })).toBeGreaterThan(LIMITS.maxCost);
+    });
+
+    it('tells an omitted variable (its default applies) from an explicit null', () => {
+      const withDefault = once(`query($n: Int = 5) { tickets(first: $n) { edges { node { messages { id } } } } }`);
+      expect(withDefault({})).toBeLessThan(withDefault({ n: null }));
+      expect(withDefault({ n: null })).toBe(cost(`{ tickets { edges { node { messages { id } } } } }`));
+    });
+
+    it('reads the variables of @include and @skip', () => {
+      const included = once(`query($all: Boolean!) { tickets(first: 50) { edges { node { id messages @include(if: $all) { attachments { id } } } } } }`);
+      expect(included({ all: true })).toBeGreaterThan(included({ all: false }));
+      expect(included({ all: false })).toBe(cost(`{ tickets(first: 50) { edges { node { id } } } }`));
+    });
+  });
 });
