@@ -98,7 +98,8 @@ function printLoad(what: string, concurrency: number, result: LoadResult): void 
   const s = summarize(result.latencies);
   console.log(
     `  ${what} @ ${concurrency} concurrent: ${fmt(s.count)} requests in ${SECONDS} s = ${fmt(result.requestsPerSecond, 1)}/s; ` +
-      `p50 ${fmtMs(s.p50)}, p95 ${fmtMs(s.p95)}, p99 ${fmtMs(s.p99)}, max ${fmtMs(s.max)}; errors ${result.errors}`,
+      `p50 ${fmtMs(s.p50)}, p95 ${fmtMs(s.p95)}, p99 ${fmtMs(s.p99)}, max ${fmtMs(s.max)}; errors ${result.errors}; ` +
+      `gateway CPU ${fmtMs(result.cpuMsPerRequest)} per request`,
   );
   for (const problem of result.problems) console.log(`    error: ${problem.slice(0, 300)}`);
 }
@@ -172,6 +173,7 @@ async function main(): Promise<number> {
     const firstEdges = (first.data?.tickets as { edges: unknown[] }).edges.length;
     if (firstEdges !== 50) throw new Error(`tickets(first: 50) returned ${firstEdges} tickets`);
     const pages = await runLoad({
+      cpuOfPid: gateway.pid,
       concurrency: PAGE_CONCURRENCY,
       warmupMs: WARMUP_MS,
       durationMs: SECONDS * 1000,
@@ -186,6 +188,7 @@ async function main(): Promise<number> {
     report.add(`tickets(first: 50) + queue, people, last message: p95 @ ${PAGE_CONCURRENCY}`, fmtMs(pageStats.p95), `target ≤ ${TARGETS.pageP95} ms`, pageStats.p95 <= TARGETS.pageP95 && pages.errors === 0);
     pending.delete('page');
     report.add(`tickets(first: 50): throughput @ ${PAGE_CONCURRENCY}`, `${fmt(pages.requestsPerSecond, 1)} requests/s`, 'info', null);
+    report.add('tickets(first: 50): gateway CPU per request', fmtMs(pages.cpuMsPerRequest), 'info', null);
 
     // 2. Search.
     section(`tickets(filter: { search: "${SEARCH_WORD}" }, first: 20) @ ${SIDE_CONCURRENCY} concurrent`);
@@ -195,6 +198,7 @@ async function main(): Promise<number> {
     console.log(`  the search returns ${found} tickets (first: 20)`);
     if (found === 0) throw new Error(`the search for "${SEARCH_WORD}" found nothing`);
     const search = await runLoad({
+      cpuOfPid: gateway.pid,
       concurrency: SIDE_CONCURRENCY,
       warmupMs: WARMUP_MS,
       durationMs: SECONDS * 1000,
@@ -215,6 +219,7 @@ async function main(): Promise<number> {
     console.log(`  ticket 1: ${one.messages.length} messages, ${attachmentCount} attachments`);
     if (one.messages.length !== 50) throw new Error(`ticket 1 has ${one.messages.length} messages, expected 50`);
     const tickets = await runLoad({
+      cpuOfPid: gateway.pid,
       concurrency: SIDE_CONCURRENCY,
       warmupMs: WARMUP_MS,
       durationMs: SECONDS * 1000,
@@ -224,6 +229,7 @@ async function main(): Promise<number> {
     printLoad('ticket(number)', SIDE_CONCURRENCY, tickets);
     const ticketStats = summarize(tickets.latencies);
     report.add(`ticket(number), 50 messages + attachments: p95 @ ${SIDE_CONCURRENCY}`, fmtMs(ticketStats.p95), `target ≤ ${TARGETS.ticketP95} ms`, ticketStats.p95 <= TARGETS.ticketP95 && tickets.errors === 0);
+    report.add('ticket(number): gateway CPU per request', fmtMs(tickets.cpuMsPerRequest), 'info', null);
     pending.delete('ticket');
 
     // For scale: the two side queries under the page phase's concurrency too.
@@ -232,7 +238,7 @@ async function main(): Promise<number> {
       ['search', () => post(SEARCH, { q: SEARCH_WORD })],
       ['ticket(number)', () => post(TICKET, { n: 1 + Math.floor(Math.random() * LONG_THREADS) })],
     ] as const) {
-      const result = await runLoad({ concurrency: PAGE_CONCURRENCY, warmupMs: 1000, durationMs: (SECONDS * 1000) / 3, request, check: graphQLProblem });
+      const result = await runLoad({ cpuOfPid: gateway.pid, concurrency: PAGE_CONCURRENCY, warmupMs: 1000, durationMs: (SECONDS * 1000) / 3, request, check: graphQLProblem });
       printLoad(what, PAGE_CONCURRENCY, { ...result, requestsPerSecond: result.requestsPerSecond });
       report.add(`${what}: p95 @ ${PAGE_CONCURRENCY}`, `${fmtMs(summarize(result.latencies).p95)} (${fmt(result.requestsPerSecond, 1)}/s)`, 'info', null);
     }

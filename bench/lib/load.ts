@@ -7,6 +7,7 @@
  * parsed and checked, outside the timing: with 32 workers in one process, a 100 KB body parsed
  * inside it also timed the other workers' parses queued ahead of it (client work, not the API's).
  */
+import { readProcCpuSeconds } from './rss.js';
 import { now } from './util.js';
 
 export interface LoadOptions {
@@ -17,6 +18,8 @@ export interface LoadOptions {
   readonly concurrency: number;
   readonly warmupMs: number;
   readonly durationMs: number;
+  /** A process (the gateway) whose CPU time per request to report: steadier than latency on a shared machine. */
+  readonly cpuOfPid?: number;
 }
 
 export interface LoadResult {
@@ -27,6 +30,8 @@ export interface LoadResult {
   readonly problems: string[];
   /** Completed requests per second over the measured window. */
   readonly requestsPerSecond: number;
+  /** cpuOfPid's CPU time (user + system) over the measured window per request completed in it, ms; NaN without cpuOfPid. */
+  readonly cpuMsPerRequest: number;
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
@@ -36,6 +41,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const start = now();
   const measureFrom = start + options.warmupMs;
   const end = measureFrom + options.durationMs;
+  const pid = options.cpuOfPid;
+  let cpuAtStart = Number.NaN;
+  let cpuAtEnd = Number.NaN;
+  let completedInWindow = 0;
+  const timers = pid === undefined ? [] : [
+    setTimeout(() => (cpuAtStart = readProcCpuSeconds(pid)), measureFrom - start),
+    setTimeout(() => (cpuAtEnd = readProcCpuSeconds(pid)), end - start),
+  ];
 
   const worker = async (id: number) => {
     let previous: unknown = null;
@@ -56,6 +69,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         previous = null;
       }
       t1 ??= now();
+      if (t1 >= measureFrom && t1 <= end) completedInWindow++;
       if (t0 < measureFrom || t1 > end) continue;
       latencies.push(t1 - t0);
       if (problem) {
@@ -65,5 +79,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, (_, i) => worker(i)));
-  return { latencies, errors, problems, requestsPerSecond: latencies.length / (options.durationMs / 1000) };
+  for (const timer of timers) clearTimeout(timer);
+  if (pid !== undefined && Number.isNaN(cpuAtEnd)) cpuAtEnd = readProcCpuSeconds(pid); // the last response and the timer in one turn
+  return {
+    latencies,
+    errors,
+    problems,
+    requestsPerSecond: latencies.length / (options.durationMs / 1000),
+    cpuMsPerRequest: ((cpuAtEnd - cpuAtStart) * 1000) / completedInWindow,
+  };
 }
