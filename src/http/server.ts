@@ -13,6 +13,7 @@ import { Role } from '../entities/enums.js';
 import type { Config } from '../config/env.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createErrorFormatter } from '../graphql/format-error.js';
+import { jitExecutor, noProtoAliasRule } from '../graphql/jit-executor.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { apolloLimitOptions, refuseBatchedRequests } from '../graphql/limits.js';
 import { registerAttachmentRoute } from './attachments.js';
@@ -50,7 +51,9 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
     // a successful stop never resolves, whenever the doors stopped first (an IMAP server out of
     // reach): the gateway hung until the 10 s deadline and exited 70 (bench:faults, reconnect).
     stopOnTerminationSignals: false,
-    schema,
+    // Our schema, executed with graphql-jit (why in jit-executor.ts).
+    gateway: jitExecutor(schema),
+    validationRules: [noProtoAliasRule],
     introspection: config.graphqlIntrospection,
     includeStacktraceInErrorResponses: config.logLevel === 'debug',
     formatError: createErrorFormatter(log.child({ component: 'graphql' }), config.logLevel === 'debug'),

@@ -2,13 +2,14 @@
  * No N+1 (issue 5 item 6): the SQL statements behind `tickets(first: 50)` with queue, requester,
  * assignee, CCs, watchers, messages and their attachments are counted with MikroORM's query
  * logger on a real PostgreSQL; a page of 50 tickets needs exactly as many as a page of 5.
- * The schema and context are the gateway's own (buildGraphQLSchema, createLoaders).
+ * The schema and context are the gateway's own (buildGraphQLSchema, createLoaders). The same page
+ * through the gateway's graphql-jit executor must come back exactly as graphql-js gives it.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { graphql, type GraphQLSchema } from 'graphql';
+import { getOperationAST, graphql, parse, validate, type GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap } from '../../../src/bootstrap.js';
 import { loadConfig } from '../../../src/config/env.js';
@@ -16,6 +17,7 @@ import { migrate, openOrm, type Orm } from '../../../src/db/orm.js';
 import { Attachment, Message, Person, Queue, Ticket } from '../../../src/entities/index.js';
 import { MessageDirection, Role } from '../../../src/entities/enums.js';
 import type { GraphQLContext } from '../../../src/graphql/context.js';
+import { jitExecutor, noProtoAliasRule } from '../../../src/graphql/jit-executor.js';
 import { createLoaders } from '../../../src/graphql/loaders.js';
 import { buildGraphQLSchema } from '../../../src/graphql/schema.js';
 import { createLogger } from '../../../src/log.js';
@@ -68,19 +70,16 @@ async function seed(queueName: string, count: number): Promise<void> {
   await em.flush();
 }
 
-async function countStatements(queueName: string): Promise<{ statements: number; tickets: number; messages: number; attachments: number }> {
+/** The context an admin's request gets (its own EntityManager and loaders). */
+async function adminContext(): Promise<GraphQLContext> {
   const em = orm.em.fork();
   const admin = await em.findOneOrFail(Person, { role: Role.ADMIN });
   const principal = { person: admin, personId: admin.id, email: admin.email, role: Role.ADMIN, tokenId: 0 };
-  const context: GraphQLContext = {
-    principal,
-    em,
-    orm,
-    secret: 'test',
-    config,
-    log: createLogger('warn', new PassThrough()),
-    loaders: createLoaders(em, principal),
-  };
+  return { principal, em, orm, secret: 'test', config, log: createLogger('warn', new PassThrough()), loaders: createLoaders(em, principal) };
+}
+
+async function countStatements(queueName: string): Promise<{ statements: number; tickets: number; messages: number; attachments: number }> {
+  const context = await adminContext();
   statements = [];
   counting = true;
   const result = await graphql({ schema, source: PAGE, variableValues: { queue: queueName }, contextValue: context });
@@ -115,5 +114,25 @@ describe('SQL statements per page', () => {
     // One statement per relation kind, not per ticket (the page, count, scope, queue + its
     // collections, people, CCs, watchers, messages, attachments, events, last message).
     expect(large.statements).toBeLessThan(25);
+  });
+});
+
+describe('the graphql-jit executor the gateway runs (jit-executor.ts)', () => {
+  it('answers the page exactly as graphql-js does', async () => {
+    const document = parse(PAGE);
+    const operation = getOperationAST(document);
+    const { executor } = await jitExecutor(schema).load({ apollo: { graphRef: null, keyHash: null, key: null } } as never);
+    const request = { document, operation, request: { variables: { queue: 'Large' } }, context: await adminContext() };
+    const jit = await executor!(request as never);
+    const js = await graphql({ schema, source: PAGE, variableValues: { queue: 'Large' }, contextValue: await adminContext() });
+    expect(jit.errors).toBeUndefined();
+    expect((jit.data as { tickets: { edges: unknown[] } }).tickets.edges).toHaveLength(50);
+    expect(JSON.stringify(jit.data)).toBe(JSON.stringify(js.data));
+  });
+
+  it('is protected from the one alias an object literal mistakes for a prototype', () => {
+    const refused = validate(schema, parse('{ me { __proto__: email } }'), [noProtoAliasRule]);
+    expect(refused.map((e) => e.message)).toEqual(['The alias "__proto__" is not allowed.']);
+    expect(validate(schema, parse('{ me { proto: email constructor: name } }'), [noProtoAliasRule])).toEqual([]);
   });
 });
