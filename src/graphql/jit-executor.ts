@@ -10,8 +10,8 @@
  *
  * How: Apollo Server's gateway interface is its one hook for another executor. Everything before
  * execution stays Apollo's: parsing, validation, the document cache, our limits and rate limit
- * (plugins), error formatting. Compiled operations are kept per parsed document, so they live as
- * long as Apollo's document cache keeps the document (a bounded LRU).
+ * (plugins), error formatting. Compiled operations are kept per parsed document (Apollo's document
+ * cache hands repeated queries the same one), for the 500 documents used last.
  *
  * Variables are coerced by graphql-js first: ill-typed variables get graphql-js's exact errors,
  * which Apollo answers with BAD_USER_INPUT and HTTP 400, as it did before.
@@ -32,12 +32,22 @@ import type { GraphQLContext } from './context.js';
 
 type Gateway = ApolloServerOptionsWithGateway<GraphQLContext>['gateway'];
 
-/** Compiled operations by document, then by operation name ('' for the only one). */
-const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery>>();
+/**
+ * Compiled operations by document (then by operation name, '' for the only one), the most recently
+ * used last. Bounded here: Apollo's document cache is sized by the documents' text, not by the code
+ * compiled from them, so a caller sending endless distinct queries must not grow this without end.
+ */
+const compiled = new Map<DocumentNode, Map<string, CompiledQuery>>();
+export const COMPILED_DOCUMENTS = 500;
+
+/** How many documents have compiled operations kept (for tests). */
+export const compiledDocuments = (): number => compiled.size;
 
 function compiledOperation(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): CompiledQuery | ExecutionResult {
-  let byName = compiled.get(document);
-  if (!byName) compiled.set(document, (byName = new Map()));
+  const byName = compiled.get(document) ?? new Map<string, CompiledQuery>();
+  compiled.delete(document);
+  compiled.set(document, byName);
+  if (compiled.size > COMPILED_DOCUMENTS) compiled.delete(compiled.keys().next().value!);
   const known = byName.get(operationName ?? '');
   if (known) return known;
   const result = compileQuery(schema, document, operationName);

@@ -17,7 +17,7 @@ import { migrate, openOrm, type Orm } from '../../../src/db/orm.js';
 import { Attachment, Message, Person, Queue, Ticket } from '../../../src/entities/index.js';
 import { MessageDirection, Role } from '../../../src/entities/enums.js';
 import type { GraphQLContext } from '../../../src/graphql/context.js';
-import { jitExecutor, noProtoAliasRule } from '../../../src/graphql/jit-executor.js';
+import { COMPILED_DOCUMENTS, compiledDocuments, jitExecutor, noProtoAliasRule } from '../../../src/graphql/jit-executor.js';
 import { createLoaders } from '../../../src/graphql/loaders.js';
 import { buildGraphQLSchema } from '../../../src/graphql/schema.js';
 import { createLogger } from '../../../src/log.js';
@@ -128,6 +128,16 @@ describe('the graphql-jit executor the gateway runs (jit-executor.ts)', () => {
     expect(jit.errors).toBeUndefined();
     expect((jit.data as { tickets: { edges: unknown[] } }).tickets.edges).toHaveLength(50);
     expect(JSON.stringify(jit.data)).toBe(JSON.stringify(js.data));
+  });
+
+  it('keeps compiled operations for a bounded number of documents, however many distinct queries arrive', async () => {
+    const { executor } = await jitExecutor(schema).load({ apollo: { graphRef: null, keyHash: null, key: null } } as never);
+    for (let i = 0; i < COMPILED_DOCUMENTS + 50; i++) {
+      const document = parse(`{ me { email a${i}: name } }`);
+      const result = await executor!({ document, operation: getOperationAST(document), request: {}, context: await adminContext() } as never);
+      expect(result.errors).toBeUndefined();
+    }
+    expect(compiledDocuments()).toBe(COMPILED_DOCUMENTS);
   });
 
   it('is protected from the one alias an object literal mistakes for a prototype', () => {
