@@ -9,6 +9,7 @@ import { countByStatus, listTickets, ticketRowByNumber } from '../../tickets/sea
 import type { GraphQLContext } from '../context.js';
 import type { PersonRow, QueueRow } from '../loaders.js';
 import { findVisibleQueue, visibleTicketRow } from '../ticket-access.js';
+import { asInstance } from '../types/as-instance.js';
 import { AttachmentObject, presentAttachment } from '../types/attachment.type.js';
 import { MessageObject, presentMessage } from '../types/message.type.js';
 import { decodeCursor, encodeCursor, pageSize } from '../types/pagination.js';
@@ -62,11 +63,11 @@ export class TicketResolver {
     const page = await listTickets(em, { filter, order: orderBy, first: size, after: decodeCursor(CURSOR_KIND, after), scope });
     loaders.primeTickets(page.rows);
     const edges = page.rows.map((row) => ({ cursor: encodeCursor(CURSOR_KIND, `${row.position}|${row.id}`), node: presentTicketRow(row) }));
-    return {
+    return asInstance(TicketConnection, {
       edges,
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
       countTotal: page.countTotal,
-    };
+    });
   }
 
   @Query(() => TicketCounts, { description: 'Visible tickets per status, optionally of one queue' })

@@ -2,6 +2,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { MessageDirection } from '../../entities/enums.js';
 import type { MessageRow } from '../loaders.js';
+import { asInstance } from './as-instance.js';
 import { PersonType } from './person.type.js';
 
 /** What postdesk verified about an inbound message's sender (TESTPLAN S19); results as in RFC 8601. */
@@ -63,7 +64,7 @@ export class MessageObject {
 }
 
 export function presentMessage(row: MessageRow): MessageObject {
-  return {
+  return asInstance(MessageObject, {
     id: String(row.id),
     rowId: Number(row.id),
     direction: row.direction,
@@ -77,5 +78,5 @@ export function presentMessage(row: MessageRow): MessageObject {
     createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
     authorId: row.author_id === null ? null : Number(row.author_id),
     authentication: row.auth ? { dmarc: row.auth.dmarc, dkim: row.auth.dkim, spf: row.auth.spf, authenticated: row.auth.authenticated } : null,
-  };
+  });
 }

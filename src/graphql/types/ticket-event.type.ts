@@ -1,6 +1,7 @@
 /** One entry of a ticket's history: who changed what from which value to which. */
 import { Field, ID, ObjectType } from 'type-graphql';
 import type { EventRow } from '../loaders.js';
+import { asInstance } from './as-instance.js';
 
 @ObjectType('TicketEvent', { simpleResolvers: true })
 export class TicketEventObject {
@@ -29,7 +30,7 @@ export class TicketEventObject {
 }
 
 export function presentTicketEvent(row: EventRow): TicketEventObject {
-  return {
+  return asInstance(TicketEventObject, {
     id: String(row.id),
     kind: row.kind,
     actorId: row.actor_id === null ? null : Number(row.actor_id),
@@ -38,5 +39,5 @@ export function presentTicketEvent(row: EventRow): TicketEventObject {
     to: row.to_value,
     detail: row.detail === null ? null : typeof row.detail === 'string' ? row.detail : JSON.stringify(row.detail),
     createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
-  };
+  });
 }

@@ -2,6 +2,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Priority, TicketStatus, TicketType } from '../../entities/enums.js';
 import type { TicketRelations } from '../loaders.js';
+import { asInstance } from './as-instance.js';
 import { PageInfo } from './pagination.js';
 import { UserError } from './payloads.js';
 
@@ -105,7 +106,7 @@ export interface TicketRow extends TicketRelations {
 const asDate = (value: Date | string): Date => (value instanceof Date ? value : new Date(value));
 
 export function presentTicketRow(row: TicketRow): TicketObject {
-  return {
+  return asInstance(TicketObject, {
     id: String(row.id),
     rowId: Number(row.id),
     number: Number(row.number),
@@ -120,7 +121,7 @@ export function presentTicketRow(row: TicketRow): TicketObject {
     requesterId: Number(row.requester_id),
     assigneeId: row.assignee_id === null ? null : Number(row.assignee_id),
     categoryId: row.category_id === null ? null : Number(row.category_id),
-  };
+  });
 }
 
 @ObjectType('TicketPayload', { simpleResolvers: true })
