@@ -19,7 +19,7 @@
  * never shrank (memory phase: ~340 → 253–257 MiB peak with these collections in place).
  */
 
-/** Messages at least this large are collected around (before and after). */
+/** Messages at least this large are collected around: before the fetch, once parsed and after the commit. */
 export const LARGE_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 type GcFunction = (options?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
