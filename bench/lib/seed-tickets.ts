@@ -24,6 +24,11 @@ export interface SeedOptions {
   /** A word put into this share of messages and subjects, for the search figure. */
   readonly searchWord: string;
   readonly searchWordShare: number;
+  /**
+   * Bytes of HTML alternative on every message but notes (0: none). Mail from Outlook or Gmail
+   * carries one, often several times the size of its text; its style block makes up most of it.
+   */
+  readonly htmlBytes?: number;
 }
 
 export interface SeedCounts {
@@ -134,13 +139,15 @@ export async function seedTickets(databaseUrl: string, o: SeedOptions): Promise<
 
     // Message k of a ticket: k odd inbound from the requester, k even an agent's reply, every 5th a note.
     const messageSql = (range: string, perTicket: string) => `
-      insert into message (ticket_id, direction, author_id, "to", cc, subject, body_text, message_id, "references", created_at)
+      insert into message (ticket_id, direction, author_id, "to", cc, subject, body_text, body_html, message_id, "references", created_at)
       select t.id,
              (case when k % 5 = 0 then 'NOTE' when k % 2 = 1 then 'INBOUND' else 'OUTBOUND' end)::message_direction,
              case when k % 2 = 1 then t.requester_id else coalesce(t.assignee_id, b.agents[1]) end,
              '[]'::jsonb, '[]'::jsonb,
              case when k = 1 then t.subject else 'Re: ' || t.subject end,
              'Hello,\n\n' || p.body || case when random() < $1::float8 then ' ' || $2::text else '' end || '\n\nRegards',
+             case when $8::int > 0 and k % 5 <> 0 then '<html><head><style>' || left(repeat('p.MsoNormal, li.MsoNormal { margin: 0cm; font-size: 11pt; font-family: "Calibri", sans-serif; } ', $8::int / 80 + 1), $8::int)
+               || '</style></head><body><div class="WordSection1"><p class="MsoNormal">Hello,</p><p class="MsoNormal">' || p.body || '</p></div></body></html>' end,
              '<bench-' || t.id || '-' || k || '@bench.example>',
              '{}'::text[],
              t.created_at + (k - 1) * interval '1 minute'
@@ -162,10 +169,10 @@ export async function seedTickets(databaseUrl: string, o: SeedOptions): Promise<
       await second.query(`insert into bench_paragraph select * from unnest($1::int[], $2::text[])`, [paragraphs.map((p) => p.id), paragraphs.map((p) => p.body)]);
       const counts = await Promise.all([
         timed('messages (first half)', client, messageSql(`t.number > $3 and t.number <= $4`, `case when t.number <= $5 then $6::int else $7::int end`), [
-          o.searchWordShare, o.searchWord, 0, half, o.longThreads, o.longThreadMessages, o.messagesPerTicket,
+          o.searchWordShare, o.searchWord, 0, half, o.longThreads, o.longThreadMessages, o.messagesPerTicket, o.htmlBytes ?? 0,
         ]),
         timed('messages (second half)', second, messageSql(`t.number > $3 and t.number <= $4`, `case when t.number <= $5 then $6::int else $7::int end`), [
-          o.searchWordShare, o.searchWord, half, o.tickets, o.longThreads, o.longThreadMessages, o.messagesPerTicket,
+          o.searchWordShare, o.searchWord, half, o.tickets, o.longThreads, o.longThreadMessages, o.messagesPerTicket, o.htmlBytes ?? 0,
         ]),
       ]);
       messages = counts[0] + counts[1];
