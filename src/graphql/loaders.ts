@@ -41,7 +41,6 @@ export interface MessageRow {
   cc: Address[];
   subject: string | null;
   body_text: string;
-  body_html: string | null;
   message_id: string | null;
   message_id_synthetic: boolean;
   created_at: Date | string;
@@ -87,6 +86,8 @@ export interface Loaders {
   readonly events: DataLoader<number, EventRow[]>;
   /** By message row id. */
   readonly attachments: DataLoader<number, AttachmentRow[]>;
+  /** A message's sanitised HTML body by message row id: read only when a query selects it. */
+  readonly bodyHtml: DataLoader<number, string | null>;
 }
 
 function byKey<T>(rows: readonly T[], keyOf: (row: T) => number, keys: readonly number[]): (T | null)[] {
@@ -146,7 +147,12 @@ export interface TicketRelations {
   assignee?: PersonRow | null;
 }
 
-const MESSAGE_COLUMNS = `m.id, m.ticket_id, m.direction, m.author_id, m."to", m.cc, m.subject, m.body_text, m.body_html, m.message_id, m.message_id_synthetic, m.created_at, m.auth`;
+/**
+ * Without body_html: mail from Outlook or Gmail carries an HTML alternative several times the size
+ * of its text, and lists and threads mostly show text. The HTML is read by its own loader, and only
+ * for the messages whose `bodyHtml` a query selects.
+ */
+const MESSAGE_COLUMNS = `m.id, m.ticket_id, m.direction, m.author_id, m."to", m.cc, m.subject, m.body_text, m.message_id, m.message_id_synthetic, m.created_at, m.auth`;
 /**
  * A message's author and attachments' metadata ride along with it (as JSON), and prime the person
  * and attachment loaders: a thread with its authors and attachments is one round trip, not three.
@@ -226,5 +232,9 @@ export function createLoaders(em: Em, principal: Principal): Loaders {
       return grouped(rows, (e) => Number(e.ticket_id), ids);
     }),
     attachments,
+    bodyHtml: new DataLoader(async (ids) => {
+      const rows = await readRows<{ id: number; body_html: string | null }>(em, `select id, body_html from message where id = any($1::bigint[])`, [ids]);
+      return byKey(rows, (r) => Number(r.id), ids).map((r) => r?.body_html ?? null);
+    }),
   };
 }

@@ -148,6 +148,12 @@ export class MessageResolver {
   async attachments(@Root() m: MessageObject, @Ctx() { loaders }: GraphQLContext): Promise<AttachmentObject[]> {
     return (await loaders.attachments.load(m.rowId)).map(presentAttachment);
   }
+
+  /** Sanitised when stored (never the sender's raw HTML). */
+  @FieldResolver(() => String, { nullable: true })
+  bodyHtml(@Root() m: MessageObject, @Ctx() { loaders }: GraphQLContext): Promise<string | null> {
+    return loaders.bodyHtml.load(m.rowId);
+  }
 }
 
 @Authorized(Role.AGENT)

@@ -45,9 +45,7 @@ export class MessageObject {
   @Field(() => String)
   bodyText!: string;
 
-  /** Sanitised when stored (never the sender's raw HTML). */
-  @Field(() => String, { nullable: true })
-  bodyHtml!: string | null;
+  // bodyHtml is a field resolver (ticket.resolver.ts): read only when a query selects it.
 
   @Field(() => String, { nullable: true })
   messageId!: string | null;
@@ -72,7 +70,6 @@ export function presentMessage(row: MessageRow): MessageObject {
     cc: (row.cc ?? []).map((a) => ({ email: a.email, name: a.name ?? null })),
     subject: row.subject,
     bodyText: row.body_text,
-    bodyHtml: row.body_html,
     // A synthetic id is our de-duplication key, not something the sender wrote.
     messageId: row.message_id_synthetic ? null : row.message_id,
     createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),

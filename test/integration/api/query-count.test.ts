@@ -61,6 +61,7 @@ async function seed(queueName: string, count: number): Promise<void> {
       const message = new Message(ticket, m === 1 ? MessageDirection.OUTBOUND : MessageDirection.INBOUND);
       message.author = m === 1 ? agent : requester;
       message.bodyText = `message ${m} of ticket ${i}`;
+      if (m === 0) message.bodyHtml = `<p>message ${m} of ticket ${i}</p>`;
       message.to = [{ email: 'support@example.com', name: null }];
       em.persist(new Attachment(message, `file-${m}.pdf`, 'application/pdf', 10, 'a'.repeat(64)));
       em.persist(message);
@@ -78,16 +79,24 @@ async function adminContext(): Promise<GraphQLContext> {
   return { principal, em, orm, secret: 'test', config, log: createLogger('warn', new PassThrough()), loaders: createLoaders(em, principal) };
 }
 
-async function countStatements(queueName: string): Promise<{ statements: number; tickets: number; messages: number; attachments: number }> {
+interface PageMessage {
+  bodyHtml?: string | null;
+  attachments?: unknown[];
+}
+
+async function countStatements(
+  queueName: string,
+  source = PAGE,
+): Promise<{ statements: number; sql: string[]; tickets: number; messages: PageMessage[]; attachments: number }> {
   const context = await adminContext();
   statements = [];
   counting = true;
-  const result = await graphql({ schema, source: PAGE, variableValues: { queue: queueName }, contextValue: context });
+  const result = await graphql({ schema, source, variableValues: { queue: queueName }, contextValue: context });
   counting = false;
   expect(result.errors).toBeUndefined();
-  const edges = (result.data as { tickets: { edges: { node: { messages: { attachments: unknown[] }[] } }[] } }).tickets.edges;
+  const edges = (result.data as { tickets: { edges: { node: { messages: PageMessage[] } }[] } }).tickets.edges;
   const messages = edges.flatMap((e) => e.node.messages);
-  return { statements: statements.length, tickets: edges.length, messages: messages.length, attachments: messages.flatMap((m) => m.attachments).length };
+  return { statements: statements.length, sql: statements, tickets: edges.length, messages, attachments: messages.flatMap((m) => m.attachments ?? []).length };
 }
 
 beforeAll(async () => {
@@ -107,13 +116,27 @@ describe('SQL statements per page', () => {
   it('are the same for 50 tickets as for 5 (every relation batched by a DataLoader)', async () => {
     const small = await countStatements('Small');
     const large = await countStatements('Large');
-    expect(small).toMatchObject({ tickets: 5, messages: 15, attachments: 15 });
-    expect(large).toMatchObject({ tickets: 50, messages: 150, attachments: 150 });
+    expect(small).toMatchObject({ tickets: 5, attachments: 15 });
+    expect(small.messages).toHaveLength(15);
+    expect(large).toMatchObject({ tickets: 50, attachments: 150 });
+    expect(large.messages).toHaveLength(150);
     console.log(`tickets(first: 50) with every relation: ${small.statements} SQL statements for 5 tickets, ${large.statements} for 50`);
     expect(large.statements).toBe(small.statements);
     // One statement per relation kind, not per ticket (the page, count, scope, queue + its
     // collections, people, CCs, watchers, messages, attachments, events, last message).
     expect(large.statements).toBeLessThan(25);
+  });
+
+  it('read HTML bodies only when the query selects them, in one statement for the whole page', async () => {
+    const query = (fields: string) => `query($queue: String) { tickets(first: 50, filter: { queue: $queue }) { edges { node { messages { ${fields} } } } } }`;
+    const text = await countStatements('Large', query('bodyText'));
+    const html = await countStatements('Large', query('bodyText bodyHtml'));
+    expect(text.messages).toHaveLength(150);
+    expect(text.sql.filter((line) => line.includes('body_html'))).toEqual([]);
+    expect(html.statements).toBe(text.statements + 1);
+    const bodies = html.messages.map((m) => m.bodyHtml);
+    expect(bodies.filter((b) => b === null)).toHaveLength(100);
+    expect(bodies.filter((b) => typeof b === 'string' && /^<p>message 0 of ticket \d+<\/p>$/.test(b))).toHaveLength(50);
   });
 });
 
