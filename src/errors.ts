@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   QUEUE_NAME_TAKEN: 'another queue already has this name',
   QUEUE_ADDRESS_TAKEN: 'another queue already has this email address',
   PERSON_NOT_FOUND: 'no person with this email address is known',
-  QUERY_LIMIT_EXCEEDED: 'the GraphQL request is too deep, too costly, has too many aliases or is a batch (extensions.limit says which)',
+  QUERY_LIMIT_EXCEEDED: 'the GraphQL request is too deep, too costly, has too many aliases or is a batch (extensions.limit says which), or a ticket search ran longer than SEARCH_TIMEOUT_MS',
   RATE_LIMITED: 'the API token used up its GraphQL budget (GRAPHQL_RATE_LIMIT root fields a minute, each alias counts); retry after extensions.retryAfterSeconds (HTTP 429)',
   INTERNAL: 'an unexpected failure; details are in the log, never in the response',
 } as const;

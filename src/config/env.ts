@@ -56,6 +56,8 @@ export interface Config {
   readonly graphqlIntrospection: boolean;
   /** Root fields (each alias counts) one API token may execute per minute; 0: no limit. */
   readonly graphqlRateLimit: number;
+  /** Longest a ticket search's statement may run before PostgreSQL cancels it. */
+  readonly searchTimeoutMs: number;
   /** Refuse to ingest when PostgreSQL runs with fsync, synchronous_commit or full_page_writes off. */
   readonly requireDurableDatabase: boolean;
   /** HMAC key for postdesk's own Message-IDs; null: generated into $DATA_DIR/secret on first start. */
@@ -197,6 +199,13 @@ const envSchema = z.object({
   GRAPHQL_INTROSPECTION: bool.optional(),
   /** Root fields (aliases count one by one) per API token per minute; 0 turns the limit off. */
   GRAPHQL_RATE_LIMIT: z.coerce.number({ message: 'must be a whole number of root fields per minute' }).int({ message: 'must be a whole number of root fields per minute' }).min(0, { message: 'must not be negative' }).default(600),
+  /** A search over every message can be slow (RELEVANCE order for a word in nearly every message); it must not hold a connection for minutes. */
+  SEARCH_TIMEOUT_MS: z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int({ message: 'must be a whole number of milliseconds' })
+    .min(100, { message: 'must be at least 100' })
+    .max(600000, { message: 'must be at most 600000' })
+    .default(10000),
   REQUIRE_DURABLE_DATABASE: bool.optional(),
   /** HMAC key for our Message-IDs; set it (the same on every instance) when running several. */
   POSTDESK_SECRET: z.string().min(32, { message: 'must be at least 32 characters long' }).optional(),
@@ -353,6 +362,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     nodeEnv: e.NODE_ENV,
     graphqlIntrospection: e.GRAPHQL_INTROSPECTION ?? !production,
     graphqlRateLimit: e.GRAPHQL_RATE_LIMIT,
+    searchTimeoutMs: e.SEARCH_TIMEOUT_MS,
     requireDurableDatabase: e.REQUIRE_DURABLE_DATABASE ?? e.NODE_ENV !== 'test',
     secret: e.POSTDESK_SECRET ?? null,
     attachments: Object.freeze({

@@ -34,11 +34,30 @@ function statementName(text: string): string {
 /**
  * Runs a read-only statement with `$n` parameters and returns its rows.
  * @param text a constant statement text; build lists with `= any($n)`, never by splicing values
+ * @param options.timeoutMs PostgreSQL cancels the statement after this long (error code 57014,
+ *   isStatementTimeout): for reads whose cost depends on what the caller asks for
  */
-export async function readRows<T>(em: Em, text: string, values: readonly unknown[]): Promise<T[]> {
+export async function readRows<T>(em: Em, text: string, values: readonly unknown[], options: { timeoutMs?: number } = {}): Promise<T[]> {
   if (em.isInTransaction()) throw new Error('readRows runs on its own pooled connection: not inside a transaction');
   const pool = (await em.getConnection().getNativeClient()) as pg.Pool;
   em.config.getLogger().logQuery({ query: text, level: 'info' });
-  const result = await pool.query<T & pg.QueryResultRow>({ name: statementName(text), text, values: [...values] });
-  return result.rows;
+  const statement = { name: statementName(text), text, values: [...values] };
+  if (options.timeoutMs === undefined) return (await pool.query<T & pg.QueryResultRow>(statement)).rows;
+  const client = await pool.connect();
+  try {
+    await client.query(`set statement_timeout = ${Math.max(1, Math.trunc(options.timeoutMs))}`);
+    return (await client.query<T & pg.QueryResultRow>(statement)).rows;
+  } finally {
+    // The pool must never hand out a connection that still has the timeout: one that cannot be reset is closed.
+    const stuck = await client.query('reset statement_timeout').then(
+      () => false,
+      () => true,
+    );
+    client.release(stuck);
+  }
+}
+
+/** The statement was cancelled by its statement timeout (or by an administrator). */
+export function isStatementTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '57014';
 }

@@ -8,9 +8,16 @@
  *
  * Paging is keyset on (order value, id): the cursor holds the last row's position, not an offset,
  * so tickets arriving meanwhile never shift or repeat a page.
+ *
+ * A search ordered by date runs in up to two steps. A common word ("printer", "password") matches
+ * a large share of all messages, and collecting every match first cost about a second on 100,000
+ * tickets. So the first step checks only the next few hundred tickets in the requested order, one
+ * by one; when that fills the page, the page is exactly the one a complete search would give (every
+ * ticket before the last one checked was checked). Otherwise a rarer word is looked up through the
+ * indexes over all tickets, as before.
  */
 import type { Em } from '../db/orm.js';
-import { readRows } from '../db/read-query.js';
+import { isStatementTimeout, readRows } from '../db/read-query.js';
 import { TicketStatus } from '../entities/enums.js';
 import { AppError } from '../errors.js';
 import { TICKET_RELATION_COLUMNS } from '../graphql/loaders.js';
@@ -25,6 +32,8 @@ export interface TicketListQuery {
   /** Decoded cursor: `<order value>|<id>`. */
   after: string | null;
   scope: TicketScope;
+  /** SEARCH_TIMEOUT_MS: the longest a statement of a search may run. */
+  searchTimeoutMs?: number;
 }
 
 export interface TicketListPage {
@@ -49,7 +58,14 @@ interface Where {
   params: unknown[];
 }
 
-function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope): Where {
+/**
+ * How a search is written. `indexed`: through the GIN indexes, over every ticket. `per-row`: as
+ * look-ups per ticket (`offset 0` keeps PostgreSQL from turning them into one hash of every matching
+ * message), for the few tickets of a first step. `omitted`: the other filters only.
+ */
+type SearchMode = 'indexed' | 'per-row' | 'omitted';
+
+function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope, mode: SearchMode = 'indexed'): Where {
   const where: Where = { sql: [], params: [] };
   const add = (sql: string, ...params: unknown[]) => {
     where.sql.push(sql);
@@ -70,21 +86,30 @@ function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope)
   if (filter.category != null) add(`t.category_id = (select id from category where name = ?)`, filter.category);
   if (filter.assignee != null) add(`t.assignee_id = (select id from person where email = ?)`, filter.assignee.trim().toLowerCase());
   if (filter.requester != null) add(`t.requester_id = (select id from person where email = ?)`, filter.requester.trim().toLowerCase());
-  const search = filter.search?.trim();
-  if (search) {
-    if (search.length > MAX_SEARCH_LENGTH) throw new AppError('BAD_USER_INPUT', `search must be at most ${MAX_SEARCH_LENGTH} characters`, 'user', ['filter', 'search']);
-    add(
-      `(t.search_vector @@ ${QUERY}
-        or t.id in (select m.ticket_id from message m where m.search_vector @@ ${QUERY})
-        or t.id in (select m.ticket_id from message m where m.author_id in (select p.id from person p where ${PERSON_VECTOR} @@ ${QUERY}))
-        or t.requester_id in (select p.id from person p where ${PERSON_VECTOR} @@ ${QUERY}))`,
-      search,
-      search,
-      search,
-      search,
-    );
+  const search = searchText(filter);
+  if (search && mode !== 'omitted') {
+    const authors = `(select p.id from person p where ${PERSON_VECTOR} @@ ${QUERY})`;
+    const inMessages =
+      mode === 'per-row'
+        ? `exists (select 1 from message m where m.ticket_id = t.id and m.search_vector @@ ${QUERY} offset 0)
+        or exists (select 1 from message m where m.ticket_id = t.id and m.author_id in ${authors} offset 0)`
+        : `t.id in (select m.ticket_id from message m where m.search_vector @@ ${QUERY})
+        or t.id in (select m.ticket_id from message m where m.author_id in ${authors})`;
+    add(`(t.search_vector @@ ${QUERY} or ${inMessages} or t.requester_id in ${authors})`, search, search, search, search);
   }
   return where;
+}
+
+/** The trimmed search text, or '' for none. */
+function searchText(filter: TicketFilter | null | undefined): string {
+  const search = filter?.search?.trim() ?? '';
+  if (search.length > MAX_SEARCH_LENGTH) throw new AppError('BAD_USER_INPUT', `search must be at most ${MAX_SEARCH_LENGTH} characters`, 'user', ['filter', 'search']);
+  return search;
+}
+
+/** How many tickets the first step of a search checks, for a page of `rows` rows. */
+export function firstStepTickets(rows: number): number {
+  return Math.min(4 * rows, 200);
 }
 
 /** Text of the rank: the subject counts double; the best matching message counts once. */
@@ -99,7 +124,7 @@ export async function listTickets(em: Em, query: TicketListQuery): Promise<Ticke
   const where = buildWhere(query.filter, query.scope);
   const field = query.order?.field ?? TicketOrderField.UPDATED_AT;
   const direction = query.order?.direction ?? OrderDirection.DESC;
-  const search = query.filter?.search?.trim() ?? '';
+  const search = searchText(query.filter);
   if (field === TicketOrderField.RELEVANCE && !search) {
     throw new AppError('BAD_USER_INPUT', 'ordering by RELEVANCE needs filter.search', 'user', ['orderBy', 'field']);
   }
@@ -108,31 +133,61 @@ export async function listTickets(em: Em, query: TicketListQuery): Promise<Ticke
   const cmp = direction === OrderDirection.DESC ? '<' : '>';
   const dir = direction === OrderDirection.DESC ? 'desc' : 'asc';
 
-  const pageWhere: Where = { sql: [...where.sql], params: [...where.params] };
-  if (query.after !== null) {
+  /** `where` plus the cursor's position: the rows after it. */
+  const afterCursor = (where: Where): Where => {
+    const page: Where = { sql: [...where.sql], params: [...where.params] };
+    if (query.after === null) return page;
     const bar = query.after.lastIndexOf('|');
     const value = query.after.slice(0, bar);
     const id = Number(query.after.slice(bar + 1));
     const valid = bar > 0 && Number.isInteger(id) && (field === TicketOrderField.RELEVANCE ? Number.isFinite(Number(value)) : !Number.isNaN(Date.parse(value)));
     if (!valid) throw new AppError('BAD_USER_INPUT', 'the cursor does not belong to this ordering', 'user', ['after']);
     const cast = field === TicketOrderField.RELEVANCE ? 'real' : 'timestamptz';
-    pageWhere.sql.push(`(${orderExpr}, t.id) ${cmp} (?::${cast}, ?)`);
-    pageWhere.params.push(...orderParams, value, id);
-  }
-  const whereSql = pageWhere.sql.length > 0 ? `where ${pageWhere.sql.join(' and ')}` : '';
+    page.sql.push(`(${orderExpr}, t.id) ${cmp} (?::${cast}, ?)`);
+    page.params.push(...orderParams, value, id);
+    return page;
+  };
+  const whereSql = (where: Where) => (where.sql.length > 0 ? `where ${where.sql.join(' and ')}` : '');
+  const order = `order by ${orderExpr} ${dir}, t.id ${dir}`;
   // The position is rendered by PostgreSQL so the cursor round-trips exactly (microseconds, float4).
   const positionSql = field === TicketOrderField.RELEVANCE ? `(${orderExpr})::text` : `to_char(${orderExpr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-  const rows = await readRows<TicketRow & { position: string }>(
-    em,
-    numbered(`select ${COLUMNS}, ${positionSql} as position from ticket t ${whereSql} order by ${orderExpr} ${dir}, t.id ${dir} limit ?`),
-    [...orderParams, ...pageWhere.params, ...orderParams, query.first + 1],
+  const wanted = query.first + 1; // one more than the page: is there a next page?
+  // A search's cost depends on the words (RELEVANCE order for a word in nearly every message ranks
+  // them all), so its statements run under SEARCH_TIMEOUT_MS; other listings are cheap by index.
+  const read = async <T>(text: string, values: unknown[]): Promise<T[]> => {
+    try {
+      return await readRows<T>(em, text, values, search ? { timeoutMs: query.searchTimeoutMs } : {});
+    } catch (error) {
+      if (!isStatementTimeout(error)) throw error;
+      const message = `the search took longer than SEARCH_TIMEOUT_MS (${query.searchTimeoutMs} ms); narrow it with filters or more specific words`;
+      throw new AppError('QUERY_LIMIT_EXCEEDED', message, 'user', ['filter', 'search'], { cause: error });
+    }
+  };
+
+  let rows: (TicketRow & { position: string })[] | null = null;
+  if (search && field !== TicketOrderField.RELEVANCE) {
+    // First step (see the top of this file): the next few tickets in order, searched one by one.
+    const candidates = afterCursor(buildWhere(query.filter, query.scope, 'omitted'));
+    const matching = buildWhere({ search } as TicketFilter, { admin: true, queueIds: [] }, 'per-row');
+    const found = await read<TicketRow & { position: string }>(
+      numbered(
+        `select ${COLUMNS}, ${positionSql} as position from (select t.* from ticket t ${whereSql(candidates)} ${order} limit ?) t ${whereSql(matching)} ${order} limit ?`,
+      ),
+      [...candidates.params, firstStepTickets(wanted), ...matching.params, wanted],
+    );
+    if (found.length === wanted) rows = found;
+  }
+  const page = afterCursor(where);
+  rows ??= await read<TicketRow & { position: string }>(
+    numbered(`select ${COLUMNS}, ${positionSql} as position from ticket t ${whereSql(page)} ${order} limit ?`),
+    [...orderParams, ...page.params, ...orderParams, wanted],
   );
   const hasNextPage = rows.length > query.first;
   return {
     rows: rows.slice(0, query.first),
     hasNextPage,
     countTotal: async () => {
-      const count = await readRows<{ n: string }>(em, numbered(`select count(*) as n from ticket t ${where.sql.length > 0 ? `where ${where.sql.join(' and ')}` : ''}`), where.params);
+      const count = await read<{ n: string }>(numbered(`select count(*) as n from ticket t ${whereSql(where)}`), where.params);
       return Number(count[0]?.n ?? 0);
     },
   };

@@ -53,6 +53,8 @@ describe('configuration', () => {
     expect(problems({ SUPPORT_ADDRESS: 'not-an-address' })[0]).toMatch(/^SUPPORT_ADDRESS: must be an email address/);
     expect(problems({ ONCALL_ADDRESSES: 'a@example.com, nope' })).toEqual(['ONCALL_ADDRESSES: entry 2 is not an email address']);
     expect(problems({ POLL_INTERVAL_MS: '10' })).toEqual(['POLL_INTERVAL_MS: must be at least 1000']);
+    expect(problems({ SEARCH_TIMEOUT_MS: '50' })).toEqual(['SEARCH_TIMEOUT_MS: must be at least 100']);
+    expect(problems({ SEARCH_TIMEOUT_MS: '2.5' })).toEqual(['SEARCH_TIMEOUT_MS: must be a whole number of milliseconds']);
     expect(problems({ ONCALL_WEBHOOK_URL: 'ftp://x' })[0]).toMatch(/^ONCALL_WEBHOOK_URL: must be an http/);
     expect(problems({ SMTP_URL: 'http://x' })).toEqual(['SMTP_URL: must be an smtp:// or smtps:// URL']);
   });

@@ -50,7 +50,7 @@ export class TicketResolver {
 
   @Query(() => TicketConnection)
   async tickets(
-    @Ctx() { em, loaders }: GraphQLContext,
+    @Ctx() { em, loaders, config }: GraphQLContext,
     @Arg('filter', () => TicketFilter, { nullable: true }) filter?: TicketFilter | null,
     @Arg('orderBy', () => TicketOrder, { nullable: true, description: 'Default UPDATED_AT DESC' }) orderBy?: TicketOrder | null,
     @Arg('first', () => Int, { nullable: true, description: 'At most 100; default 20' }) first?: number | null,
@@ -60,7 +60,7 @@ export class TicketResolver {
     const scope = await loaders.scope();
     // Naming a queue an agent does not work is FORBIDDEN, not an empty list.
     if (filter?.queue != null) await findVisibleQueue(em, scope, filter.queue);
-    const page = await listTickets(em, { filter, order: orderBy, first: size, after: decodeCursor(CURSOR_KIND, after), scope });
+    const page = await listTickets(em, { filter, order: orderBy, first: size, after: decodeCursor(CURSOR_KIND, after), scope, searchTimeoutMs: config.searchTimeoutMs });
     loaders.primeTickets(page.rows);
     const edges = page.rows.map((row) => ({ cursor: encodeCursor(CURSOR_KIND, `${row.position}|${row.id}`), node: presentTicketRow(row) }));
     return asInstance(TicketConnection, {
