@@ -121,6 +121,15 @@ export class ConfigError extends Error {
 
 const email = z.email({ message: 'must be an email address such as support@example.com' });
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' });
+/** A whole number of milliseconds from `min` up to `max`. */
+const milliseconds = (min: number, max?: number) => {
+  const atLeast = z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int({ message: 'must be a whole number of milliseconds' })
+    .min(min, { message: min === 0 ? 'must not be negative' : `must be at least ${min}` });
+  return max === undefined ? atLeast : atLeast.max(max, { message: `must be at most ${max}` });
+};
+
 const port = (what: string) =>
   z.coerce
     .number({ message: `must be a ${what} number` })
@@ -178,34 +187,20 @@ const envSchema = z.object({
   /** Local SMTP listener feeding the ingest pipeline; 0 disables it. */
   SMTP_INBOUND_PORT: port('TCP port').default(2525),
   /** Fallback polling when the IMAP server lacks IDLE. */
-  POLL_INTERVAL_MS: z.coerce
-    .number({ message: 'must be a number of milliseconds' })
-    .int({ message: 'must be a whole number of milliseconds' })
-    .min(1000, { message: 'must be at least 1000' })
-    .default(60000),
+  POLL_INTERVAL_MS: milliseconds(1000).default(60000),
   /** IMAP inactivity timeout, well below imapflow's 5 minutes; tests shorten it. */
-  IMAP_SOCKET_TIMEOUT_MS: z.coerce
-    .number({ message: 'must be a number of milliseconds' })
-    .int({ message: 'must be a whole number of milliseconds' })
-    .min(1000, { message: 'must be at least 1000' })
-    .max(300000, { message: 'must be at most 300000' })
-    .default(60000),
+  IMAP_SOCKET_TIMEOUT_MS: milliseconds(1000, 300000).default(60000),
   /** For tests only: `off` disables the one-poller-per-mailbox lease to prove the unique keys alone hold (F12). */
   MAILBOX_LEASE: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
   /** For tests only: the IMAP door pauses this long right after each mark, so a test can kill it there (D3). */
-  POSTDESK_TEST_PAUSE_AFTER_MARK_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).int({ message: 'must be a whole number of milliseconds' }).min(0, { message: 'must not be negative' }).max(600000, { message: 'must be at most 600000' }).default(0),
+  POSTDESK_TEST_PAUSE_AFTER_MARK_MS: milliseconds(0, 600000).default(0),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   NODE_ENV: z.string().default('development'),
   GRAPHQL_INTROSPECTION: bool.optional(),
   /** Root fields (aliases count one by one) per API token per minute; 0 turns the limit off. */
   GRAPHQL_RATE_LIMIT: z.coerce.number({ message: 'must be a whole number of root fields per minute' }).int({ message: 'must be a whole number of root fields per minute' }).min(0, { message: 'must not be negative' }).default(600),
   /** A search over every message can be slow (RELEVANCE order for a word in nearly every message); it must not hold a connection for minutes. */
-  SEARCH_TIMEOUT_MS: z.coerce
-    .number({ message: 'must be a number of milliseconds' })
-    .int({ message: 'must be a whole number of milliseconds' })
-    .min(100, { message: 'must be at least 100' })
-    .max(600000, { message: 'must be at most 600000' })
-    .default(10000),
+  SEARCH_TIMEOUT_MS: milliseconds(100, 600000).default(10000),
   REQUIRE_DURABLE_DATABASE: bool.optional(),
   /** HMAC key for our Message-IDs; set it (the same on every instance) when running several. */
   POSTDESK_SECRET: z.string().min(32, { message: 'must be at least 32 characters long' }).optional(),
