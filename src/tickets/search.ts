@@ -35,7 +35,7 @@ export interface TicketListQuery {
   /** Decoded cursor: `<order value>|<id>`. */
   after: string | null;
   scope: TicketScope;
-  /** SEARCH_TIMEOUT_MS: the longest a statement of a search may run. */
+  /** SEARCH_TIMEOUT_MS: the longest a costly statement of a search (ranking, counting, the indexed search for common words) may run. */
   searchTimeoutMs?: number;
 }
 
@@ -186,8 +186,9 @@ export async function listTickets(em: Em, query: TicketListQuery): Promise<Ticke
   };
 
   let rows: (TicketRow & { position: string })[] | null = null;
-  const common = search !== '' && (field === TicketOrderField.RELEVANCE || (await isCommon(em, search)));
-  if (common && field !== TicketOrderField.RELEVANCE) {
+  const relevance = field === TicketOrderField.RELEVANCE;
+  const commonWords = search !== '' && !relevance && (await isCommon(em, search));
+  if (commonWords) {
     // First step (see the top of this file): the next tickets in order, searched one by one.
     const candidates = afterCursor(buildWhere(query.filter, query.scope, 'omitted'));
     const matching = buildWhere({ search } as TicketFilter, { admin: true, queueIds: [] }, 'per-row');
@@ -204,7 +205,7 @@ export async function listTickets(em: Em, query: TicketListQuery): Promise<Ticke
   rows ??= await read<TicketRow & { position: string }>(
     numbered(`select ${COLUMNS}, ${positionSql} as position from ticket t ${whereSql(page)} ${order} limit ?`),
     [...orderParams, ...page.params, ...orderParams, wanted],
-    common,
+    relevance || commonWords,
   );
   const hasNextPage = rows.length > query.first;
   return {
