@@ -61,14 +61,8 @@ interface Where {
   params: unknown[];
 }
 
-/**
- * How a search is written. `indexed`: through the GIN indexes, over every ticket. `per-row`: as
- * look-ups per ticket (`offset 0` keeps PostgreSQL from turning them into one hash of every matching
- * message), for the few tickets of a first step. `omitted`: the other filters only.
- */
-type SearchMode = 'indexed' | 'per-row' | 'omitted';
-
-function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope, mode: SearchMode = 'indexed'): Where {
+/** The other filters and the caller's scope, plus the search through the indexes unless `withSearch` is false. */
+function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope, withSearch = true): Where {
   const where: Where = { sql: [], params: [] };
   const add = (sql: string, ...params: unknown[]) => {
     where.sql.push(sql);
@@ -90,17 +84,24 @@ function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope,
   if (filter.assignee != null) add(`t.assignee_id = (select id from person where email = ?)`, filter.assignee.trim().toLowerCase());
   if (filter.requester != null) add(`t.requester_id = (select id from person where email = ?)`, filter.requester.trim().toLowerCase());
   const search = searchText(filter);
-  if (search && mode !== 'omitted') {
-    const authors = `(select p.id from person p where ${PERSON_VECTOR} @@ ${QUERY})`;
-    const inMessages =
-      mode === 'per-row'
-        ? `exists (select 1 from message m where m.ticket_id = t.id and m.search_vector @@ ${QUERY} offset 0)
-        or exists (select 1 from message m where m.ticket_id = t.id and m.author_id in ${authors} offset 0)`
-        : `t.id in (select m.ticket_id from message m where m.search_vector @@ ${QUERY})
-        or t.id in (select m.ticket_id from message m where m.author_id in ${authors})`;
-    add(`(t.search_vector @@ ${QUERY} or ${inMessages} or t.requester_id in ${authors})`, search, search, search, search);
-  }
+  if (search && withSearch) add(...searchCondition(search, false));
   return where;
+}
+
+/**
+ * A ticket (aliased `t`) matches the search: its subject, any message's text or author, or its
+ * requester. Returns the SQL and its parameters.
+ * @param perRow look-ups per ticket (`offset 0` keeps PostgreSQL from turning them into one hash of
+ *   every matching message), for the few tickets of a first step; else through the GIN indexes
+ */
+function searchCondition(search: string, perRow: boolean): [sql: string, ...params: string[]] {
+  const authors = `(select p.id from person p where ${PERSON_VECTOR} @@ ${QUERY})`;
+  const inMessages = perRow
+    ? `exists (select 1 from message m where m.ticket_id = t.id and m.search_vector @@ ${QUERY} offset 0)
+        or exists (select 1 from message m where m.ticket_id = t.id and m.author_id in ${authors} offset 0)`
+    : `t.id in (select m.ticket_id from message m where m.search_vector @@ ${QUERY})
+        or t.id in (select m.ticket_id from message m where m.author_id in ${authors})`;
+  return [`(t.search_vector @@ ${QUERY} or ${inMessages} or t.requester_id in ${authors})`, search, search, search, search];
 }
 
 /** The trimmed search text, or '' for none. */
@@ -190,13 +191,13 @@ export async function listTickets(em: Em, query: TicketListQuery): Promise<Ticke
   const commonWords = search !== '' && !relevance && (await isCommon(em, search));
   if (commonWords) {
     // First step (see the top of this file): the next tickets in order, searched one by one.
-    const candidates = afterCursor(buildWhere(query.filter, query.scope, 'omitted'));
-    const matching = buildWhere({ search } as TicketFilter, { admin: true, queueIds: [] }, 'per-row');
+    const candidates = afterCursor(buildWhere(query.filter, query.scope, false));
+    const [matching, ...matchingParams] = searchCondition(search, true);
     const found = await read<TicketRow & { position: string }>(
       numbered(
-        `select ${COLUMNS}, ${positionSql} as position from (select t.* from ticket t ${whereSql(candidates)} ${order} limit ?) t ${whereSql(matching)} ${order} limit ?`,
+        `select ${COLUMNS}, ${positionSql} as position from (select t.* from ticket t ${whereSql(candidates)} ${order} limit ?) t where ${matching} ${order} limit ?`,
       ),
-      [...candidates.params, firstStepTickets(wanted), ...matching.params, wanted],
+      [...candidates.params, firstStepTickets(wanted), ...matchingParams, wanted],
       false,
     );
     if (found.length === wanted) rows = found;
