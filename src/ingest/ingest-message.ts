@@ -18,7 +18,7 @@ import { MessageDirection, TicketStatus } from '../entities/enums.js';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Logger } from '../log.js';
 import { findTicketTag, isForward, messageIdDomain } from '../mail/headers.js';
-import { findOrCreatePerson } from '../people/find-or-create-person.js';
+import { findOrCreatePerson, normalisedEmail } from '../people/find-or-create-person.js';
 import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { classifyMessage, type Classification } from './classify.js';
@@ -230,8 +230,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   const { parsed, classification } = p;
   const synthetic = parsed.messageId === null;
   const messageId = parsed.messageId ?? `synthetic.${p.hash}@postdesk.invalid`;
-  // Serialise work on one logical message across instances and doors (D5, D6).
-  await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`message-id:${messageId}`]);
+  await lockMessageAndSender(em, messageId, parsed.from?.email ?? null);
   if (await alreadyIngested(em, provenance)) return { kind: 'already-ingested' };
   const now = ctx.now?.() ?? new Date();
   const contentHash = sha256(`${parsed.from?.email ?? ''}\n${parsed.subject}\n${parsed.date?.toISOString() ?? ''}\n`, p.raw.subarray(bodyOffset(p.raw)));
@@ -365,10 +364,22 @@ function escalateToEmergency(em: CommitEm, ticket: Ticket, provenance: Provenanc
   if (markEmergency(em, ticket, { actorLabel: provenanceLabel(provenance) }) && ticket.status === TicketStatus.CLOSED) ticket.status = TicketStatus.OPEN;
 }
 
-/** Counted in PostgreSQL, so the limit survives restarts and is shared by instances (L13, L14). */
+/**
+ * Serialises, across instances and doors, the work on one logical message (D5, D6) and the count
+ * of one sender's new tickets (L13, L14), until commit. Both locks in one round trip, taken before
+ * anything is read: every statement after this one sees what the former holder committed.
+ */
+async function lockMessageAndSender(em: CommitEm, messageId: string, senderEmail: string | null): Promise<void> {
+  const keys = [`message-id:${messageId}`, ...(senderEmail === null ? [] : [`sender:${normalisedEmail(senderEmail)}`])];
+  await em.execute(`select ${keys.map(() => 'pg_advisory_xact_lock(hashtextextended(?, 0))').join(', ')}`, keys);
+}
+
+/**
+ * Counted in PostgreSQL, so the limit survives restarts and is shared by instances (L13, L14);
+ * the caller holds the sender's lock (lockMessageAndSender).
+ */
 async function overRateLimit(em: CommitEm, sender: Person, config: Config, now: Date): Promise<boolean> {
   if (sender.id === undefined) return false;
-  await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`sender:${sender.email}`]);
   const since = new Date(now.getTime() - config.senderRateLimit.windowMinutes * 60_000);
   return (await em.count(Ticket, { requester: sender, createdAt: { $gt: since } })) >= config.senderRateLimit.max;
 }
