@@ -16,7 +16,7 @@ import { Mailer } from './mailer.js';
 import { candidate } from './recipients.js';
 import { bodyText, headerText } from './sanitize.js';
 import type { TemplateName, TemplateVariables } from './templates.js';
-import { threadHeaders } from './thread-headers.js';
+import { firstMessageThread, threadHeaders } from './thread-headers.js';
 import { actorVariables, messageVariables, personDisplay, ticketVariables } from './variables.js';
 
 export type TicketNotification =
@@ -80,7 +80,7 @@ type Handler<K extends TicketNotification['kind']> = (mailer: Mailer, em: Em, n:
 const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
   'ticket-created': async (mailer, em, n, ctx) => {
     const { ticket, message } = n;
-    const thread = await threadHeaders(em, ticket, message);
+    const thread = firstMessageThread(message);
     if (n.acknowledge && !message.flags.includes('automatic')) {
       await mailer.mail({
         ticket,

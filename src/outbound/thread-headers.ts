@@ -29,8 +29,23 @@ export async function threadHeaders(em: Em, ticket: Ticket, answering: Message |
     if (first) ids.push(first.messageId);
   }
   const unique = [...new Set(ids)];
-  const own = answering && !answering.messageIdSynthetic && answering.messageId ? answering.messageId : null;
+  const own = answering && threadable(answering) ? answering.messageId : null;
   // References: the first message (the thread's root) plus the most recent ones.
   const references = unique.length > 20 ? [unique[0]!, ...unique.slice(-19)] : unique;
   return { inReplyTo: own ?? unique.at(-1) ?? null, references };
+}
+
+/**
+ * threadHeaders of a ticket opened in this transaction, whose only message is `first` and which has
+ * sent nothing yet: the same answer without its lookups (a new ticket's acknowledgement, the
+ * commonest mail, saves a round trip).
+ */
+export function firstMessageThread(first: Message): ThreadHeaders {
+  const own = threadable(first) ? first.messageId : null;
+  return { inReplyTo: own, references: own !== null && first.direction !== MessageDirection.NOTE ? [own] : [] };
+}
+
+/** A Message-ID others can thread on: stored, and not synthetic. */
+function threadable(message: Message): message is Message & { messageId: string } {
+  return !message.messageIdSynthetic && !!message.messageId;
 }

@@ -37,6 +37,16 @@ describe('acknowledgement of a new ticket', () => {
     expect(rows).toEqual([{ status: 'SENT', message_id: messageId, kind: 'acknowledgement' }]);
   });
 
+  it('names no Message-ID when the customer\'s message had none (a synthetic id never threads)', async () => {
+    const before = h.sink.messages.length;
+    const outcome = await h.ingest.ingest(await buildMail({ from: 'dave@customer.test', subject: 'No id here', text: 'Sent by an old script.', messageId: null }));
+    expect(outcome.kind).toBe('ticket');
+    const c = await parseCaptured((await h.sink.waitFor(before + 1)).at(-1)!);
+    expect(c.parsed.subject).toBe(`Re: [#${(outcome as { ticketNumber: number }).ticketNumber}] No id here`);
+    expect(c.header('in-reply-to')).toBeUndefined();
+    expect(c.header('references')).toBeUndefined();
+  });
+
   it('is not sent for automatic mail, nor to our own addresses', async () => {
     const before = h.sink.messages.length;
     // An auto-reply threaded to nothing is quarantined; one with a [#N] tag from the requester is a comment: neither is acknowledged.
