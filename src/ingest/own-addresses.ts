@@ -1,6 +1,7 @@
 import type { Config } from '../config/env.js';
 import type { Em } from '../db/orm.js';
 import { Queue } from '../entities/index.js';
+import { confirmedQueueAddresses } from '../routing/rule-set.js';
 
 /** Every address in the configuration that is postdesk itself: never a requester or CC, never mailed. */
 export function ownAddresses(config: Config): string[] {
@@ -19,6 +20,8 @@ export async function loadOwnAddresses(em: Em, config: Config): Promise<Set<stri
 
 /** Every queue's email address. */
 export async function queueAddresses(em: Em): Promise<string[]> {
+  const known = confirmedQueueAddresses(em);
+  if (known) return known;
   const queues = await em.find(Queue, { emailAddress: { $ne: null } }, { fields: ['emailAddress'] });
   return queues.map((q) => q.emailAddress!);
 }

@@ -19,7 +19,8 @@ export async function applyRouting(em: Em, ticket: Ticket, decision: RoutingDeci
   const finalStep = (kind: RoutingStep['kind']) => decision.steps.findLast((s) => s.kind === kind);
 
   if (decision.queue !== null) {
-    const queue = await em.findOne(Queue, { name: decision.queue });
+    // Its watchers come in the same statement: the new-ticket notification mails them next.
+    const queue = await em.findOne(Queue, { name: decision.queue }, { populate: ['watchers'], strategy: 'joined' });
     if (queue) ticket.queue = queue;
     else skipped(finalStep('queue')!, `no queue named ${decision.queue}`);
   }

@@ -26,14 +26,26 @@ interface Cached {
 
 /** One cache per ORM instance (tests and benchmarks run several databases in one process). */
 const caches = new WeakMap<object, Cached>();
+/** The rule set each transaction (its entity manager) found current, for confirmedQueueAddresses. */
+const confirmed = new WeakMap<Em, RuleSet>();
 
 export async function loadRuleSet(em: Em, defaultQueue: string): Promise<RuleSet> {
   const [{ fingerprint }] = (await em.execute<{ fingerprint: string }[]>(FINGERPRINT_SQL)) as [{ fingerprint: string }];
   const cached = caches.get(em.config);
-  if (cached && cached.fingerprint === fingerprint && cached.defaultQueue === defaultQueue) return cached.ruleSet;
-  const ruleSet = await buildRuleSet(em, defaultQueue);
-  caches.set(em.config, { fingerprint, defaultQueue, ruleSet });
+  const ruleSet = cached && cached.fingerprint === fingerprint && cached.defaultQueue === defaultQueue ? cached.ruleSet : await buildRuleSet(em, defaultQueue);
+  if (ruleSet !== cached?.ruleSet) caches.set(em.config, { fingerprint, defaultQueue, ruleSet });
+  if (em.isInTransaction()) confirmed.set(em, ruleSet);
   return ruleSet;
+}
+
+/**
+ * Every queue's email address as of the rule set this transaction loaded (its fingerprint covers the
+ * queue table), or null when it loaded none: a new ticket's CCs and acknowledgement then need no
+ * queue-address lookup of their own.
+ */
+export function confirmedQueueAddresses(em: Em): string[] | null {
+  const ruleSet = confirmed.get(em);
+  return ruleSet ? ruleSet.queues.flatMap((q) => (q.emailAddress === null ? [] : [q.emailAddress])) : null;
 }
 
 async function buildRuleSet(em: Em, defaultQueue: string): Promise<RuleSet> {
