@@ -25,7 +25,7 @@ export async function threadHeaders(em: Em, ticket: Ticket, answering: Message |
   const ids = rows.filter((m) => m.id !== exclude?.id).map((m) => m.messageId!);
   // Our acknowledgement starts the thread on the customer's side when they have no Message-ID of their own.
   if (ids.length === 0) {
-    const first = await em.findOne(OutboundDelivery, { ticket, kind: { $like: 'acknowledgement%' } }, { fields: ['messageId'], orderBy: { id: 'asc' } });
+    const first = await em.findOne(OutboundDelivery, { ticket, kind: { $like: 'acknowledgement%' } }, { fields: ['messageId'], orderBy: { createdAt: 'asc', id: 'asc' } });
     if (first) ids.push(first.messageId);
   }
   const unique = [...new Set(ids)];
