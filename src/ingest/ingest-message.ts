@@ -10,12 +10,13 @@
  */
 import type { Config } from '../config/env.js';
 import type { Orm } from '../db/orm.js';
+import { keysToLock, LOCK_EXPRESSION } from '../db/advisory-locks.js';
 import { inTransaction } from '../db/transaction.js';
 import { isTransientDatabaseError } from '../db/transient.js';
 import { AppError } from '../errors.js';
-import { InboundReceipt, MailboxState, Message, Person, QuarantinedMessage, RawSource, Ticket } from '../entities/index.js';
+import { InboundReceipt, Message, Person, QuarantinedMessage, RawSource, Ticket } from '../entities/index.js';
 import { MessageDirection, TicketStatus } from '../entities/enums.js';
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Logger } from '../log.js';
 import { findTicketTag, isForward, messageIdDomain } from '../mail/headers.js';
 import { findOrCreatePerson, normalisedEmail } from '../people/find-or-create-person.js';
@@ -35,6 +36,7 @@ import { writeInboundMessage } from './write-message.js';
 import { threadEmergencyFlood } from '../routing/emergency-flood.js';
 import { isEmergencyTicket, notifyInboundComment, notifyNewTicket } from '../outbound/ingest-notifications.js';
 import { notify } from '../outbound/notify.js';
+import { automaticMailLock } from '../outbound/recipients.js';
 
 export type { Provenance };
 
@@ -194,15 +196,42 @@ async function alreadyIngested(em: CommitEm, provenance: Provenance): Promise<bo
   return (await em.count(InboundReceipt, where)) > 0;
 }
 
-async function checkFence(em: CommitEm, provenance: Provenance): Promise<void> {
-  if (provenance.fence === undefined || !provenance.mailbox) return;
-  const state = await em.findOne(MailboxState, { name: provenance.mailbox.name }, { lockMode: LockMode.PESSIMISTIC_READ });
-  if (!state || state.leaseGeneration !== provenance.fence) throw new LeaseLostError(provenance.mailbox.name);
+/**
+ * The first statement of every commit: checks the fence (the lease generation, share-locked so a
+ * take-over waits for this commit) and takes the message's advisory locks, one round trip for all.
+ */
+async function checkFenceAndLock(em: CommitEm, p: Prepared, provenance: Provenance): Promise<void> {
+  const fenced = provenance.fence !== undefined && provenance.mailbox !== null;
+  const keys = keysToLock(em, messageLocks(p));
+  if (!fenced && keys.length === 0) return;
+  const columns = [
+    ...(fenced ? ['(select lease_generation from mailbox_state where name = ? for share)::text as generation'] : []),
+    ...keys.map(() => LOCK_EXPRESSION),
+  ];
+  const rows = await em.execute<{ generation?: string | null }[]>(`select ${columns.join(', ')}`, [...(fenced ? [provenance.mailbox!.name] : []), ...keys]);
+  if (fenced && rows[0]?.generation !== String(provenance.fence)) throw new LeaseLostError(provenance.mailbox!.name);
+}
+
+/** The Message-ID a parsed message is stored and de-duplicated under: its own, else one from its bytes. */
+function storedMessageId(p: Prepared & { parsed: ParsedMessage }): string {
+  return p.parsed.messageId ?? `synthetic.${p.hash}@postdesk.invalid`;
+}
+
+/**
+ * The advisory locks a parsed message's commit needs, all taken first: its logical message, so
+ * every door and instance works on it one at a time (D5, D6); its sender's count of new tickets
+ * (L13, L14); and its sender's count of automatic mail, as the acknowledgement goes to them
+ * (recipients.ts). Before anything is read, in the order every commit takes them.
+ */
+function messageLocks(p: Prepared): string[] {
+  if (!p.parsed || p.failure) return [];
+  const sender = p.parsed.from ? normalisedEmail(p.parsed.from.email) : null;
+  return [`message-id:${storedMessageId({ ...p, parsed: p.parsed })}`, ...(sender === null ? [] : [`sender:${sender}`, automaticMailLock(sender)])];
 }
 
 /** One delivery's transaction; on an admin's retry the quarantine record is resolved in it too. */
 async function commit(em: CommitEm, p: Prepared, provenance: Provenance, ctx: IngestContext): Promise<IngestOutcome> {
-  await checkFence(em, provenance);
+  await checkFenceAndLock(em, p, provenance);
   const retryOf = ctx.retryOf;
   if (retryOf && provenance.uid !== null && provenance.mailbox) {
     // Fetched again on an admin's retry: the ledger's "never handed over" receipt gives way to this delivery's.
@@ -229,8 +258,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   }
   const { parsed, classification } = p;
   const synthetic = parsed.messageId === null;
-  const messageId = parsed.messageId ?? `synthetic.${p.hash}@postdesk.invalid`;
-  await lockMessageAndSender(em, messageId, parsed.from?.email ?? null);
+  const messageId = storedMessageId({ ...p, parsed }); // locked by checkFenceAndLock
   if (await alreadyIngested(em, provenance)) return { kind: 'already-ingested' };
   const now = ctx.now?.() ?? new Date();
   const contentHash = sha256(`${parsed.from?.email ?? ''}\n${parsed.subject}\n${parsed.date?.toISOString() ?? ''}\n`, p.raw.subarray(bodyOffset(p.raw)));
@@ -365,18 +393,8 @@ function escalateToEmergency(em: CommitEm, ticket: Ticket, provenance: Provenanc
 }
 
 /**
- * Serialises, across instances and doors, the work on one logical message (D5, D6) and the count
- * of one sender's new tickets (L13, L14), until commit. Both locks in one round trip, taken before
- * anything is read: every statement after this one sees what the former holder committed.
- */
-async function lockMessageAndSender(em: CommitEm, messageId: string, senderEmail: string | null): Promise<void> {
-  const keys = [`message-id:${messageId}`, ...(senderEmail === null ? [] : [`sender:${normalisedEmail(senderEmail)}`])];
-  await em.execute(`select ${keys.map(() => 'pg_advisory_xact_lock(hashtextextended(?, 0))').join(', ')}`, keys);
-}
-
-/**
  * Counted in PostgreSQL, so the limit survives restarts and is shared by instances (L13, L14);
- * the caller holds the sender's lock (lockMessageAndSender).
+ * the caller holds the sender's lock (messageLocks).
  */
 async function overRateLimit(em: CommitEm, sender: Person, config: Config, now: Date): Promise<boolean> {
   if (sender.id === undefined) return false;

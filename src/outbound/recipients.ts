@@ -10,6 +10,7 @@
  *  - agent-written replies are neither limited nor suppressed; mail to a bounced address gets a
  *    `delivery-warning` event instead.
  */
+import { lockKeys } from '../db/advisory-locks.js';
 import type { Em } from '../db/orm.js';
 import { Person, TicketEvent, type Ticket } from '../entities/index.js';
 import { isOwnAddress, loadOwnAddresses } from '../ingest/own-addresses.js';
@@ -17,6 +18,11 @@ import { recordEvent } from '../tickets/record-event.js';
 import type { NotifyContext } from './notify.js';
 
 const HOUR_MS = 3_600_000;
+
+/** The advisory lock under which automatic mail to `email` is counted (held until commit). */
+export function automaticMailLock(email: string): string {
+  return `outbound-rate:${email}`;
+}
 // Local part and domain without spaces, brackets, quotes, commas, semicolons or control characters.
 const SAFE_ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
 
@@ -76,7 +82,7 @@ export class Admission {
   }
 
   private async withinLimit(ticket: Ticket | null, email: string): Promise<boolean> {
-    await this.em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`outbound-rate:${email}`]);
+    await lockKeys(this.em, [automaticMailLock(email)]);
     const since = new Date(this.now.getTime() - HOUR_MS);
     const rows = await this.em.execute<{ n: string }[]>(
       `select count(*)::text as n from outbound_delivery where automatic and created_at > ? and recipients @> array[?]::text[]`,

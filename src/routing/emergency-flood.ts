@@ -11,6 +11,7 @@
  * and each incident is paged exactly once. The first emergency is never held back: emergencies
  * skip the per-sender rate limit and the automatic-mail quarantine (ingest-message.ts).
  */
+import { lockKeys } from '../db/advisory-locks.js';
 import type { Em } from '../db/orm.js';
 import { Ticket, type Person } from '../entities/index.js';
 import { Priority, TicketStatus, TicketType } from '../entities/enums.js';
@@ -26,7 +27,7 @@ export const FLOOD_WINDOW_MINUTES = 10;
  */
 export async function threadEmergencyFlood(em: Em, decision: ThreadDecision, emergency: boolean, sender: Person | null, now: Date): Promise<ThreadDecision> {
   if (decision.kind !== 'new' || !emergency || !sender) return decision;
-  await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`emergency-flood:${sender.email}`]);
+  await lockKeys(em, [`emergency-flood:${sender.email}`]);
   if (sender.id === undefined) return decision; // a sender seen for the first time has no incident yet
   const incident = await em.findOne(
     Ticket,
