@@ -18,13 +18,13 @@ import { recordEvent } from '../tickets/record-event.js';
 import type { NotifyContext } from './notify.js';
 
 const HOUR_MS = 3_600_000;
+// Local part and domain without spaces, brackets, quotes, commas, semicolons or control characters.
+const SAFE_ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
 
 /** The advisory lock under which automatic mail to `email` is counted (held until commit). */
 export function automaticMailLock(email: string): string {
   return `outbound-rate:${email}`;
 }
-// Local part and domain without spaces, brackets, quotes, commas, semicolons or control characters.
-const SAFE_ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
 
 export function isSafeAddress(address: string): boolean {
   return address.length <= 320 && SAFE_ADDRESS.test(address);

@@ -26,15 +26,16 @@ interface Cached {
 
 /** One cache per ORM instance (tests and benchmarks run several databases in one process). */
 const caches = new WeakMap<object, Cached>();
-/** The rule set each transaction (its entity manager) found current, for confirmedQueueAddresses. */
-const confirmed = new WeakMap<Em, RuleSet>();
+/** The rule set each transaction (its context object) found current, for confirmedQueueAddresses. */
+const confirmed = new WeakMap<object, RuleSet>();
 
 export async function loadRuleSet(em: Em, defaultQueue: string): Promise<RuleSet> {
   const [{ fingerprint }] = (await em.execute<{ fingerprint: string }[]>(FINGERPRINT_SQL)) as [{ fingerprint: string }];
   const cached = caches.get(em.config);
   const ruleSet = cached && cached.fingerprint === fingerprint && cached.defaultQueue === defaultQueue ? cached.ruleSet : await buildRuleSet(em, defaultQueue);
   if (ruleSet !== cached?.ruleSet) caches.set(em.config, { fingerprint, defaultQueue, ruleSet });
-  if (em.isInTransaction()) confirmed.set(em, ruleSet);
+  const transaction = em.getTransactionContext() as object | undefined;
+  if (transaction) confirmed.set(transaction, ruleSet);
   return ruleSet;
 }
 
@@ -44,7 +45,8 @@ export async function loadRuleSet(em: Em, defaultQueue: string): Promise<RuleSet
  * queue-address lookup of their own.
  */
 export function confirmedQueueAddresses(em: Em): string[] | null {
-  const ruleSet = confirmed.get(em);
+  const transaction = em.getTransactionContext() as object | undefined;
+  const ruleSet = transaction && confirmed.get(transaction);
   return ruleSet ? ruleSet.queues.flatMap((q) => (q.emailAddress === null ? [] : [q.emailAddress])) : null;
 }
 
