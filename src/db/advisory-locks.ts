@@ -8,12 +8,13 @@
  * in a later statement, which then sees everything the former holder committed.
  */
 import type { Em } from './orm.js';
+import { PerTransaction } from './transaction.js';
 
 /** One lock as a select-list expression; its key is the parameter. */
 export const LOCK_EXPRESSION = 'pg_advisory_xact_lock(hashtextextended(?, 0))';
 
-/** Keys taken so far, per transaction (its context object: a fork of a transaction shares it). */
-const held = new WeakMap<object, Set<string>>();
+/** Keys taken so far, per transaction. */
+const held = new PerTransaction<Set<string>>();
 
 /**
  * The keys of `keys` this transaction does not hold yet, recorded as held: the caller locks them
@@ -21,10 +22,11 @@ const held = new WeakMap<object, Set<string>>();
  */
 export function keysToLock(em: Em, keys: readonly string[]): string[] {
   const unique = [...new Set(keys)];
-  const context = em.getTransactionContext() as object | undefined;
-  if (!context) return unique;
-  let taken = held.get(context);
-  if (!taken) held.set(context, (taken = new Set()));
+  let taken = held.get(em);
+  if (!taken) {
+    taken = new Set();
+    if (!held.set(em, taken)) return unique; // outside a transaction nothing is held
+  }
   const missing = unique.filter((key) => !taken.has(key));
   for (const key of missing) taken.add(key);
   return missing;

@@ -1,8 +1,28 @@
 import { writeDeferredBlobs } from './blobs.js';
-import type { Orm } from './orm.js';
+import type { Em, Orm } from './orm.js';
 
 /** The EntityManager a transaction's callback receives. */
 export type TransactionEm = Parameters<Parameters<Orm['em']['transactional']>[0]>[0];
+
+/**
+ * One value per transaction, kept while it lasts: keyed by the transaction's context object, which
+ * every fork inside it shares. Outside a transaction nothing is kept.
+ */
+export class PerTransaction<T> {
+  private readonly values = new WeakMap<object, T>();
+
+  get(em: Em): T | undefined {
+    const transaction = em.getTransactionContext() as object | undefined;
+    return transaction && this.values.get(transaction);
+  }
+
+  /** @returns false outside a transaction (nothing kept) */
+  set(em: Em, value: T): boolean {
+    const transaction = em.getTransactionContext() as object | undefined;
+    if (transaction) this.values.set(transaction, value);
+    return transaction !== undefined;
+  }
+}
 
 /**
  * Runs `work` in a transaction on a fresh fork, writes the large byte columns it deferred

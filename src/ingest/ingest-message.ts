@@ -212,9 +212,9 @@ async function checkFenceAndLock(em: CommitEm, p: Prepared, provenance: Provenan
   if (fenced && rows[0]?.generation !== String(provenance.fence)) throw new LeaseLostError(provenance.mailbox!.name);
 }
 
-/** The Message-ID a parsed message is stored and de-duplicated under: its own, else one from its bytes. */
-function storedMessageId(p: Prepared & { parsed: ParsedMessage }): string {
-  return p.parsed.messageId ?? `synthetic.${p.hash}@postdesk.invalid`;
+/** The Message-ID a parsed message is stored and de-duplicated under: its own, else one from its bytes' hash. */
+function storedMessageId(parsed: ParsedMessage, hash: string): string {
+  return parsed.messageId ?? `synthetic.${hash}@postdesk.invalid`;
 }
 
 /**
@@ -226,7 +226,7 @@ function storedMessageId(p: Prepared & { parsed: ParsedMessage }): string {
 function messageLocks(p: Prepared): string[] {
   if (!p.parsed || p.failure) return [];
   const sender = p.parsed.from ? normalisedEmail(p.parsed.from.email) : null;
-  return [`message-id:${storedMessageId({ ...p, parsed: p.parsed })}`, ...(sender === null ? [] : [`sender:${sender}`, automaticMailLock(sender)])];
+  return [`message-id:${storedMessageId(p.parsed, p.hash)}`, ...(sender === null ? [] : [`sender:${sender}`, automaticMailLock(sender)])];
 }
 
 /** One delivery's transaction; on an admin's retry the quarantine record is resolved in it too. */
@@ -258,7 +258,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   }
   const { parsed, classification } = p;
   const synthetic = parsed.messageId === null;
-  const messageId = storedMessageId({ ...p, parsed }); // locked by checkFenceAndLock
+  const messageId = storedMessageId(parsed, p.hash); // locked by checkFenceAndLock
   if (await alreadyIngested(em, provenance)) return { kind: 'already-ingested' };
   const now = ctx.now?.() ?? new Date();
   const contentHash = sha256(`${parsed.from?.email ?? ''}\n${parsed.subject}\n${parsed.date?.toISOString() ?? ''}\n`, p.raw.subarray(bodyOffset(p.raw)));

@@ -7,6 +7,7 @@
  * message.
  */
 import type { Em } from '../db/orm.js';
+import { PerTransaction } from '../db/transaction.js';
 import { Category, Queue, Rule } from '../entities/index.js';
 import { compileCondition, RegexPrefilter } from './conditions.js';
 import type { CompiledRule, RuleSet } from './decide.js';
@@ -26,16 +27,15 @@ interface Cached {
 
 /** One cache per ORM instance (tests and benchmarks run several databases in one process). */
 const caches = new WeakMap<object, Cached>();
-/** The rule set each transaction (its context object) found current, for confirmedQueueAddresses. */
-const confirmed = new WeakMap<object, RuleSet>();
+/** The rule set each transaction found current, for confirmedQueueAddresses. */
+const confirmed = new PerTransaction<RuleSet>();
 
 export async function loadRuleSet(em: Em, defaultQueue: string): Promise<RuleSet> {
   const [{ fingerprint }] = (await em.execute<{ fingerprint: string }[]>(FINGERPRINT_SQL)) as [{ fingerprint: string }];
   const cached = caches.get(em.config);
   const ruleSet = cached && cached.fingerprint === fingerprint && cached.defaultQueue === defaultQueue ? cached.ruleSet : await buildRuleSet(em, defaultQueue);
   if (ruleSet !== cached?.ruleSet) caches.set(em.config, { fingerprint, defaultQueue, ruleSet });
-  const transaction = em.getTransactionContext() as object | undefined;
-  if (transaction) confirmed.set(transaction, ruleSet);
+  confirmed.set(em, ruleSet);
   return ruleSet;
 }
 
@@ -45,8 +45,7 @@ export async function loadRuleSet(em: Em, defaultQueue: string): Promise<RuleSet
  * queue-address lookup of their own.
  */
 export function confirmedQueueAddresses(em: Em): string[] | null {
-  const transaction = em.getTransactionContext() as object | undefined;
-  const ruleSet = transaction && confirmed.get(transaction);
+  const ruleSet = confirmed.get(em);
   return ruleSet ? ruleSet.queues.flatMap((q) => (q.emailAddress === null ? [] : [q.emailAddress])) : null;
 }
 

@@ -61,8 +61,8 @@ interface Where {
   params: unknown[];
 }
 
-/** The other filters and the caller's scope, plus the search through the indexes unless `withSearch` is false. */
-function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope, withSearch = true): Where {
+/** The caller's scope and every filter but the search (searchCondition). */
+function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope): Where {
   const where: Where = { sql: [], params: [] };
   const add = (sql: string, ...params: unknown[]) => {
     where.sql.push(sql);
@@ -83,9 +83,17 @@ function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope,
   if (filter.category != null) add(`t.category_id = (select id from category where name = ?)`, filter.category);
   if (filter.assignee != null) add(`t.assignee_id = (select id from person where email = ?)`, filter.assignee.trim().toLowerCase());
   if (filter.requester != null) add(`t.requester_id = (select id from person where email = ?)`, filter.requester.trim().toLowerCase());
-  const search = searchText(filter);
-  if (search && withSearch) add(...searchCondition(search, false));
   return where;
+}
+
+/** The WHERE clause of `where` ('' when it has no condition). */
+function whereSql(where: Where): string {
+  return where.sql.length > 0 ? `where ${where.sql.join(' and ')}` : '';
+}
+
+/** `where` and one more condition, as a new Where. */
+function and(where: Where, [sql, ...params]: [sql: string, ...params: unknown[]]): Where {
+  return { sql: [...where.sql, sql], params: [...where.params, ...params] };
 }
 
 /**
@@ -142,10 +150,11 @@ const COLUMNS = `t.id, t.number, t.subject, t.status, t.priority, t.type, t.queu
     ${TICKET_RELATION_COLUMNS}`;
 
 export async function listTickets(em: Em, query: TicketListQuery): Promise<TicketListPage> {
-  const where = buildWhere(query.filter, query.scope);
+  const search = searchText(query.filter);
+  const filters = buildWhere(query.filter, query.scope);
+  const where = search ? and(filters, searchCondition(search, false)) : filters;
   const field = query.order?.field ?? TicketOrderField.UPDATED_AT;
   const direction = query.order?.direction ?? OrderDirection.DESC;
-  const search = searchText(query.filter);
   if (field === TicketOrderField.RELEVANCE && !search) {
     throw new AppError('BAD_USER_INPUT', 'ordering by RELEVANCE needs filter.search', 'user', ['orderBy', 'field']);
   }
@@ -156,19 +165,15 @@ export async function listTickets(em: Em, query: TicketListQuery): Promise<Ticke
 
   /** `where` plus the cursor's position: the rows after it. */
   const afterCursor = (where: Where): Where => {
-    const page: Where = { sql: [...where.sql], params: [...where.params] };
-    if (query.after === null) return page;
+    if (query.after === null) return where;
     const bar = query.after.lastIndexOf('|');
     const value = query.after.slice(0, bar);
     const id = Number(query.after.slice(bar + 1));
     const valid = bar > 0 && Number.isInteger(id) && (field === TicketOrderField.RELEVANCE ? Number.isFinite(Number(value)) : !Number.isNaN(Date.parse(value)));
     if (!valid) throw new AppError('BAD_USER_INPUT', 'the cursor does not belong to this ordering', 'user', ['after']);
     const cast = field === TicketOrderField.RELEVANCE ? 'real' : 'timestamptz';
-    page.sql.push(`(${orderExpr}, t.id) ${cmp} (?::${cast}, ?)`);
-    page.params.push(...orderParams, value, id);
-    return page;
+    return and(where, [`(${orderExpr}, t.id) ${cmp} (?::${cast}, ?)`, ...orderParams, value, id]);
   };
-  const whereSql = (where: Where) => (where.sql.length > 0 ? `where ${where.sql.join(' and ')}` : '');
   const order = `order by ${orderExpr} ${dir}, t.id ${dir}`;
   // The position is rendered by PostgreSQL so the cursor round-trips exactly (microseconds, float4).
   const positionSql = field === TicketOrderField.RELEVANCE ? `(${orderExpr})::text` : `to_char(${orderExpr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -191,7 +196,7 @@ export async function listTickets(em: Em, query: TicketListQuery): Promise<Ticke
   const commonWords = search !== '' && !relevance && (await isCommon(em, search));
   if (commonWords) {
     // First step (see the top of this file): the next tickets in order, searched one by one.
-    const candidates = afterCursor(buildWhere(query.filter, query.scope, false));
+    const candidates = afterCursor(filters);
     const [matching, ...matchingParams] = searchCondition(search, true);
     const found = await read<TicketRow & { position: string }>(
       numbered(
@@ -221,14 +226,11 @@ export async function listTickets(em: Em, query: TicketListQuery): Promise<Ticke
 
 /** Visible tickets per status (the waiting-for-customer count included), optionally one queue. */
 export async function countByStatus(em: Em, scope: TicketScope, queueId: number | null): Promise<Record<TicketStatus, number>> {
-  const where = buildWhere(null, scope);
-  if (queueId !== null) {
-    where.sql.push('t.queue_id = ?');
-    where.params.push(queueId);
-  }
+  const visible = buildWhere(null, scope);
+  const where = queueId === null ? visible : and(visible, ['t.queue_id = ?', queueId]);
   const rows = await readRows<{ status: TicketStatus; n: string }>(
     em,
-    numbered(`select t.status, count(*) as n from ticket t ${where.sql.length > 0 ? `where ${where.sql.join(' and ')}` : ''} group by t.status`),
+    numbered(`select t.status, count(*) as n from ticket t ${whereSql(where)} group by t.status`),
     where.params,
   );
   const counts = Object.fromEntries(Object.values(TicketStatus).map((s) => [s, 0])) as Record<TicketStatus, number>;
