@@ -18,6 +18,7 @@ import { boundText, stripHtml } from './parse/body-text.js';
 import { buildDeliveryReport, isDeliveryReportType, RETURNED_TYPES, returnedFromRaw, STATUS_TYPES } from './parse/delivery-report.js';
 import { extensionOf, safeFilename, unnamedFilename } from './parse/filenames.js';
 import { headerMap, rawHeaderValue } from './parse/header-values.js';
+import { plainString } from './parse/plain-string.js';
 import { firstMessageId, headerDate, referenceIds } from './parse/identifiers.js';
 import { checkStructure, MAX_HEADER_BYTES, MAX_HTML_TO_TEXT_CHARS, MAX_PARTS } from './parse/limits.js';
 import { readPart } from './parse/read-part.js';
@@ -169,14 +170,15 @@ function isReport(headers: Headers): boolean {
 
 /** Reads one attachment part and files it as stored, refused, or DSN report material. */
 async function takePart(part: AttachmentStream, mail: Collected, policy: AttachmentPolicy): Promise<void> {
-  const contentType = part.contentType.toLowerCase();
+  // One-line fields, stored and shown: no NUL or control characters, whatever the part's header said.
+  const contentType = plainString(part.contentType).toLowerCase();
   if (mail.isReport && (STATUS_TYPES.has(contentType) || (RETURNED_TYPES.has(contentType) && mail.returned === null))) {
     const { head } = await readPart(part.content, 0, REPORT_PART_BYTES);
     if (STATUS_TYPES.has(contentType)) mail.statusTexts.push(head.toString('utf8'));
     else mail.returned = head.toString('utf8');
     return;
   }
-  const contentId = part.cid?.trim() || null;
+  const contentId = plainString(part.cid ?? '') || null;
   const inline = contentId !== null && (part.contentDisposition === 'inline' || part.related === true);
   const given = part.filename ?? locationName(part.headers);
   const filename = given ? safeFilename(given) : unnamedFilename(contentType, inline ? ++mail.inlineCount : null);

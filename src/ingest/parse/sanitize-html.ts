@@ -8,11 +8,14 @@
  * when an agent reads the message, so every image whose source is not a cid: reference to a part
  * of the message is removed (osTicket's default too): a remote image is a read receipt for the
  * sender and a request to wherever it points (SSRF, TESTPLAN S11). Input longer than 1 MiB is cut
- * with a visible marker and nesting is flattened first, so the work stays bounded.
+ * with a visible marker and nesting is flattened first, so the work stays bounded. The result is
+ * storable text (no NUL, which PostgreSQL refuses: a mislabelled transfer encoding decodes to any
+ * byte at all).
  */
 import sanitizeHtml from 'sanitize-html';
 import { limitNesting } from './html-nesting.js';
 import { MAX_HTML_CHARS, MAX_HTML_DEPTH, TRUNCATED_MARKER } from './limits.js';
+import { storableText } from './plain-string.js';
 
 const TABLE_CELL = ['colspan', 'rowspan', 'align', 'valign'];
 
@@ -82,6 +85,6 @@ function urlWithScheme(value: string | undefined, scheme: RegExp): string | unde
 export function sanitizeMessageHtml(html: string): string {
   const cut = html.length > MAX_HTML_CHARS;
   const bounded = limitNesting(cut ? html.slice(0, MAX_HTML_CHARS) : html, MAX_HTML_DEPTH);
-  const clean = sanitizeHtml(bounded, OPTIONS);
+  const clean = storableText(sanitizeHtml(bounded, OPTIONS));
   return cut ? `${clean}<p>${TRUNCATED_MARKER}</p>` : clean;
 }

@@ -82,6 +82,27 @@ describe('structural limits through ingest (M2, M3, M4)', () => {
     const [row] = await queryDatabase<{ body_text: string }>(h.databaseUrl, 'select m.body_text from message m where m.id = $1', [ticket.messageRowId]);
     expect(row!.body_text).toContain('body survives');
   });
+
+  // Found by npm run fuzz:pipeline: each of these was quarantined as PIPELINE_ERROR, because
+  // PostgreSQL refuses NUL in text and jsonb.
+  it('makes a ticket of a message with NUL in its HTML body and in a part\'s Content-Type and Content-ID (M1)', async () => {
+    const html = Buffer.from('<p>hello\u0000 world</p>', 'latin1').toString('base64');
+    const raw = Buffer.from(
+      `${head('Content-Type: multipart/mixed; boundary="b"\r\n')}\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${html}\r\n` +
+        `--b\r\nContent-Type: application/x-un\u0000known\r\nContent-Disposition: attachment; filename="tool.exe"\r\n\r\nMZ\r\n` +
+        `--b\r\nContent-Type: application/pdf\r\nContent-ID: <pic\u0000@x>\r\nContent-Disposition: inline; filename="a.pdf"\r\n\r\n%PDF-1.4 x\r\n--b--\r\n`,
+      'latin1',
+    );
+    const ticket = expectKind(await ingestStored(raw), 'ticket');
+    const [row] = await queryDatabase<{ body_html: string; content_id: string }>(
+      h.databaseUrl,
+      'select m.body_html, a.content_id from message m join attachment a on a.message_id = m.id where m.id = $1',
+      [ticket.messageRowId],
+    );
+    expect(row).toEqual({ body_html: '<p>hello world</p>', content_id: 'pic@x' });
+    const [refused] = await eventsOf(h.databaseUrl, ticket.ticketNumber, 'attachments-refused');
+    expect(JSON.stringify(refused?.detail)).toContain('application/x-unknown');
+  });
 });
 
 describe('recipient torture (M5)', () => {

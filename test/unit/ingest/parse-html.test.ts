@@ -145,6 +145,10 @@ describe('sanitizeMessageHtml: XSS and remote-content payloads (TESTPLAN S1, S11
     expectInert(html);
   });
 
+  it('returns storable text: no NUL (PostgreSQL refuses it) and no lone surrogate', () => {
+    expect(sanitizeMessageHtml('<p>a\u0000b <b>c\u0000</b>\ud800</p>')).toBe('<p>ab <b>c</b>\ufffd</p>');
+  });
+
   it('flattens 100,000 nested divs quickly and cuts HTML over 1 MiB with a marker', () => {
     const started = performance.now();
     const deep = sanitizeMessageHtml('<div>'.repeat(100_000) + 'deep text' + '</div>'.repeat(100_000));
