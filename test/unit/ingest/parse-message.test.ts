@@ -91,6 +91,17 @@ describe('parseMessage: identifiers and dates', () => {
     expect(m.inReplyTo).toBe('ref9999@example.com');
   });
 
+  // Found by fuzzing: PostgreSQL refuses NUL. Message-ID and In-Reply-To are read from the plain
+  // header values (control characters removed); References from the raw ones, where such an id is ignored.
+  it('never returns an id with a control character', async () => {
+    const m = await parse(
+      Buffer.from(`Message-ID: <a\u0000b@example.com>\r\nIn-Reply-To: <c\u0001d@example.com>\r\nReferences: <ok@example.com> <e\u0000f@example.com>\r\nFrom: x@example.com\r\n\r\nhi\r\n`, 'latin1'),
+    );
+    expect(m.messageId).toBe('ab@example.com');
+    expect(m.inReplyTo).toBe('cd@example.com');
+    expect(m.references).toEqual(['ok@example.com']);
+  });
+
   it.each([
     ['missing', null, null],
     ['junk', 'Date: not a date at all', null],
