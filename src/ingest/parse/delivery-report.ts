@@ -10,6 +10,7 @@
 import type { DeliveryReport } from '../types.js';
 import { firstMessageId } from './identifiers.js';
 import { MAX_RECIPIENTS } from './limits.js';
+import { plainString } from './plain-string.js';
 
 /** Content types of the machine-readable DSN parts (RFC 3464 2.1, RFC 6533 for the global ones). */
 export const STATUS_TYPES = new Set(['message/delivery-status', 'message/global-delivery-status']);
@@ -27,7 +28,10 @@ function unfoldedLines(text: string): string[] {
 function addressOf(field: string | undefined): string | null {
   if (!field) return null;
   const semicolon = field.indexOf(';');
-  const address = (semicolon >= 0 ? field.slice(semicolon + 1) : field).replace(/[<>\s]/g, '').toLowerCase();
+  // Plain first: a report is sender-controlled text, and PostgreSQL refuses NUL.
+  const address = plainString(semicolon >= 0 ? field.slice(semicolon + 1) : field)
+    .replace(/[<>\s]/g, '')
+    .toLowerCase();
   return address.includes('@') && address.length <= 320 ? address : null;
 }
 

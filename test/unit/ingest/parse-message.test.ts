@@ -213,4 +213,10 @@ describe('parseMessage: delivery reports', () => {
     const plain = await parse(buildEml({ headers: ['X-Failed-Recipients: x@example.org'], text: 'hi' }));
     expect(plain.deliveryReport).toBeNull();
   });
+
+  it('gives failed recipients without control characters (PostgreSQL refuses NUL)', async () => {
+    const dsn = fixture('dsn-failed-recipient.eml').toString('latin1').replace('Final-Recipient: rfc822; Gone@Example.org', 'Final-Recipient: rfc822; Go\u0000ne@Exa\u0001mple.org');
+    const m = await parse(Buffer.from(dsn, 'latin1'));
+    expect(m.deliveryReport?.failedRecipients).toEqual(['gone@example.org']);
+  });
 });
