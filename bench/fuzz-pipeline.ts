@@ -6,9 +6,10 @@
  * Seeds: ../shared/corpus (when it is there), test/fixtures/eml and a few generated messages with
  * attachments. Each input is a seed with one to three mutations (bench/lib/mutate.ts), most with a
  * fresh Message-ID so de-duplication does not hide it, some steered into replies, automatic mail
- * or the emergency address. A child process (bench/lib/fuzz-worker.ts) runs the real ingest
- * command on the project's embedded PostgreSQL with durable settings and the routing bench's 500
- * rules: parse, sanitise, classify, thread, route, store, and queue the notifications.
+ * or the emergency address, and some made bounces of mail postdesk queued. A child process
+ * (bench/lib/fuzz-worker.ts) runs the real ingest command on the project's embedded PostgreSQL
+ * with durable settings and the routing bench's 500 rules: parse, sanitise, classify, thread,
+ * route, store, and queue the notifications.
  *
  * Targets (M1): 0 uncaught exceptions, 0 process deaths (a hang past FUZZ_TIMEOUT_MS counts as
  * one), every input ends as ticket, comment, note or quarantine with its raw bytes stored
@@ -41,6 +42,9 @@ const OUT = process.env.FUZZ_OUT ?? tempDir('postdesk-fuzz-');
 /** A kept .eml (or a folder of them) to run through the pipeline again, unmutated, instead of fuzzing. */
 const REPLAY = process.env.FUZZ_REPLAY ?? null;
 const CORPUS = join(ROOT, '..', 'shared', 'corpus');
+/** A delivery report whose returned headers name a Message-ID; bounces of mail postdesk sent are made from it. */
+const DSN_TEMPLATE = join(ROOT, 'test', 'fixtures', 'eml', 'dsn-failed-recipient.eml');
+const DSN_RETURNED_ID = 'pd.42.7.abcdef@desk.example';
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'lib', 'fuzz-worker.js');
 const STATUS_EVERY_MS = 30_000;
 const TARGETS = { p99Ms: 1000, maxMs: 5000, rssBytes: 512 * 1024 * 1024 };
@@ -160,6 +164,11 @@ async function main(): Promise<void> {
   const worker = new Worker({ DATABASE_URL: url, DATA_DIR: tempDir('postdesk-fuzz-data-') });
   cleanup.add('fuzz worker', () => worker.stop());
   await worker.start();
+  const db = await connectPg(url);
+  cleanup.add('PostgreSQL client', () => db.end());
+  const dsnTemplate = readFileSync(DSN_TEMPLATE, 'latin1');
+  /** Message-IDs of mail postdesk queued lately: bounces of them reach the matched-bounce path. */
+  let ours: string[] = [];
 
   const random = prng(SEED);
   const counts = new Map<string, number>();
@@ -179,12 +188,13 @@ async function main(): Promise<void> {
   /** Input number i: a replayed file, or a mutant of a random seed. */
   const nextInput = (i: number): { raw: Buffer; what: string; fresh: string | null } => {
     if (replay) return { raw: readFileSync(replay[i - 1]!), what: `replay of ${replay[i - 1]}`, fresh: null };
-    const seed = seeds[Math.floor(random() * seeds.length)]!;
+    const bounced = ours.length > 0 && random() < 0.05 ? ours[Math.floor(random() * ours.length)]! : null;
+    const seed = bounced ? Buffer.from(dsnTemplate.replace(DSN_RETURNED_ID, bounced), 'latin1') : seeds[Math.floor(random() * seeds.length)]!;
     const fresh = random() < 0.9 ? `fuzz-${SEED}-${i}@fuzz.invalid` : null;
     let input = fresh ? withMessageId(seed, fresh) : seed;
     input = steer(input, random, freshIds.length > 0 ? freshIds[Math.floor(random() * freshIds.length)]! : null, tickets.length > 0 ? tickets[Math.floor(random() * tickets.length)]! : null);
     const { message, applied } = random() < 0.1 ? { message: input, applied: ['none'] } : mutate(input, random, seeds);
-    return { raw: message, what: `FUZZ_SEED=${SEED} input ${i}; mutations: ${applied.join(', ')}`, fresh };
+    return { raw: message, what: `FUZZ_SEED=${SEED} input ${i}; ${bounced ? `a bounce of ${bounced}; ` : ''}mutations: ${applied.join(', ')}`, fresh };
   };
 
   const start = now();
@@ -192,6 +202,10 @@ async function main(): Promise<void> {
   let i = 0;
   while ((replay ? i < replay.length : now() - start < SECONDS * 1000) && !cleanup.aborted) {
     i++;
+    if (i % 500 === 1) {
+      const { rows } = await db.query<{ id: string }>(`select trim(both '<>' from message_id) as id from outbound_delivery where kind not like 'webhook%' order by id desc limit 100`);
+      ours = rows.map((r) => r.id);
+    }
     const { raw, what, fresh } = nextInput(i);
 
     const answer = await worker.ingest({ i, raw: raw.toString('base64') });
@@ -235,20 +249,15 @@ async function main(): Promise<void> {
   await worker.stop();
 
   // Byte-identical raw sources, read back through the rows the outcomes named.
-  const db = await connectPg(url);
   const mismatched: number[] = [];
-  try {
-    for (const table of ['message', 'quarantined_message'] as const) {
-      const mine = stored.filter((s) => s.table === table);
-      const rows = await db.query<{ id: number; sha256: string }>(
-        `select t.id, encode(sha256(r.content), 'hex') as sha256 from ${table} t join raw_source r on r.id = t.raw_source_id where t.id = any($1::int[])`,
-        [mine.map((s) => s.id)],
-      );
-      const byId = new Map(rows.rows.map((r) => [Number(r.id), r.sha256]));
-      for (const s of mine) if (byId.get(s.id) !== s.sha256) mismatched.push(s.i);
-    }
-  } finally {
-    await db.end();
+  for (const table of ['message', 'quarantined_message'] as const) {
+    const mine = stored.filter((s) => s.table === table);
+    const rows = await db.query<{ id: number; sha256: string }>(
+      `select t.id, encode(sha256(r.content), 'hex') as sha256 from ${table} t join raw_source r on r.id = t.raw_source_id where t.id = any($1::int[])`,
+      [mine.map((s) => s.id)],
+    );
+    const byId = new Map(rows.rows.map((r) => [Number(r.id), r.sha256]));
+    for (const s of mine) if (byId.get(s.id) !== s.sha256) mismatched.push(s.i);
   }
 
   console.log(`\n  outcomes: ${JSON.stringify(Object.fromEntries(counts))}`);
