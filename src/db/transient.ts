@@ -9,6 +9,9 @@ const TRANSIENT_CODES = new Set([
   // PostgreSQL SQLSTATE: admin shutdown, crash shutdown, cannot connect now, connection failures,
   // serialisation failure, deadlock, too many connections
   '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '40001', '40P01', '53300',
+  // Insufficient resources and disk full: the message waits for an operator to free space; it is
+  // no reason to quarantine it (bench:faults, phase diskfull: TESTPLAN D16).
+  '53000', '53100',
 ]);
 
 export function isTransientDatabaseError(error: unknown): boolean {
