@@ -1,5 +1,5 @@
 /**
- * Fault bench (TESTPLAN F3, F5, F14, M9), against REAL servers: the built gateway
+ * Fault bench (TESTPLAN F3, F5, F14, M9, D16), against REAL servers: the built gateway
  * (dist/src/main.js) as a child process, a private Dovecot, the project's embedded PostgreSQL with
  * its default, durable settings, and the TCP fault proxy of the test harness.
  *
@@ -20,15 +20,21 @@
  * 4. linkdos    link-detection DoS bodies (chains of `xn--` labels, 198 bytes and 1 MiB) through the
  *               project's parser (dist/src/ingest/parse.js, our settings), mailparser's defaults for
  *               comparison (in a worker that is terminated after 20 s), and the real IMAP ingest
+ * 5. diskfull   (D16; needs root to mount a tmpfs, skipped with a note otherwise) PostgreSQL's data
+ *               directory on a tmpfs with 24 MiB to spare once the gateway idles; 60 messages with a
+ *               600 KiB PDF each are APPENDed until ingest stalls; the gateway is frozen (SIGSTOP),
+ *               the tmpfs enlarged (PostgreSQL restarted if it went down), and the messages marked
+ *               on the server are compared with the ledger's records; then the gateway goes on and
+ *               every message must be one ticket, none lost, none twice, all marked
  *
  * Every phase has its own database, mailbox user and gateway processes, and a hard time limit;
  * servers are stopped in `finally` (and on Ctrl-C). Each figure is printed beside its target, then
  * one table. Exit code: 0 when every figure was measured (pass or not), 1 when a phase failed.
- * BENCH_PHASES=reconnect,resume,failover,linkdos picks phases.
+ * BENCH_PHASES=reconnect,resume,failover,linkdos,diskfull picks phases.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -37,15 +43,16 @@ import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { startDovecot, type Dovecot, type DovecotUser } from '../test/harness/dovecot.js';
 import { startFaultProxy, type FaultProxy } from '../test/harness/fault-proxy.js';
+import { PROCESSED_KEYWORD } from '../src/ingest/doors/imap-poller.js';
 import { GATEWAY_MAIN, type Gateway } from './lib/gateway.js';
-import { textMail } from './lib/mail.js';
+import { attachmentMail, pdfLike, textMail } from './lib/mail.js';
 import { startBenchPostgres, type BenchPostgres } from './lib/postgres.js';
 import { BenchPhases, connectPg, imapClient, outcomes, section } from './lib/phases.js';
 import { Report } from './lib/report.js';
-import { fmt, fmtMs, summarize } from './lib/stats.js';
+import { fmt, fmtMiB, fmtMs, summarize } from './lib/stats.js';
 import { Cleanup, now, pollUntil, removeDir, ROOT, sleep, tempDir, TimeoutError } from './lib/util.js';
 
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'reconnect,resume,failover,linkdos').split(',').map((s) => s.trim()));
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'reconnect,resume,failover,linkdos,diskfull').split(',').map((s) => s.trim()));
 
 const RECONNECT_WINDOW_MS = Number(process.env.BENCH_RECONNECT_SECONDS ?? 170) * 1000;
 const RECONNECT_PHASE_LIMIT_MS = RECONNECT_WINDOW_MS + 40_000;
@@ -69,6 +76,14 @@ const LINKDOS_TARGET_MS = 1000;
 const LINKDOS_DEFAULTS_LIMIT_MS = 20_000;
 const LINKDOS_INGEST_LIMIT_MS = 30_000;
 const LINKDOS_PHASE_LIMIT_MS = 180_000;
+
+const DISKFULL_MESSAGES = 60;
+const DISKFULL_ATTACHMENT_BYTES = 600 * 1024;
+/** Room left on the tmpfs once the gateway idles: a few messages fit, then PostgreSQL meets a full disk. */
+const DISKFULL_HEADROOM_BYTES = 24 * 1024 * 1024;
+const DISKFULL_STALL_MS = 20_000;
+const DISKFULL_RESUME_LIMIT_MS = 180_000;
+const DISKFULL_PHASE_LIMIT_MS = 420_000;
 
 const report = new Report();
 /** Everything to stop at the end or on Ctrl-C, newest first. */
@@ -587,6 +602,149 @@ async function linkdosPhase(pgServer: BenchPostgres, dovecot: Dovecot, user: Dov
 }
 
 // ---------------------------------------------------------------------------------------------
+// 5. Disk full (D16)
+
+/** Mounts a tmpfs of `bytes` at `dir`, or (remount) changes the size of the one there. */
+function sizeTmpfs(dir: string, bytes: number, remount = false): void {
+  const args = remount ? ['-o', `remount,size=${bytes}`, dir] : ['-t', 'tmpfs', '-o', `size=${bytes},mode=0755`, 'postdesk-d16', dir];
+  execFileSync('mount', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function usedBytes(dir: string): number {
+  const stats = statfsSync(dir);
+  return (stats.blocks - stats.bfree) * stats.bsize;
+}
+
+/** A query on a fresh connection, or null when the server cannot be reached (it may be down). */
+async function queryOrNull<R extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<R[] | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.query<R>(text, values)).rows;
+  } catch {
+    return null;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function diskFullPhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup, deadline: number): Promise<void> {
+  section(`5. disk full (D16): PostgreSQL's data on a tmpfs that fills while ${DISKFULL_MESSAGES} messages with attachments arrive, then is enlarged`);
+  const dir = tempDir('postdesk-bench-d16-');
+  scope.add('data dir (disk full)', () => removeDir(dir));
+  try {
+    sizeTmpfs(dir, 1024 ** 3);
+  } catch (error) {
+    const why = String((error as { stderr?: unknown }).stderr ?? (error as Error).message).trim().split('\n')[0];
+    console.log(`  SKIPPED: cannot mount a tmpfs here (${why}); this phase needs root`);
+    report.add('D16 disk full', 'not run: mounting a tmpfs needs root', 'n/a', null);
+    return;
+  }
+  scope.add('tmpfs (disk full)', () => void execFileSync('umount', ['--lazy', dir]));
+  const { startEmbeddedDatabase } = await distModule<EmbeddedModule>('src/db/embedded.js');
+  const { createLogger } = await distModule<LogModule>('src/log.js');
+  const start = () => startEmbeddedDatabase(dir, createLogger('warn'), true, []);
+  let server = await start();
+  scope.add('PostgreSQL (disk full)', () => server.stop());
+  // Behind a proxy: a server restarted after the disk filled gets a new port, the gateway keeps its address.
+  const proxy = await startFaultProxy(portOf(server.url));
+  scope.add('fault proxy (disk full)', () => proxy.close());
+  const viaProxy = new URL(server.url);
+  viaProxy.port = String(proxy.port);
+  const gateway = await phases.gateway('diskfull', scope, { databaseUrl: viaProxy.toString(), mailboxes: [{ name: 'bench', url: dovecot.imapUrl(user) }] });
+  await gateway.waitIdle(30_000);
+  const limit = usedBytes(dir) + DISKFULL_HEADROOM_BYTES;
+  sizeTmpfs(dir, limit, true);
+  console.log(`  data directory on a tmpfs of ${fmtMiB(limit)}: what start-up and migrations used, plus ${fmtMiB(DISKFULL_HEADROOM_BYTES)}`);
+
+  const appender = imapClient(dovecot, user);
+  scope.add('disk-full appender', () => appender.logout().catch(() => appender.close()));
+  await appender.connect();
+  const like = `Disk ${runId} #%`;
+  for (let i = 0; i < DISKFULL_MESSAGES; i++) {
+    const content = pdfLike(DISKFULL_ATTACHMENT_BYTES);
+    await appender.append('INBOX', attachmentMail({ from: `Scanner ${i} <scan${i}@d${i}.customer.test>`, subject: `Disk ${runId} #${i}`, filename: `scan${i}.pdf`, contentType: 'application/pdf', content }));
+  }
+  const appendedAt = now();
+  console.log(`  ${DISKFULL_MESSAGES} messages with a ${fmtMiB(DISKFULL_ATTACHMENT_BYTES)} PDF each APPENDed`);
+
+  // Until the count stops moving: the disk is full (or, if the headroom was too big, all are in).
+  const countSql = 'select count(*)::int as n from ticket where subject like $1';
+  let committed = -1;
+  let movedAt = now();
+  while (now() - movedAt < DISKFULL_STALL_MS) {
+    if (now() > deadline) throw new TimeoutError('disk full: phase time limit while the disk filled');
+    if (gateway.process.exitStatus() !== null) throw new Error(`the gateway exited (${gateway.process.exitStatus()}) while the disk filled`);
+    const n = (await queryOrNull<{ n: number }>(server.url, countSql, [like]))?.[0]?.n ?? committed;
+    if (n !== committed) [committed, movedAt] = [n, now()];
+    if (committed === DISKFULL_MESSAGES) break;
+    await sleep(500);
+  }
+  const serverUp = (await queryOrNull(server.url, 'select 1')) !== null;
+  const readiness = await gateway.readiness();
+  const said = gateway.logProblems().map((p) => p.example);
+  const spaceError = said.find((line) => /no space left|disk full|could not (extend|write)/i.test(line));
+  console.log(
+    `  stalled at ${committed} of ${DISKFULL_MESSAGES} committed (${fmtMiB(usedBytes(dir))} of ${fmtMiB(limit)} used); PostgreSQL ${serverUp ? 'up' : 'down'}; ` +
+      `/readyz ${readiness?.ready ? 'ready' : `not ready: ${JSON.stringify(readiness?.reasons ?? 'no answer')}`}`,
+  );
+  console.log(`  the gateway's own words: ${spaceError ? spaceError.slice(0, 600) : '(no line names the disk)'}`);
+
+  // Freeze the gateway, free space, and compare the server's marks with the database's records.
+  process.kill(gateway.pid, 'SIGSTOP');
+  let frozen = true;
+  const thaw = () => {
+    if (frozen) process.kill(gateway.pid, 'SIGCONT');
+    frozen = false;
+  };
+  scope.add('thaw gateway (disk full)', thaw);
+  sizeTmpfs(dir, 1024 ** 3, true);
+  if (!serverUp || (await queryOrNull(server.url, 'select 1')) === null) {
+    await server.stop().catch(() => undefined);
+    server = await start();
+    proxy.retarget(portOf(server.url));
+    console.log('  PostgreSQL restarted after the space was freed');
+  }
+  const recorded = new Set(((await queryOrNull<{ uid: string }>(server.url, `select uid from inbound_receipt where mailbox = 'bench'`)) ?? []).map((r) => Number(r.uid)));
+  const checker = imapClient(dovecot, user);
+  scope.add('disk-full checker', () => checker.logout().catch(() => checker.close()));
+  await checker.connect();
+  await checker.mailboxOpen('INBOX', { readOnly: true });
+  const marked = (await checker.search({ keyword: PROCESSED_KEYWORD }, { uid: true })) || [];
+  const markedWithoutRecord = marked.filter((uid) => !recorded.has(uid));
+  report.add('D16 disk full: marked on the server without a record', `${fmt(markedWithoutRecord.length)} (of ${fmt(marked.length)} marked, ${fmt(recorded.size)} recorded)`, '0', markedWithoutRecord.length === 0);
+  report.add('D16 disk full: ingest stops with a clear error', spaceError ? `after ${committed} of ${DISKFULL_MESSAGES}; "${(/"msg":"([^"]*)"/.exec(spaceError)?.[1] ?? spaceError).slice(0, 80)}"` : `after ${committed}; no log line names the disk`, 'stops; an error names the disk', committed < DISKFULL_MESSAGES && spaceError !== undefined);
+
+  thaw();
+  const freedAt = now();
+  let all = committed;
+  while (all < DISKFULL_MESSAGES && now() - freedAt < DISKFULL_RESUME_LIMIT_MS) {
+    if (gateway.process.exitStatus() !== null) throw new Error(`the gateway exited (${gateway.process.exitStatus()}) after space was freed`);
+    all = (await queryOrNull<{ n: number }>(server.url, countSql, [like]))?.[0]?.n ?? all;
+    await sleep(250);
+  }
+  const [totals] = (await queryOrNull<{ tickets: number; distinct: number }>(server.url, 'select count(*)::int as tickets, count(distinct subject)::int as distinct from ticket where subject like $1', [like])) ?? [];
+  const lost = DISKFULL_MESSAGES - (totals?.distinct ?? 0);
+  const duplicates = (totals?.tickets ?? 0) - (totals?.distinct ?? 0);
+  const markedAtEnd = await pollUntil(
+    async () => {
+      const uids = (await checker.search({ keyword: PROCESSED_KEYWORD }, { uid: true })) || [];
+      return uids.length >= DISKFULL_MESSAGES ? uids.length : undefined;
+    },
+    250,
+    30_000,
+    'every message marked on the server',
+  ).catch(() => Number.NaN);
+  report.add(
+    'D16 disk full: after space is freed, lost / duplicates',
+    `${fmt(lost)} / ${fmt(duplicates)}; all ${fmt(totals?.distinct ?? 0)} in ${seconds(now() - freedAt)} after the space was freed (${seconds(freedAt - appendedAt)} after the APPENDs), ${Number.isNaN(markedAtEnd) ? 'not all' : 'all'} marked`,
+    '0 / 0',
+    lost === 0 && duplicates === 0 && !Number.isNaN(markedAtEnd),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 
 function versionOf(command: string, args: string[]): string {
   try {
@@ -610,7 +768,7 @@ async function main(): Promise<number> {
     console.log(`PostgreSQL (embedded, default settings): ${JSON.stringify(await pgServer.durability())}`);
 
     const password = () => randomBytes(9).toString('base64url');
-    const users = ['reconnect', 'resume', 'failover', 'linkdos'].map((name) => ({ name, password: password() }));
+    const users = ['reconnect', 'resume', 'failover', 'linkdos', 'diskfull'].map((name) => ({ name, password: password() }));
     const dovecot = await startDovecot(users);
     cleanup.add('dovecot', () => dovecot.stop());
     const user = (name: string) => dovecot.users.find((u) => u.name === name)!;
@@ -621,6 +779,7 @@ async function main(): Promise<number> {
       await phases.run('resume', RESUME_PHASE_LIMIT_MS, (scope, deadline) => resumePhase(dovecot, user('resume'), scope, deadline)),
       await phases.run('failover', FAILOVER_PHASE_LIMIT_MS, (scope, deadline) => failoverPhase(pgServer, dovecot, user('failover'), scope, deadline)),
       await phases.run('linkdos', LINKDOS_PHASE_LIMIT_MS, (scope, deadline) => linkdosPhase(pgServer, dovecot, user('linkdos'), scope, deadline)),
+      await phases.run('diskfull', DISKFULL_PHASE_LIMIT_MS, (scope, deadline) => diskFullPhase(dovecot, user('diskfull'), scope, deadline)),
     ];
     phaseFailed = results.includes(false);
   } catch (error) {
