@@ -262,24 +262,49 @@ const distModule = async <T>(path: string): Promise<T> => (await import(pathToFi
 
 const portOf = (url: string): number => Number(new URL(url).port);
 
-async function resumePhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup, deadline: number): Promise<void> {
-  section(`2. resume (F5): PostgreSQL stopped for ${OUTAGES_S.map((s) => `${s} s`).join(', then ')}; mail arrives meanwhile`);
+/** A phase's own PostgreSQL server behind a fault proxy, and a gateway that reaches it only through the proxy. */
+interface OwnDatabase {
+  readonly gateway: Gateway;
+  readonly proxy: FaultProxy;
+  /** The server's own address (not the proxy's). */
+  url(): string;
+  stop(): Promise<void>;
+  /** Starts the server again (a new port) and points the proxy at it: the gateway keeps its address. */
+  restart(): Promise<void>;
+}
+
+/** Starts both in `dir` (default, durable settings: stopping it leaves the other phases' server alone) and waits until the gateway idles. */
+async function gatewayOnOwnDatabase(label: string, dir: string, dovecot: Dovecot, user: DovecotUser, scope: Cleanup): Promise<OwnDatabase> {
   const { startEmbeddedDatabase } = await distModule<EmbeddedModule>('src/db/embedded.js');
   const { createLogger } = await distModule<LogModule>('src/log.js');
-  const dir = tempDir('postdesk-bench-f5-');
-  scope.add('PostgreSQL data dir (resume)', () => removeDir(dir));
-  // This phase's own server (default, durable settings), so stopping it leaves the other phases' alone.
   const start = () => startEmbeddedDatabase(dir, createLogger('warn'), true, []);
   let server = await start();
-  scope.add('PostgreSQL (resume)', () => server.stop());
+  scope.add(`PostgreSQL (${label})`, () => server.stop());
   const proxy = await startFaultProxy(portOf(server.url));
-  scope.add('fault proxy (resume)', () => proxy.close());
+  scope.add(`fault proxy (${label})`, () => proxy.close());
   const viaProxy = new URL(server.url);
   viaProxy.port = String(proxy.port);
-
-  const gateway = await phases.gateway('resume', scope, { databaseUrl: viaProxy.toString(), mailboxes: [{ name: 'bench', url: dovecot.imapUrl(user) }] });
+  const gateway = await phases.gateway(label, scope, { databaseUrl: viaProxy.toString(), mailboxes: [{ name: 'bench', url: dovecot.imapUrl(user) }] });
   await gateway.waitIdle(30_000);
-  let db = await connectPg(server.url);
+  return {
+    gateway,
+    proxy,
+    url: () => server.url,
+    stop: () => server.stop(),
+    async restart() {
+      server = await start();
+      proxy.retarget(portOf(server.url));
+    },
+  };
+}
+
+async function resumePhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup, deadline: number): Promise<void> {
+  section(`2. resume (F5): PostgreSQL stopped for ${OUTAGES_S.map((s) => `${s} s`).join(', then ')}; mail arrives meanwhile`);
+  const dir = tempDir('postdesk-bench-f5-');
+  scope.add('PostgreSQL data dir (resume)', () => removeDir(dir));
+  const own = await gatewayOnOwnDatabase('resume', dir, dovecot, user, scope);
+  const { gateway, proxy } = own;
+  let db = await connectPg(own.url());
   scope.add('pg client (resume)', () => db.end().catch(() => undefined));
   const appender = imapClient(dovecot, user);
   scope.add('resume appender', () => appender.logout().catch(() => appender.close()));
@@ -289,7 +314,7 @@ async function resumePhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup, 
   const warmSubject = `Resume ${runId} warm-up`;
   await appender.append('INBOX', textMail({ from: `Warm <warm@r.customer.test>`, subject: warmSubject, seed: 7 }));
   await waitForTicket(db, warmSubject, 30_000, gateway);
-  console.log(`  gateway idling, PostgreSQL ${portOf(server.url)} behind proxy ${proxy.port}; warm-up message committed`);
+  console.log(`  gateway idling, PostgreSQL ${portOf(own.url())} behind proxy ${proxy.port}; warm-up message committed`);
 
   let appended = 0;
   for (const [round, outageS] of OUTAGES_S.entries()) {
@@ -298,7 +323,7 @@ async function resumePhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup, 
     await db.end().catch(() => undefined);
     const downAt = now();
     const downWall = Date.now();
-    await server.stop();
+    await own.stop();
     await proxy.setMode('refuse');
     const stoppedIn = now() - downAt;
     for (let i = 0; i < RESUME_MESSAGES; i++) {
@@ -315,12 +340,11 @@ async function resumePhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup, 
 
     // Database back: the server accepts connections again at the address the gateway knows.
     const restart = now();
-    server = await start();
-    proxy.retarget(portOf(server.url));
+    await own.restart();
     await proxy.setMode('pass');
     const backAt = now();
     const backWall = Date.now();
-    db = await connectPg(server.url);
+    db = await connectPg(own.url());
     const failedSessions = logEntries(gateway, RECONNECT_LOG).filter((e) => {
       const at = Date.parse(String(e.time));
       return at >= downWall && at <= backWall;
@@ -642,18 +666,9 @@ async function diskFullPhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup
     return;
   }
   scope.add('tmpfs (disk full)', () => void execFileSync('umount', ['--lazy', dir]));
-  const { startEmbeddedDatabase } = await distModule<EmbeddedModule>('src/db/embedded.js');
-  const { createLogger } = await distModule<LogModule>('src/log.js');
-  const start = () => startEmbeddedDatabase(dir, createLogger('warn'), true, []);
-  let server = await start();
-  scope.add('PostgreSQL (disk full)', () => server.stop());
   // Behind a proxy: a server restarted after the disk filled gets a new port, the gateway keeps its address.
-  const proxy = await startFaultProxy(portOf(server.url));
-  scope.add('fault proxy (disk full)', () => proxy.close());
-  const viaProxy = new URL(server.url);
-  viaProxy.port = String(proxy.port);
-  const gateway = await phases.gateway('diskfull', scope, { databaseUrl: viaProxy.toString(), mailboxes: [{ name: 'bench', url: dovecot.imapUrl(user) }] });
-  await gateway.waitIdle(30_000);
+  const own = await gatewayOnOwnDatabase('diskfull', dir, dovecot, user, scope);
+  const { gateway } = own;
   const limit = usedBytes(dir) + DISKFULL_HEADROOM_BYTES;
   sizeTmpfs(dir, limit, true);
   console.log(`  data directory on a tmpfs of ${fmtMiB(limit)}: what start-up and migrations used, plus ${fmtMiB(DISKFULL_HEADROOM_BYTES)}`);
@@ -676,12 +691,12 @@ async function diskFullPhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup
   while (now() - movedAt < DISKFULL_STALL_MS) {
     if (now() > deadline) throw new TimeoutError('disk full: phase time limit while the disk filled');
     if (gateway.process.exitStatus() !== null) throw new Error(`the gateway exited (${gateway.process.exitStatus()}) while the disk filled`);
-    const n = (await queryOrNull<{ n: number }>(server.url, countSql, [like]))?.[0]?.n ?? committed;
+    const n = (await queryOrNull<{ n: number }>(own.url(), countSql, [like]))?.[0]?.n ?? committed;
     if (n !== committed) [committed, movedAt] = [n, now()];
     if (committed === DISKFULL_MESSAGES) break;
     await sleep(500);
   }
-  const serverUp = (await queryOrNull(server.url, 'select 1')) !== null;
+  const serverUp = (await queryOrNull(own.url(), 'select 1')) !== null;
   const readiness = await gateway.readiness();
   const said = gateway.logProblems().map((p) => p.example);
   const spaceError = said.find((line) => /no space left|disk full|could not (extend|write)/i.test(line));
@@ -700,13 +715,12 @@ async function diskFullPhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup
   };
   scope.add('thaw gateway (disk full)', thaw);
   sizeTmpfs(dir, 1024 ** 3, true);
-  if (!serverUp || (await queryOrNull(server.url, 'select 1')) === null) {
-    await server.stop().catch(() => undefined);
-    server = await start();
-    proxy.retarget(portOf(server.url));
+  if (!serverUp || (await queryOrNull(own.url(), 'select 1')) === null) {
+    await own.stop().catch(() => undefined);
+    await own.restart();
     console.log('  PostgreSQL restarted after the space was freed');
   }
-  const recorded = new Set(((await queryOrNull<{ uid: string }>(server.url, `select uid from inbound_receipt where mailbox = 'bench'`)) ?? []).map((r) => Number(r.uid)));
+  const recorded = new Set(((await queryOrNull<{ uid: string }>(own.url(), `select uid from inbound_receipt where mailbox = 'bench'`)) ?? []).map((r) => Number(r.uid)));
   const checker = imapClient(dovecot, user);
   scope.add('disk-full checker', () => checker.logout().catch(() => checker.close()));
   await checker.connect();
@@ -721,10 +735,10 @@ async function diskFullPhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup
   let all = committed;
   while (all < DISKFULL_MESSAGES && now() - freedAt < DISKFULL_RESUME_LIMIT_MS) {
     if (gateway.process.exitStatus() !== null) throw new Error(`the gateway exited (${gateway.process.exitStatus()}) after space was freed`);
-    all = (await queryOrNull<{ n: number }>(server.url, countSql, [like]))?.[0]?.n ?? all;
+    all = (await queryOrNull<{ n: number }>(own.url(), countSql, [like]))?.[0]?.n ?? all;
     await sleep(250);
   }
-  const [totals] = (await queryOrNull<{ tickets: number; distinct: number }>(server.url, 'select count(*)::int as tickets, count(distinct subject)::int as distinct from ticket where subject like $1', [like])) ?? [];
+  const [totals] = (await queryOrNull<{ tickets: number; distinct: number }>(own.url(), 'select count(*)::int as tickets, count(distinct subject)::int as distinct from ticket where subject like $1', [like])) ?? [];
   const lost = DISKFULL_MESSAGES - (totals?.distinct ?? 0);
   const duplicates = (totals?.tickets ?? 0) - (totals?.distinct ?? 0);
   const markedAtEnd = await pollUntil(
