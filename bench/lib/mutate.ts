@@ -38,6 +38,21 @@ const HEADER_VALUES = [
   '\u00e9t\u00e9 <\u00e9@\u00e9.example>',
   '<a@b> <c@d> <e@f>',
   'Re: Re: AW: SV: [#1] Fwd: [#999999999] subject',
+  '=?utf-8?Q?nul=00here?= <nul@example.com>',
+  '=?utf-16?B?2D3eAA==?=',
+  '=?utf-8?B?wA==?= =?utf-8?B?gA==?=',
+];
+
+/** MIME parameters (RFC 2231 continuations and charsets, odd quoting) for Content-Type and Content-Disposition. */
+const PARAMETERS = [
+  `; filename*0*=utf-8''%00%E2%80%AE; filename*1=".exe"`,
+  `; name*=x-unknown''%ff%fe%00`,
+  `; filename*=utf-8'en'..%2F..%2Fetc%2Fpasswd`,
+  `; filename="a\u0000b.pdf"`,
+  `; charset="utf-8; boundary=x"`,
+  `; filename*1="tail.pdf"; filename*0="head"`,
+  `; boundary=""`,
+  `; ${'x'.repeat(5000)}=1`,
 ];
 
 const CHARSETS = ['utf-8', 'utf-7', 'utf-16', 'utf-16le', 'iso-2022-jp', 'gb18030', 'big5', 'koi8-r', 'windows-1252', 'x-unknown', '', 'us-ascii"', 'ks_c_5601-1987', 'shift_jis', 'iso-8859-8-i'];
@@ -182,6 +197,12 @@ export const MUTATORS: readonly Mutator[] = [
       const boundary = match[2]!;
       if (random() < 0.5) return latin1(text.split(`--${boundary}--`).join('')); // no closing delimiter
       return latin1(text.replace(match[0], `boundary="${boundary.slice(0, int(random, boundary.length + 1))}"`));
+    },
+  },
+  {
+    name: 'odd parameter',
+    apply(message, random) {
+      return replaceAll(message, /^(Content-(?:Type|Disposition):[^\r\n]*)/gim, random, (line) => line + pick(random, PARAMETERS));
     },
   },
   {
