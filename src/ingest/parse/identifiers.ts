@@ -3,9 +3,9 @@
  *
  * Rules: a msg-id (RFC 5322 3.6.4) is kept without its angle brackets and whitespace; an empty one,
  * one longer than 998 characters (no legal header line is longer) or one with a control character
- * (never legal; PostgreSQL refuses NUL, and no id we store has one to match) is ignored. References keeps
- * the last 50 ids, oldest first: threading looks at the nearest ancestors, and a 10,000-id header
- * must not cost 10,000 lookups. A Date that is missing, invalid or more than a day ahead of our
+ * (never legal; PostgreSQL refuses NUL, and no id we store has one to match) is ignored.
+ * References keeps the last 50 ids, oldest first: threading looks at the nearest ancestors, and a
+ * 10,000-id header must not cost 10,000 lookups. A Date that is missing, invalid or more than a day ahead of our
  * clock is null, so the caller falls back to the arrival time (a far-future date would pin a
  * ticket to the top of every list).
  */
