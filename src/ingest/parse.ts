@@ -19,7 +19,7 @@ import { buildDeliveryReport, isDeliveryReportType, RETURNED_TYPES, returnedFrom
 import { extensionOf, safeFilename, unnamedFilename } from './parse/filenames.js';
 import { headerMap, rawHeaderValue } from './parse/header-values.js';
 import { firstMessageId, headerDate, referenceIds } from './parse/identifiers.js';
-import { checkStructure, MAX_HEADER_BYTES, MAX_HTML_TO_TEXT_CHARS, MAX_PARTS } from './parse/limits.js';
+import { checkStructure, MAX_HEADER_BYTES, MAX_HTML_TO_TEXT_CHARS, MAX_MESSAGE_ID_CHARS, MAX_PARTS } from './parse/limits.js';
 import { plainString } from './parse/plain-string.js';
 import { readPart } from './parse/read-part.js';
 import { sanitizeMessageHtml } from './parse/sanitize-html.js';
@@ -178,7 +178,9 @@ async function takePart(part: AttachmentStream, mail: Collected, policy: Attachm
     else mail.returned = head.toString('utf8');
     return;
   }
-  const contentId = plainString(part.cid ?? '') || null;
+  // Longer than a header line may be: no cid: reference can name it, and the column would refuse it.
+  const cid = plainString(part.cid ?? '');
+  const contentId = cid && cid.length <= MAX_MESSAGE_ID_CHARS ? cid : null;
   const inline = contentId !== null && (part.contentDisposition === 'inline' || part.related === true);
   const given = part.filename ?? locationName(part.headers);
   const filename = given ? safeFilename(given) : unnamedFilename(contentType, inline ? ++mail.inlineCount : null);

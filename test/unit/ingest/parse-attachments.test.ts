@@ -127,6 +127,14 @@ describe('attachment policy at the defaults (TESTPLAN S12)', () => {
     expect(m.html).not.toContain('tracker.example');
   });
 
+  // Found by fuzzing: a Content-ID longer than a header line may be failed the message's transaction.
+  it('keeps a Content-ID of up to 998 characters, control characters removed, and ignores a longer one', async () => {
+    const png = (contentId: string): PartSpec => ({ contentType: 'image/png', filename: 'shot.png', content: fileBytes(MAGIC.png, 512), disposition: 'inline', contentId });
+    const longest = `${'a'.repeat(986)}@example.com`;
+    const m = await parse([png(`x\u0001y@example.com`), png(longest), png(`${longest}b`)]);
+    expect(m.attachments.map((a) => a.contentId)).toEqual(['xy@example.com', longest, null]);
+  });
+
   it('applies a configured policy', () => {
     const policy = { ...DEFAULT_ATTACHMENT_POLICY, maxBytes: 1000, allowedExtensions: ['log'] };
     expect(refusalReason('a.log', 10, null, 0, policy)).toBeNull();
