@@ -19,7 +19,7 @@ import { buildDeliveryReport, isDeliveryReportType, RETURNED_TYPES, returnedFrom
 import { extensionOf, safeFilename, unnamedFilename } from './parse/filenames.js';
 import { headerMap, rawHeaderValue } from './parse/header-values.js';
 import { firstMessageId, headerDate, referenceIds } from './parse/identifiers.js';
-import { checkStructure, MAX_HEADER_BYTES, MAX_HTML_TO_TEXT_CHARS, MAX_MESSAGE_ID_CHARS, MAX_PARTS } from './parse/limits.js';
+import { checkStructure, MAX_CONTENT_TYPE_CHARS, MAX_HEADER_BYTES, MAX_HTML_TO_TEXT_CHARS, MAX_MESSAGE_ID_CHARS, MAX_PARTS } from './parse/limits.js';
 import { plainString } from './parse/plain-string.js';
 import { readPart } from './parse/read-part.js';
 import { sanitizeMessageHtml } from './parse/sanitize-html.js';
@@ -170,8 +170,10 @@ function isReport(headers: Headers): boolean {
 
 /** Reads one attachment part and files it as stored, refused, or DSN report material. */
 async function takePart(part: AttachmentStream, mail: Collected, policy: AttachmentPolicy): Promise<void> {
-  // One-line fields, stored and shown: no NUL or control characters, whatever the part's header said.
-  const contentType = plainString(part.contentType).toLowerCase();
+  // One-line fields, stored and shown: no NUL or control characters, whatever the part's header
+  // said, and no type longer than a media type can be (bytes of no known type, then).
+  const declared = plainString(part.contentType).toLowerCase();
+  const contentType = declared.length <= MAX_CONTENT_TYPE_CHARS ? declared : 'application/octet-stream';
   if (mail.isReport && (STATUS_TYPES.has(contentType) || (RETURNED_TYPES.has(contentType) && mail.returned === null))) {
     const { head } = await readPart(part.content, 0, REPORT_PART_BYTES);
     if (STATUS_TYPES.has(contentType)) mail.statusTexts.push(head.toString('utf8'));

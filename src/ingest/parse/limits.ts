@@ -27,6 +27,8 @@ export const MAX_RECIPIENTS = 1000;
 export const MAX_REFERENCES = 50;
 /** RFC 5322 2.1.1: no line, and so no sane msg-id, is longer than 998 characters. */
 export const MAX_MESSAGE_ID_CHARS = 998;
+/** RFC 6838 4.2: type and subtype are at most 127 characters each. */
+export const MAX_CONTENT_TYPE_CHARS = 255;
 export const TRUNCATED_MARKER = '[… truncated]';
 
 const LF = 0x0a;

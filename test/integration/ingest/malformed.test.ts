@@ -103,6 +103,17 @@ describe('structural limits through ingest (M2, M3, M4)', () => {
     const [refused] = await eventsOf(h.databaseUrl, ticket.ticketNumber, 'attachments-refused');
     expect(JSON.stringify(refused?.detail)).toContain('application/x-unknown');
   });
+
+  it('makes a ticket of a message whose part declares a 300-character type and a 2,000-character Content-ID (M1)', async () => {
+    const raw = Buffer.from(
+      `${head('Content-Type: multipart/mixed; boundary="b"\r\n')}\r\n--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n` +
+        `--b\r\nContent-Type: text/${'x'.repeat(300)}\r\nContent-ID: <${'c'.repeat(2000)}@x>\r\nContent-Disposition: attachment; filename="notes.txt"\r\n\r\nsome notes\r\n--b--\r\n`,
+      'latin1',
+    );
+    const ticket = expectKind(await ingestStored(raw), 'ticket');
+    const rows = await queryDatabase(h.databaseUrl, 'select a.filename, a.content_type, a.content_id from attachment a where a.message_id = $1', [ticket.messageRowId]);
+    expect(rows).toEqual([{ filename: 'notes.txt', content_type: 'application/octet-stream', content_id: null }]);
+  });
 });
 
 describe('recipient torture (M5)', () => {

@@ -135,6 +135,11 @@ describe('attachment policy at the defaults (TESTPLAN S12)', () => {
     expect(m.attachments.map((a) => a.contentId)).toEqual(['xy@example.com', longest, null]);
   });
 
+  it('takes a declared type longer than a media type can be as application/octet-stream', async () => {
+    const m = await parse([{ contentType: `text/${'x'.repeat(300)}`, filename: 'notes.txt', content: Buffer.from('some notes') }]);
+    expect(m.attachments).toMatchObject([{ filename: 'notes.txt', contentType: 'application/octet-stream' }]);
+  });
+
   it('applies a configured policy', () => {
     const policy = { ...DEFAULT_ATTACHMENT_POLICY, maxBytes: 1000, allowedExtensions: ['log'] };
     expect(refusalReason('a.log', 10, null, 0, policy)).toBeNull();
