@@ -200,6 +200,12 @@ export const MUTATORS: readonly Mutator[] = [
     },
   },
   {
+    name: 'odd part header',
+    apply(message, random) {
+      return replaceAll(message, /^Content-[A-Za-z-]+:[^\r\n]*/gim, random, (line) => `${line.slice(0, line.indexOf(':'))}: ${pick(random, HEADER_VALUES)}`);
+    },
+  },
+  {
     name: 'odd parameter',
     apply(message, random) {
       return replaceAll(message, /^(Content-(?:Type|Disposition):[^\r\n]*)/gim, random, (line) => line + pick(random, PARAMETERS));
