@@ -13,10 +13,10 @@
  *
  * Targets (M1): 0 uncaught exceptions, 0 process deaths (a hang past FUZZ_TIMEOUT_MS counts as
  * one), every input ends as ticket, comment, note or quarantine with its raw bytes stored
- * byte-identical (or as a duplicate of an earlier input with its Message-ID); per-message time p99
- * ≤ 1 s, max ≤ 5 s; the worker's peak RSS ≤ 512 MB. Every failing input is written to FUZZ_OUT
- * (a temp folder by default, kept) with what was done to it. FUZZ_SEED reproduces a run;
- * FUZZ_REPLAY=<file or folder> runs kept inputs again, as they are, after a fix.
+ * byte-identical (or as a duplicate: an earlier input's Message-ID and content); per-message
+ * time p99 ≤ 1 s, max ≤ 5 s; the worker's peak RSS ≤ 512 MB. Every failing input is written to
+ * FUZZ_OUT (a temp folder by default, kept) with what was done to it. FUZZ_SEED reproduces a
+ * run; FUZZ_REPLAY=<file or folder> runs kept inputs again, as they are, after a fix.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
@@ -271,8 +271,8 @@ async function main(): Promise<void> {
   report.add('ingest errors (an input with no outcome)', fmt(failures.errors), '0', failures.errors === 0);
   report.add(
     'ticket, comment, note or quarantine, raw bytes stored',
-    `${fmt(stored.length - mismatched.length)} of ${fmt(i)}, and ${fmt(duplicates)} duplicates by Message-ID; ${fmt(mismatched.length)} raw sources differ`,
-    '100 % (duplicates: an earlier input is stored)',
+    `${fmt(stored.length - mismatched.length)} of ${fmt(i)}, and ${fmt(duplicates)} duplicates of an earlier input (same Message-ID and content); ${fmt(mismatched.length)} raw sources differ`,
+    '100 % (a duplicate\'s twin is stored)',
     accounted === i && mismatched.length === 0,
   );
   report.add('per-message time p99 / max', `${fmtMs(s.p99)} / ${fmtMs(s.max)} (p50 ${fmtMs(s.p50)})`, `≤ ${TARGETS.p99Ms} / ≤ ${TARGETS.maxMs} ms`, s.p99 <= TARGETS.p99Ms && s.max <= TARGETS.maxMs);
