@@ -171,9 +171,10 @@ function isReport(headers: Headers): boolean {
 /** Reads one attachment part and files it as stored, refused, or DSN report material. */
 async function takePart(part: AttachmentStream, mail: Collected, policy: AttachmentPolicy): Promise<void> {
   // One-line fields, stored and shown: no NUL or control characters, whatever the part's header
-  // said, and no type longer than a media type can be (bytes of no known type, then).
-  const declared = plainString(part.contentType).toLowerCase();
-  const contentType = declared.length <= MAX_CONTENT_TYPE_CHARS ? declared : 'application/octet-stream';
+  // said, and no type longer than a media type can be (bytes of no known type, then). mailparser
+  // gives `false` for an empty Content-Type.
+  const declared = typeof part.contentType === 'string' ? plainString(part.contentType).toLowerCase() : '';
+  const contentType = declared && declared.length <= MAX_CONTENT_TYPE_CHARS ? declared : 'application/octet-stream';
   if (mail.isReport && (STATUS_TYPES.has(contentType) || (RETURNED_TYPES.has(contentType) && mail.returned === null))) {
     const { head } = await readPart(part.content, 0, REPORT_PART_BYTES);
     if (STATUS_TYPES.has(contentType)) mail.statusTexts.push(head.toString('utf8'));
@@ -181,7 +182,7 @@ async function takePart(part: AttachmentStream, mail: Collected, policy: Attachm
     return;
   }
   // Longer than a header line may be: no cid: reference can name it, and the column would refuse it.
-  const cid = plainString(part.cid ?? '');
+  const cid = typeof part.cid === 'string' ? plainString(part.cid) : '';
   const contentId = cid && cid.length <= MAX_MESSAGE_ID_CHARS ? cid : null;
   const inline = contentId !== null && (part.contentDisposition === 'inline' || part.related === true);
   const given = part.filename ?? locationName(part.headers);

@@ -135,9 +135,15 @@ describe('attachment policy at the defaults (TESTPLAN S12)', () => {
     expect(m.attachments.map((a) => a.contentId)).toEqual(['xy@example.com', longest, null]);
   });
 
-  it('takes a declared type longer than a media type can be as application/octet-stream', async () => {
-    const m = await parse([{ contentType: `text/${'x'.repeat(300)}`, filename: 'notes.txt', content: Buffer.from('some notes') }]);
-    expect(m.attachments).toMatchObject([{ filename: 'notes.txt', contentType: 'application/octet-stream' }]);
+  it('takes an empty declared type, or one longer than a media type can be, as application/octet-stream', async () => {
+    const m = await parse([
+      { contentType: `text/${'x'.repeat(300)}`, filename: 'notes.txt', content: Buffer.from('some notes') },
+      { contentType: '', filename: 'more.txt', content: Buffer.from('more notes') },
+    ]);
+    expect(m.attachments).toMatchObject([
+      { filename: 'notes.txt', contentType: 'application/octet-stream' },
+      { filename: 'more.txt', contentType: 'application/octet-stream' },
+    ]);
   });
 
   it('applies a configured policy', () => {
