@@ -11,6 +11,11 @@ export interface MailboxHealth {
   backlog: number | null;
   /** When the oldest message not yet processed arrived (its IMAP INTERNALDATE). */
   oldestUnprocessedAt?: Date | null;
+  /**
+   * Why the last session ended (a full disk, a refused login, the database gone), kept until the
+   * mailbox commits mail or catches up: what an operator looks for when the backlog grows.
+   */
+  lastError?: { reason: string; at: Date } | null;
 }
 
 /** A mailbox in /readyz: its health plus the age of the oldest unprocessed message as of the read. */

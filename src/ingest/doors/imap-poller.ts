@@ -46,6 +46,8 @@ const STORAGE_RETRY_MAX_MS = 5_000;
 const MAX_MARKS_TO_FINISH = 1000;
 /** Only a message up to this size is parsed ahead, beside the one committing. */
 const LOOKAHEAD_MAX_BYTES = 1024 * 1024;
+/** /readyz shows the first line of why a session ended, this long at most (the log has it whole). */
+const MAX_REASON_CHARS = 300;
 
 /**
  * Ingest in two steps: the returned promise settles once the message is parsed and checked (no
@@ -110,7 +112,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
   const fetchFailures = new Map<number, number>();
   /** Whether the current session committed a message: proof the server worked (see run()). */
   let committedInSession = false;
-  const health: MailboxHealth = { state: 'connecting', backlog: null };
+  const health: MailboxHealth = { state: 'connecting', backlog: null, lastError: null };
   const report = (change: Partial<MailboxHealth>) => deps.health(Object.assign(health, change));
 
   async function session(lease: MailboxLease): Promise<void> {
@@ -178,7 +180,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
       pendingList.splice(0, done);
       if (done < batch.length) return; // a message was not returned: look again on the next round
     }
-    report({ backlog: 0, oldestUnprocessedAt: null });
+    report({ backlog: 0, oldestUnprocessedAt: null, lastError: null });
   }
 
   /**
@@ -292,6 +294,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
       // Commit first, mark second: whatever committed is marked and counted, even if a later one failed.
       if (committed.length > 0) {
         committedInSession = true;
+        report({ lastError: null });
         await markCommitted(imap, committed, quarantined);
         await pauseAfterMark(deps.config.testPauseAfterMarkMs, log, committed); // test-only hook (D3); no pause by default
         // The watermark moves on even when the marks were lost with the connection: the next
@@ -408,7 +411,8 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
       try {
         lease = await tryAcquireMailboxLease(deps.orm, deps.databaseUrl, mailbox.name, deps.config.mailboxLease);
         if (!lease) {
-          report({ state: 'standby' });
+          // Another instance polls this mailbox: its errors are that instance's to report.
+          report({ state: 'standby', lastError: null });
           await sleep(LEASE_RETRY_MS);
           continue;
         }
@@ -429,8 +433,9 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
         // ingest resumes within seconds of PostgreSQL's return (TESTPLAN F5), not a minute later.
         const delay = transient ? Math.min(reconnectDelay(attempt), STORAGE_RETRY_MAX_MS) : reconnectDelay(attempt);
         const leaseLost = error instanceof LeaseLostError;
-        report({ state: 'reconnecting' });
-        log.warn({ attempt, retryInMs: delay, reason: (error as Error).message, storage: transient, leaseLost }, 'mailbox session ended; reconnecting');
+        const reason = (error as Error).message;
+        report({ state: 'reconnecting', lastError: { reason: reason.split('\n')[0]!.slice(0, MAX_REASON_CHARS), at: new Date() } });
+        log.warn({ attempt, retryInMs: delay, reason, storage: transient, leaseLost }, 'mailbox session ended; reconnecting');
         client?.close();
         client = null;
         await lease?.release();

@@ -29,6 +29,7 @@ interface MailboxReport {
   state: string;
   backlog: number | null;
   oldestUnprocessedAgeSeconds: number | null;
+  lastError: { reason: string; at: string } | null;
 }
 
 const FAIL = `
@@ -38,7 +39,7 @@ const FAIL = `
 const HEAL = 'drop trigger pd_test_fail_f16 on message; drop function pd_test_fail_f16();';
 
 describe.skipIf(!dovecotAvailable())('backlog alarm (F16)', () => {
-  it('reports a stuck backlog with a growing age and a warning, then drains it once the fault is gone', { timeout: 180_000 }, async () => {
+  it('reports a stuck backlog with a growing age, the reason and a warning, then drains it once the fault is gone', { timeout: 180_000 }, async () => {
     const user = dovecot.users[0]!;
     const POLL_MS = 2000;
     app = await startTestApp({
@@ -49,6 +50,7 @@ describe.skipIf(!dovecotAvailable())('backlog alarm (F16)', () => {
     const gateway = app;
     const mailbox = async () => ((await (await fetch(`${gateway.url}/readyz`)).json()) as { mailboxes: Record<string, MailboxReport> }).mailboxes.f16!;
     await until(async () => (await mailbox())?.state === 'connected', 'mailbox connected');
+    expect((await mailbox()).lastError).toBeNull();
     await queryDatabase(gateway.databaseUrl, FAIL);
 
     const appendedAt = Date.now();
@@ -65,6 +67,9 @@ describe.skipIf(!dovecotAvailable())('backlog alarm (F16)', () => {
     const later = await mailbox();
     expect(later.backlog).toBe(5);
     expect(later.oldestUnprocessedAgeSeconds!).toBeGreaterThan(first.oldestUnprocessedAgeSeconds!);
+    // Why it is stuck, where the operator looks first.
+    expect(later.lastError?.reason).toContain('injected by backlog-alarm.test (F16)');
+    expect(Date.parse(later.lastError!.at)).toBeGreaterThanOrEqual(appendedAt);
 
     // A transient failure keeps the mail where it is: nothing stored, quarantined or marked.
     expect(await count(gateway.databaseUrl, 'select 1 from inbound_receipt')).toBe(0);
@@ -76,6 +81,7 @@ describe.skipIf(!dovecotAvailable())('backlog alarm (F16)', () => {
     expect(await duplicateSubjects(gateway.databaseUrl, 'f16 %')).toEqual([]);
     await until(async () => (await mailbox()).backlog === 0, 'backlog drained');
     expect((await mailbox()).oldestUnprocessedAgeSeconds).toBeNull();
+    expect((await mailbox()).lastError).toBeNull();
     console.info(
       `[F16] backlog 5; age ${first.oldestUnprocessedAgeSeconds} s then ${later.oldestUnprocessedAgeSeconds} s; ` +
         `first warning ${warnedAfterMs} ms after the mail arrived (poll interval ${POLL_MS} ms); ${warnings().length} warnings while stuck`,
