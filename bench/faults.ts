@@ -698,13 +698,14 @@ async function diskFullPhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup
   }
   const serverUp = (await queryOrNull(own.url(), 'select 1')) !== null;
   const readiness = await gateway.readiness();
-  const said = gateway.logProblems().map((p) => p.example);
-  const spaceError = said.find((line) => /no space left|disk full|could not (extend|write)/i.test(line));
+  const namesTheDisk = (text: string) => /no space left|disk full|could not (extend|write)/i.test(text);
+  const spaceError = gateway.logProblems().map((p) => p.example).find(namesTheDisk);
+  const readyzReason = readiness?.mailboxes.bench?.lastError?.reason ?? '(none)';
   console.log(
     `  stalled at ${committed} of ${DISKFULL_MESSAGES} committed (${fmtMiB(usedBytes(dir))} of ${fmtMiB(limit)} used); PostgreSQL ${serverUp ? 'up' : 'down'}; ` +
-      `/readyz ${readiness?.ready ? 'ready' : `not ready: ${JSON.stringify(readiness?.reasons ?? 'no answer')}`}`,
+      `/readyz ${readiness?.ready ? 'ready' : `not ready: ${JSON.stringify(readiness?.reasons ?? 'no answer')}`}, the mailbox's last error: ${readyzReason}`,
   );
-  console.log(`  the gateway's own words: ${spaceError ? spaceError.slice(0, 600) : '(no line names the disk)'}`);
+  console.log(`  the gateway's log: ${spaceError ? spaceError.slice(0, 600) : '(no line names the disk)'}`);
 
   // Freeze the gateway, free space, and compare the server's marks with the database's records.
   process.kill(gateway.pid, 'SIGSTOP');
@@ -728,7 +729,12 @@ async function diskFullPhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup
   const marked = (await checker.search({ keyword: PROCESSED_KEYWORD }, { uid: true })) || [];
   const markedWithoutRecord = marked.filter((uid) => !recorded.has(uid));
   report.add('D16 disk full: marked on the server without a record', `${fmt(markedWithoutRecord.length)} (of ${fmt(marked.length)} marked, ${fmt(recorded.size)} recorded)`, '0', markedWithoutRecord.length === 0);
-  report.add('D16 disk full: ingest stops with a clear error', spaceError ? `after ${committed} of ${DISKFULL_MESSAGES}; "${(/"msg":"([^"]*)"/.exec(spaceError)?.[1] ?? spaceError).slice(0, 80)}"` : `after ${committed}; no log line names the disk`, 'stops; an error names the disk', committed < DISKFULL_MESSAGES && spaceError !== undefined);
+  report.add(
+    'D16 disk full: ingest stops with a clear error',
+    `after ${committed} of ${DISKFULL_MESSAGES}; the log ${spaceError ? 'names' : 'does not name'} the disk; /readyz: "${readyzReason.slice(0, 100)}"`,
+    'stops; the log and /readyz name the disk',
+    committed < DISKFULL_MESSAGES && spaceError !== undefined && namesTheDisk(readyzReason),
+  );
 
   thaw();
   const freedAt = now();

@@ -27,7 +27,7 @@ export interface GatewayOptions {
 export interface Readiness {
   ready: boolean;
   reasons: string[];
-  mailboxes: Record<string, { state: string; backlog: number | null; oldestUnprocessedAgeSeconds: number | null }>;
+  mailboxes: Record<string, { state: string; backlog: number | null; oldestUnprocessedAgeSeconds: number | null; lastError?: { reason: string; at: string } | null }>;
 }
 
 export interface LogProblem {
