@@ -433,7 +433,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
         // ingest resumes within seconds of PostgreSQL's return (TESTPLAN F5), not a minute later.
         const delay = transient ? Math.min(reconnectDelay(attempt), STORAGE_RETRY_MAX_MS) : reconnectDelay(attempt);
         const leaseLost = error instanceof LeaseLostError;
-        const reason = (error as Error).message;
+        const reason = error instanceof Error ? error.message : String(error);
         report({ state: 'reconnecting', lastError: { reason: reason.split('\n')[0]!.slice(0, MAX_REASON_CHARS), at: new Date() } });
         log.warn({ attempt, retryInMs: delay, reason, storage: transient, leaseLost }, 'mailbox session ended; reconnecting');
         client?.close();
