@@ -83,6 +83,17 @@ function withHeaderLines(message: Buffer, lines: readonly string[]): Buffer {
   return Buffer.concat([latin1(lines.join('')), message.subarray(headerEnd(message))]);
 }
 
+/**
+ * The message taken apart for wrapping in a multipart: `top`, its header lines that are not about
+ * content plus MIME-Version, and `part`, its body with its own Content-* headers.
+ */
+function asPart(message: Buffer): { top: Buffer; part: Buffer } {
+  const lines = headerLines(message);
+  const top = latin1(lines.filter((line) => !/^(content-|mime-version)/i.test(line)).join('') + 'MIME-Version: 1.0\r\n');
+  const part = Buffer.concat([latin1(lines.filter((line) => /^content-/i.test(line)).join('') + '\r\n'), message.subarray(headerEnd(message))]);
+  return { top, part };
+}
+
 /** Replaces every match of `pattern` (global) in the message's latin1 text with `replace(random)`. */
 function replaceAll(message: Buffer, pattern: RegExp, random: Random, replace: (match: string) => string): Buffer {
   const text = message.toString('latin1');
@@ -215,22 +226,19 @@ export const MUTATORS: readonly Mutator[] = [
     name: 'nest in multiparts',
     apply(message, random) {
       const depth = random() < 0.8 ? 1 + int(random, 5) : 95 + int(random, 30);
-      const lines = headerLines(message);
-      const top = lines.filter((line) => !/^(content-|mime-version)/i.test(line));
-      let body = Buffer.concat([latin1(lines.filter((line) => /^content-/i.test(line)).join('') + '\r\n'), message.subarray(headerEnd(message))]);
+      const { top, part } = asPart(message);
+      let body = part;
       for (let level = depth; level > 0; level--) {
         const boundary = `fz${level}`;
         body = Buffer.concat([latin1(`Content-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n--${boundary}\r\n`), body, latin1(`\r\n--${boundary}--\r\n`)]);
       }
-      return Buffer.concat([latin1(top.join('') + 'MIME-Version: 1.0\r\n'), body]);
+      return Buffer.concat([top, body]);
     },
   },
   {
     name: 'add an attachment',
     apply(message, random) {
-      const lines = headerLines(message);
-      const top = lines.filter((line) => !/^(content-|mime-version)/i.test(line));
-      const inner = Buffer.concat([latin1(lines.filter((line) => /^content-/i.test(line)).join('') + '\r\n'), message.subarray(headerEnd(message))]);
+      const { top, part: inner } = asPart(message);
       const size = random() < 0.9 ? int(random, 20_000) : int(random, 3_000_000);
       const content = Buffer.alloc(size, int(random, 256));
       if (random() < 0.5) latin1(pick(random, ['%PDF-1.4\n', '\x89PNG\r\n\x1a\n', 'MZ', 'PK\x03\x04', '\xff\xd8\xff'])).copy(content);
@@ -240,7 +248,7 @@ export const MUTATORS: readonly Mutator[] = [
         `Content-Type: ${pick(random, CONTENT_TYPES)}; name="${filename}"\r\nContent-Disposition: ${random() < 0.8 ? 'attachment' : 'inline'}; filename="${filename}"\r\n` +
           `Content-Transfer-Encoding: base64\r\nContent-ID: <part${int(random, 10)}@fuzz>\r\n\r\n${base64}\r\n`,
       );
-      return Buffer.concat([latin1(top.join('') + 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="fzatt"\r\n\r\n--fzatt\r\n'), inner, latin1('\r\n--fzatt\r\n'), part, latin1('--fzatt--\r\n')]);
+      return Buffer.concat([top, latin1('Content-Type: multipart/mixed; boundary="fzatt"\r\n\r\n--fzatt\r\n'), inner, latin1('\r\n--fzatt\r\n'), part, latin1('--fzatt--\r\n')]);
     },
   },
 ];
