@@ -34,7 +34,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,7 @@ import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { startDovecot, type Dovecot, type DovecotUser } from '../test/harness/dovecot.js';
 import { startFaultProxy, type FaultProxy } from '../test/harness/fault-proxy.js';
+import { mountFailure, mountTmpfs, resizeTmpfs, unmountTmpfs, usedBytes } from '../test/harness/tmpfs.js';
 import { PROCESSED_KEYWORD } from '../src/ingest/doors/imap-poller.js';
 import { GATEWAY_MAIN, type Gateway } from './lib/gateway.js';
 import { attachmentMail, pdfLike, textMail } from './lib/mail.js';
@@ -628,17 +629,6 @@ async function linkdosPhase(pgServer: BenchPostgres, dovecot: Dovecot, user: Dov
 // ---------------------------------------------------------------------------------------------
 // 5. Disk full (D16)
 
-/** Mounts a tmpfs of `bytes` at `dir`, or (remount) changes the size of the one there. */
-function sizeTmpfs(dir: string, bytes: number, remount = false): void {
-  const args = remount ? ['-o', `remount,size=${bytes}`, dir] : ['-t', 'tmpfs', '-o', `size=${bytes},mode=0755`, 'postdesk-d16', dir];
-  execFileSync('mount', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-function usedBytes(dir: string): number {
-  const stats = statfsSync(dir);
-  return (stats.blocks - stats.bfree) * stats.bsize;
-}
-
 /** A query on a fresh connection, or null when the server cannot be reached (it may be down). */
 async function queryOrNull<R extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<R[] | null> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
@@ -658,19 +648,18 @@ async function diskFullPhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup
   const dir = tempDir('postdesk-bench-d16-');
   scope.add('data dir (disk full)', () => removeDir(dir));
   try {
-    sizeTmpfs(dir, 1024 ** 3);
+    mountTmpfs(dir, 1024 ** 3);
   } catch (error) {
-    const why = String((error as { stderr?: unknown }).stderr ?? (error as Error).message).trim().split('\n')[0];
-    console.log(`  SKIPPED: cannot mount a tmpfs here (${why}); this phase needs root`);
+    console.log(`  SKIPPED: cannot mount a tmpfs here (${mountFailure(error)}); this phase needs root`);
     report.add('D16 disk full', 'not run: mounting a tmpfs needs root', 'n/a', null);
     return;
   }
-  scope.add('tmpfs (disk full)', () => void execFileSync('umount', ['--lazy', dir]));
+  scope.add('tmpfs (disk full)', () => unmountTmpfs(dir));
   // Behind a proxy: a server restarted after the disk filled gets a new port, the gateway keeps its address.
   const own = await gatewayOnOwnDatabase('diskfull', dir, dovecot, user, scope);
   const { gateway } = own;
   const limit = usedBytes(dir) + DISKFULL_HEADROOM_BYTES;
-  sizeTmpfs(dir, limit, true);
+  resizeTmpfs(dir, limit);
   console.log(`  data directory on a tmpfs of ${fmtMiB(limit)}: what start-up and migrations used, plus ${fmtMiB(DISKFULL_HEADROOM_BYTES)}`);
 
   const appender = imapClient(dovecot, user);
@@ -715,7 +704,7 @@ async function diskFullPhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup
     frozen = false;
   };
   scope.add('thaw gateway (disk full)', thaw);
-  sizeTmpfs(dir, 1024 ** 3, true);
+  resizeTmpfs(dir, 1024 ** 3);
   if (!serverUp || (await queryOrNull(own.url(), 'select 1')) === null) {
     await own.stop().catch(() => undefined);
     await own.restart();

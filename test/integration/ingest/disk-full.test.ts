@@ -7,9 +7,8 @@
  * Mounting needs root (CI runs as root); elsewhere the test says so and skips. bench:faults
  * (phase diskfull) runs the same through the IMAP door with the gateway as a process.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,22 +16,18 @@ import type { EmbeddedDatabase } from '../../../src/db/embedded.js';
 import { buildEml, MAGIC } from '../../unit/ingest/build-eml.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
+import { mountFailure, mountTmpfs, resizeTmpfs, unmountTmpfs, usedBytes } from '../../harness/tmpfs.js';
 import { startOwnDatabase } from './fault-helpers.js';
 
 const MIB = 1024 * 1024;
 
-function resize(dir: string, bytes: number, first = false): void {
-  const args = first ? ['-t', 'tmpfs', '-o', `size=${bytes},mode=0755`, 'postdesk-test', dir] : ['-o', `remount,size=${bytes}`, dir];
-  execFileSync('mount', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'postdesk-disk-full-'));
 let mountable = true;
 try {
-  resize(dir, 512 * MIB, true);
+  mountTmpfs(dir, 512 * MIB);
 } catch (error) {
   mountable = false;
-  console.warn(`[disk-full.test] SKIPPED: cannot mount a tmpfs here (needs root): ${String((error as { stderr?: unknown }).stderr ?? error).trim()}`);
+  console.warn(`[disk-full.test] SKIPPED: cannot mount a tmpfs here (needs root): ${mountFailure(error)}`);
 }
 
 let server: EmbeddedDatabase;
@@ -45,7 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
   await server?.stop();
-  if (mountable) execFileSync('umount', ['--lazy', dir]);
+  if (mountable) unmountTmpfs(dir);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -54,13 +49,12 @@ describe.skipIf(!mountable)('a full disk under PostgreSQL', () => {
     // Random bytes: PostgreSQL would compress filler to almost nothing.
     const scan = Buffer.concat([Buffer.from(MAGIC.pdf, 'latin1'), randomBytes(6 * MIB)]);
     const raw = buildEml({ text: 'the scan is attached', parts: [{ contentType: 'application/pdf', filename: 'scan.pdf', content: scan }] });
-    const stats = statfsSync(dir);
-    resize(dir, (stats.blocks - stats.bfree) * stats.bsize + 2 * MIB);
+    resizeTmpfs(dir, usedBytes(dir) + 2 * MIB);
 
     await expect(h.ingest(raw)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE', kind: 'transient' });
     expect(await queryDatabase(h.databaseUrl, 'select id from quarantined_message')).toEqual([]);
 
-    resize(dir, 512 * MIB);
+    resizeTmpfs(dir, 512 * MIB);
     expect((await h.ingest(raw)).kind).toBe('ticket');
   }, 60_000);
 });
