@@ -20,10 +20,11 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IngestOutcome } from '../src/ingest/ingest-message.js';
+import { emlFiles } from '../test/harness/eml-files.js';
 import { connectPg } from './lib/phases.js';
 import type { FuzzReply, FuzzRequest } from './lib/fuzz-worker.js';
 import { startScript } from './lib/gateway.js';
@@ -52,15 +53,6 @@ const TARGETS = { p99Ms: 1000, maxMs: 5000, rssBytes: 512 * 1024 * 1024 };
 const report = new Report();
 const cleanup = new Cleanup();
 
-function emlFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return emlFiles(path);
-    return name.endsWith('.eml') ? [path] : [];
-  });
-}
-
 function seedMessages(): Buffer[] {
   const corpus = emlFiles(CORPUS);
   if (corpus.length === 0) console.warn(`  ${CORPUS} is absent: fuzzing from the project's own fixtures only`);
@@ -71,7 +63,7 @@ function seedMessages(): Buffer[] {
     attachmentMail({ from: 'b@customer.test', subject: 'screenshot', filename: 'shot.png', contentType: 'image/png', content: Buffer.from('\x89PNG\r\n\x1a\n' + 'x'.repeat(5000), 'latin1') }),
   ];
   console.log(`  seeds: ${corpus.length} from the shared corpus, ${fixtures.length} fixtures, ${generated.length} generated`);
-  return [...[...corpus, ...fixtures].sort().map((path) => readFileSync(path)), ...generated];
+  return [...[...corpus, ...fixtures].map((path) => readFileSync(path)), ...generated];
 }
 
 type Answer = { kind: 'reply'; reply: Extract<FuzzReply, { i: number }> } | { kind: 'death'; status: string; fatal: string | null } | { kind: 'hang' };
@@ -151,7 +143,7 @@ interface Stored {
 async function main(): Promise<void> {
   cleanup.installSignalHandlers();
   mkdirSync(OUT, { recursive: true });
-  const replay = REPLAY ? (statSync(REPLAY).isDirectory() ? emlFiles(REPLAY).sort() : [REPLAY]) : null;
+  const replay = REPLAY ? (statSync(REPLAY).isDirectory() ? emlFiles(REPLAY) : [REPLAY]) : null;
   console.log(
     replay
       ? `== pipeline fuzzing (TESTPLAN M1): replaying ${replay.length} kept inputs from ${REPLAY}, failures to ${OUT}`

@@ -3,24 +3,16 @@
  * suites) through the whole pipeline (TESTPLAN M12): none may crash it, each ends as ticket,
  * comment, duplicate, note or quarantine with its raw bytes stored byte-identical.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emlFiles } from '../../harness/eml-files.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
 
 const CORPUS = fileURLToPath(new URL('../../../../shared/corpus', import.meta.url));
 const available = existsSync(CORPUS);
 if (!available) console.warn(`[corpus.test] SKIPPED: ${CORPUS} is absent (a user's clone has no ../shared)`);
-
-function emlFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return emlFiles(path);
-    return name.endsWith('.eml') ? [path] : [];
-  });
-}
 
 let h: IngestHarness;
 beforeAll(async () => {
@@ -30,7 +22,7 @@ afterAll(() => h?.close());
 
 describe.skipIf(!available)('the shared corpus', () => {
   it('ends every message as a stored outcome, raw bytes byte-identical', async () => {
-    const files = emlFiles(CORPUS).sort();
+    const files = emlFiles(CORPUS);
     expect(files.length).toBeGreaterThan(100);
     const counts = new Map<string, number>();
     const reasons = new Map<string, number>();

@@ -3,10 +3,11 @@
  * into this repository) parses or is refused with UnprocessableMessageError; nothing else escapes.
  * Skipped, with the reason printed, when the corpus is not there.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { emlFiles } from '../../harness/eml-files.js';
 import { DEFAULT_ATTACHMENT_POLICY, parseMessage } from '../../../src/ingest/parse.js';
 import { UnprocessableMessageError } from '../../../src/ingest/types.js';
 
@@ -14,17 +15,9 @@ const CORPUS = fileURLToPath(new URL('../../../../shared/corpus', import.meta.ur
 const present = existsSync(CORPUS);
 if (!present) console.log(`parse-corpus: skipped, no corpus at ${CORPUS}`);
 
-function emlFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return emlFiles(path);
-    return name.endsWith('.eml') ? [path] : [];
-  });
-}
-
 describe.skipIf(!present)('the shared corpus', () => {
   it('every message parses or is quarantined with a reason, never anything else', async () => {
-    const files = emlFiles(CORPUS).sort();
+    const files = emlFiles(CORPUS);
     expect(files.length).toBeGreaterThan(0);
     const quarantined: string[] = [];
     let parsed = 0;
