@@ -6,24 +6,13 @@
  * token must come back UNAUTHENTICATED. The list is read from the built schema and type-graphql's
  * metadata, never written out, so a new admin query or mutation is covered the day it is added.
  */
-import {
-  getNamedType,
-  isCompositeType,
-  isEnumType,
-  isInputObjectType,
-  isListType,
-  isNonNullType,
-  isScalarType,
-  type GraphQLArgument,
-  type GraphQLField,
-  type GraphQLInputType,
-  type GraphQLSchema,
-} from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '../../../src/entities/enums.js';
 import { buildGraphQLSchema } from '../../../src/graphql/schema.js';
 import { startTestApp, type TestApp } from '../../harness/app.js';
 import { gql } from '../../harness/graphql-client.js';
+import { probe, rootFields } from '../../harness/schema-probe.js';
 
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -61,60 +50,6 @@ afterAll(async () => {
   await gw?.stop();
 });
 
-/** A value of the given input type that passes GraphQL's own coercion (what it means is irrelevant). */
-function sample(type: GraphQLInputType): unknown {
-  if (isNonNullType(type)) return sample(type.ofType);
-  if (isListType(type)) return [sample(type.ofType)];
-  if (isEnumType(type)) return type.getValues()[0]!.name;
-  if (isInputObjectType(type)) {
-    const value: Record<string, unknown> = {};
-    for (const field of Object.values(type.getFields())) {
-      if (isNonNullType(field.type) && field.defaultValue === undefined) value[field.name] = sample(field.type);
-    }
-    return value;
-  }
-  if (isScalarType(type)) {
-    switch (type.name) {
-      case 'Int':
-      case 'Float':
-        return 1;
-      case 'Boolean':
-        return true;
-      case 'ID':
-        return '1';
-      case 'DateTime':
-        return '2026-01-01T00:00:00Z';
-      case 'JSON':
-        return {};
-      default:
-        // An address is a valid String too, and fits scalars that want one.
-        return 'probe@example.com';
-    }
-  }
-  throw new Error(`no sample for ${String(type)}`);
-}
-
-/** `mutation Probe($a: Int!, …) { field(a: $a, …) { __typename } }` with its variables (required arguments only). */
-function probe(root: 'Query' | 'Mutation', field: GraphQLField<unknown, unknown>): { query: string; variables: Record<string, unknown> } {
-  const args = field.args.filter((a: GraphQLArgument) => isNonNullType(a.type) && a.defaultValue === undefined);
-  const variables = Object.fromEntries(args.map((a) => [a.name, sample(a.type)]));
-  const declared = args.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
-  const passed = args.map((a) => `${a.name}: $${a.name}`).join(', ');
-  const selection = isCompositeType(getNamedType(field.type)) ? ' { __typename }' : '';
-  const operation = root === 'Query' ? 'query' : 'mutation';
-  return {
-    query: `${operation} Probe${declared ? `(${declared})` : ''} { ${field.name}${passed ? `(${passed})` : ''}${selection} }`,
-    variables,
-  };
-}
-
-function rootFields(): { name: string; root: 'Query' | 'Mutation'; field: GraphQLField<unknown, unknown> }[] {
-  return (['Query', 'Mutation'] as const).flatMap((root) => {
-    const type = root === 'Query' ? schema.getQueryType() : schema.getMutationType();
-    return Object.values(type!.getFields()).map((field) => ({ name: `${root}.${field.name}`, root, field }));
-  });
-}
-
 /** What an agent must never change: queues and their people, staff, tokens, rules, categories, quarantine. */
 const STATE = `{ queues { name keywords emailAddress defaultAssignee { email } agents { email } watchers { email } }
   agents { email name role active queues } apiTokens { id revokedAt } rules { name enabled position }
@@ -127,15 +62,15 @@ describe('schema walk over HTTP', () => {
       ...served.data!.__schema.queryType.fields.map((f: Data) => `Query.${f.name}`),
       ...served.data!.__schema.mutationType.fields.map((f: Data) => `Mutation.${f.name}`),
     ].sort();
-    expect(rootFields().map((f) => f.name).sort()).toEqual(names);
+    expect(rootFields(schema).map((f) => f.name).sort()).toEqual(names);
     // Every root field has a declared rule (the unit schema walk checks the table; this one uses it).
-    expect(rootFields().filter((f) => roles.get(f.name) === undefined).map((f) => f.name)).toEqual([]);
+    expect(rootFields(schema).filter((f) => roles.get(f.name) === undefined).map((f) => f.name)).toEqual([]);
   });
 
   it('refuses every root field that AGENT may not call to an agent with FORBIDDEN, and nothing changes', async () => {
     const before = await gql<Data>(gw.url, gw.adminToken, STATE);
     expect(before.errors).toBeUndefined();
-    const adminOnly = rootFields().filter((f) => !(roles.get(f.name) ?? []).includes(Role.AGENT));
+    const adminOnly = rootFields(schema).filter((f) => !(roles.get(f.name) ?? []).includes(Role.AGENT));
     // The admin surface today (queues, agents, tokens, rules, categories, quarantine …); a shrinking
     // walk would mean the metadata is not read, not that the API got smaller.
     expect(adminOnly.length).toBeGreaterThanOrEqual(25);
@@ -155,7 +90,7 @@ describe('schema walk over HTTP', () => {
   it('proves the probes reach the resolver: the same calls as ADMIN are not refused', async () => {
     // An admin gets past the role check, so a FORBIDDEN above came from the role and not from a
     // probe the server could not even parse. Read-only fields only: mutations would change the state.
-    for (const { root, field } of rootFields().filter((f) => f.root === 'Query')) {
+    for (const { root, field } of rootFields(schema).filter((f) => f.root === 'Query')) {
       const { query, variables } = probe(root, field);
       const response = await gql<Data>(gw.url, gw.adminToken, query, variables);
       expect(response.errors?.map((e) => e.extensions?.code) ?? [], field.name).not.toContain('FORBIDDEN');
@@ -164,7 +99,7 @@ describe('schema walk over HTTP', () => {
   });
 
   it('answers every root field without a token with UNAUTHENTICATED and no data', async () => {
-    for (const { name, root, field } of rootFields()) {
+    for (const { name, root, field } of rootFields(schema)) {
       const { query, variables } = probe(root, field);
       const response = await gql<Data>(gw.url, null, query, variables);
       expect(response.status, name).toBe(401);
