@@ -11,6 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../harness/app.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
+import { leaks } from '../../harness/leaks.js';
 import { buildMail } from '../../harness/mail.js';
 
 let production: TestApp;
@@ -29,21 +30,6 @@ afterAll(async () => {
   await h?.close();
   await production?.stop();
 });
-
-/**
- * What must never reach a client: stack frames, SQL and PostgreSQL wording, file paths and
- * module names, and graphql-js's suggestions (which reveal the schema with introspection off).
- */
-const LEAKS: [string, RegExp][] = [
-  ['stack trace', /stacktrace|\bat [\w.<>]+ \(|\bat (?:async )?\/|\n\s+at /i],
-  ['SQL', /\bselect\b[^"]*\bfrom\b|\binsert into\b|\bdelete from\b|\bupdate "?\w+"? set\b|\brelation "|\bcolumn "|syntax error at or near|violates .* constraint|\bpg_|postgres|kysely|mikro-?orm/i],
-  ['file path', /\/work\/|\/home\/|\/tmp\/|\/usr\/|node_modules|file:\/\/|[\w-]+\.(?:ts|js|mjs|cjs)\b(?::\d+)?/i],
-  ['suggestion', /did you mean/i],
-];
-
-function leaks(text: string): string[] {
-  return LEAKS.filter(([, pattern]) => pattern.test(text)).map(([what]) => what);
-}
 
 interface Raw {
   status: number;
