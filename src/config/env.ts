@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { emailAddress } from '../people/email-address.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -119,7 +120,7 @@ export class ConfigError extends Error {
   }
 }
 
-const email = z.email({ message: 'must be an email address such as support@example.com' });
+const email = emailAddress('must be an email address such as support@example.com');
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' });
 /** A whole number of milliseconds from `min` up to `max`. */
 const milliseconds = (min: number, max?: number) => {

@@ -14,6 +14,7 @@ import { lockKeys } from '../db/advisory-locks.js';
 import type { Em } from '../db/orm.js';
 import { Person, TicketEvent, type Ticket } from '../entities/index.js';
 import { isOwnAddress, loadOwnAddresses } from '../ingest/own-addresses.js';
+import { MAX_EMAIL_CHARS } from '../people/email-address.js';
 import { recordEvent } from '../tickets/record-event.js';
 import type { NotifyContext } from './notify.js';
 
@@ -27,7 +28,7 @@ export function automaticMailLock(email: string): string {
 }
 
 export function isSafeAddress(address: string): boolean {
-  return address.length <= 320 && SAFE_ADDRESS.test(address);
+  return address.length <= MAX_EMAIL_CHARS && SAFE_ADDRESS.test(address);
 }
 
 export interface Candidate {

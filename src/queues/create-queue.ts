@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Em } from '../db/orm.js';
 import { Person, Queue } from '../entities/index.js';
+import { emailAddress } from '../people/email-address.js';
 
 export interface FieldError {
   field: string[];
@@ -32,10 +33,10 @@ const inputSchema = z.object({
     )
     .max(MAX_KEYWORDS, { message: `at most ${MAX_KEYWORDS} keywords` })
     .nullish(),
-  emailAddress: z.email({ message: 'must be an email address' }).nullish(),
-  defaultAssignee: z.email({ message: 'must be an email address' }).nullish(),
+  emailAddress: emailAddress().nullish(),
+  defaultAssignee: emailAddress().nullish(),
   /** May approve or reject the queue's PENDING_APPROVAL tickets (besides admins). */
-  approver: z.email({ message: 'must be an email address' }).nullish(),
+  approver: emailAddress().nullish(),
 });
 
 export type CreateQueueInputData = z.input<typeof inputSchema>;

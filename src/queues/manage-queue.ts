@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Em } from '../db/orm.js';
 import { Person, Queue } from '../entities/index.js';
+import { emailAddress } from '../people/email-address.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { toFieldErrors, type CommandResult, type FieldError } from './create-queue.js';
 
@@ -21,13 +22,13 @@ const updateSchema = z.object({
   name: text(100).nullish(),
   keywords: z.array(text(100)).max(200, { message: 'at most 200 keywords' }).nullish(),
   /** '' removes the address. */
-  emailAddress: z.union([z.literal(''), z.email({ message: 'must be an email address' })]).nullish(),
+  emailAddress: z.union([z.literal(''), emailAddress()]).nullish(),
   /** '' removes the default assignee. */
-  defaultAssignee: z.union([z.literal(''), z.email({ message: 'must be an email address' })]).nullish(),
+  defaultAssignee: z.union([z.literal(''), emailAddress()]).nullish(),
   autoCloseDays: z.number().int().min(0, { message: 'must be 0 (never) or more' }).max(3650, { message: 'must be at most 3650' }).nullish(),
-  escalationAddress: z.union([z.literal(''), z.email({ message: 'must be an email address' })]).nullish(),
+  escalationAddress: z.union([z.literal(''), emailAddress()]).nullish(),
   /** '' removes the approver. */
-  approver: z.union([z.literal(''), z.email({ message: 'must be an email address' })]).nullish(),
+  approver: z.union([z.literal(''), emailAddress()]).nullish(),
 });
 
 export type UpdateQueueData = z.input<typeof updateSchema>;

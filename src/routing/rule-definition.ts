@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { Priority, TicketStatus, TicketType } from '../entities/enums.js';
+import { emailAddress } from '../people/email-address.js';
 import { compileSafeRegex } from './safe-regex.js';
 
 export const STRING_FIELDS = ['from', 'fromDomain', 'to', 'subject', 'body', 'header', 'attachmentType', 'mailbox'] as const;
@@ -33,7 +34,7 @@ export type Condition =
 export const RULE_STATUSES = [TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_FOR_CUSTOMER, TicketStatus.CLOSED] as const;
 
 const name = z.string().trim().min(1, { message: 'must not be blank' }).max(200, { message: 'must be at most 200 characters' });
-const email = z.email({ message: 'must be an email address' }).transform((v) => v.toLowerCase());
+const email = emailAddress().transform((v) => v.toLowerCase());
 const yes = z.literal(true, { message: 'must be true' });
 
 /** Each action is an object with exactly one of these keys. */

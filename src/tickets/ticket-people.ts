@@ -2,8 +2,8 @@
  * Watchers and CCs of a ticket: add or remove one person by email. Watchers are staff (they get
  * internal notifications); a CC may be anyone (they get public replies). Each change is an event.
  */
-import { z } from 'zod';
 import { Person, type Ticket } from '../entities/index.js';
+import { emailAddress } from '../people/email-address.js';
 import { findOrCreatePerson } from '../people/find-or-create-person.js';
 import { recordEvent } from './record-event.js';
 import { failure, isFailure, ticketToWork, type TicketCommandContext, type TicketResult } from './ticket-command.js';
@@ -12,11 +12,12 @@ type Relation = 'watchers' | 'ccs';
 const KIND: Record<Relation, string> = { watchers: 'watcher', ccs: 'cc' };
 const MAX_CCS = 50;
 
-const emailSchema = z.email();
+const emailSchema = emailAddress();
 
 async function change(ctx: TicketCommandContext, number: number, email: string, relation: Relation, add: boolean): Promise<TicketResult> {
   const normalised = email.trim().toLowerCase();
-  if (!emailSchema.safeParse(normalised).success) return failure(['email'], 'must be an email address');
+  const invalid = emailSchema.safeParse(normalised).error?.issues[0];
+  if (invalid) return failure(['email'], invalid.message);
   const found = await ticketToWork(ctx, number);
   if (isFailure(found)) return found;
   const ticket: Ticket = found;

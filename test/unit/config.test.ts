@@ -51,6 +51,7 @@ describe('configuration', () => {
     expect(problems({ PORT: '70000' })).toEqual(['PORT: must be between 0 and 65535']);
     expect(problems({ ADMIN_TOKEN: 'short' })).toEqual(['ADMIN_TOKEN: must be at least 16 characters long']);
     expect(problems({ SUPPORT_ADDRESS: 'not-an-address' })[0]).toMatch(/^SUPPORT_ADDRESS: must be an email address/);
+    expect(problems({ SUPPORT_ADDRESS: `${'a'.repeat(64)}@${'b'.repeat(300)}.com` })[0]).toMatch(/^SUPPORT_ADDRESS: must be at most 320 characters/);
     expect(problems({ ONCALL_ADDRESSES: 'a@example.com, nope' })).toEqual(['ONCALL_ADDRESSES: entry 2 is not an email address']);
     expect(problems({ POLL_INTERVAL_MS: '10' })).toEqual(['POLL_INTERVAL_MS: must be at least 1000']);
     expect(problems({ SEARCH_TIMEOUT_MS: '50' })).toEqual(['SEARCH_TIMEOUT_MS: must be at least 100']);

@@ -4,10 +4,10 @@
  * open to every caller. Each change is an admin event with the actor.
  */
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import { z } from 'zod';
 import type { Em } from '../../db/orm.js';
 import { Person } from '../../entities/index.js';
 import { Role } from '../../entities/enums.js';
+import { emailAddress } from '../../people/email-address.js';
 import { findOrCreatePerson } from '../../people/find-or-create-person.js';
 import type { FieldError } from '../../queues/create-queue.js';
 import { recordEvent } from '../../tickets/record-event.js';
@@ -59,7 +59,8 @@ export class AgentResolver {
   async createAgent(@Arg('input', () => CreateAgentInput) input: CreateAgentInput, @Ctx() { em, principal }: GraphQLContext): Promise<AgentPayload> {
     const email = input.email.trim().toLowerCase();
     const errors: FieldError[] = [];
-    if (!z.email().safeParse(email).success) errors.push({ field: ['email'], message: 'must be an email address' });
+    const invalid = emailAddress().safeParse(email).error?.issues[0];
+    if (invalid) errors.push({ field: ['email'], message: invalid.message });
     const nameProblem = checkName(input.name);
     if (nameProblem) errors.push(nameProblem);
     if (errors.length === 0 && (await em.count(Person, { email, role: { $ne: null } })) > 0) errors.push({ field: ['email'], message: `${email} is already an agent` });

@@ -6,6 +6,7 @@
  * entries without a usable address (an empty group "undisclosed-recipients:;", junk) skipped rather
  * than thrown on; each list capped at 1,000 entries (the ticket layer stores at most 50 CCs).
  */
+import { MAX_EMAIL_CHARS } from '../../people/email-address.js';
 import type { ParsedAddress } from '../types.js';
 import { MAX_RECIPIENTS } from './limits.js';
 import { plainLine, plainString } from './plain-string.js';
@@ -17,12 +18,10 @@ export interface AddressEntry {
   group?: AddressEntry[];
 }
 
-/** RFC 5321 4.5.3.1.3: a path is at most 256 octets; anything longer is not an address we can use. */
-const MAX_ADDRESS_CHARS = 320;
-
 function toParsed(entry: AddressEntry): ParsedAddress | null {
   const email = plainString(entry.address ?? '').toLowerCase();
-  if (!email || email.length > MAX_ADDRESS_CHARS || !email.includes('@') || /\s/.test(email)) return null;
+  // Longer than person.email holds: not an address we can use (RFC 5321 allows paths of 256 octets).
+  if (!email || email.length > MAX_EMAIL_CHARS || !email.includes('@') || /\s/.test(email)) return null;
   const name = plainLine(entry.name ?? '').slice(0, 1000);
   return { email, name: name || null };
 }

@@ -7,6 +7,7 @@
  * returned message/rfc822 or text/rfc822-headers part, its header block only. Addresses are
  * lower-cased and listed once, at most 1,000.
  */
+import { MAX_EMAIL_CHARS } from '../../people/email-address.js';
 import type { DeliveryReport } from '../types.js';
 import { firstMessageId } from './identifiers.js';
 import { MAX_RECIPIENTS } from './limits.js';
@@ -32,7 +33,7 @@ function addressOf(field: string | undefined): string | null {
   const address = plainString(semicolon >= 0 ? field.slice(semicolon + 1) : field)
     .replace(/[<>\s]/g, '')
     .toLowerCase();
-  return address.includes('@') && address.length <= 320 ? address : null;
+  return address.includes('@') && address.length <= MAX_EMAIL_CHARS ? address : null;
 }
 
 /** Failed recipients named in a message/delivery-status body. */

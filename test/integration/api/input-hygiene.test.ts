@@ -1,11 +1,14 @@
 /**
- * No string a client passes in may carry NUL (U+0000) to the database: PostgreSQL refuses it in
- * text, jsonb and query parameters, and a reply body, note, search or queue name holding one used to
- * fail there as an internal error (found by `npm run fuzz:api`). Driven by the schema: every string,
- * ID and JSON input of every root field, at any depth of its input objects and lists, optional ones
- * included, is sent with a NUL as a variable, and must come back BAD_USER_INPUT naming the variable
- * and path; strings written in the document itself are refused by validation. Unit tests of the
- * rule itself would not show that nothing reaches a resolver, which is the point.
+ * Strings a client passes in that no column can hold must come back as input errors, never reach
+ * PostgreSQL and fail there as internal errors (both kinds were found by `npm run fuzz:api`).
+ * Driven by the schema: every string, ID and JSON input of every root field, at any depth of its
+ * input objects and lists, optional ones included.
+ *
+ * - NUL (U+0000): PostgreSQL refuses it in text, jsonb and query parameters. Sent as a variable it
+ *   must come back BAD_USER_INPUT naming the variable and path; written in the document, it is
+ *   refused by validation.
+ * - Over-long values: a well-formed address longer than the 320 characters person.email holds, and
+ *   a 100,000-character string, anywhere: anything but an internal error.
  */
 import {
   isInputObjectType,
@@ -84,7 +87,7 @@ function realTicket(variables: Record<string, unknown>): Record<string, unknown>
   return 'number' in variables ? { ...variables, number: ticketNumber } : variables;
 }
 
-describe('NUL in client input', () => {
+describe('client input no column can hold', () => {
   it('refuses a NUL in every string, ID and JSON input of every root field with BAD_USER_INPUT', async () => {
     const wrong: string[] = [];
     let calls = 0;
@@ -105,7 +108,7 @@ describe('NUL in client input', () => {
         }
       }
     }
-    console.log(`[nul-input] ${calls} NUL inputs over ${rootFields(schema).length} root fields`);
+    console.log(`[input-hygiene] ${calls} NUL inputs over ${rootFields(schema).length} root fields`);
     // Today's schema has well over a hundred such places; far fewer would mean the walk found nothing.
     expect(calls).toBeGreaterThan(60);
     expect(wrong).toEqual([]);
@@ -116,6 +119,31 @@ describe('NUL in client input', () => {
     expect(response.status).toBe(400);
     expect(response.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(response.errors?.[0]?.message).toMatch(/NUL/);
+  });
+
+  it('answers over-long strings and addresses in every string input without an internal error', async () => {
+    // A well-formed address longer than the 320 characters person.email holds, and a 100,000-character
+    // string: each must be refused as input (or simply not match anything), never reach a column it
+    // overflows. Both used to end as INTERNAL_SERVER_ERROR in the email arguments.
+    const address = `${'a'.repeat(64)}@${`${'b'.repeat(60)}.`.repeat(5)}com`;
+    const wrong: string[] = [];
+    let calls = 0;
+    for (const { name, root, field } of rootFields(schema)) {
+      for (const arg of field.args) {
+        for (const { path } of nulTargets(arg.type).filter((t) => typeof t.value === 'string')) {
+          for (const long of [address, 'x'.repeat(100_000)]) {
+            const { query, variables } = probe(root, field, { [arg.name]: withValueAt(arg.type, path, long) });
+            const response = await gql(gw.url, gw.adminToken, query, realTicket(variables));
+            calls++;
+            const internal = response.status >= 500 || response.errors?.some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR');
+            if (internal) wrong.push(`${name}(${[arg.name, ...path].join('.')}) with ${long.length} characters: ${JSON.stringify(response).slice(0, 200)}`);
+          }
+        }
+      }
+    }
+    console.log(`[input-hygiene] ${calls} over-long inputs`);
+    expect(calls).toBeGreaterThan(100);
+    expect(wrong).toEqual([]);
   });
 
   it('still takes other control characters and text around them to the field checks', async () => {
