@@ -31,6 +31,11 @@ async function readAll(stream: SMTPServerDataStream, limit: number): Promise<Buf
   return stream.sizeExceeded || size > limit ? null : Buffer.concat(chunks);
 }
 
+function hungUp(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ECONNECTION' || code === 'ERR_STREAM_PREMATURE_CLOSE';
+}
+
 /** Where an SMTP delivery belongs: the emergency role when any envelope recipient is the emergency address. */
 function provenanceFor(session: SMTPServerSession, config: Config): Provenance {
   const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
@@ -71,6 +76,9 @@ export async function startSmtpListener(config: Config, ingest: IngestFn, log: L
           callback(null, `stored as ${outcome.kind}`);
         })
         .catch((error: unknown) => {
+          // smtp-server destroys the data stream when the client goes away mid-message: nothing
+          // was ingested (a truncated copy must never be), and the sender, who got no 250, resends.
+          if (hungUp(error)) return log.info('smtp client hung up before the end of the message; nothing stored');
           const transient = error instanceof AppError && error.kind === 'transient';
           log.warn({ err: error }, transient ? 'storage unavailable; asked the sender to retry' : 'smtp ingest failed');
           callback(smtpError(transient ? 'storage temporarily unavailable, try again later' : 'processing failed, try again later', 451));

@@ -3,6 +3,7 @@
  * after the commit: SMTP 250/451/552, pipe exit 0/75 (TESTPLAN D11).
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../../src/auth/tokens.js';
 import { freePort } from '../../../src/db/embedded.js';
 import { Role } from '../../../src/entities/enums.js';
+import { eventually, queryDatabase } from '../../harness/eventually.js';
 import { gql } from '../../harness/graphql-client.js';
 import { startTestApp, type TestApp } from '../../harness/app.js';
 import { buildMail } from '../../harness/mail.js';
@@ -34,6 +36,23 @@ async function countTickets(databaseUrl: string, subject: string): Promise<numbe
   return Number(result.rows[0]?.n);
 }
 
+/** An SMTP dialogue by hand up to the 354 after DATA, so a test can cut the message off where it likes. */
+async function openData(port: number): Promise<Socket> {
+  const socket = connect(port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+  const reply = async (code: string) => {
+    await eventually(async () => new RegExp(`^${code} `, 'm').test(received), `SMTP reply ${code}`);
+    received = '';
+  };
+  await reply('220');
+  for (const [command, code] of [['EHLO client.test', '250'], ['MAIL FROM:<customer@customer.test>', '250'], ['RCPT TO:<support@example.com>', '250'], ['DATA', '354']] as const) {
+    socket.write(`${command}\r\n`);
+    await reply(code);
+  }
+  return socket;
+}
+
 describe('the SMTP door', () => {
   const transport = () => createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
 
@@ -50,6 +69,27 @@ describe('the SMTP door', () => {
       .then(() => null, (e: { responseCode?: number }) => e);
     expect(error?.responseCode).toBe(552);
     expect(await countTickets(gw.databaseUrl, 'Too big')).toBe(0);
+  });
+
+  it('stores nothing of a message whose client hangs up in the middle of DATA; the resend is one whole ticket', async () => {
+    // A truncated copy must not become the ticket: the sender never got a 250, so it sends the whole
+    // message again, which de-duplication by Message-ID would then throw away as already seen.
+    const raw = await buildMail({ subject: 'Cut off', text: `first half\n${'and the rest of it\n'.repeat(2000)}the very end` });
+    const rawSources = async () => Number((await queryDatabase<{ n: string }>(gw.databaseUrl, 'select count(*) as n from raw_source'))[0]!.n);
+    const before = await rawSources();
+    const socket = await openData(smtpPort);
+    socket.write(raw.subarray(0, Math.floor(raw.length / 2)));
+    await new Promise<void>((resolve) => socket.end(resolve));
+    socket.destroy();
+    await eventually(async () => gw.logLines().some((l) => l.includes('hung up before the end of the message')), 'the door noticing the hang-up');
+    expect(await countTickets(gw.databaseUrl, 'Cut off')).toBe(0);
+    expect(await rawSources()).toBe(before);
+
+    const info = await transport().sendMail({ envelope: { from: 'customer@customer.test', to: ['support@example.com'] }, raw });
+    expect(info.response).toMatch(/^250 stored as ticket/);
+    expect(await countTickets(gw.databaseUrl, 'Cut off')).toBe(1);
+    const [message] = await queryDatabase<{ body_text: string }>(gw.databaseUrl, `select m.body_text from message m join ticket t on t.id = m.ticket_id where t.subject = 'Cut off'`);
+    expect(message!.body_text.trim().endsWith('the very end')).toBe(true);
   });
 });
 
