@@ -29,7 +29,7 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { GraphQLContext } from './context.js';
-import { nulInVariables } from './no-nul.js';
+import { unstorableVariable } from './storable-input.js';
 
 type Gateway = ApolloServerOptionsWithGateway<GraphQLContext>['gateway'];
 
@@ -99,8 +99,8 @@ export function jitExecutor(schema: GraphQLSchema): Gateway {
           if (!operation) return execute({ schema, document, operationName, variableValues: variables, contextValue: context });
           const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
           if (coerced.errors) return { errors: coerced.errors };
-          const nul = nulInVariables(coerced.coerced);
-          if (nul) return { errors: [nul] };
+          const unstorable = unstorableVariable(coerced.coerced);
+          if (unstorable) return { errors: [unstorable] };
           const query = compiledOperation(schema, document, operationName);
           if (!isCompiledQuery(query)) return query;
           const result = await query.query(undefined, context, variables);

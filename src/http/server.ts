@@ -14,7 +14,7 @@ import type { Config } from '../config/env.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createErrorFormatter } from '../graphql/format-error.js';
 import { jitExecutor, noProtoAliasRule } from '../graphql/jit-executor.js';
-import { noNulStringRule } from '../graphql/no-nul.js';
+import { storableStringRule } from '../graphql/storable-input.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { apolloLimitOptions, refuseBatchedRequests } from '../graphql/limits.js';
 import { registerAttachmentRoute } from './attachments.js';
@@ -54,7 +54,7 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
     stopOnTerminationSignals: false,
     // Our schema, executed with graphql-jit (why in jit-executor.ts).
     gateway: jitExecutor(schema),
-    validationRules: [noProtoAliasRule, noNulStringRule],
+    validationRules: [noProtoAliasRule, storableStringRule],
     introspection: config.graphqlIntrospection,
     includeStacktraceInErrorResponses: config.logLevel === 'debug',
     formatError: createErrorFormatter(log.child({ component: 'graphql' }), config.logLevel === 'debug'),

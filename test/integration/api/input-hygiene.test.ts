@@ -4,9 +4,10 @@
  * Driven by the schema: every string, ID and JSON input of every root field, at any depth of its
  * input objects and lists, optional ones included.
  *
- * - NUL (U+0000): PostgreSQL refuses it in text, jsonb and query parameters. Sent as a variable it
- *   must come back BAD_USER_INPUT naming the variable and path; written in the document, it is
- *   refused by validation.
+ * - NUL (U+0000), refused by PostgreSQL in text, jsonb and query parameters, and an unpaired
+ *   surrogate, whose JSON escape jsonb refuses. Sent as a variable each must come back
+ *   BAD_USER_INPUT naming the variable and path; a NUL written in the document is refused by
+ *   validation.
  * - Over-long values: a well-formed address longer than the 320 characters person.email holds, and
  *   a 100,000-character string, anywhere: anything but an internal error.
  */
@@ -53,20 +54,20 @@ interface Target {
   /** Where in the argument the value goes. */
   path: Path;
   value: unknown;
-  /** Where the NUL is (for JSON, inside the value): what the error must name after the variable. */
-  nulAt: Path;
+  /** Where the bad text is (for JSON, inside the value): what the error must name after the variable. */
+  badAt: Path;
 }
 
-/** Every place inside a value of this type where a client writes a string, with a value holding NUL there. */
-function nulTargets(type: GraphQLInputType, path: Path = []): Target[] {
-  if (isNonNullType(type)) return nulTargets(type.ofType, path);
-  if (isListType(type)) return nulTargets(type.ofType, [...path, 0]);
-  if (isInputObjectType(type)) return Object.values(type.getFields()).flatMap((f) => nulTargets(f.type, [...path, f.name]));
-  if (isScalarType(type) && (type.name === 'String' || type.name === 'ID')) return [{ path, value: 'before\u0000after', nulAt: path }];
+/** Every place inside a value of this type where a client writes a string, with a value holding `bad` there. */
+function targets(type: GraphQLInputType, bad: string, path: Path = []): Target[] {
+  if (isNonNullType(type)) return targets(type.ofType, bad, path);
+  if (isListType(type)) return targets(type.ofType, bad, [...path, 0]);
+  if (isInputObjectType(type)) return Object.values(type.getFields()).flatMap((f) => targets(f.type, bad, [...path, f.name]));
+  if (isScalarType(type) && (type.name === 'String' || type.name === 'ID')) return [{ path, value: `before${bad}after`, badAt: path }];
   if (isScalarType(type) && type.name === 'JSON') {
     return [
-      { path, value: { text: 'before\u0000after' }, nulAt: [...path, 'text'] },
-      { path, value: { 'key\u0000': 'x' }, nulAt: [...path, 'key\u0000'] },
+      { path, value: { text: `before${bad}after` }, badAt: [...path, 'text'] },
+      { path, value: { [`key${bad}`]: 'x' }, badAt: [...path, `key${bad}`] },
     ];
   }
   return [];
@@ -88,12 +89,15 @@ function realTicket(variables: Record<string, unknown>): Record<string, unknown>
 }
 
 describe('client input no column can hold', () => {
-  it('refuses a NUL in every string, ID and JSON input of every root field with BAD_USER_INPUT', async () => {
+  it.each([
+    ['a NUL', '\u0000', /NUL character/],
+    ['an unpaired surrogate', '\ud800', /unpaired surrogate/],
+  ])('refuses %s in every string, ID and JSON input of every root field with BAD_USER_INPUT', async (what, bad, problem) => {
     const wrong: string[] = [];
     let calls = 0;
     for (const { name, root, field } of rootFields(schema)) {
       for (const arg of field.args) {
-        for (const { path, value, nulAt } of nulTargets(arg.type)) {
+        for (const { path, value, badAt } of targets(arg.type, bad)) {
           const { query, variables } = probe(root, field, { [arg.name]: withValueAt(arg.type, path, value) });
           const response = await gql(gw.url, gw.adminToken, query, realTicket(variables));
           calls++;
@@ -103,12 +107,13 @@ describe('client input no column can hold', () => {
             (response.data ?? null) === null &&
             error?.extensions?.code === 'BAD_USER_INPUT' &&
             error.message.startsWith(`Variable "$${arg.name}"`) &&
-            JSON.stringify(error.extensions.field) === JSON.stringify([arg.name, ...nulAt]);
+            problem.test(error.message) &&
+            JSON.stringify(error.extensions.field) === JSON.stringify([arg.name, ...badAt]);
           if (!refused) wrong.push(`${name}(${[arg.name, ...path].join('.')}): ${response.status} ${JSON.stringify(response).slice(0, 200)}`);
         }
       }
     }
-    console.log(`[input-hygiene] ${calls} NUL inputs over ${rootFields(schema).length} root fields`);
+    console.log(`[input-hygiene] ${calls} inputs with ${what} over ${rootFields(schema).length} root fields`);
     // Today's schema has well over a hundred such places; far fewer would mean the walk found nothing.
     expect(calls).toBeGreaterThan(60);
     expect(wrong).toEqual([]);
@@ -130,7 +135,7 @@ describe('client input no column can hold', () => {
     let calls = 0;
     for (const { name, root, field } of rootFields(schema)) {
       for (const arg of field.args) {
-        for (const { path } of nulTargets(arg.type).filter((t) => typeof t.value === 'string')) {
+        for (const { path } of targets(arg.type, '').filter((t) => typeof t.value === 'string')) {
           for (const long of [address, 'x'.repeat(100_000)]) {
             const { query, variables } = probe(root, field, { [arg.name]: withValueAt(arg.type, path, long) });
             const response = await gql(gw.url, gw.adminToken, query, realTicket(variables));
@@ -147,8 +152,9 @@ describe('client input no column can hold', () => {
   });
 
   it('still takes other control characters and text around them to the field checks', async () => {
-    // The rule is about NUL only: a note with a tab and a form feed is stored as written.
-    const body = 'line one\twith a tab\fand a form feed';
+    // The rule is about NUL and unpaired surrogates only: a note with a tab, a form feed and a
+    // character outside the BMP (a surrogate pair) is stored as written.
+    const body = 'line one\twith a tab\fand a form feed, and a 😀';
     const response = await gql<{ addNote: { userErrors: unknown[]; ticket: { messages: { bodyText: string }[] } } }>(
       gw.url,
       gw.adminToken,
