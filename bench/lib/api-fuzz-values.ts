@@ -37,6 +37,7 @@ export const HOSTILE_STRINGS: readonly string[] = [
   '<script>alert(1)</script>', '<img src=x onerror=alert(1)>', 'javascript:alert(1)',
   '{"a":1}', '[]', 'null', 'undefined', 'NaN', '-1', '0', '1e309', '9'.repeat(40),
   'a@b', '@', 'x@', '@x', 'a@@b', 'AGENT1@BENCH.EXAMPLE', 'x@[127.0.0.1]', '"quoted"@example.com', `${'a'.repeat(65)}@example.com`, `user@${'d'.repeat(300)}.com`,
+  `${'a'.repeat(64)}@${`${'b'.repeat(60)}.`.repeat(5)}com`,
   '__proto__', 'constructor', 'toString', 'hasOwnProperty',
   '../../etc/passwd', 'C:\\con', '%00', '%2e%2e%2f',
   '2026-13-45', '9999-12-31T23:59:59Z', '0000-00-00',
