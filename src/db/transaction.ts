@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { writeDeferredBlobs } from './blobs.js';
 import type { Em, Orm } from './orm.js';
 
@@ -24,9 +25,20 @@ export class PerTransaction<T> {
   }
 }
 
+/** How often a transaction that lost a race on a unique index runs in all. */
+const RACE_ATTEMPTS = 3;
+
 /**
  * Runs `work` in a transaction on a fresh fork, writes the large byte columns it deferred
  * (blobs.ts), and afterwards empties the identity maps it used.
+ *
+ * A transaction that fails on a unique index lost a race: another one created the same person,
+ * receipt, queue name or watcher between this one's check and its insert (two instances ingesting,
+ * an agent adding a CC the ingest is creating, a double-clicked mutation). It runs again, on a new
+ * fork, and its check now finds the winner's row: the answer is the one it would have had a moment
+ * later (found, already there, or "name taken"), never an internal error. `work` must therefore
+ * keep its effects inside the transaction, which everything here does (mail goes through the
+ * outbox table). A violation that is still there on the third attempt is no race and is thrown.
  *
  * Why the emptying: timers started inside the transaction (node-postgres's idle-connection timer,
  * for one) capture its async context, and with it the EntityManager and every entity it holds,
@@ -34,6 +46,16 @@ export class PerTransaction<T> {
  * connection (found with a heap snapshot; bench:ingest's memory phase).
  */
 export async function inTransaction<T>(orm: Orm, work: (em: TransactionEm) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await attemptTransaction(orm, work);
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException) || attempt >= RACE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function attemptTransaction<T>(orm: Orm, work: (em: TransactionEm) => Promise<T>): Promise<T> {
   const fork = orm.em.fork();
   let inner: TransactionEm | null = null;
   try {

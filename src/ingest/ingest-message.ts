@@ -16,7 +16,6 @@ import { isTransientDatabaseError } from '../db/transient.js';
 import { AppError } from '../errors.js';
 import { InboundReceipt, Message, Person, QuarantinedMessage, RawSource, Ticket } from '../entities/index.js';
 import { MessageDirection, TicketStatus } from '../entities/enums.js';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Logger } from '../log.js';
 import { findTicketTag, isForward, messageIdDomain } from '../mail/headers.js';
 import { findOrCreatePerson, normalisedEmail } from '../people/find-or-create-person.js';
@@ -115,7 +114,8 @@ export async function prepareIngest(raw: Buffer, provenance: Provenance, ctx: In
  */
 export async function commitIngest(orm: Orm, { prepared, provenance }: PreparedIngest, ctx: IngestContext): Promise<IngestOutcome> {
   try {
-    return await withRetryOnRace(() => inTransaction(orm, (em) => commit(em, prepared, provenance, ctx)));
+    // inTransaction runs it again when another instance created the same person or receipt at once.
+    return await inTransaction(orm, (em) => commit(em, prepared, provenance, ctx));
   } catch (error) {
     if (error instanceof LeaseLostError || error instanceof AppError) throw error;
     if (isTransientDatabaseError(error)) throw new AppError('STORAGE_UNAVAILABLE', `database unavailable: ${(error as Error).message}`, 'transient', [], { cause: error });
@@ -123,20 +123,6 @@ export async function commitIngest(orm: Orm, { prepared, provenance }: PreparedI
     ctx.log.error({ err: error, sha256: prepared.hash }, 'ingest failed; quarantining the message');
     const reason = `ingest failed: ${(error as Error).message}`.slice(0, 2000);
     return inTransaction(orm, (em) => commitQuarantine(em, prepared, provenance, 'PIPELINE_ERROR', reason, ctx.retryOf));
-  }
-}
-
-/**
- * Two instances creating the same person (or receipt) at once: the loser's transaction rolls back
- * on the unique index and runs again, now finding the winner's row.
- */
-async function withRetryOnRace<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (!(error instanceof UniqueConstraintViolationException) || attempt >= 3) throw error;
-    }
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { Em } from '../../db/orm.js';
+import { inTransaction } from '../../db/transaction.js';
 import { Person } from '../../entities/index.js';
 import { Role } from '../../entities/enums.js';
 import { emailAddress } from '../../people/email-address.js';
@@ -56,25 +57,28 @@ export class AgentResolver {
   }
 
   @Mutation(() => AgentPayload, { description: 'Makes a person staff (creating them if unknown); give them a token with createApiToken' })
-  async createAgent(@Arg('input', () => CreateAgentInput) input: CreateAgentInput, @Ctx() { em, principal }: GraphQLContext): Promise<AgentPayload> {
+  async createAgent(@Arg('input', () => CreateAgentInput) input: CreateAgentInput, @Ctx() { em, orm, principal }: GraphQLContext): Promise<AgentPayload> {
     const email = input.email.trim().toLowerCase();
     const errors: FieldError[] = [];
     const invalid = emailAddress().safeParse(email).error?.issues[0];
     if (invalid) errors.push({ field: ['email'], message: invalid.message });
     const nameProblem = checkName(input.name);
     if (nameProblem) errors.push(nameProblem);
-    if (errors.length === 0 && (await em.count(Person, { email, role: { $ne: null } })) > 0) errors.push({ field: ['email'], message: `${email} is already an agent` });
     if (errors.length > 0) return { agent: null, userErrors: errors };
-    const person = await em.transactional(async (tx) => {
+    // The check inside the transaction, so a run after a lost race (the same address created at
+    // once) answers "already an agent" as it would a moment later.
+    const outcome = await inTransaction(orm, async (tx) => {
+      if ((await tx.count(Person, { email, role: { $ne: null } })) > 0) return { field: ['email'], message: `${email} is already an agent` };
       const p = await findOrCreatePerson(tx, email, input.name?.trim() || null);
       if (input.name?.trim()) p.name = input.name.trim();
       p.role = input.role;
       p.active = true;
       recordEvent(tx, null, { kind: 'agent-created', actor: tx.getReference(Person, principal.personId), to: email, detail: { role: input.role } });
       await tx.flush();
-      return p;
+      return p.id;
     });
-    return { agent: await present(em, await em.findOneOrFail(Person, person.id)), userErrors: [] };
+    if (typeof outcome !== 'number') return { agent: null, userErrors: [outcome] };
+    return { agent: await present(em, await em.findOneOrFail(Person, outcome)), userErrors: [] };
   }
 
   @Mutation(() => AgentPayload, { description: 'Change name, role, or reactivate' })

@@ -25,18 +25,15 @@ export class QueueResolver {
   }
 
   @Mutation(() => QueuePayload)
-  async createQueue(@Arg('input', () => CreateQueueInput) input: CreateQueueInput, @Ctx() { em, principal }: GraphQLContext): Promise<QueuePayload> {
-    const result = await em.transactional(async (tx) => {
-      const created = await createQueue(tx, input);
+  createQueue(@Arg('input', () => CreateQueueInput) input: CreateQueueInput, @Ctx() ctx: GraphQLContext): Promise<QueuePayload> {
+    return changeQueue(ctx, async (em, actor) => {
+      const created = await createQueue(em, input);
       if (created.ok) {
-        recordEvent(tx, null, { kind: 'queue-created', actor: tx.getReference(Person, principal.personId), to: created.value.name, detail: { keywords: created.value.keywords } });
-        await tx.flush();
+        recordEvent(em, null, { kind: 'queue-created', actor, to: created.value.name, detail: { keywords: created.value.keywords } });
+        await em.flush();
       }
       return created;
     });
-    if (!result.ok) return { queue: null, userErrors: result.errors };
-    await em.populate(result.value, QUEUE_RELATIONS);
-    return { queue: presentQueue(result.value), userErrors: [] };
   }
 
   @Mutation(() => QueuePayload, { description: 'Change name, keywords, address, default assignee, approver, auto-close days or escalation address' })
@@ -65,7 +62,11 @@ export class QueueResolver {
   }
 }
 
-/** One queue command in its own transaction, the actor loaded in it; the queue presented after the commit. */
+/**
+ * One queue command in its own transaction (run again after a lost race: two admins creating the
+ * same queue get one queue and one "already exists"), the actor loaded in it; the queue presented
+ * after the commit.
+ */
 async function changeQueue(ctx: GraphQLContext, command: (em: Em, actor: Person) => Promise<CommandResult<Queue>>): Promise<QueuePayload> {
   const result = await inTransaction(ctx.orm, async (em) => {
     const outcome = await command(em, await em.findOneOrFail(Person, ctx.principal.personId));

@@ -1,4 +1,7 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import type { Em } from '../../db/orm.js';
+import { inTransaction } from '../../db/transaction.js';
+import { Person } from '../../entities/index.js';
 import { Role } from '../../entities/enums.js';
 import { dryRunRouting } from '../../routing/dry-run.js';
 import { createCategory, deleteCategory, listCategories, reorderCategories, updateCategory } from '../../routing/manage-categories.js';
@@ -16,6 +19,15 @@ import {
 } from '../types/routing.type.js';
 
 /**
+ * A routing command in its own transaction, as the caller. It runs again after a lost race on a
+ * unique index (db/transaction.ts): two admins creating the same rule get one rule and one "name
+ * taken", not an internal error.
+ */
+function write<T>({ orm, principal }: GraphQLContext, command: (em: Em, actor: Person) => Promise<T>): Promise<T> {
+  return inTransaction(orm, (em) => command(em, em.getReference(Person, principal.personId)));
+}
+
+/**
  * Routing administration: rules and categories, and the testRules dry run. ADMIN only, except that
  * agents may list categories (they set them on tickets). Invalid input is a BAD_USER_INPUT error
  * naming the problem and its input path; nothing is stored then.
@@ -29,36 +41,36 @@ export class RoutingResolver {
   }
 
   @Mutation(() => RuleType)
-  async createRule(@Arg('input', () => RuleInput) input: RuleInput, @Ctx() { em, principal }: GraphQLContext): Promise<RuleType> {
-    return presentRule(await createRule(em, input, principal.person));
+  async createRule(@Arg('input', () => RuleInput) input: RuleInput, @Ctx() ctx: GraphQLContext): Promise<RuleType> {
+    return presentRule(await write(ctx, (em, actor) => createRule(em, input, actor)));
   }
 
   @Mutation(() => RuleType, { description: 'Changes the given fields (name, enabled, position, conditions, actions)' })
   async updateRule(
     @Arg('name', () => String) name: string,
     @Arg('input', () => RuleInput) input: RuleInput,
-    @Ctx() { em, principal }: GraphQLContext,
+    @Ctx() ctx: GraphQLContext,
   ): Promise<RuleType> {
-    return presentRule(await updateRule(em, name, input, principal.person));
+    return presentRule(await write(ctx, (em, actor) => updateRule(em, name, input, actor)));
   }
 
   @Mutation(() => RuleType)
   async setRuleEnabled(
     @Arg('name', () => String) name: string,
     @Arg('enabled', () => Boolean) enabled: boolean,
-    @Ctx() { em, principal }: GraphQLContext,
+    @Ctx() ctx: GraphQLContext,
   ): Promise<RuleType> {
-    return presentRule(await updateRule(em, name, { enabled }, principal.person));
+    return presentRule(await write(ctx, (em, actor) => updateRule(em, name, { enabled }, actor)));
   }
 
   @Mutation(() => RuleType, { description: 'The deleted rule' })
-  async deleteRule(@Arg('name', () => String) name: string, @Ctx() { em, principal }: GraphQLContext): Promise<RuleType> {
-    return presentRule(await deleteRule(em, name, principal.person));
+  async deleteRule(@Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Promise<RuleType> {
+    return presentRule(await write(ctx, (em, actor) => deleteRule(em, name, actor)));
   }
 
   @Mutation(() => [RuleType], { description: 'Puts all rules in this order (every rule named exactly once)' })
-  async reorderRules(@Arg('names', () => [String]) names: string[], @Ctx() { em, principal }: GraphQLContext): Promise<RuleType[]> {
-    return (await reorderRules(em, names, principal.person)).map(presentRule);
+  async reorderRules(@Arg('names', () => [String]) names: string[], @Ctx() ctx: GraphQLContext): Promise<RuleType[]> {
+    return (await write(ctx, (em, actor) => reorderRules(em, names, actor))).map(presentRule);
   }
 
   @Query(() => RoutingDecisionType, { description: 'Dry run: how a raw RFC 5322 message would be routed now; stores nothing' })
@@ -78,35 +90,35 @@ export class RoutingResolver {
   }
 
   @Mutation(() => CategoryType)
-  async createCategory(@Arg('input', () => CategoryInput) input: CategoryInput, @Ctx() { em, principal }: GraphQLContext): Promise<CategoryType> {
-    return presentCategory(await createCategory(em, input, principal.person));
+  async createCategory(@Arg('input', () => CategoryInput) input: CategoryInput, @Ctx() ctx: GraphQLContext): Promise<CategoryType> {
+    return presentCategory(await write(ctx, (em, actor) => createCategory(em, input, actor)));
   }
 
   @Mutation(() => CategoryType)
   async updateCategory(
     @Arg('name', () => String) name: string,
     @Arg('input', () => CategoryInput) input: CategoryInput,
-    @Ctx() { em, principal }: GraphQLContext,
+    @Ctx() ctx: GraphQLContext,
   ): Promise<CategoryType> {
-    return presentCategory(await updateCategory(em, name, input, principal.person));
+    return presentCategory(await write(ctx, (em, actor) => updateCategory(em, name, input, actor)));
   }
 
   @Mutation(() => CategoryType, { description: 'A disabled category is skipped by rules and refused by updateTicket' })
   async setCategoryEnabled(
     @Arg('name', () => String) name: string,
     @Arg('enabled', () => Boolean) enabled: boolean,
-    @Ctx() { em, principal }: GraphQLContext,
+    @Ctx() ctx: GraphQLContext,
   ): Promise<CategoryType> {
-    return presentCategory(await updateCategory(em, name, { enabled }, principal.person));
+    return presentCategory(await write(ctx, (em, actor) => updateCategory(em, name, { enabled }, actor)));
   }
 
   @Mutation(() => [CategoryType], { description: 'Puts all categories in this order (every category named exactly once)' })
-  async reorderCategories(@Arg('names', () => [String]) names: string[], @Ctx() { em, principal }: GraphQLContext): Promise<CategoryType[]> {
-    return (await reorderCategories(em, names, principal.person)).map(presentCategory);
+  async reorderCategories(@Arg('names', () => [String]) names: string[], @Ctx() ctx: GraphQLContext): Promise<CategoryType[]> {
+    return (await write(ctx, (em, actor) => reorderCategories(em, names, actor))).map(presentCategory);
   }
 
   @Mutation(() => CategoryType, { description: 'Refused while a rule sets the category' })
-  async deleteCategory(@Arg('name', () => String) name: string, @Ctx() { em, principal }: GraphQLContext): Promise<CategoryType> {
-    return presentCategory(await deleteCategory(em, name, principal.person));
+  async deleteCategory(@Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Promise<CategoryType> {
+    return presentCategory(await write(ctx, (em, actor) => deleteCategory(em, name, actor)));
   }
 }

@@ -1,0 +1,85 @@
+/**
+ * The same mutation sent several times at once (two admins, a double click, an agent adding a CC
+ * the ingest is creating) must answer each call as it would have a moment later: one queue,
+ * agent, rule or category and "already exists" for the rest; a CC or watcher added once and "ok"
+ * (already there) for the rest. Each call used to be a check and then an insert, so all but one
+ * failed on the unique index as INTERNAL_SERVER_ERROR. db/transaction.ts now runs a transaction
+ * that lost such a race again, where its check finds the winner's row.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../harness/app.js';
+import { queryDatabase } from '../../harness/eventually.js';
+import { gql, type GraphQLResponse } from '../../harness/graphql-client.js';
+import { createIngestHarness } from '../../harness/ingest.js';
+import { buildMail } from '../../harness/mail.js';
+
+const AT_ONCE = 8;
+
+let gw: TestApp;
+let ticketNumber: number;
+
+beforeAll(async () => {
+  gw = await startTestApp({ SUPPORT_ADDRESS: 'support@example.com', GRAPHQL_RATE_LIMIT: '100000' });
+  const h = await createIngestHarness({}, gw.databaseUrl);
+  try {
+    const outcome = await h.ingest(await buildMail({ subject: 'Shared printer', text: 'It jams.' }));
+    if (outcome.kind !== 'ticket') throw new Error(`expected a ticket, got ${outcome.kind}`);
+    ticketNumber = outcome.ticketNumber;
+  } finally {
+    await h.close();
+  }
+});
+afterAll(async () => {
+  await gw?.stop();
+});
+
+/** Sends the same call AT_ONCE times at once; fails on any internal error. */
+async function atOnce(query: string, variables: Record<string, unknown>): Promise<GraphQLResponse[]> {
+  const responses = await Promise.all(Array.from({ length: AT_ONCE }, () => gql(gw.url, gw.adminToken, query, variables)));
+  const internal = responses.filter((r) => r.status >= 500 || r.errors?.some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR'));
+  expect(internal.map((r) => JSON.stringify(r.errors))).toEqual([]);
+  return responses;
+}
+
+const count = async (sql: string, params: unknown[]) => Number((await queryDatabase<{ n: string }>(gw.databaseUrl, sql, params))[0]!.n);
+
+/** Calls answered with a userError (or BAD_USER_INPUT error) saying the thing already exists. */
+function alreadyExists(responses: GraphQLResponse[], field: string): number {
+  return responses.filter((r) => /already (exists|an agent)|another queue already/.test(JSON.stringify(r.errors ?? (r.data as Record<string, { userErrors?: unknown }>)[field]?.userErrors ?? ''))).length;
+}
+
+describe(`the same mutation ${AT_ONCE} times at once`, () => {
+  it('createQueue: one queue, "already exists" for the others', async () => {
+    const responses = await atOnce(`mutation($n: String!) { createQueue(input: { name: $n, emailAddress: "racing@example.com" }) { queue { name } userErrors { field message } } }`, { n: 'Racing' });
+    expect(await count(`select count(*) as n from queue where name = $1`, ['Racing'])).toBe(1);
+    expect(alreadyExists(responses, 'createQueue')).toBe(AT_ONCE - 1);
+  });
+
+  it('createAgent: one agent, "already an agent" for the others', async () => {
+    const responses = await atOnce(`mutation { createAgent(input: { email: "racer@example.com", role: AGENT }) { agent { email } userErrors { field message } } }`, {});
+    expect(await count(`select count(*) as n from person where email = $1 and role is not null`, ['racer@example.com'])).toBe(1);
+    expect(alreadyExists(responses, 'createAgent')).toBe(AT_ONCE - 1);
+    expect(await count(`select count(*) as n from ticket_event where kind = 'agent-created' and to_value = $1`, ['racer@example.com'])).toBe(1);
+  });
+
+  it('createRule and createCategory: one each, "already exists" for the others', async () => {
+    const rules = await atOnce(`mutation { createRule(input: { name: "Racing rule", conditions: { field: "subject", operator: "contains", value: "race" }, actions: [{ setPriority: "HIGH" }] }) { name } }`, {});
+    expect(await count(`select count(*) as n from rule where name = $1`, ['Racing rule'])).toBe(1);
+    expect(alreadyExists(rules, 'createRule')).toBe(AT_ONCE - 1);
+    const categories = await atOnce(`mutation { createCategory(input: { name: "Racing category" }) { name } }`, {});
+    expect(await count(`select count(*) as n from category where name = $1`, ['Racing category'])).toBe(1);
+    expect(alreadyExists(categories, 'createCategory')).toBe(AT_ONCE - 1);
+  });
+
+  it('addTicketCc of a new person and addTicketWatcher: added once, every call answered with the ticket', async () => {
+    for (const [mutation, email, table, kind] of [
+      ['addTicketCc', 'new.colleague@example.org', 'ticket_cc', 'cc-added'],
+      ['addTicketWatcher', 'admin@postdesk.invalid', 'ticket_watcher', 'watcher-added'],
+    ] as const) {
+      const responses = await atOnce(`mutation($n: Int!, $e: String!) { ${mutation}(number: $n, email: $e) { ticket { number } userErrors { message } } }`, { n: ticketNumber, e: email });
+      for (const r of responses) expect((r.data as Record<string, { ticket: { number: number } | null }>)[mutation]!.ticket?.number, mutation).toBe(ticketNumber);
+      expect(await count(`select count(*) as n from ${table} x join person p on p.id = x.person_id where p.email = $1`, [email])).toBe(1);
+      expect(await count(`select count(*) as n from ticket_event where kind = $1 and to_value = $2`, [kind, email])).toBe(1);
+    }
+  });
+});
