@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { DeadlockException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { writeDeferredBlobs } from './blobs.js';
 import type { Em, Orm } from './orm.js';
 
@@ -25,8 +25,11 @@ export class PerTransaction<T> {
   }
 }
 
-/** How often a transaction that lost a race on a unique index runs in all. */
+/** How often a transaction that lost a race runs in all. */
 const RACE_ATTEMPTS = 3;
+
+/** A unique index taken first by another transaction, or PostgreSQL's choice of this one as a deadlock's (or serialisation failure's) victim. */
+const lostRace = (error: unknown) => error instanceof UniqueConstraintViolationException || error instanceof DeadlockException;
 
 /**
  * Runs `work` in a transaction on a fresh fork, writes the large byte columns it deferred
@@ -39,6 +42,8 @@ const RACE_ATTEMPTS = 3;
  * later (found, already there, or "name taken"), never an internal error. `work` must therefore
  * keep its effects inside the transaction, which everything here does (mail goes through the
  * outbox table). A violation that is still there on the third attempt is no race and is thrown.
+ * A transaction PostgreSQL rolled back to break a deadlock (an API command holds a ticket's row and
+ * waits for a lock the ingest holds while the ingest waits for that row) runs again the same way.
  *
  * Why the emptying: timers started inside the transaction (node-postgres's idle-connection timer,
  * for one) capture its async context, and with it the EntityManager and every entity it holds,
@@ -50,7 +55,7 @@ export async function inTransaction<T>(orm: Orm, work: (em: TransactionEm) => Pr
     try {
       return await attemptTransaction(orm, work);
     } catch (error) {
-      if (!(error instanceof UniqueConstraintViolationException) || attempt >= RACE_ATTEMPTS) throw error;
+      if (!lostRace(error) || attempt >= RACE_ATTEMPTS) throw error;
     }
   }
 }

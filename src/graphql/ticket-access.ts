@@ -10,6 +10,7 @@
  * An agent asking for a ticket they may not see gets FORBIDDEN whether or not it exists, so the
  * answer never tells them which ticket numbers exist in other queues.
  */
+import { LockMode } from '@mikro-orm/core';
 import type { Principal } from '../auth/tokens.js';
 import type { Em } from '../db/orm.js';
 import { readRows } from '../db/read-query.js';
@@ -41,10 +42,11 @@ export function ticketForbidden(number: number) {
 
 /**
  * The ticket with this number if the scope may work it. Admins get null for an unknown number;
- * agents get FORBIDDEN for an unknown number and for another queue's ticket alike.
+ * agents get FORBIDDEN for an unknown number and for another queue's ticket alike. With `lock`
+ * (inside a transaction) its row is locked until the commit.
  */
-export async function findVisibleTicket(em: Em, scope: TicketScope, number: number): Promise<Ticket | null> {
-  const ticket = Number.isInteger(number) ? await em.findOne(Ticket, { number }) : null;
+export async function findVisibleTicket(em: Em, scope: TicketScope, number: number, lock = false): Promise<Ticket | null> {
+  const ticket = Number.isInteger(number) ? await em.findOne(Ticket, { number }, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {}) : null;
   return visibleTicketRow(scope, number, ticket ? { queue_id: ticket.queue?.id ?? null } : null) ? ticket : null;
 }
 

@@ -3,6 +3,7 @@
  * only while the ticket is PENDING_APPROVAL. Approve → OPEN; reject → CLOSED with the reason. Both are recorded
  * (an `approved`/`rejected` event and the status event) and notified.
  */
+import { LockMode } from '@mikro-orm/core';
 import { Ticket } from '../entities/index.js';
 import { TicketStatus } from '../entities/enums.js';
 import { forbidden } from '../errors.js';
@@ -17,7 +18,9 @@ async function decide(ctx: TicketCommandContext, number: number, approve: boolea
   }
   // Approvers need not work the ticket's queue: the category or queue decides, not the scope.
   // Anyone else who is not an admin is refused whether or not the ticket exists.
-  const ticket = Number.isInteger(number) ? await ctx.em.findOne(Ticket, { number }, { populate: ['category', 'queue'] }) : null;
+  // Locked like ticketToWork's (two approvers at once: one decides, the other is told it is decided).
+  const ticket = Number.isInteger(number) ? await ctx.em.findOne(Ticket, { number }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
+  if (ticket) await ctx.em.populate(ticket, ['category', 'queue']);
   if (!ctx.scope.admin && (!ticket || !approverIds(ticket).includes(ctx.actor.id))) {
     throw forbidden('only an admin, the category approver or the queue approver may decide on this ticket');
   }

@@ -25,9 +25,14 @@ export function failure(field: string[], message: string): { ok: false; errors: 
   return { ok: false, errors: [{ field, message }] };
 }
 
-/** The ticket the command works on, or a userError on `number` when an admin names an unknown one. */
+/**
+ * The ticket the command works on, or a userError on `number` when an admin names an unknown one.
+ * Its row stays locked until the command commits: two commands on one ticket at once (two agents
+ * assigning it to themselves, a status change while auto-close runs) take turns, and the second
+ * sees what the first did, so no change is lost and each event's "from" is what it replaced.
+ */
 export async function ticketToWork(ctx: TicketCommandContext, number: number): Promise<Ticket | { ok: false; errors: FieldError[] }> {
-  const ticket = await findVisibleTicket(ctx.em, ctx.scope, number);
+  const ticket = await findVisibleTicket(ctx.em, ctx.scope, number, true);
   if (!ticket) return failure(['number'], `no ticket #${number}`);
   return ticket;
 }

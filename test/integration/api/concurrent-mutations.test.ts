@@ -5,6 +5,10 @@
  * (already there) for the rest. Each call used to be a check and then an insert, so all but one
  * failed on the unique index as INTERNAL_SERVER_ERROR. db/transaction.ts now runs a transaction
  * that lost such a race again, where its check finds the winner's row.
+ *
+ * Commands on one ticket take turns (ticketToWork locks its row): closing it eight times at once
+ * closes it once, and agents assigning it to themselves at once leave a history in which each
+ * change starts from the one before. Before, each read the ticket as it was before any of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../harness/app.js';
@@ -20,14 +24,7 @@ let ticketNumber: number;
 
 beforeAll(async () => {
   gw = await startTestApp({ SUPPORT_ADDRESS: 'support@example.com', GRAPHQL_RATE_LIMIT: '100000' });
-  const h = await createIngestHarness({}, gw.databaseUrl);
-  try {
-    const outcome = await h.ingest(await buildMail({ subject: 'Shared printer', text: 'It jams.' }));
-    if (outcome.kind !== 'ticket') throw new Error(`expected a ticket, got ${outcome.kind}`);
-    ticketNumber = outcome.ticketNumber;
-  } finally {
-    await h.close();
-  }
+  ticketNumber = (await newTicket('Shared printer')).number;
 });
 afterAll(async () => {
   await gw?.stop();
@@ -39,6 +36,19 @@ async function atOnce(query: string, variables: Record<string, unknown>): Promis
   const internal = responses.filter((r) => r.status >= 500 || r.errors?.some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR'));
   expect(internal.map((r) => JSON.stringify(r.errors))).toEqual([]);
   return responses;
+}
+
+/** A new ticket through the pipeline: its number and queue. */
+async function newTicket(subject: string): Promise<{ number: number; queue: string }> {
+  const h = await createIngestHarness({}, gw.databaseUrl);
+  try {
+    const outcome = await h.ingest(await buildMail({ subject, text: 'Please help.' }));
+    if (outcome.kind !== 'ticket') throw new Error(`expected a ticket, got ${outcome.kind}`);
+    const [row] = await queryDatabase<{ name: string }>(gw.databaseUrl, `select q.name from ticket t join queue q on q.id = t.queue_id where t.number = $1`, [outcome.ticketNumber]);
+    return { number: outcome.ticketNumber, queue: row!.name };
+  } finally {
+    await h.close();
+  }
 }
 
 const count = async (sql: string, params: unknown[]) => Number((await queryDatabase<{ n: string }>(gw.databaseUrl, sql, params))[0]!.n);
@@ -69,6 +79,38 @@ describe(`the same mutation ${AT_ONCE} times at once`, () => {
     const categories = await atOnce(`mutation { createCategory(input: { name: "Racing category" }) { name } }`, {});
     expect(await count(`select count(*) as n from category where name = $1`, ['Racing category'])).toBe(1);
     expect(alreadyExists(categories, 'createCategory')).toBe(AT_ONCE - 1);
+  });
+
+  it('closeTicket: closed once, "already closed" for the others', async () => {
+    const { number } = await newTicket('Close me once');
+    const responses = await atOnce(`mutation($n: Int!) { closeTicket(number: $n) { ticket { status } userErrors { message } } }`, { n: number });
+    const closed = responses.filter((r) => (r.data as { closeTicket: { ticket: unknown } }).closeTicket.ticket !== null);
+    expect(closed).toHaveLength(1);
+    expect(responses.filter((r) => /already closed/.test(JSON.stringify(r.data)))).toHaveLength(AT_ONCE - 1);
+    expect(await count(`select count(*) as n from ticket_event e join ticket t on t.id = e.ticket_id where t.number = $1 and e.kind = 'status'`, [number])).toBe(1);
+  });
+
+  it('assignToMe by two agents at once: every change in the history starts where the one before ended', async () => {
+    const { number, queue } = await newTicket('Who takes it?');
+    const tokens: string[] = [];
+    for (const email of ['first.taker@example.com', 'second.taker@example.com']) {
+      await gql(gw.url, gw.adminToken, `mutation($e: String!, $q: String!) { createAgent(input: { email: $e, role: AGENT }) { agent { email } } addQueueAgent(queue: $q, email: $e) { queue { name } } }`, { e: email, q: queue });
+      const created = await gql<{ createApiToken: { secret: string } }>(gw.url, gw.adminToken, `mutation($e: String!) { createApiToken(input: { email: $e }) { secret } }`, { e: email });
+      tokens.push(created.data!.createApiToken.secret);
+    }
+    const query = `mutation($n: Int!) { assignToMe(number: $n) { ticket { assignee { email } } userErrors { message } } }`;
+    const responses = await Promise.all(Array.from({ length: AT_ONCE }, (_, i) => gql(gw.url, tokens[i % 2]!, query, { n: number })));
+    expect(responses.flatMap((r) => r.errors ?? [])).toEqual([]);
+    const events = await queryDatabase<{ from_value: string | null; to_value: string }>(
+      gw.databaseUrl,
+      `select e.from_value, e.to_value from ticket_event e join ticket t on t.id = e.ticket_id where t.number = $1 and e.kind = 'assignee' order by e.id`,
+      [number],
+    );
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events[0]!.from_value).toBeNull();
+    for (let i = 1; i < events.length; i++) expect(events[i]!.from_value, `event ${i + 1} of ${events.length}`).toBe(events[i - 1]!.to_value);
+    const [ticket] = await queryDatabase<{ email: string }>(gw.databaseUrl, `select p.email from ticket t join person p on p.id = t.assignee_id where t.number = $1`, [number]);
+    expect(ticket!.email).toBe(events.at(-1)!.to_value);
   });
 
   it('addTicketCc of a new person and addTicketWatcher: added once, every call answered with the ticket', async () => {
