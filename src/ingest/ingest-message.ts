@@ -289,7 +289,10 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   const base = { parsed, messageId, synthetic, contentHash, author: sender, raw, provenance, flags, receivedAt: now };
 
   if (decision.kind === 'comment') {
-    const ticket = await em.findOneOrFail(Ticket, decision.ticketId, { populate: ['ccs', 'requester'] });
+    // The ticket's row locked, as an API command locks it (ticketToWork): a reply and an agent's
+    // change to the same ticket take turns, and the status this reply moves from is the current one.
+    await em.execute('select id from ticket where id = ? for update', [decision.ticketId]);
+    const ticket = await em.findOneOrFail(Ticket, decision.ticketId, { populate: ['ccs', 'requester'], refresh: true });
     const wasEmergency = isEmergencyTicket(ticket);
     const result = await applyReply(em, ticket, base, { classification, emergency, config: ctx.config, via: decision.via });
     if (result.kind === 'comment') {

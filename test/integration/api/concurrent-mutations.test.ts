@@ -9,10 +9,12 @@
  * Commands on one ticket take turns (ticketToWork locks its row): closing it eight times at once
  * closes it once, and agents assigning it to themselves at once leave a history in which each
  * change starts from the one before. Before, each read the ticket as it was before any of them.
+ * A customer's reply takes its turn the same way.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../harness/app.js';
-import { queryDatabase } from '../../harness/eventually.js';
+import { eventually, queryDatabase } from '../../harness/eventually.js';
 import { gql, type GraphQLResponse } from '../../harness/graphql-client.js';
 import { createIngestHarness } from '../../harness/ingest.js';
 import { buildMail } from '../../harness/mail.js';
@@ -123,5 +125,37 @@ describe(`the same mutation ${AT_ONCE} times at once`, () => {
       expect(await count(`select count(*) as n from ${table} x join person p on p.id = x.person_id where p.email = $1`, [email])).toBe(1);
       expect(await count(`select count(*) as n from ticket_event where kind = $1 and to_value = $2`, [kind, email])).toBe(1);
     }
+  });
+});
+
+describe('a customer reply while the ticket is being changed', () => {
+  it('waits for the change and moves the ticket from the status it now has', async () => {
+    // Deterministic: another transaction holds the ticket's row while it closes the ticket (as an
+    // agent's command does). The reply's ingest must wait for it and then see CLOSED (a reply
+    // with new text reopens: CLOSED → OPEN). Without the lock it read WAITING_FOR_CUSTOMER first,
+    // waited only when it wrote, and recorded WAITING_FOR_CUSTOMER → OPEN over the close.
+    const { number } = await newTicket('Back and forth');
+    await gql(gw.url, gw.adminToken, `mutation($n: Int!) { updateTicket(number: $n, input: { status: WAITING_FOR_CUSTOMER }) { userErrors { message } } }`, { n: number });
+    const agent = new pg.Client({ connectionString: gw.databaseUrl });
+    await agent.connect();
+    const h = await createIngestHarness({}, gw.databaseUrl);
+    try {
+      await agent.query('begin');
+      await agent.query(`select id from ticket where number = $1 for update`, [number]);
+      await agent.query(`update ticket set status = 'CLOSED', closed_at = now(), updated_at = now() where number = $1`, [number]);
+      const reply = h.ingest(await buildMail({ subject: `Re: [#${number}] Back and forth`, text: 'Here is what you asked for.' }));
+      await eventually(async () => (await count(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`, [])) > 0, 'the ingest waiting for the row');
+      await agent.query('commit');
+      expect((await reply).kind).toBe('comment');
+    } finally {
+      await agent.end();
+      await h.close();
+    }
+    const events = await queryDatabase<{ kind: string; from_value: string; to_value: string }>(
+      gw.databaseUrl,
+      `select e.kind, e.from_value, e.to_value from ticket_event e join ticket t on t.id = e.ticket_id where t.number = $1 and e.kind in ('status', 'reopened') order by e.id`,
+      [number],
+    );
+    expect(events.at(-1)).toEqual({ kind: 'reopened', from_value: 'CLOSED', to_value: 'OPEN' });
   });
 });
