@@ -398,7 +398,6 @@ async function setUp(gateway: Gateway, databaseUrl: string, adminToken: string, 
 
 const HOSTILE_PATH_IDS = ['0', '-1', 'abc', '1.5', '99999999999999999999', '%00', '..%2f..%2fetc%2fpasswd', '1%3Bselect', '%F0%9F%98%80', '1%20', 'x'.repeat(3000)];
 
-/** The next call: a root field of the schema with generated arguments, or an attachment download. */
 /**
  * Fields the agent keeps being refused by role, learnt as the run goes (the SDL does not say who
  * may call what): after 20 refusals and no answer with data, the agent tries them one time in ten,
@@ -421,6 +420,7 @@ class AgentRefusals {
   }
 }
 
+/** The next call: a root field of the schema with generated arguments, or an attachment download. */
 function nextCall(schema: GraphQLSchema, values: ValueMaker, known: KnownValues, refusals: AgentRefusals): Call {
   const role = values.pick<Role>(['admin', 'admin', 'admin', 'agent', 'agent', 'agent', 'none', 'bogus']);
   if (values.chance(1 / 12)) {
