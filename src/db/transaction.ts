@@ -1,4 +1,4 @@
-import { DeadlockException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { DeadlockException, ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { writeDeferredBlobs } from './blobs.js';
 import type { Em, Orm } from './orm.js';
 
@@ -28,8 +28,13 @@ export class PerTransaction<T> {
 /** How often a transaction that lost a race runs in all. */
 const RACE_ATTEMPTS = 3;
 
-/** A unique index taken first by another transaction, or PostgreSQL's choice of this one as a deadlock's (or serialisation failure's) victim. */
-const lostRace = (error: unknown) => error instanceof UniqueConstraintViolationException || error instanceof DeadlockException;
+/**
+ * A unique index taken first by another transaction, a row this one refers to deleted by another
+ * since it was read, or PostgreSQL's choice of this one as a deadlock's (or serialisation
+ * failure's) victim.
+ */
+const lostRace = (error: unknown) =>
+  error instanceof UniqueConstraintViolationException || error instanceof ForeignKeyConstraintViolationException || error instanceof DeadlockException;
 
 /**
  * Runs `work` in a transaction on a fresh fork, writes the large byte columns it deferred
@@ -42,6 +47,8 @@ const lostRace = (error: unknown) => error instanceof UniqueConstraintViolationE
  * later (found, already there, or "name taken"), never an internal error. `work` must therefore
  * keep its effects inside the transaction, which everything here does (mail goes through the
  * outbox table). A violation that is still there on the third attempt is no race and is thrown.
+ * The same for a foreign key whose row another transaction deleted after this one read it (a
+ * category deleted while a ticket is being given it): run again, the check finds no such row.
  * A transaction PostgreSQL rolled back to break a deadlock (an API command holds a ticket's row and
  * waits for a lock the ingest holds while the ingest waits for that row) runs again the same way.
  *

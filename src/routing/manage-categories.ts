@@ -9,7 +9,7 @@ import { Category, Person, Rule } from '../entities/index.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { badInput } from './manage-rules.js';
-import { placeAt, renumber, reorder } from './ordering.js';
+import { lockList, placeAt, renumber, reorder } from './ordering.js';
 import type { Problem } from './rule-definition.js';
 
 export interface CategoryInput {
@@ -48,6 +48,7 @@ async function checkInput(em: Em, input: CategoryInput, current: Category | null
 }
 
 export async function createCategory(em: Em, input: CategoryInput, actor: Person): Promise<Category> {
+  await lockList(em, 'categories');
   const { name, approver } = await checkInput(em, input, null);
   const category = new Category(name, input.requiresApproval ?? false);
   category.approver = approver ?? null;
@@ -60,6 +61,7 @@ export async function createCategory(em: Em, input: CategoryInput, actor: Person
 }
 
 export async function updateCategory(em: Em, currentName: string, input: CategoryInput, actor: Person): Promise<Category> {
+  await lockList(em, 'categories');
   const category = await findCategory(em, currentName);
   const { name, approver } = await checkInput(em, input, category);
   const renamed = name !== category.name;
@@ -77,6 +79,7 @@ export async function updateCategory(em: Em, currentName: string, input: Categor
 
 /** A category that rules still set cannot be deleted (the rules would silently stop working). */
 export async function deleteCategory(em: Em, name: string, actor: Person): Promise<Category> {
+  await lockList(em, 'categories');
   const category = await findCategory(em, name);
   const users = (await em.find(Rule, {})).filter((r) => setsCategory(r.actions, name)).map((r) => r.name);
   if (users.length > 0) throw badInput([{ field: ['name'], message: `category "${name}" is set by rules ${users.map((u) => `"${u}"`).join(', ')}; change them first` }]);
@@ -89,6 +92,7 @@ export async function deleteCategory(em: Em, name: string, actor: Person): Promi
 
 /** Puts the categories in the given order; the list must name every category exactly once. */
 export async function reorderCategories(em: Em, names: readonly string[], actor: Person): Promise<Category[]> {
+  await lockList(em, 'categories');
   const categories = await listCategories(em);
   const reordered = reorder(categories, names, 'category');
   if (!reordered.ok) throw badInput(reordered.problems);

@@ -8,7 +8,7 @@ import { Category, Person, Queue, Rule } from '../entities/index.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../tickets/record-event.js';
 import type { Person as Actor } from '../entities/index.js';
-import { placeAt, renumber, reorder } from './ordering.js';
+import { lockList, placeAt, renumber, reorder } from './ordering.js';
 import { parseActions, parseConditions, type Action, type Problem } from './rule-definition.js';
 
 export interface RuleInput {
@@ -65,6 +65,7 @@ export function listRules(em: Em): Promise<Rule[]> {
 }
 
 export async function createRule(em: Em, input: RuleInput, actor: Actor): Promise<Rule> {
+  await lockList(em, 'rules');
   const problems: Problem[] = [];
   const name = checkName(input.name, problems);
   const conditions = parseConditions(input.conditions);
@@ -86,6 +87,7 @@ export async function createRule(em: Em, input: RuleInput, actor: Actor): Promis
 }
 
 export async function updateRule(em: Em, currentName: string, input: RuleInput, actor: Actor): Promise<Rule> {
+  await lockList(em, 'rules');
   const rule = await findRule(em, currentName);
   const problems: Problem[] = [];
   const name = input.name == null ? rule.name : checkName(input.name, problems);
@@ -110,6 +112,7 @@ export async function updateRule(em: Em, currentName: string, input: RuleInput, 
 }
 
 export async function deleteRule(em: Em, name: string, actor: Actor): Promise<Rule> {
+  await lockList(em, 'rules');
   const rule = await findRule(em, name);
   const rest = (await listRules(em)).filter((r) => r !== rule);
   renumber(rest);
@@ -121,6 +124,7 @@ export async function deleteRule(em: Em, name: string, actor: Actor): Promise<Ru
 
 /** Puts the rules in the given order; the list must name every rule exactly once. */
 export async function reorderRules(em: Em, names: readonly string[], actor: Actor): Promise<Rule[]> {
+  await lockList(em, 'rules');
   const rules = await listRules(em);
   const reordered = reorder(rules, names, 'rule');
   if (!reordered.ok) throw badInput(reordered.problems);

@@ -2,11 +2,21 @@
  * Ordered, named lists that admins rearrange (rules, categories): one implementation of "insert
  * at a place", "put in this order" and the 0-based renumbering, so both behave the same.
  */
+import { lockKeys } from '../db/advisory-locks.js';
+import type { Em } from '../db/orm.js';
 import type { Problem } from './rule-definition.js';
 
 export interface Positioned {
   name: string;
   position: number;
+}
+
+/**
+ * Takes the list's lock until the transaction ends. Commands that renumber a list (create, update,
+ * delete, reorder) take turns: two categories created at place 0 at once both got position 0.
+ */
+export function lockList(em: Em, list: 'rules' | 'categories'): Promise<void> {
+  return lockKeys(em, [`ordered-list:${list}`]);
 }
 
 /** A requested 0-based place, clamped to the list; null/undefined: last. */

@@ -115,6 +115,15 @@ describe(`the same mutation ${AT_ONCE} times at once`, () => {
     expect(ticket!.email).toBe(events.at(-1)!.to_value);
   });
 
+  it('createCategory at one place: each category gets a place of its own', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: AT_ONCE }, (_, i) => gql(gw.url, gw.adminToken, `mutation($n: String!) { createCategory(input: { name: $n, position: 0 }) { name } }`, { n: `First ${i}` })),
+    );
+    expect(responses.flatMap((r) => r.errors ?? [])).toEqual([]);
+    const positions = (await queryDatabase<{ position: number }>(gw.databaseUrl, `select position from category order by position`)).map((r) => r.position);
+    expect(positions).toEqual(positions.map((_, i) => i));
+  });
+
   it('addTicketCc of a new person and addTicketWatcher: added once, every call answered with the ticket', async () => {
     for (const [mutation, email, table, kind] of [
       ['addTicketCc', 'new.colleague@example.org', 'ticket_cc', 'cc-added'],
@@ -157,5 +166,35 @@ describe('a customer reply while the ticket is being changed', () => {
       [number],
     );
     expect(events.at(-1)).toEqual({ kind: 'reopened', from_value: 'CLOSED', to_value: 'OPEN' });
+  });
+});
+
+describe('a category deleted while a ticket is being given it', () => {
+  it('answers "no category" once the deletion commits, not an internal error', async () => {
+    // Deterministic: another transaction has deleted the category but not committed. updateTicket
+    // still reads it, then waits on the foreign key when it writes; the deletion commits and the
+    // key is gone. That failed as INTERNAL_SERVER_ERROR; the transaction now runs again and its
+    // lookup finds no such category.
+    const { number } = await newTicket('Which category?');
+    await gql(gw.url, gw.adminToken, `mutation { createCategory(input: { name: "Doomed" }) { name } }`);
+    const admin = new pg.Client({ connectionString: gw.databaseUrl });
+    await admin.connect();
+    try {
+      await admin.query('begin');
+      await admin.query(`delete from category where name = 'Doomed'`);
+      const update = gql<{ updateTicket: { userErrors: { field: string[]; message: string }[] } }>(
+        gw.url,
+        gw.adminToken,
+        `mutation($n: Int!) { updateTicket(number: $n, input: { category: "Doomed" }) { ticket { category } userErrors { field message } } }`,
+        { n: number },
+      );
+      await eventually(async () => (await count(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`, [])) > 0, 'updateTicket waiting on the category');
+      await admin.query('commit');
+      const response = await update;
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.updateTicket.userErrors.map((e) => e.field.join('.'))).toEqual(['input.category']);
+    } finally {
+      await admin.end();
+    }
   });
 });
