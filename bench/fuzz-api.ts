@@ -24,6 +24,7 @@
  *
  * Failing requests are written to FUZZ_OUT (a temp folder by default, kept) as JSON; FUZZ_SEED
  * reproduces a run; FUZZ_REPLAY=<file or folder> sends kept requests again after a fix.
+ * FUZZ_CONCURRENCY=<n> (default 1) keeps n requests in flight, to try races between mutations too.
  */
 import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
@@ -62,6 +63,12 @@ const SEED = Number(process.env.FUZZ_SEED ?? randomInt(1, 2 ** 31));
 const SLOW_MS = Number(process.env.FUZZ_SLOW_MS ?? 5_000);
 const OUT = process.env.FUZZ_OUT ?? tempDir('postdesk-fuzz-api-');
 const REPLAY = process.env.FUZZ_REPLAY ?? null;
+/**
+ * Requests in flight at once. With more than one, races between mutations are tried too, but an
+ * answer to the agent can no longer be checked against their queues (an admin call running
+ * beside it may move a ticket or the agent), so that check is off.
+ */
+const CONCURRENCY = Math.max(1, Number(process.env.FUZZ_CONCURRENCY ?? 1));
 const TIMEOUT_MS = 30_000;
 const MAX_SELECTION_DEPTH = 4;
 const REFRESH_EVERY = 200;
@@ -250,7 +257,7 @@ async function check(call: Call, answer: Answer, db: pg.Client, principals: Prin
   const body = parseJson(answer.text) as { data?: unknown; errors?: { message?: string; extensions?: { code?: unknown } }[] } | null;
   if (body === null && (call.kind === 'graphql' || answer.status !== 200)) problems.push('answer is not JSON');
   if (call.kind === 'download') {
-    if (call.role === 'agent' && answer.status === 200) {
+    if (call.role === 'agent' && answer.status === 200 && CONCURRENCY === 1) {
       const id = Number(decodeURIComponent(call.path.split('/').pop()!));
       const outside = await outsideAgentScope(db, principals.agentPersonId, { tickets: [], messages: [], attachments: [id], events: [] });
       if (outside.length) problems.push(`agent downloaded an attachment of ticket #${outside.join(', #')} outside their queues`);
@@ -264,7 +271,7 @@ async function check(call: Call, answer: Answer, db: pg.Client, principals: Prin
     else if (!CODES.has(code)) problems.push(`code ${code} not in the catalogue`);
   }
   if (body?.errors) problems.push(...leaks(JSON.stringify(body.errors)).map((l) => `leak in error: ${l}`));
-  if (call.role === 'agent' && body?.data) {
+  if (call.role === 'agent' && body?.data && CONCURRENCY === 1) {
     const outside = await outsideAgentScope(db, principals.agentPersonId, agentSaw(body.data));
     if (outside.length) problems.push(`agent saw ticket #${outside.slice(0, 5).join(', #')} outside their queues`);
   }
@@ -462,35 +469,40 @@ async function fuzz(gateway: Gateway, db: pg.Client, principals: Principals): Pr
   let n = 0;
   let lastStatus = now();
   const started = now();
-  console.log(`  seed ${SEED}, ${SECONDS} s; kept requests go to ${OUT}`);
+  console.log(
+    `  seed ${SEED}, ${SECONDS} s, ${CONCURRENCY} at once${CONCURRENCY > 1 ? ' (the order of requests is not reproducible, and the agent\'s answers are not checked against their queues)' : ''}; kept requests go to ${OUT}`,
+  );
 
-  while (now() - started < SECONDS * 1000 && !cleanup.aborted) {
-    if (n % REFRESH_EVERY === 0) await refreshKnown(db, known);
-    const call = nextCall(schema, values, known, refusals);
-    const answer = await send(gateway, call, principals, random);
-    if (call.role === 'agent' && call.kind === 'graphql') refusals.note(call.field, answer);
-    n++;
-    latencies.push(answer.ms);
-    const problems = await check(call, answer, db, principals);
-    const outcome = `${call.role} ${outcomeOf(call, answer)}`;
-    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-    for (const o of objectsOf(parseJson(answer.text))) {
-      for (const key of ['cursor', 'endCursor', 'startCursor']) if (typeof o[key] === 'string' && known.cursors.size < 500) known.cursors.add(o[key]);
+  const worker = async () => {
+    while (now() - started < SECONDS * 1000 && !cleanup.aborted) {
+      if (n % REFRESH_EVERY === 0) await refreshKnown(db, known);
+      const call = nextCall(schema, values, known, refusals);
+      const answer = await send(gateway, call, principals, random);
+      if (call.role === 'agent' && call.kind === 'graphql') refusals.note(call.field, answer);
+      const index = ++n;
+      latencies.push(answer.ms);
+      const problems = await check(call, answer, db, principals);
+      const outcome = `${call.role} ${outcomeOf(call, answer)}`;
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      for (const o of objectsOf(parseJson(answer.text))) {
+        for (const key of ['cursor', 'endCursor', 'startCursor']) if (typeof o[key] === 'string' && known.cursors.size < 500) known.cursors.add(o[key]);
+      }
+      if (problems.length) {
+        const kind = `${call.field}: ${problems[0]!.replace(/#\d+(, #\d+)*/g, '#N')}`;
+        const entry = failures.get(kind) ?? { count: 0, example: '' };
+        entry.count++;
+        if (entry.count <= KEEP_PER_KIND) entry.example = keep(call, answer, problems, index);
+        failures.set(kind, entry);
+      }
+      if (call.role === 'admin' && call.kind === 'graphql' && call.query.startsWith('mutation')) await restorePrincipals(db, principals);
+      if (now() - lastStatus > STATUS_EVERY_MS) {
+        lastStatus = now();
+        const rss = readProcMemory(gateway.pid)?.rss ?? Number.NaN;
+        console.log(`  … ${fmt(n)} requests, ${[...failures.values()].reduce((s, f) => s + f.count, 0)} failing, ${(n / ((now() - started) / 1000)).toFixed(0)}/s; gateway RSS ${fmtMiB(rss)}`);
+      }
     }
-    if (problems.length) {
-      const kind = `${call.field}: ${problems[0]!.replace(/#\d+(, #\d+)*/g, '#N')}`;
-      const entry = failures.get(kind) ?? { count: 0, example: '' };
-      entry.count++;
-      if (entry.count <= KEEP_PER_KIND) entry.example = keep(call, answer, problems, n);
-      failures.set(kind, entry);
-    }
-    if (call.role === 'admin' && call.kind === 'graphql' && call.query.startsWith('mutation')) await restorePrincipals(db, principals);
-    if (now() - lastStatus > STATUS_EVERY_MS) {
-      lastStatus = now();
-      const rss = readProcMemory(gateway.pid)?.rss ?? Number.NaN;
-      console.log(`  … ${fmt(n)} requests, ${[...failures.values()].reduce((s, f) => s + f.count, 0)} failing, ${(n / ((now() - started) / 1000)).toFixed(0)}/s; gateway RSS ${fmtMiB(rss)}`);
-    }
-  }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 
   section('outcomes (role, first error code or data)');
   for (const [outcome, count] of [...outcomes].sort((a, b) => b[1] - a[1])) console.log(`  ${String(count).padStart(7)}  ${outcome}`);
