@@ -45,12 +45,12 @@ import {
   type GraphQLOutputType,
   type GraphQLSchema,
 } from 'graphql';
-import type pg from 'pg';
+import pg from 'pg';
 import { leaks } from '../test/harness/leaks.js';
 import { HOSTILE_STRINGS, ValueMaker, type KnownValues } from './lib/api-fuzz-values.js';
 import { GATEWAY_MAIN, startGateway, type Gateway } from './lib/gateway.js';
 import { prng } from './lib/mail.js';
-import { connectPg, section } from './lib/phases.js';
+import { section } from './lib/phases.js';
 import { startBenchPostgres } from './lib/postgres.js';
 import { Report } from './lib/report.js';
 import { readProcMemory, RssSampler } from './lib/rss.js';
@@ -234,7 +234,7 @@ function agentSaw(data: unknown): { tickets: number[]; messages: number[]; attac
 }
 
 /** Ticket numbers among those seen whose queue the agent does not work right now. */
-async function outsideAgentScope(db: pg.Client, agentPersonId: number, seen: ReturnType<typeof agentSaw>): Promise<number[]> {
+async function outsideAgentScope(db: pg.Pool, agentPersonId: number, seen: ReturnType<typeof agentSaw>): Promise<number[]> {
   if (!seen.tickets.length && !seen.messages.length && !seen.attachments.length && !seen.events.length) return [];
   const { rows } = await db.query<{ number: number }>(
     `select t.number from ticket t
@@ -249,7 +249,7 @@ async function outsideAgentScope(db: pg.Client, agentPersonId: number, seen: Ret
 }
 
 /** The problems with one answer (empty: it is as it should be). */
-async function check(call: Call, answer: Answer, db: pg.Client, principals: Principals): Promise<string[]> {
+async function check(call: Call, answer: Answer, db: pg.Pool, principals: Principals): Promise<string[]> {
   const problems: string[] = [];
   if (answer.status === 0) return [`no answer in ${TIMEOUT_MS / 1000} s`];
   if (answer.status >= 500) problems.push(`HTTP ${answer.status}`);
@@ -310,7 +310,7 @@ async function send(gateway: Gateway, call: Call, principals: Principals, random
 }
 
 /** Gives the admin and the agent back their roles, activity, tokens and (the agent) queues. */
-async function restorePrincipals(db: pg.Client, p: Principals): Promise<void> {
+async function restorePrincipals(db: pg.Pool, p: Principals): Promise<void> {
   const people = [p.adminPersonId, p.agentPersonId];
   await db.query(`update person set role = case when id = $1 then 'ADMIN'::role else 'AGENT'::role end, active = true where id = any($2::int[])`, [p.adminPersonId, people]);
   await db.query(`update api_token set revoked_at = null where person_id = any($1::int[])`, [people]);
@@ -319,7 +319,7 @@ async function restorePrincipals(db: pg.Client, p: Principals): Promise<void> {
 }
 
 /** Names, addresses, numbers and ids as they are in the database now. */
-async function refreshKnown(db: pg.Client, known: KnownValues): Promise<void> {
+async function refreshKnown(db: pg.Pool, known: KnownValues): Promise<void> {
   const column = async (sql: string) => (await db.query<{ v: string }>(sql)).rows.map((r) => r.v);
   known.queues = await column(`select name as v from queue`);
   known.categories = await column(`select name as v from category`);
@@ -365,7 +365,7 @@ async function adminCall<T>(gateway: Gateway, token: string, query: string, vari
 }
 
 /** The seeded help desk and the two principals the fuzzer acts as. */
-async function setUp(gateway: Gateway, databaseUrl: string, adminToken: string, db: pg.Client): Promise<Principals> {
+async function setUp(gateway: Gateway, databaseUrl: string, adminToken: string, db: pg.Pool): Promise<Principals> {
   const counts = await seedTickets(databaseUrl, {
     tickets: 400,
     messagesPerTicket: 3,
@@ -457,7 +457,7 @@ function replayFiles(path: string): string[] {
   return readdirSync(path).filter((f) => f.endsWith('.json')).sort().map((f) => join(path, f));
 }
 
-async function fuzz(gateway: Gateway, db: pg.Client, principals: Principals): Promise<void> {
+async function fuzz(gateway: Gateway, db: pg.Pool, principals: Principals): Promise<void> {
   const schema = buildSchema(readFileSync(join(ROOT, 'schema.graphql'), 'utf8'));
   const random = prng(SEED);
   const known: KnownValues = { queues: [], categories: [], rules: [], agentEmails: [], customerEmails: [], ticketNumbers: [], ids: new Map(), cursors: new Set() };
@@ -517,7 +517,7 @@ async function fuzz(gateway: Gateway, db: pg.Client, principals: Principals): Pr
   report.add('latency p50 / p99 / max', `${fmtMs(s.p50)} / ${fmtMs(s.p99)} / ${fmtMs(s.max)}`, `max ≤ ${SLOW_MS} ms`, s.max <= SLOW_MS);
 }
 
-async function replay(gateway: Gateway, db: pg.Client, principals: Principals): Promise<void> {
+async function replay(gateway: Gateway, db: pg.Pool, principals: Principals): Promise<void> {
   let still = 0;
   const files = replayFiles(REPLAY!);
   for (const file of files) {
@@ -548,8 +548,9 @@ async function main(): Promise<void> {
       env: { NODE_ENV: 'production', ADMIN_TOKEN: adminToken, MAILBOXES: '[]', GRAPHQL_RATE_LIMIT: '1000000000', AUTO_CLOSE_DAYS: '0', LOG_LEVEL: 'info' },
     });
     cleanup.add('gateway', async () => void (await gateway.stop()));
-    const db = await connectPg(databaseUrl);
-    cleanup.add('database client', () => db.end());
+    // A pool: with FUZZ_CONCURRENCY > 1 the checks of several answers run at once.
+    const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+    cleanup.add('database pool', () => db.end());
     const principals = await setUp(gateway, databaseUrl, adminToken, db);
     const sampler = new RssSampler(gateway.pid, 100).start();
 
