@@ -2,7 +2,7 @@
  * The ingest command on a fresh database, for pipeline tests that do not need a door: real
  * PostgreSQL, real parser, real classification.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -27,9 +27,11 @@ export interface IngestHarness {
 /** @param databaseUrl an existing test database, to run a second instance (or a restart) against it */
 export async function createIngestHarness(env: Record<string, string> = {}, databaseUrl?: string): Promise<IngestHarness> {
   databaseUrl ??= await createTestDatabase();
+  // Its own DATA_DIR (the generated secret lands there) unless the test names one; removed on close.
+  const ownDataDir = env.DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'postdesk-ingest-')) : null;
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'postdesk-ingest-')),
+    DATA_DIR: ownDataDir ?? env.DATA_DIR!,
     SUPPORT_ADDRESS: 'support@example.com',
     EMERGENCY_ADDRESS: 'emergency@example.com',
     NODE_ENV: 'test',
@@ -47,6 +49,9 @@ export async function createIngestHarness(env: Record<string, string> = {}, data
     context,
     ingest: (raw, provenance = {}) =>
       ingestMessage(orm, raw, { door: Door.PIPE, mailbox: null, uidValidity: null, uid: null, ...provenance }, context),
-    close: () => orm.close(),
+    async close() {
+      await orm.close();
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+    },
   };
 }
