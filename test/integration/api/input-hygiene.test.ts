@@ -1,6 +1,6 @@
 /**
  * Strings a client passes in that no column can hold must come back as input errors, never reach
- * PostgreSQL and fail there as internal errors (both kinds were found by `npm run fuzz:api`).
+ * PostgreSQL and fail there as internal errors (found while building `npm run fuzz:api`).
  * Driven by the schema: every string, ID and JSON input of every root field, at any depth of its
  * input objects and lists, optional ones included.
  *
@@ -114,7 +114,7 @@ describe('client input no column can hold', () => {
       }
     }
     console.log(`[input-hygiene] ${calls} inputs with ${what} over ${rootFields(schema).length} root fields`);
-    // Today's schema has well over a hundred such places; far fewer would mean the walk found nothing.
+    // Today's schema has 74 such places; far fewer would mean the walk found nothing.
     expect(calls).toBeGreaterThan(60);
     expect(wrong).toEqual([]);
   });
