@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { GATEWAY_MAIN, startGateway, type Gateway } from './lib/gateway.js';
+import { gql, graphQLProblem } from './lib/graphql.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { startBenchPostgres } from './lib/postgres.js';
 import { Report } from './lib/report.js';
@@ -55,32 +56,6 @@ const pending = new Map<string, [string, string]>([
 
 function section(title: string): void {
   console.log(`\n== ${title}`);
-}
-
-interface GraphQLBody {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
-
-/** The problem with a GraphQL response, or null when it has data and no errors. */
-function graphQLProblem(status: number, body: unknown): string | null {
-  const b = body as GraphQLBody;
-  if (status !== 200) return `HTTP ${status}: ${b.errors?.[0]?.message ?? ''}`;
-  if (b.errors?.length) return `${b.errors[0]!.extensions?.code ?? ''} ${b.errors[0]!.message}`;
-  if (!b.data) return 'no data';
-  return null;
-}
-
-async function gql(gateway: Gateway, token: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLBody> {
-  const response = await fetch(`${gateway.baseUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as GraphQLBody;
-  const problem = graphQLProblem(response.status, body);
-  if (problem) throw new Error(`${problem} (in ${query.replace(/\s+/g, ' ').slice(0, 80)}…)`);
-  return body;
 }
 
 /**

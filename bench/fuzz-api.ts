@@ -49,6 +49,7 @@ import pg from 'pg';
 import { leaks } from '../test/harness/leaks.js';
 import { HOSTILE_STRINGS, ValueMaker, type KnownValues } from './lib/api-fuzz-values.js';
 import { GATEWAY_MAIN, startGateway, type Gateway } from './lib/gateway.js';
+import { gql } from './lib/graphql.js';
 import { prng } from './lib/mail.js';
 import { section } from './lib/phases.js';
 import { startBenchPostgres } from './lib/postgres.js';
@@ -353,17 +354,6 @@ function ingestExtras(databaseUrl: string): void {
   }
 }
 
-async function adminCall<T>(gateway: Gateway, token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(`${gateway.baseUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
-  if (body.errors?.length || !body.data) throw new Error(`set-up call failed: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
-
 /** The seeded help desk and the two principals the fuzzer acts as. */
 async function setUp(gateway: Gateway, databaseUrl: string, adminToken: string, db: pg.Pool): Promise<Principals> {
   const counts = await seedTickets(databaseUrl, {
@@ -379,8 +369,8 @@ async function setUp(gateway: Gateway, databaseUrl: string, adminToken: string, 
     searchWordShare: 0.05,
   });
   ingestExtras(databaseUrl);
-  await adminCall(gateway, adminToken, `mutation { createCategory(input: { name: "Hardware" }) { name } }`);
-  await adminCall(gateway, adminToken, `mutation { createRule(input: { name: "Invoices", conditions: { field: "subject", operator: "contains", value: "invoice" }, actions: [{ setPriority: "HIGH" }] }) { name } }`);
+  await gql(gateway, adminToken, `mutation { createCategory(input: { name: "Hardware" }) { name } }`);
+  await gql(gateway, adminToken, `mutation { createRule(input: { name: "Invoices", conditions: { field: "subject", operator: "contains", value: "invoice" }, actions: [{ setPriority: "HIGH" }] }) { name } }`);
   // An agent who works some queues but not all, so there is something they must not see.
   const { rows } = await db.query<{ email: string; id: number; queues: number[] }>(
     `select p.email, p.id, array_agg(qa.queue_id order by qa.queue_id) as queues from person p join queue_agent qa on qa.person_id = p.id
@@ -388,7 +378,7 @@ async function setUp(gateway: Gateway, databaseUrl: string, adminToken: string, 
   );
   const agent = rows[0];
   if (!agent) throw new Error('the seed has no agent outside some queue');
-  const created = await adminCall<{ createApiToken: { secret: string } }>(gateway, adminToken, `mutation($e: String!) { createApiToken(input: { email: $e, label: "fuzz" }) { secret } }`, { e: agent.email });
+  const created = await gql(gateway, adminToken, `mutation($e: String!) { createApiToken(input: { email: $e, label: "fuzz" }) { secret } }`, { e: agent.email });
   const admin = await db.query<{ person_id: number }>(`select person_id from api_token where role = 'ADMIN' order by id limit 1`);
   console.log(
     `  ${fmt(counts.tickets)} tickets, ${fmt(counts.messages)} messages, ${fmt(counts.attachments)} attachments in ${counts.queues} queues; ` +
@@ -397,7 +387,7 @@ async function setUp(gateway: Gateway, databaseUrl: string, adminToken: string, 
   return {
     adminToken,
     adminPersonId: admin.rows[0]!.person_id,
-    agentToken: created.createApiToken.secret,
+    agentToken: (created.data!.createApiToken as { secret: string }).secret,
     agentPersonId: agent.id,
     agentQueueIds: agent.queues.map(Number),
   };
