@@ -5,7 +5,7 @@
  * The schema and context are the gateway's own (buildGraphQLSchema, createLoaders). The same page
  * through the gateway's graphql-jit executor must come back exactly as graphql-js gives it.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -27,7 +27,8 @@ let orm: Orm;
 let schema: GraphQLSchema;
 let statements: string[] = [];
 let counting = false;
-const config = loadConfig({ DATABASE_URL: 'postgres://unused', DATA_DIR: mkdtempSync(join(tmpdir(), 'postdesk-count-')), NODE_ENV: 'test' });
+const dataDir = mkdtempSync(join(tmpdir(), 'postdesk-count-'));
+const config = loadConfig({ DATABASE_URL: 'postgres://unused', DATA_DIR: dataDir, NODE_ENV: 'test' });
 
 const PAGE = `query($queue: String) { tickets(first: 50, filter: { queue: $queue }) {
   totalCount pageInfo { hasNextPage endCursor }
@@ -110,7 +111,10 @@ beforeAll(async () => {
   await seed('Small', 5);
   await seed('Large', 50);
 });
-afterAll(() => orm?.close());
+afterAll(async () => {
+  await orm?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 describe('SQL statements per page', () => {
   it('are the same for 50 tickets as for 5 (every relation batched by a DataLoader)', async () => {

@@ -1,9 +1,9 @@
 /** /healthz and /readyz tell the truth about the process and its database (TESTPLAN D12, F4 in part). */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config/env.js';
 import { createLogger } from '../../../src/log.js';
@@ -44,10 +44,12 @@ describe('health and readiness', () => {
     const lines: string[] = [];
     sink.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
     const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'postdesk-dead-'));
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
     const config = loadConfig({
       DATABASE_URL: `postgres://postdesk:hunter2@127.0.0.1:${await freePort()}/nothing`,
       PORT: String(port),
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'postdesk-dead-')),
+      DATA_DIR: dataDir,
       NODE_ENV: 'test',
     });
     const app = createApp(config, createLogger('info', sink));

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -42,10 +42,14 @@ describe('templates', () => {
 
   it('a folder in TEMPLATES_DIR overrides one template and keeps the others', () => {
     const dir = mkdtempSync(join(tmpdir(), 'postdesk-templates-'));
-    writeFileSync(join(dir, 'acknowledgement.txt'), 'Subject: Danke {{ticket.tag}}\n\nHallo {{recipient.greeting}}\n');
-    expect(loadTemplate('acknowledgement', dir).subject).toBe('Danke {{ticket.tag}}');
-    expect(loadTemplate('acknowledgement', dir).html).toContain('we have received'); // default HTML kept
-    expect(loadTemplate('status-closed', dir).subject).toContain('closed');
+    try {
+      writeFileSync(join(dir, 'acknowledgement.txt'), 'Subject: Danke {{ticket.tag}}\n\nHallo {{recipient.greeting}}\n');
+      expect(loadTemplate('acknowledgement', dir).subject).toBe('Danke {{ticket.tag}}');
+      expect(loadTemplate('acknowledgement', dir).html).toContain('we have received'); // default HTML kept
+      expect(loadTemplate('status-closed', dir).subject).toContain('closed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a template without a Subject line is refused with the file named', () => {
