@@ -77,7 +77,8 @@ function printLoad(what: string, concurrency: number, result: LoadResult): void 
   console.log(
     `  ${what} @ ${concurrency} concurrent: ${fmt(s.count)} requests in ${SECONDS} s = ${fmt(result.requestsPerSecond, 1)}/s; ` +
       `p50 ${fmtMs(s.p50)}, p95 ${fmtMs(s.p95)}, p99 ${fmtMs(s.p99)}, max ${fmtMs(s.max)}; errors ${result.errors}; ` +
-      `gateway CPU ${fmtMs(result.cpuMsPerRequest)} per request`,
+      `CPU per request: gateway ${fmtMs(result.cpuMsPerRequest)}, load generator ${fmtMs(result.generatorCpuMsPerRequest)}, ` +
+      `rest of the machine (PostgreSQL, mostly) ${fmtMs(result.otherCpuMsPerRequest)}`,
   );
   for (const problem of result.problems) console.log(`    error: ${problem.slice(0, 300)}`);
 }

@@ -7,7 +7,7 @@
  * parsed and checked, outside the timing: with 32 workers in one process, a 100 KB body parsed
  * inside it also timed the other workers' parses queued ahead of it (client work, not the API's).
  */
-import { readProcCpuSeconds } from './rss.js';
+import { readMachineBusySeconds, readProcCpuSeconds } from './rss.js';
 import { now } from './util.js';
 
 export interface LoadOptions {
@@ -32,6 +32,28 @@ export interface LoadResult {
   readonly requestsPerSecond: number;
   /** cpuOfPid's CPU time (user + system) over the measured window per request completed in it, ms; NaN without cpuOfPid. */
   readonly cpuMsPerRequest: number;
+  /**
+   * Where the rest of the machine's CPU went in the same window, per request, ms: this process (the
+   * load generator itself) and everything else that was busy (PostgreSQL, mostly). On a 2-core
+   * machine the three share the cores, so a request's latency includes its share of all of them.
+   */
+  readonly generatorCpuMsPerRequest: number;
+  readonly otherCpuMsPerRequest: number;
+}
+
+interface CpuReading {
+  readonly target: number;
+  readonly generator: number;
+  readonly machine: number;
+}
+
+function readCpu(pid: number | undefined): CpuReading {
+  const own = process.cpuUsage();
+  return {
+    target: pid === undefined ? Number.NaN : readProcCpuSeconds(pid),
+    generator: (own.user + own.system) / 1e6,
+    machine: readMachineBusySeconds(),
+  };
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
@@ -42,12 +64,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const measureFrom = start + options.warmupMs;
   const end = measureFrom + options.durationMs;
   const pid = options.cpuOfPid;
-  let cpuAtStart = Number.NaN;
-  let cpuAtEnd = Number.NaN;
+  const cpu: { start?: CpuReading; end?: CpuReading } = {};
   let completedInWindow = 0;
-  const timers = pid === undefined ? [] : [
-    setTimeout(() => (cpuAtStart = readProcCpuSeconds(pid)), measureFrom - start),
-    setTimeout(() => (cpuAtEnd = readProcCpuSeconds(pid)), end - start),
+  const timers = [
+    setTimeout(() => (cpu.start = readCpu(pid)), measureFrom - start),
+    setTimeout(() => (cpu.end = readCpu(pid)), end - start),
   ];
 
   const worker = async (id: number) => {
@@ -80,12 +101,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
   await Promise.all(Array.from({ length: options.concurrency }, (_, i) => worker(i)));
   for (const timer of timers) clearTimeout(timer);
-  if (pid !== undefined && Number.isNaN(cpuAtEnd)) cpuAtEnd = readProcCpuSeconds(pid); // the last response and the timer in one turn
+  const { start: first = null, end: last = readCpu(pid) } = cpu; // no end reading: the last response and the timer in one turn
+  const perRequest = (field: keyof CpuReading) => (first === null ? Number.NaN : ((last[field] - first[field]) * 1000) / completedInWindow);
+  const target = perRequest('target');
+  const generator = perRequest('generator');
+  const machine = perRequest('machine');
   return {
     latencies,
     errors,
     problems,
     requestsPerSecond: latencies.length / (options.durationMs / 1000),
-    cpuMsPerRequest: ((cpuAtEnd - cpuAtStart) * 1000) / completedInWindow,
+    cpuMsPerRequest: target,
+    generatorCpuMsPerRequest: generator,
+    otherCpuMsPerRequest: machine - generator - (Number.isNaN(target) ? 0 : target),
   };
 }

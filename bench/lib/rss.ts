@@ -76,6 +76,25 @@ export class RssSampler {
 
 let clockTicks: number | null = null;
 
+function ticksPerSecond(): number {
+  if (clockTicks === null) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** CPU time the whole machine has spent busy so far (every core, everything but idle and iowait), in seconds. */
+export function readMachineBusySeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / ticksPerSecond();
+}
+
 /** CPU time (user + system) `pid` has used so far, in seconds; NaN when it is gone. */
 export function readProcCpuSeconds(pid: number): number {
   let stat: string;
@@ -86,12 +105,5 @@ export function readProcCpuSeconds(pid: number): number {
   }
   // Fields after the command name (which may contain spaces) start at field 3; utime/stime are 14/15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (clockTicks === null) {
-    try {
-      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      clockTicks = 100;
-    }
-  }
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
 }
