@@ -11,6 +11,7 @@ import { Migration20261123030000_outbound } from './Migration20261123030000_outb
 import { Migration20261128040000_routing_admin } from './Migration20261128040000_routing_admin.js';
 import { Migration20261128050000_sender_auth } from './Migration20261128050000_sender_auth.js';
 import { Migration20261128060000_refetch } from './Migration20261128060000_refetch.js';
+import { Migration20261130010000_answered_lookup } from './Migration20261130010000_answered_lookup.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -21,4 +22,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128040000_routing_admin', class: Migration20261128040000_routing_admin },
   { name: 'Migration20261128050000_sender_auth', class: Migration20261128050000_sender_auth },
   { name: 'Migration20261128060000_refetch', class: Migration20261128060000_refetch },
+  { name: 'Migration20261130010000_answered_lookup', class: Migration20261130010000_answered_lookup },
 ];

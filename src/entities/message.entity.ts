@@ -22,6 +22,9 @@ export interface Address {
 @Index({ name: 'message_ticket_created_idx', properties: ['ticket', 'createdAt'] })
 @Unique({ name: 'message_provenance_unique', properties: ['mailbox', 'uidValidity', 'uid'] })
 @Index({ name: 'message_search_idx', expression: 'create index "message_search_idx" on "message" using gin ("search_vector")' })
+// Threading rule 3 (ingest/lookup-thread.ts): which stored message answers a message arriving now.
+@Index({ name: 'message_in_reply_to_idx', expression: 'create index "message_in_reply_to_idx" on "message" ("in_reply_to") where "in_reply_to" is not null' })
+@Index({ name: 'message_references_idx', expression: 'create index "message_references_idx" on "message" using gin ("references")' })
 export class Message {
   @PrimaryKey({ type: 'integer' })
   id!: number;
@@ -68,7 +71,7 @@ export class Message {
 
   /**
    * What ingest noticed: automatic, bounce, own-mail, unverified-follow-up, shared-message-id,
-   * agent-address, quoted-only … (shown to agents, used by notifications).
+   * agent-address, quoted-only, arrived-after-answer … (shown to agents, used by notifications).
    */
   @Property({ type: 'text[]', defaultRaw: `'{}'` })
   flags: string[] & Opt = [];

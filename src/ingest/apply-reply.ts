@@ -18,6 +18,7 @@ import { TicketStatus } from '../entities/enums.js';
 import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
 import type { Classification } from './classify.js';
+import type { ThreadVia } from './thread.js';
 import { ownAddresses } from './own-addresses.js';
 import { addCcs } from './people.js';
 import { provenanceLabel } from './store.js';
@@ -31,7 +32,7 @@ export async function applyReply(
   em: Em,
   ticket: Ticket,
   input: InboundMessageInput,
-  options: { classification: Classification; emergency: boolean; config: Config; via: 'reference' | 'tag' | 'emergency-flood' },
+  options: { classification: Classification; emergency: boolean; config: Config; via: ThreadVia },
 ): Promise<ReplyResult> {
   const { parsed } = input;
   const hasNewContent = parsed.visibleText.trim().length > 0 || parsed.attachments.some((a) => !a.inline);

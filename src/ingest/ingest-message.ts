@@ -24,12 +24,12 @@ import { recordEvent } from '../tickets/record-event.js';
 import { classifyMessage, type Classification } from './classify.js';
 import { applyReply } from './apply-reply.js';
 import { senderVerdict, type DnsResolver } from './authenticate-sender.js';
-import { lookupBouncedMessage, lookupReferences, lookupTaggedTicket } from './lookup-thread.js';
+import { lookupAnsweredTicket, lookupBouncedMessage, lookupReferences, lookupTaggedTicket } from './lookup-thread.js';
 import { openTicket, type OpenedTicket } from './open-ticket.js';
 import { ownAddresses } from './own-addresses.js';
 import { parseMessage } from './parse.js';
 import { bodyOffset, provenanceLabel, quarantine, recordReceipt, sha256, storeRaw, type Provenance } from './store.js';
-import { chooseThread, referenceOrder } from './thread.js';
+import { chooseThread, needsAnswerLookup, referenceOrder } from './thread.js';
 import { UnprocessableMessageError, type ParsedMessage } from './types.js';
 import { writeInboundMessage } from './write-message.js';
 import { threadEmergencyFlood } from '../routing/emergency-flood.js';
@@ -205,14 +205,20 @@ function storedMessageId(parsed: ParsedMessage, hash: string): string {
 
 /**
  * The advisory locks a parsed message's commit needs, all taken first: its logical message, so
- * every door and instance works on it one at a time (D5, D6); its sender's count of new tickets
- * (L13, L14); and its sender's count of automatic mail, as the acknowledgement goes to them
- * (recipients.ts). Before anything is read, in the order every commit takes them.
+ * every door and instance works on it one at a time (D5, D6); the message it answers (its
+ * In-Reply-To, else its newest Reference), so a reply and its original arriving at once through
+ * two doors take turns and the later one finds the earlier (threading rules 1 and 3); its
+ * sender's count of new tickets (L13, L14); and its sender's count of automatic mail, as the
+ * acknowledgement goes to them (recipients.ts). Before anything is read, in the order every
+ * commit takes them: Message-IDs sorted, so two messages naming each other cannot deadlock.
  */
 function messageLocks(p: Prepared): string[] {
   if (!p.parsed || p.failure) return [];
-  const sender = p.parsed.from ? normalisedEmail(p.parsed.from.email) : null;
-  return [`message-id:${storedMessageId(p.parsed, p.hash)}`, ...(sender === null ? [] : [`sender:${sender}`, automaticMailLock(sender)])];
+  const { parsed } = p;
+  const answered = parsed.inReplyTo ?? parsed.references.at(-1) ?? null;
+  const messages = [storedMessageId(parsed, p.hash), ...(answered ? [answered] : [])].sort().map((id) => `message-id:${id}`);
+  const sender = parsed.from ? normalisedEmail(parsed.from.email) : null;
+  return [...messages, ...(sender === null ? [] : [`sender:${sender}`, automaticMailLock(sender)])];
 }
 
 /** One delivery's transaction; on an admin's retry the quarantine record is resolved in it too. */
@@ -284,7 +290,13 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   if (references.forged.length > 0) flags.push('forged-reference');
   const tagNumber = findTicketTag(parsed.subject);
   const tagged = tagNumber !== null ? await lookupTaggedTicket(em, tagNumber) : null;
-  const threaded = chooseThread({ referenced: references.tickets, tagged, sender: sender?.email ?? null, forward: isForward(parsed.subject) });
+  const threadInput = { referenced: references.tickets, tagged, sender: sender?.email ?? null, forward: isForward(parsed.subject) };
+  let threaded = chooseThread(threadInput);
+  if (needsAnswerLookup(threaded) && !synthetic) {
+    const answeredOn = await lookupAnsweredTicket(em, messageId, now);
+    if (answeredOn) threaded = chooseThread({ ...threadInput, answeredOn });
+    if (threaded.kind === 'comment') flags.push('arrived-after-answer');
+  }
   const decision = await threadEmergencyFlood(em, threaded, emergency, sender, now); // L15: one incident, one page
   const base = { parsed, messageId, synthetic, contentHash, author: sender, raw, provenance, flags, receivedAt: now };
 

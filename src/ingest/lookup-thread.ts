@@ -1,6 +1,7 @@
 /**
  * Database look-ups behind the threading decision: which tickets the referenced Message-IDs
- * belong to, who may post to a ticket by its [#N] tag, and which ticket a bounce is about.
+ * belong to, who may post to a ticket by its [#N] tag, which ticket already holds an answer to a
+ * message, and which ticket a bounce is about.
  */
 import type { Em } from '../db/orm.js';
 import { Message, OutboundDelivery, Ticket } from '../entities/index.js';
@@ -42,8 +43,40 @@ export async function lookupReferences(em: Em, ids: readonly string[], secret: s
 }
 
 /** The ticket with this number and everyone who may post to it by tag. */
-export async function lookupTaggedTicket(em: Em, number: number): Promise<TaggedTicket | null> {
-  const ticket = await em.findOne(Ticket, { number }, { populate: ['requester', 'ccs', 'watchers', 'queue.agents'] });
+export function lookupTaggedTicket(em: Em, number: number): Promise<TaggedTicket | null> {
+  return ticketParticipants(em, { number });
+}
+
+/**
+ * How long after an answer its original may still arrive and join the answer's ticket (threading
+ * rule 3): far longer than mail waits in a sender's queue (about 5 days) or an admin takes to
+ * retry a quarantined message, short enough that a Message-ID a broken sender reuses much later
+ * does not join an old thread.
+ */
+export const ANSWER_BEFORE_ORIGINAL_DAYS = 30;
+
+/**
+ * The ticket of the first stored message, at most ANSWER_BEFORE_ORIGINAL_DAYS old, whose
+ * In-Reply-To or References names `messageId` (a real one: the caller never passes a synthetic
+ * ID), with everyone who may post to it. Indexed: message_in_reply_to_idx, message_references_idx.
+ */
+export async function lookupAnsweredTicket(em: Em, messageId: string, now: Date): Promise<TaggedTicket | null> {
+  const since = new Date(now.getTime() - ANSWER_BEFORE_ORIGINAL_DAYS * 86_400_000);
+  // Two indexed scans joined by UNION ALL: with OR the planner walks the primary key through the
+  // whole table when nothing matches, the usual case (75 ms at 300,000 messages, against 0.1 ms).
+  const [row] = await em.execute<{ ticket_id: number }[]>(
+    `select ticket_id from (
+       select id, ticket_id, created_at from message where in_reply_to = ?
+       union all
+       select id, ticket_id, created_at from message where "references" @> array[?]::text[]
+     ) answers where created_at > ? order by id limit 1`,
+    [messageId, messageId, since],
+  );
+  return row ? ticketParticipants(em, { id: Number(row.ticket_id) }) : null;
+}
+
+async function ticketParticipants(em: Em, where: { number: number } | { id: number }): Promise<TaggedTicket | null> {
+  const ticket = await em.findOne(Ticket, where, { populate: ['requester', 'ccs', 'watchers', 'queue.agents'] });
   if (!ticket) return null;
   const participants = new Set<string>([ticket.requester.email]);
   for (const p of ticket.ccs) participants.add(p.email);

@@ -9,7 +9,12 @@
  *     requester, a CC, a watcher or an agent of its queue; anyone else gets a new ticket linked
  *     to N, so a stranger who knows a number cannot join someone else's ticket (TESTPLAN S3).
  *     A tag naming no ticket is ignored.
- *  3. Else a new ticket. A forward (Fwd:/WG:/TR:) without known references is a new ticket.
+ *  3. Else, when a message already stored names this one in its In-Reply-To or References (the
+ *     answer arrived first: the original was held up by greylisting, a queue or a quarantine, or
+ *     came through another mailbox) -> a comment on the answer's ticket, but again only for its
+ *     requester, CCs, watchers and queue agents: a reply-all puts the original's sender there.
+ *     The caller looks this up only when rules 1 and 2 found nothing (`needsAnswerLookup`).
+ *  4. Else a new ticket. A forward (Fwd:/WG:/TR:) without known references is a new ticket.
  */
 
 export interface TaggedTicket {
@@ -27,11 +32,16 @@ export interface ThreadInput {
   sender: string | null;
   /** Subject starts with Fwd:/WG:/TR: … */
   forward: boolean;
+  /** The ticket of a stored message whose In-Reply-To or References names this message (rule 3). */
+  answeredOn?: TaggedTicket | null;
 }
+
+/** How a comment found its ticket; `answered`: rule 3, the original after its answer. */
+export type ThreadVia = 'reference' | 'tag' | 'answered' | 'emergency-flood';
 
 export type ThreadDecision =
   /** `emergency-flood`: set by routing/emergency-flood.ts, not by chooseThread. */
-  | { kind: 'comment'; ticketId: number; via: 'reference' | 'tag' | 'emergency-flood' }
+  | { kind: 'comment'; ticketId: number; via: ThreadVia }
   | { kind: 'new'; linkedTo: number | null; reason: 'no-thread' | 'stranger-tag' | 'forward' };
 
 export function chooseThread(input: ThreadInput): ThreadDecision {
@@ -44,7 +54,15 @@ export function chooseThread(input: ThreadInput): ThreadDecision {
     }
     return { kind: 'new', linkedTo: input.tagged.id, reason: 'stranger-tag' };
   }
+  if (input.answeredOn && input.sender !== null && input.answeredOn.participants.has(input.sender)) {
+    return { kind: 'comment', ticketId: input.answeredOn.id, via: 'answered' };
+  }
   return { kind: 'new', linkedTo: null, reason: 'no-thread' };
+}
+
+/** Whether rule 3 could change `decision`: only a message that would otherwise start a ticket of its own. */
+export function needsAnswerLookup(decision: ThreadDecision): boolean {
+  return decision.kind === 'new' && decision.reason === 'no-thread';
 }
 
 /** The IDs to look up, in the order rule 1 tries them: In-Reply-To, then References newest first (at most 50). */

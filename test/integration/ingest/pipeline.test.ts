@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Message, Person, QuarantinedMessage, Ticket, TicketEvent } from '../../../src/entities/index.js';
 import { MessageDirection, Priority, TicketStatus, TicketType } from '../../../src/entities/enums.js';
 import type { IngestOutcome } from '../../../src/ingest/ingest-message.js';
+import { ANSWER_BEFORE_ORIGINAL_DAYS } from '../../../src/ingest/lookup-thread.js';
 import { ourMessageId, messageIdDomain } from '../../../src/mail/headers.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
 import { buildMail, randomMessageId } from '../../harness/mail.js';
@@ -121,6 +122,47 @@ describe('threading', () => {
     expect((await ticket(attack.ticketNumber)).messages[0]?.flags).toContain('forged-reference');
     const real = expectKind(await h.ingest(await buildMail({ from, inReplyTo: genuine })), 'comment');
     expect(real.ticketNumber).toBe(opened.ticketNumber);
+  });
+
+  it('threads a message that arrives after the reply-all answering it onto the reply\'s ticket', async () => {
+    // The customer writes to support and a colleague; the colleague's reply-all gets here first
+    // (the original was greylisted or queued on the way) and opens the ticket, with the customer as a CC.
+    const customer = sender();
+    const colleague = sender();
+    const original = randomMessageId();
+    const answer = expectKind(
+      await h.ingest(await buildMail({ from: colleague, to: ['support@example.com', customer], inReplyTo: original, references: [original], subject: 'Re: Printer jammed' })),
+      'ticket',
+    );
+    expect((await ticket(answer.ticketNumber)).ccs.getItems().map((p) => p.email)).toContain(customer);
+    const late = expectKind(await h.ingest(await buildMail({ from: customer, to: 'support@example.com', cc: colleague, messageId: original, subject: 'Printer jammed' })), 'comment');
+    expect(late.ticketNumber).toBe(answer.ticketNumber);
+    const t = await ticket(answer.ticketNumber);
+    expect(t.messages.getItems()).toHaveLength(2);
+    expect(t.messages.getItems().find((m) => m.messageId === original)?.flags).toContain('arrived-after-answer');
+    // By References alone, too.
+    const parent = randomMessageId();
+    const byReferences = expectKind(await h.ingest(await buildMail({ from: colleague, cc: customer, references: ['older@elsewhere.test', parent] })), 'ticket');
+    expect(expectKind(await h.ingest(await buildMail({ from: customer, messageId: parent })), 'comment').ticketNumber).toBe(byReferences.ticketNumber);
+  });
+
+  it('opens a ticket of its own for a late original from someone who is not on the answer\'s ticket', async () => {
+    // Someone who knows (or guesses) a Message-ID cannot make another person's later mail land on their ticket.
+    const planted = randomMessageId();
+    const trap = expectKind(await h.ingest(await buildMail({ from: 'mallory@evil.test', inReplyTo: planted })), 'ticket');
+    const victim = expectKind(await h.ingest(await buildMail({ from: sender(), messageId: planted, subject: 'My password reset' })), 'ticket');
+    expect(victim.ticketNumber).not.toBe(trap.ticketNumber);
+    expect((await ticket(trap.ticketNumber)).messages.getItems()).toHaveLength(1);
+    expect((await ticket(victim.ticketNumber)).messages[0]?.flags).not.toContain('arrived-after-answer');
+  });
+
+  it(`opens a ticket of its own for an original that arrives more than ${ANSWER_BEFORE_ORIGINAL_DAYS} days after its answer`, async () => {
+    const customer = sender();
+    const original = randomMessageId();
+    const answer = expectKind(await h.ingest(await buildMail({ from: sender(), cc: customer, inReplyTo: original })), 'ticket');
+    await h.orm.em.fork().execute(`update message set created_at = now() - interval '${ANSWER_BEFORE_ORIGINAL_DAYS + 1} days' where id = ?`, [answer.messageRowId]);
+    const late = expectKind(await h.ingest(await buildMail({ from: customer, messageId: original })), 'ticket');
+    expect(late.ticketNumber).not.toBe(answer.ticketNumber);
   });
 
   it('starts a new ticket for a forward without known references', async () => {

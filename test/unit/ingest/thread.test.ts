@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { chooseThread, referenceOrder, type ThreadInput } from '../../../src/ingest/thread.js';
+import { chooseThread, needsAnswerLookup, referenceOrder, type ThreadInput } from '../../../src/ingest/thread.js';
 
 const tagged = { id: 12, participants: new Set(['req@example.com', 'cc@example.com', 'agent@example.com']) };
 const base: ThreadInput = { referenced: [], tagged: null, sender: 'req@example.com', forward: false };
+/** The ticket of a reply that arrived before the message it answers (rule 3). */
+const answeredOn = { id: 30, participants: new Set(['colleague@example.com', 'req@example.com']) };
 
 describe('chooseThread', () => {
   it.each<[string, Partial<ThreadInput>, ReturnType<typeof chooseThread>]>([
@@ -16,8 +18,23 @@ describe('chooseThread', () => {
     ['an unparseable sender uses the tag', { tagged, sender: null }, { kind: 'new', linkedTo: 12, reason: 'stranger-tag' }],
     ['a forward without references', { tagged, forward: true }, { kind: 'new', linkedTo: 12, reason: 'forward' }],
     ['nothing known', {}, { kind: 'new', linkedTo: null, reason: 'no-thread' }],
+    ['its answer arrived first, and the sender is on that ticket', { answeredOn }, { kind: 'comment', ticketId: 30, via: 'answered' }],
+    ['its answer arrived first, but the sender is not on that ticket', { answeredOn, sender: 'stranger@evil.test' }, { kind: 'new', linkedTo: null, reason: 'no-thread' }],
+    ['its answer arrived first, but the sender is unparseable', { answeredOn, sender: null }, { kind: 'new', linkedTo: null, reason: 'no-thread' }],
+    ['a reference wins over an earlier answer', { referenced: [7], answeredOn }, { kind: 'comment', ticketId: 7, via: 'reference' }],
+    ['a tag wins over an earlier answer', { tagged, answeredOn }, { kind: 'comment', ticketId: 12, via: 'tag' }],
+    ['a forward stays new despite an earlier answer', { forward: true, answeredOn }, { kind: 'new', linkedTo: null, reason: 'forward' }],
   ])('%s', (_name, input, expected) => {
     expect(chooseThread({ ...base, ...input })).toEqual(expected);
+  });
+});
+
+describe('needsAnswerLookup', () => {
+  it('asks for the earlier answer only for a message that would start a ticket of its own', () => {
+    expect(needsAnswerLookup({ kind: 'new', linkedTo: null, reason: 'no-thread' })).toBe(true);
+    expect(needsAnswerLookup({ kind: 'new', linkedTo: 12, reason: 'stranger-tag' })).toBe(false);
+    expect(needsAnswerLookup({ kind: 'new', linkedTo: null, reason: 'forward' })).toBe(false);
+    expect(needsAnswerLookup({ kind: 'comment', ticketId: 7, via: 'reference' })).toBe(false);
   });
 });
 
