@@ -46,6 +46,7 @@ export interface MessageRow {
   created_at: Date | string;
   /** Sender authentication verdict (jsonb); null when not checked. */
   auth: { dmarc: string; dkim: string; spf: string; authenticated: boolean } | null;
+  flags: string[];
 }
 
 export interface AttachmentRow {
@@ -88,6 +89,8 @@ export interface Loaders {
   readonly attachments: DataLoader<number, AttachmentRow[]>;
   /** A message's sanitised HTML body by message row id: read only when a query selects it. */
   readonly bodyHtml: DataLoader<number, string | null>;
+  /** The new part of a message received by mail (null for others), by message row id. */
+  readonly visibleText: DataLoader<number, string | null>;
 }
 
 function byKey<T>(rows: readonly T[], keyOf: (row: T) => number, keys: readonly number[]): (T | null)[] {
@@ -148,11 +151,12 @@ export interface TicketRelations {
 }
 
 /**
- * Without body_html: mail from Outlook or Gmail carries an HTML alternative several times the size
- * of its text, and lists and threads mostly show text. The HTML is read by its own loader, and only
- * for the messages whose `bodyHtml` a query selects.
+ * Without body_html and visible_text: mail from Outlook or Gmail carries an HTML alternative several
+ * times the size of its text, the new part of a reply repeats the start of its text, and lists and
+ * threads mostly show the text. Each is read by its own loader, and only for the messages whose
+ * `bodyHtml` or `visibleText` a query selects.
  */
-const MESSAGE_COLUMNS = `m.id, m.ticket_id, m.direction, m.author_id, m."to", m.cc, m.subject, m.body_text, m.message_id, m.message_id_synthetic, m.created_at, m.auth`;
+const MESSAGE_COLUMNS = `m.id, m.ticket_id, m.direction, m.author_id, m."to", m.cc, m.subject, m.body_text, m.message_id, m.message_id_synthetic, m.created_at, m.auth, m.flags`;
 /**
  * A message's author and attachments' metadata ride along with it (as JSON), and prime the person
  * and attachment loaders: a thread with its authors and attachments is one round trip, not three.
@@ -232,9 +236,15 @@ export function createLoaders(em: Em, principal: Principal): Loaders {
       return grouped(rows, (e) => Number(e.ticket_id), ids);
     }),
     attachments,
-    bodyHtml: new DataLoader(async (ids) => {
-      const rows = await readRows<{ id: number; body_html: string | null }>(em, `select id, body_html from message where id = any($1::bigint[])`, [ids]);
-      return byKey(rows, (r) => Number(r.id), ids).map((r) => r?.body_html ?? null);
-    }),
+    bodyHtml: messageColumnLoader(em, 'body_html'),
+    visibleText: messageColumnLoader(em, 'visible_text'),
   };
+}
+
+/** One text column of `message` that the thread query leaves out (see MESSAGE_COLUMNS), by row id. */
+function messageColumnLoader(em: Em, column: 'body_html' | 'visible_text'): DataLoader<number, string | null> {
+  return new DataLoader(async (ids) => {
+    const rows = await readRows<{ id: number; value: string | null }>(em, `select id, ${column} as value from message where id = any($1::bigint[])`, [ids]);
+    return byKey(rows, (r) => Number(r.id), ids).map((r) => r?.value ?? null);
+  });
 }

@@ -154,6 +154,14 @@ export class MessageResolver {
   bodyHtml(@Root() m: MessageObject, @Ctx() { loaders }: GraphQLContext): Promise<string | null> {
     return loaders.bodyHtml.load(m.rowId);
   }
+
+  @FieldResolver(() => String, {
+    description:
+      'What is new in the message: for mail received, its text without quoted history and signature (empty when it is nothing but a quote; bodyText keeps everything); for other messages, bodyText',
+  })
+  async visibleText(@Root() m: MessageObject, @Ctx() { loaders }: GraphQLContext): Promise<string> {
+    return (await loaders.visibleText.load(m.rowId)) ?? m.bodyText;
+  }
 }
 
 @Authorized(Role.AGENT)

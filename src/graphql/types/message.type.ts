@@ -25,6 +25,19 @@ export class MessageAuthenticationObject {
   authenticated!: boolean;
 }
 
+/** What ingest noticed about a message received by mail; the schema documents each one. */
+const MESSAGE_FLAGS_DESCRIPTION = `What postdesk noticed when the message arrived, for agents to see:
+automatic (an auto-reply, list or system mail: never acknowledged),
+quoted-only (a reply with nothing but quoted history: it reopened nothing),
+unverified-follow-up (a [#N] tag from someone not on ticket N: a new ticket linked to N),
+forged-reference (names a postdesk Message-ID whose signature is wrong),
+arrived-after-answer (came after a reply to it, and joined that reply's ticket),
+shared-message-id (another, different message has the same Message-ID),
+no-message-id (the sender wrote none),
+agent-address (sent from an agent's address: stored as correspondence only),
+unauthenticated-sender (the From domain is not proven: DMARC failed, or the domain publishes no DMARC record),
+bounce (a delivery failure notice).`;
+
 @ObjectType('Message', { simpleResolvers: true })
 export class MessageObject {
   @Field(() => ID)
@@ -57,6 +70,11 @@ export class MessageObject {
   @Field(() => MessageAuthenticationObject, { nullable: true })
   authentication!: MessageAuthenticationObject | null;
 
+  // visibleText is a field resolver (ticket.resolver.ts): read only when a query selects it.
+
+  @Field(() => [String], { description: MESSAGE_FLAGS_DESCRIPTION })
+  flags!: string[];
+
   rowId!: number;
   authorId!: number | null;
 }
@@ -75,5 +93,6 @@ export function presentMessage(row: MessageRow): MessageObject {
     createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
     authorId: row.author_id === null ? null : Number(row.author_id),
     authentication: row.auth ? { dmarc: row.auth.dmarc, dkim: row.auth.dkim, spf: row.auth.spf, authenticated: row.auth.authenticated } : null,
+    flags: row.flags ?? [],
   });
 }

@@ -82,6 +82,8 @@ async function adminContext(): Promise<GraphQLContext> {
 
 interface PageMessage {
   bodyHtml?: string | null;
+  bodyText?: string;
+  visibleText?: string;
   attachments?: unknown[];
 }
 
@@ -141,6 +143,17 @@ describe('SQL statements per page', () => {
     const bodies = html.messages.map((m) => m.bodyHtml);
     expect(bodies.filter((b) => b === null)).toHaveLength(100);
     expect(bodies.filter((b) => typeof b === 'string' && /^<p>message 0 of ticket \d+<\/p>$/.test(b))).toHaveLength(50);
+  });
+
+  it('read the new part of messages only when the query selects it, in one statement for the whole page', async () => {
+    const query = (fields: string) => `query($queue: String) { tickets(first: 50, filter: { queue: $queue }) { edges { node { messages { ${fields} } } } } }`;
+    const text = await countStatements('Large', query('bodyText'));
+    const visible = await countStatements('Large', query('bodyText visibleText'));
+    expect(text.sql.filter((line) => line.includes('visible_text'))).toEqual([]);
+    expect(visible.statements).toBe(text.statements + 1);
+    // Seeded without a visible part (as an agent's reply or a note is): the whole text stands in.
+    expect(visible.messages).toHaveLength(150);
+    for (const m of visible.messages) expect(m.visibleText).toBe(m.bodyText);
   });
 });
 

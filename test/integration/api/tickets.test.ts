@@ -11,7 +11,7 @@ import { TicketStatus } from '../../../src/entities/enums.js';
 import { startTestApp, type TestApp } from '../../harness/app.js';
 import { gql, type GraphQLResponse } from '../../harness/graphql-client.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
-import { buildMail } from '../../harness/mail.js';
+import { buildMail, randomMessageId } from '../../harness/mail.js';
 
 let gw: TestApp;
 let h: IngestHarness;
@@ -414,6 +414,26 @@ describe('working a ticket', () => {
       const data = await ok(admin, `mutation { ${mutation} }`);
       expect(data[name].userErrors[0].field).toEqual(field);
     }
+  });
+});
+
+describe('reading a thread', () => {
+  it('shows what is new in each message beside its whole text, and what ingest noticed about it', async () => {
+    const first = randomMessageId();
+    const opened = await h.ingest(await buildMail({ to: 'billing@example.com', from: 'Kim <kim@customer.test>', messageId: first, subject: 'Export fails', text: 'The CSV export fails with error 17.' }));
+    if (opened.kind !== 'ticket') throw new Error(JSON.stringify(opened));
+    const quote = `On Monday, Kim <kim@customer.test> wrote:\n> The CSV export fails with error 17.\n`;
+    await h.ingest(await buildMail({ to: 'billing@example.com', from: 'kim@customer.test', inReplyTo: first, subject: 'Re: Export fails', text: `It also fails for PDF.\n\n${quote}` }));
+    await h.ingest(await buildMail({ to: 'billing@example.com', from: 'kim@customer.test', inReplyTo: first, subject: 'Re: Export fails', text: quote }));
+    await ok(alice, `mutation { replyToTicket(number: ${opened.ticketNumber}, body: "Fixed in 2.4.") { userErrors { message } } }`);
+    const data = await ok(alice, `{ ticket(number: ${opened.ticketNumber}) { messages { direction bodyText visibleText flags } } }`);
+    const [original, reply, bareQuote, answer] = data.ticket.messages as { direction: string; bodyText: string; visibleText: string; flags: string[] }[];
+    expect(original!.visibleText).toBe('The CSV export fails with error 17.');
+    expect(reply).toMatchObject({ visibleText: 'It also fails for PDF.', bodyText: expect.stringContaining('> The CSV export fails') });
+    expect(reply!.flags).not.toContain('quoted-only');
+    expect(bareQuote).toMatchObject({ visibleText: '', bodyText: expect.stringContaining('> The CSV export fails') });
+    expect(bareQuote!.flags).toContain('quoted-only');
+    expect(answer).toMatchObject({ direction: 'OUTBOUND', bodyText: 'Fixed in 2.4.', visibleText: 'Fixed in 2.4.', flags: [] });
   });
 });
 
