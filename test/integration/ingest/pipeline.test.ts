@@ -2,12 +2,14 @@
  * The ingest command end to end on real PostgreSQL: threading, people, state on reply,
  * de-duplication, automatic mail, bounces, quarantine. (Doors and IMAP have their own files.)
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Message, Person, QuarantinedMessage, Ticket, TicketEvent } from '../../../src/entities/index.js';
 import { MessageDirection, Priority, TicketStatus, TicketType } from '../../../src/entities/enums.js';
 import type { IngestOutcome } from '../../../src/ingest/ingest-message.js';
 import { ANSWER_BEFORE_ORIGINAL_DAYS } from '../../../src/ingest/lookup-thread.js';
 import { ourMessageId, messageIdDomain } from '../../../src/mail/headers.js';
+import { eventually, queryDatabase } from '../../harness/eventually.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
 import { buildMail, randomMessageId } from '../../harness/mail.js';
 
@@ -144,6 +146,31 @@ describe('threading', () => {
     const parent = randomMessageId();
     const byReferences = expectKind(await h.ingest(await buildMail({ from: colleague, cc: customer, references: ['older@elsewhere.test', parent] })), 'ticket');
     expect(expectKind(await h.ingest(await buildMail({ from: customer, messageId: parent })), 'comment').ticketNumber).toBe(byReferences.ticketNumber);
+  });
+
+  it('puts a reply and its original that arrive at the same moment on one ticket, whichever commits first', async () => {
+    // Both are held at the same point, after their threading look-ups: each needs the customer's
+    // person row (the original's requester, the reply's CC), which another session has locked.
+    // Without a lock between them, both look, find nothing, and open a ticket each.
+    const customer = sender();
+    expectKind(await h.ingest(await buildMail({ from: customer, subject: 'An earlier question' })), 'ticket');
+    const original = randomMessageId();
+    const blocker = new pg.Client({ connectionString: h.databaseUrl });
+    await blocker.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query('select id from person where email = $1 for update', [customer]);
+      const reply = h.ingest(await buildMail({ from: sender(), to: ['support@example.com', customer], inReplyTo: original }));
+      const first = h.ingest(await buildMail({ from: customer, messageId: original }));
+      const waiting = `select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
+      await eventually(async () => Number((await queryDatabase<{ n: string }>(h.databaseUrl, waiting))[0]!.n) === 2, 'both commits waiting');
+      await blocker.query('commit');
+      const [answer, late] = await Promise.all([reply, first]);
+      expect(['ticket', 'comment']).toContain(answer.kind);
+      expect('ticketNumber' in answer && answer.ticketNumber).toBe('ticketNumber' in late && late.ticketNumber);
+    } finally {
+      await blocker.end();
+    }
   });
 
   it('opens a ticket of its own for a late original from someone who is not on the answer\'s ticket', async () => {
