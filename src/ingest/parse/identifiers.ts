@@ -2,14 +2,14 @@
  * Message identifiers and the Date header, made safe for threading (TESTPLAN M11).
  *
  * Rules: a msg-id (RFC 5322 3.6.4) is kept without its angle brackets and whitespace; an empty one,
- * one longer than 998 characters (no legal header line is longer) or one with a control character
+ * one longer than 998 bytes of UTF-8 (no legal header line is longer) or one with a control character
  * (never legal; PostgreSQL refuses NUL, and no id we store has one to match) is ignored.
  * References keeps the last 50 ids, oldest first: threading looks at the nearest ancestors, and a
  * 10,000-id header must not cost 10,000 lookups. A Date that is missing, invalid or more than a day ahead of our
  * clock is null, so the caller falls back to the arrival time (a far-future date would pin a
  * ticket to the top of every list).
  */
-import { MAX_MESSAGE_ID_CHARS, MAX_REFERENCES } from './limits.js';
+import { MAX_MESSAGE_ID_BYTES, MAX_REFERENCES } from './limits.js';
 
 const ANGLE_ID = /<([^<>]*)>/g;
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
@@ -17,7 +17,7 @@ const ONE_DAY_MS = 24 * 60 * 60 * 1000;
 
 function cleanId(value: string): string | null {
   const id = value.replace(/[\s<>]/g, '');
-  return id.length > 0 && id.length <= MAX_MESSAGE_ID_CHARS && !CONTROL.test(id) ? id : null;
+  return id.length > 0 && Buffer.byteLength(id) <= MAX_MESSAGE_ID_BYTES && !CONTROL.test(id) ? id : null;
 }
 
 /** Every msg-id in a header value: the bracketed ones, or the whitespace-separated words of a value without brackets. */

@@ -27,6 +27,12 @@ export const MAX_RECIPIENTS = 1000;
 export const MAX_REFERENCES = 50;
 /** RFC 5322 2.1.1: no line, and so no sane msg-id, is longer than 998 characters. */
 export const MAX_MESSAGE_ID_CHARS = 998;
+/**
+ * And no line is longer than 998 octets, however its UTF-8 is counted (RFC 6532 allows UTF-8 in
+ * headers): 998 characters of other scripts are about 3,000 bytes, past the 2,704 bytes of a
+ * btree index entry, and the message row with such an id could not be stored.
+ */
+export const MAX_MESSAGE_ID_BYTES = 998;
 /** RFC 6838 4.2: type and subtype are at most 127 characters each. */
 export const MAX_CONTENT_TYPE_CHARS = 255;
 export const TRUNCATED_MARKER = '[… truncated]';

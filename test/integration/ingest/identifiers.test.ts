@@ -72,6 +72,24 @@ describe('identifiers through ingest (M11)', () => {
     expect(stored.message_id.length).toBeLessThan(200);
   });
 
+  it('stores a message whose identifiers are 998 characters of UTF-8 (past what an index can hold), treated as having none', async () => {
+    // RFC 6532 allows UTF-8 in headers; 998 random letters of other scripts are about 3,000 bytes,
+    // over the 2,704 bytes a btree index entry may have. A header line is at most 998 bytes.
+    const utf8Id = () => `${Array.from({ length: 990 }, () => String.fromCodePoint(0x4e00 + Math.floor(Math.random() * 20_000))).join('')}@例え.jp`;
+    const lines = ['From: utf8-ids@customer.test', 'To: support@example.com', 'Subject: identifiers', 'MIME-Version: 1.0', `Message-ID: <${utf8Id()}>`, `In-Reply-To: <${utf8Id()}>`, `References: <${utf8Id()}>`];
+    const raw = Buffer.from(`${lines.join('\r\n')}\r\n\r\nHello.\r\n`, 'utf8');
+    const outcome = expectKind(await ingestStored(raw), 'ticket');
+    const stored = await storedMessage(outcome.messageRowId);
+    expect(stored.message_id_synthetic).toBe(true);
+    const [row] = await queryDatabase<{ in_reply_to: string | null; references: string[] }>(h.databaseUrl, `select in_reply_to, "references" from message where id = $1`, [outcome.messageRowId]);
+    expect(row).toEqual({ in_reply_to: null, references: [] });
+    // Up to 998 bytes is a real identifier, stored and threaded on.
+    const shortId = `${'€'.repeat(300)}@example.com`;
+    const first = expectKind(await ingestStored(Buffer.from(`${lines.slice(0, 4).join('\r\n')}\r\nMessage-ID: <${shortId}>\r\n\r\nHello.\r\n`, 'utf8')), 'ticket');
+    const reply = await ingestStored(Buffer.from(`${lines.slice(0, 4).join('\r\n')}\r\nIn-Reply-To: <${shortId}>\r\n\r\nMore.\r\n`, 'utf8'));
+    expect(expectKind(reply, 'comment').ticketNumber).toBe(first.ticketNumber);
+  });
+
   it('threads on the last 50 of 10,000 References only', async () => {
     const original = expectKind(await ingestStored(mail([`Message-ID: <${randomMessageId()}>`])), 'ticket');
     const originalId = (await storedMessage(original.messageRowId)).message_id;
