@@ -16,7 +16,7 @@ import { Mailer } from './mailer.js';
 import { candidate } from './recipients.js';
 import { bodyText, headerText } from './sanitize.js';
 import type { TemplateName, TemplateVariables } from './templates.js';
-import { firstMessageThread, threadHeaders } from './thread-headers.js';
+import { firstMessageThread, threadHeaders, type ThreadHeaders } from './thread-headers.js';
 import { actorVariables, messageVariables, personDisplay, ticketVariables } from './variables.js';
 
 export type TicketNotification =
@@ -24,6 +24,8 @@ export type TicketNotification =
   | { kind: 'ticket-created'; ticket: Ticket; message: Message; acknowledge: boolean; emergency: boolean }
   /** An inbound message threaded onto an existing ticket. */
   | { kind: 'inbound-comment'; ticket: Ticket; message: Message }
+  /** `createTicket`: an agent opened the ticket for its requester; `message` is the agent's OUTBOUND first message. */
+  | { kind: 'ticket-opened'; ticket: Ticket; message: Message; actor: Person }
   /** `replyToTicket`: a public OUTBOUND message written by an agent. */
   | { kind: 'public-reply'; ticket: Ticket; message: Message; actor: Person }
   /** `addNote`: an internal NOTE; watchers only. */
@@ -66,6 +68,7 @@ const WATCHERS = [...BASE, 'ccs', 'watchers', 'queue.watchers'] as const;
 const POPULATE: Record<TicketNotification['kind'], readonly string[]> = {
   'ticket-created': WATCHERS,
   'inbound-comment': WATCHERS,
+  'ticket-opened': WATCHERS,
   'note-added': WATCHERS,
   'public-reply': [...BASE, 'ccs'],
   'status-changed': BASE,
@@ -95,10 +98,7 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
         answering: message,
       });
     }
-    await mailWatchers(mailer, ticket, message.author, 'watcher-new-ticket', 'watcher-new-ticket', { message: messageVariables(message) }, thread);
-    if (ctx.config.newTicketWebhookUrl) {
-      await mailer.webhook(ticket, 'ticket.created', ctx.config.newTicketWebhookUrl, { ticket: ticketPayload(ticket), message: messagePayload(message) }, false);
-    }
+    await announceNewTicket(mailer, ticket, message, message.author, thread, ctx);
   },
 
   'inbound-comment': async (mailer, em, n) => {
@@ -106,22 +106,17 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
     await mailWatchers(mailer, n.ticket, n.message.author, 'watcher-comment', 'watcher-comment', { message: messageVariables(n.message, true) }, thread);
   },
 
+  'ticket-opened': async (mailer, em, n, ctx) => {
+    const { ticket, message, actor } = n;
+    const thread = { inReplyTo: null, references: [] }; // the thread starts here
+    await mailAgentMessage(mailer, ticket, message, actor, 'ticket-opened', thread);
+    await announceNewTicket(mailer, ticket, message, actor, thread, ctx);
+  },
+
   'public-reply': async (mailer, em, n) => {
     const { ticket, message, actor } = n;
     const answering = await em.findOne(Message, { ticket, direction: MessageDirection.INBOUND, id: { $ne: message.id } }, { orderBy: { id: 'desc' } });
-    await mailer.mail({
-      ticket,
-      kind: 'reply',
-      template: 'public-reply',
-      to: [candidate(ticket.requester)],
-      cc: ticket.ccs.getItems().map(candidate),
-      autoSubmitted: null,
-      limited: false,
-      variables: { ticket: ticketVariables(ticket), message: messageVariables(message), actor: actorVariables(actor) },
-      thread: await threadHeaders(em, ticket, answering, message),
-      carries: message,
-      fromName: actor.name ?? actor.email.split('@')[0],
-    });
+    await mailAgentMessage(mailer, ticket, message, actor, 'public-reply', await threadHeaders(em, ticket, answering, message));
   },
 
   'note-added': async (mailer, em, n) => {
@@ -246,6 +241,31 @@ export function statusTemplate(from: TicketStatus, to: TicketStatus): TemplateNa
 }
 
 /** Queue watchers and ticket watchers, one mail each, never the person who caused it, never opted-out agents. */
+/** Every new ticket, from mail or opened by an agent: its watchers are mailed and the new-ticket webhook is called. */
+async function announceNewTicket(mailer: Mailer, ticket: Ticket, message: Message, causedBy: Person | null, thread: ThreadHeaders, ctx: NotifyContext): Promise<void> {
+  await mailWatchers(mailer, ticket, causedBy, 'watcher-new-ticket', 'watcher-new-ticket', { message: messageVariables(message) }, thread);
+  if (ctx.config.newTicketWebhookUrl) {
+    await mailer.webhook(ticket, 'ticket.created', ctx.config.newTicketWebhookUrl, { ticket: ticketPayload(ticket), message: messagePayload(message) }, false);
+  }
+}
+
+/** An agent's OUTBOUND message to the requester and CCs, in the agent's name, carrying its stored Message-ID. */
+async function mailAgentMessage(mailer: Mailer, ticket: Ticket, message: Message, actor: Person, template: 'public-reply' | 'ticket-opened', thread: ThreadHeaders): Promise<void> {
+  await mailer.mail({
+    ticket,
+    kind: template === 'public-reply' ? 'reply' : template,
+    template,
+    to: [candidate(ticket.requester)],
+    cc: ticket.ccs.getItems().map(candidate),
+    autoSubmitted: null,
+    limited: false,
+    variables: { ticket: ticketVariables(ticket), message: messageVariables(message), actor: actorVariables(actor) },
+    thread,
+    carries: message,
+    fromName: actor.name ?? actor.email.split('@')[0],
+  });
+}
+
 async function mailWatchers(
   mailer: Mailer,
   ticket: Ticket,

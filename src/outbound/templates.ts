@@ -18,6 +18,7 @@ export const TEMPLATE_NAMES = [
   'acknowledgement',
   'acknowledgement-emergency',
   'public-reply',
+  'ticket-opened',
   'status-in-progress',
   'status-waiting',
   'status-closed',

@@ -12,7 +12,8 @@ import { nextDeliveryId } from '../outbound/outbox.js';
 import { recordEvent } from './record-event.js';
 import { checkText, failure, isFailure, ticketToWork, type TicketCommandContext, type TicketResult } from './ticket-command.js';
 
-async function writeMessage(ctx: TicketCommandContext, ticket: Ticket, direction: MessageDirection, body: string): Promise<Message> {
+/** An agent's message on the ticket; an OUTBOUND one is addressed to the requester and CCs and gets our Message-ID. */
+export async function writeMessage(ctx: TicketCommandContext, ticket: Ticket, direction: MessageDirection, body: string): Promise<Message> {
   await ctx.em.populate(ticket, ['requester', 'ccs']);
   const message = new Message(ticket, direction);
   message.author = ctx.actor;
@@ -26,6 +27,10 @@ async function writeMessage(ctx: TicketCommandContext, ticket: Ticket, direction
   ctx.em.persist(message);
   ticket.updatedAt = new Date();
   await ctx.em.flush();
+  if (direction === MessageDirection.OUTBOUND) {
+    const domain = messageIdDomain(ctx.notify.config.supportAddress);
+    message.messageId = ourMessageId(ctx.notify.secret, domain, ticket.id, await nextDeliveryId(ctx.em));
+  }
   return message;
 }
 
@@ -37,8 +42,6 @@ export async function replyToTicket(ctx: TicketCommandContext, number: number, b
   if (ticket.status === TicketStatus.CLOSED) return failure(['number'], `ticket #${number} is closed: reopen it first`);
   if (ticket.status === TicketStatus.PENDING_APPROVAL) return failure(['number'], `ticket #${number} awaits approval`);
   const message = await writeMessage(ctx, ticket, MessageDirection.OUTBOUND, body);
-  const domain = messageIdDomain(ctx.notify.config.supportAddress);
-  message.messageId = ourMessageId(ctx.notify.secret, domain, ticket.id, await nextDeliveryId(ctx.em));
   recordEvent(ctx.em, ticket, { kind: 'reply', actor: ctx.actor, to: String(message.id) });
   await notify(ctx.em, { kind: 'public-reply', ticket, message, actor: ctx.actor }, ctx.notify);
   return { ok: true, value: ticket };

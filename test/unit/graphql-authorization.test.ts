@@ -16,6 +16,7 @@ const AGENT_OPEN = new Set([
   'Query.ticket',
   'Query.tickets',
   'Query.ticketCounts',
+  'Mutation.createTicket', // in a queue the agent works (FORBIDDEN for another)
   'Mutation.updateTicket',
   'Mutation.replyToTicket',
   'Mutation.addNote',

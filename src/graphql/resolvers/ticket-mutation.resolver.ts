@@ -8,6 +8,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { Person } from '../../entities/index.js';
 import { Role } from '../../entities/enums.js';
 import { approveTicket, rejectTicket } from '../../tickets/approve-ticket.js';
+import { createTicket } from '../../tickets/create-ticket.js';
 import { addNote, replyToTicket } from '../../tickets/reply-to-ticket.js';
 import { ticketRowById } from '../../tickets/search.js';
 import type { TicketCommandContext, TicketResult } from '../../tickets/ticket-command.js';
@@ -15,7 +16,7 @@ import { assignToMe, closeTicket, escalateTicket, reopenTicket } from '../../tic
 import { addTicketCc, addTicketWatcher, removeTicketCc, removeTicketWatcher } from '../../tickets/ticket-people.js';
 import { updateTicket } from '../../tickets/update-ticket.js';
 import type { GraphQLContext } from '../context.js';
-import { UpdateTicketInput } from '../types/ticket-inputs.js';
+import { CreateTicketInput, UpdateTicketInput } from '../types/ticket-inputs.js';
 import { TicketObject, TicketPayload, presentTicketRow } from '../types/ticket.type.js';
 
 type Command = (ctx: TicketCommandContext) => Promise<TicketResult>;
@@ -37,6 +38,11 @@ async function run(context: GraphQLContext, command: Command): Promise<TicketPay
 @Authorized(Role.AGENT)
 @Resolver(() => TicketObject)
 export class TicketMutationResolver {
+  @Mutation(() => TicketPayload, { description: "Opens a ticket on a customer's behalf and mails them the body with its number; no routing rules run" })
+  createTicket(@Arg('input', () => CreateTicketInput) input: CreateTicketInput, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => createTicket(c, input));
+  }
+
   @Mutation(() => TicketPayload, { description: 'status, priority, type, category (name), queue (name), assignee (email); each change is an event' })
   updateTicket(@Arg('number', () => Int) number: number, @Arg('input', () => UpdateTicketInput) input: UpdateTicketInput, @Ctx() ctx: GraphQLContext) {
     return run(ctx, (c) => updateTicket(c, number, input));

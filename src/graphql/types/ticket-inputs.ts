@@ -79,3 +79,30 @@ export class UpdateTicketInput {
   @Field(() => String, { nullable: true, description: 'Email of an active agent; "" unassigns' })
   assignee?: string | null;
 }
+
+@InputType('CreateTicketInput', { description: 'A ticket opened for a customer (a call, a visit): the body is mailed to them with the ticket number' })
+export class CreateTicketInput {
+  @Field(() => String, { description: "The customer's email address" })
+  requester!: string;
+
+  @Field(() => String, { nullable: true })
+  requesterName?: string | null;
+
+  @Field(() => String)
+  subject!: string;
+
+  @Field(() => String, { description: 'The first message: mailed to the requester and CCs, who answer it by mail' })
+  body!: string;
+
+  @Field(() => String, { nullable: true, description: 'Queue name: agents name one of their queues; admins may leave it out (DEFAULT_QUEUE)' })
+  queue?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'Email addresses copied on the correspondence (at most 50)' })
+  ccs?: string[] | null;
+
+  @Field(() => Priority, { nullable: true })
+  priority?: Priority | null;
+
+  @Field(() => TicketType, { nullable: true })
+  type?: TicketType | null;
+}

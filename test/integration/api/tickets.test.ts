@@ -417,6 +417,51 @@ describe('working a ticket', () => {
   });
 });
 
+describe('opening a ticket for a customer', () => {
+  const CREATE = `mutation($i: CreateTicketInput!) { createTicket(input: $i) {
+    ticket { number subject status priority queue { name } requester { email name } ccs { email } assignee { email }
+      messages { direction bodyText messageId from { email } to { email } cc { email } } events { kind actor { email } actorLabel to } }
+    userErrors { field message } } }`;
+
+  it('lets an agent open one in their queue: the body is the first message, mailed to the requester and CCs', async () => {
+    const data = await ok(alice, CREATE, {
+      i: { requester: ' Lea@Customer.TEST ', requesterName: 'Lea Customer', subject: 'Printer on floor 3 (phone call)', body: 'As discussed on the phone: we will replace the toner today.', queue: 'Billing', ccs: ['boss@customer.test'], priority: 'HIGH' },
+    });
+    expect(data.createTicket.userErrors).toEqual([]);
+    const t = data.createTicket.ticket;
+    expect(t).toMatchObject({ subject: 'Printer on floor 3 (phone call)', status: 'OPEN', priority: 'HIGH', queue: { name: 'Billing' }, requester: { email: 'lea@customer.test', name: 'Lea Customer' }, ccs: [{ email: 'boss@customer.test' }] });
+    expect(t.messages).toEqual([
+      { direction: 'OUTBOUND', bodyText: 'As discussed on the phone: we will replace the toner today.', messageId: expect.stringContaining('@'), from: { email: 'alice@example.com' }, to: [{ email: 'lea@customer.test' }], cc: [{ email: 'boss@customer.test' }] },
+    ]);
+    expect(t.events).toContainEqual(expect.objectContaining({ kind: 'created', actor: { email: 'alice@example.com' }, to: 'Billing' }));
+    const mails = await h.orm.em.fork().execute<{ kind: string; recipients: string[] }[]>(
+      `select d.kind, d.recipients from outbound_delivery d join ticket t on t.id = d.ticket_id where t.number = ?`,
+      [t.number],
+    );
+    expect(mails).toContainEqual({ kind: 'ticket-opened', recipients: expect.arrayContaining(['lea@customer.test', 'boss@customer.test']) });
+  });
+
+  it('refuses an agent another queue (FORBIDDEN) and no queue at all; an admin gets DEFAULT_QUEUE', async () => {
+    const input = { requester: 'mo@customer.test', subject: 'Call', body: 'Mo called about the VPN.' };
+    expectCode(await q(alice, CREATE, { i: { ...input, queue: 'Network' } }), 'FORBIDDEN');
+    const none = await ok(alice, CREATE, { i: input });
+    expect(none.createTicket).toEqual({ ticket: null, userErrors: [{ field: ['input', 'queue'], message: 'name one of your queues' }] });
+    const admins = await ok(admin, CREATE, { i: input });
+    expect(admins.createTicket.ticket.queue.name).toBe('General');
+  });
+
+  it('answers bad input with userErrors naming each field, and creates nothing', async () => {
+    const before = await ok(admin, `{ tickets(first: 1) { totalCount } }`);
+    const data = await ok(admin, CREATE, {
+      i: { requester: 'not an address', subject: '  ', body: '', queue: 'Nowhere', ccs: ['fine@customer.test', 'support@example.com'], requesterName: 'n'.repeat(201) },
+    });
+    expect(data.createTicket.ticket).toBeNull();
+    expect(data.createTicket.userErrors.map((e: Data) => e.field.join('.')).sort()).toEqual(['input.body', 'input.ccs.1', 'input.queue', 'input.requester', 'input.requesterName', 'input.subject']);
+    expect(data.createTicket.userErrors.find((e: Data) => e.field.join('.') === 'input.ccs.1').message).toBe("is one of postdesk's own addresses");
+    expect((await ok(admin, `{ tickets(first: 1) { totalCount } }`)).tickets.totalCount).toBe(before.tickets.totalCount);
+  });
+});
+
 describe('reading a thread', () => {
   it('shows what is new in each message beside its whole text, and what ingest noticed about it', async () => {
     const first = randomMessageId();

@@ -4,6 +4,7 @@
  * SMTP to the capturing sink) and inbound mail through the real ingest pipeline on its database.
  *
  *  - watcher mail on a new inbound comment, to queue watchers AND ticket watchers;
+ *  - createTicket: the customer's mail with the agent's text, and their answer threading back;
  *  - approval requests for PENDING_APPROVAL tickets, and the requester's mail when approved;
  *  - the attachment-refusal notice: one per message, never to automatic mail (S12);
  *  - escalation to the queue's own escalation address, else ESCALATION_ADDRESS;
@@ -119,6 +120,28 @@ describe('mail kinds through mutations and ingest', () => {
     expect(mailsTo(sink, 'uma@customer.test')).toHaveLength(1); // the acknowledgement only
   });
 
+  it('createTicket mails the customer the agent\'s text with the ticket number; their answer threads back; queue watchers are told', async () => {
+    const created = await ok(`mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticket { number messages { messageId } } userErrors { field message } } }`, {
+      i: { requester: 'yan@customer.test', requesterName: 'Yan', subject: 'Your call about the badge reader', body: 'We will send a technician on Tuesday.' },
+    });
+    expect(created.createTicket.userErrors).toEqual([]);
+    const { number, messages } = created.createTicket.ticket;
+    const [mail] = await waitForMailsTo(sink, 'yan@customer.test', 1);
+    expect(mail!.parsed.subject).toBe(`[#${number}] Your call about the badge reader`);
+    expect(mail!.parsed.text).toContain('We will send a technician on Tuesday.');
+    expect(mail!.parsed.text).toContain(`opened ticket #${number} for you`);
+    expect(ids(mail!.header('message-id'))).toEqual([messages[0].messageId]);
+    expect(mail!.header('auto-submitted')).toBeUndefined(); // a person's mail, which the customer's auto-reply may answer
+    const [watcher] = (await waitForMailsTo(sink, 'qwatch@staff.test', 1)).filter((m) => m.parsed.subject?.includes(`[#${number}]`));
+    expect(watcher!.parsed.text).toContain('We will send a technician on Tuesday.');
+    const answer = await h.ingest(await buildMail({ from: 'Yan <yan@customer.test>', subject: `Re: ${mail!.parsed.subject}`, text: 'Tuesday works.', inReplyTo: messages[0].messageId }));
+    expect(answer).toMatchObject({ kind: 'comment', ticketNumber: number });
+    // Announced like every new ticket.
+    const hook = await eventually(async () => hookRequests.find((r) => (JSON.parse(r.body) as { ticket?: { number?: number } }).ticket?.number === number), 'the new-ticket webhook');
+    const { me } = await ok(`{ me { email } }`);
+    expect(JSON.parse(hook.body)).toMatchObject({ ticket: { number, requester: { email: 'yan@customer.test' } }, message: { from: me.email } });
+  });
+
   it('approval: a PENDING_APPROVAL ticket mails its approver; approveTicket mails the requester', async () => {
     const number = await newTicket({ from: 'Vic <vic@customer.test>', subject: 'access request for the finance share' });
     const state = await ok(`{ ticket(number: ${number}) { status category } }`);
@@ -192,7 +215,9 @@ describe('mail kinds through mutations and ingest', () => {
     expect(rows).toEqual([{ status: 'SENT', n: String(delivered.length) }]);
   });
 
-  it('L11: every automatic mail carries Auto-Submitted and X-Auto-Response-Suppress: All; agent replies never carry Auto-Submitted', async () => {
+  it('L11: every automatic mail carries Auto-Submitted and X-Auto-Response-Suppress: All; agents\' mails never carry Auto-Submitted', async () => {
+    /** Mails a person wrote (replyToTicket, createTicket): not automatic, whatever answers them. */
+    const WRITTEN_BY_AGENTS = new Set(['reply', 'ticket-opened']);
     // An emergency page and some agent replies, so every kind is present.
     await h.ingest(await buildMail({ from: 'amy@customer.test', to: 'emergency@example.com', subject: 'Fire alarm' }));
     const numbers = await queryDatabase<{ number: number }>(gw.databaseUrl, `select number from ticket order by number limit 5`);
@@ -209,11 +234,11 @@ describe('mail kinds through mutations and ingest', () => {
       expect(kind, 'every captured mail is an outbox row').toBeDefined();
       seen.set(kind, (seen.get(kind) ?? 0) + 1);
       expect(c.header('x-auto-response-suppress'), kind).toBe('All');
-      if (kind === 'reply') expect(c.header('auto-submitted'), kind).toBeUndefined();
+      if (WRITTEN_BY_AGENTS.has(kind)) expect(c.header('auto-submitted'), kind).toBeUndefined();
       else expect(c.header('auto-submitted'), kind).toMatch(kind.startsWith('acknowledgement') || kind === 'attachments-refused' ? /^auto-replied$/ : /^auto-generated$/);
     }
     console.log(`L11: mails checked per kind ${JSON.stringify(Object.fromEntries(seen))}`);
-    for (const kind of ['acknowledgement', 'acknowledgement-emergency', 'reply', 'page', 'escalation', 'approval-request', 'attachments-refused', 'watcher-comment', 'watcher-new-ticket', 'status-open']) {
+    for (const kind of ['acknowledgement', 'acknowledgement-emergency', 'reply', 'ticket-opened', 'page', 'escalation', 'approval-request', 'attachments-refused', 'watcher-comment', 'watcher-new-ticket', 'status-open']) {
       expect(seen.get(kind) ?? 0, kind).toBeGreaterThan(0);
     }
     expect(seen.get('reply')).toBe(numbers.length);
