@@ -5,7 +5,8 @@
  * gets it by mail with the ticket number (template `ticket-opened`) and answers it like any of our
  * mails, which threads back by its Message-ID. No routing rules run, since the agent chose the queue: an
  * agent names one of their queues, an admin any queue or none (DEFAULT_QUEUE). The queue's default
- * assignee takes it, as with mail. Queue watchers hear of it as of any new ticket.
+ * assignee takes it, as with mail. Queue watchers hear of it as of any new ticket; an URGENT
+ * INCIDENT pages on-call first.
  */
 import { Person, Queue, Ticket } from '../entities/index.js';
 import { MessageDirection, type Priority, type TicketType } from '../entities/enums.js';
@@ -15,6 +16,7 @@ import { notify } from '../outbound/notify.js';
 import { emailAddress } from '../people/email-address.js';
 import { findOrCreatePerson, normalisedEmail } from '../people/find-or-create-person.js';
 import type { FieldError } from '../queues/create-queue.js';
+import { pageIfBecameEmergency } from './mark-emergency.js';
 import { recordEvent } from './record-event.js';
 import { writeMessage } from './reply-to-ticket.js';
 import { checkText, type TicketCommandContext, type TicketResult } from './ticket-command.js';
@@ -72,6 +74,7 @@ export async function createTicket(ctx: TicketCommandContext, input: CreateTicke
   recordEvent(ctx.em, ticket, { kind: 'created', actor: ctx.actor, to: queue.name, detail: { text: `opened by ${ctx.actor.email} for ${requester}` } });
   if (assignee) recordEvent(ctx.em, ticket, { kind: 'assignee', actorLabel: `queue:${queue.name}`, to: assignee.email, detail: { text: `queue ${queue.name} assigns new tickets to ${assignee.email}` } });
   const message = await writeMessage(ctx, ticket, MessageDirection.OUTBOUND, input.body);
+  await pageIfBecameEmergency(ctx, ticket, false, message); // pages first, as for emergency mail
   await notify(ctx.em, { kind: 'ticket-opened', ticket, message, actor: ctx.actor }, ctx.notify);
   return { ok: true, value: ticket };
 }

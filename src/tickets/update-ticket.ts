@@ -2,14 +2,17 @@
  * updateTicket: status, priority, type, category (by name), queue (by name), assignee (by email).
  * Everything is checked before anything changes; each change is one event with old → new.
  * Agents may move a ticket only to another queue they work (ticket-access.ts decides). A disabled
- * category is refused with BAD_USER_INPUT (a ticket that already has it keeps it).
+ * category is refused with BAD_USER_INPUT (a ticket that already has it keeps it). A change that
+ * makes the ticket an URGENT INCIDENT pages on-call, as emergency mail does.
  */
 import { Category, Person, type Ticket } from '../entities/index.js';
 import { Priority, Role, TicketStatus, TicketType } from '../entities/enums.js';
 import { AppError } from '../errors.js';
 import { findVisibleQueue } from '../graphql/ticket-access.js';
+import { isEmergencyTicket } from '../outbound/ingest-notifications.js';
 import type { FieldError } from '../queues/create-queue.js';
 import { changeStatus } from './change-status.js';
+import { pageIfBecameEmergency } from './mark-emergency.js';
 import { recordEvent } from './record-event.js';
 import { isFailure, ticketToWork, type TicketCommandContext, type TicketResult } from './ticket-command.js';
 
@@ -68,6 +71,7 @@ export async function updateTicket(ctx: TicketCommandContext, number: number, in
   if (errors.length > 0) return { ok: false, errors };
 
   const { em, actor } = ctx;
+  const wasEmergency = isEmergencyTicket(ticket);
   if (input.priority != null && input.priority !== ticket.priority) {
     recordEvent(em, ticket, { kind: 'priority', actor, from: ticket.priority, to: input.priority });
     ticket.priority = input.priority;
@@ -94,6 +98,7 @@ export async function updateTicket(ctx: TicketCommandContext, number: number, in
   if (input.status != null) await changeStatus(ctx, ticket, input.status);
   ticket.updatedAt = new Date();
   await em.flush();
+  await pageIfBecameEmergency(ctx, ticket, wasEmergency);
   return { ok: true, value: ticket };
 }
 

@@ -142,6 +142,27 @@ describe('mail kinds through mutations and ingest', () => {
     expect(JSON.parse(hook.body)).toMatchObject({ ticket: { number, requester: { email: 'yan@customer.test' } }, message: { from: me.email } });
   });
 
+  it('an agent who makes a ticket an URGENT INCIDENT pages on-call once; so does createTicket with one', async () => {
+    // In the Network queue, which has no watchers: General's watcher is near its hourly limit of automatic mail.
+    const pages = (number: number) => mailsTo(sink, 'pager@ops.test').filter((m) => m.raw.toString().includes(`[#${number}]`)).length;
+    const number = await newTicket({ from: 'Ida <ida@customer.test>', to: 'network@example.com', subject: 'Checkout is slow' });
+    await ok(`mutation { updateTicket(number: ${number}, input: { type: INCIDENT }) { userErrors { message } } }`);
+    const raised = await ok(`mutation { updateTicket(number: ${number}, input: { priority: URGENT }) { ticket { events { kind actor { email } } } userErrors { message } } }`);
+    const { me } = await ok(`{ me { email } }`);
+    expect(raised.updateTicket.ticket.events.filter((e: Data) => e.kind === 'emergency')).toEqual([{ kind: 'emergency', actor: { email: me.email } }]);
+    await eventually(async () => pages(number) === 1, 'the page for the raised ticket');
+    await ok(`mutation { updateTicket(number: ${number}, input: { status: IN_PROGRESS }) { userErrors { message } } }`);
+    const opened = await ok(`mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticket { number } userErrors { message } } }`, {
+      i: { requester: 'ida@customer.test', queue: 'Network', subject: 'Shop down (phone call)', body: 'Ida reports the shop is down for everyone.', priority: 'URGENT', type: 'INCIDENT' },
+    });
+    const second = opened.createTicket.ticket.number as number;
+    await eventually(async () => pages(second) === 1, 'the page for the new incident');
+    const page = await parseCaptured(mailsTo(sink, 'pager@ops.test').find((m) => m.raw.toString().includes(`[#${second}]`))!);
+    expect(page.parsed.text).toContain('Ida reports the shop is down for everyone.');
+    await settled();
+    expect([pages(number), pages(second)]).toEqual([1, 1]);
+  });
+
   it('approval: a PENDING_APPROVAL ticket mails its approver; approveTicket mails the requester', async () => {
     const number = await newTicket({ from: 'Vic <vic@customer.test>', subject: 'access request for the finance share' });
     const state = await ok(`{ ticket(number: ${number}) { status category } }`);
