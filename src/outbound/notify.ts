@@ -240,7 +240,6 @@ export function statusTemplate(from: TicketStatus, to: TicketStatus): TemplateNa
   return null;
 }
 
-/** Queue watchers and ticket watchers, one mail each, never the person who caused it, never opted-out agents. */
 /** Every new ticket, from mail or opened by an agent: its watchers are mailed and the new-ticket webhook is called. */
 async function announceNewTicket(mailer: Mailer, ticket: Ticket, message: Message, causedBy: Person | null, thread: ThreadHeaders, ctx: NotifyContext): Promise<void> {
   await mailWatchers(mailer, ticket, causedBy, 'watcher-new-ticket', 'watcher-new-ticket', { message: messageVariables(message) }, thread);
@@ -266,6 +265,7 @@ async function mailAgentMessage(mailer: Mailer, ticket: Ticket, message: Message
   });
 }
 
+/** Queue watchers and ticket watchers, one mail each, never the person who caused it, never opted-out agents. */
 async function mailWatchers(
   mailer: Mailer,
   ticket: Ticket,

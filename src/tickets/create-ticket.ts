@@ -3,15 +3,16 @@
  *
  * The agent's text is the ticket's first message, OUTBOUND to the requester and CCs: the customer
  * gets it by mail with the ticket number (template `ticket-opened`) and answers it like any of our
- * mails, which threads back by its Message-ID. No routing rules run, since the agent chose the queue: an
- * agent names one of their queues, an admin any queue or none (DEFAULT_QUEUE). The queue's default
- * assignee takes it, as with mail. Queue watchers hear of it as of any new ticket; an URGENT
- * INCIDENT pages on-call first.
+ * mails, which threads back by its Message-ID. No routing rules run, since the agent chose the
+ * queue: an agent names one of their queues, an admin any queue or none (DEFAULT_QUEUE). The
+ * queue's default assignee takes it, as with mail. Queue watchers and the new-ticket webhook hear
+ * of it as of any new ticket; an URGENT INCIDENT pages on-call first.
  */
 import { Person, Queue, Ticket } from '../entities/index.js';
 import { MessageDirection, type Priority, type TicketType } from '../entities/enums.js';
 import { findVisibleQueue } from '../graphql/ticket-access.js';
 import { isOwnAddress, loadOwnAddresses } from '../ingest/own-addresses.js';
+import { MAX_CCS } from '../ingest/people.js';
 import { notify } from '../outbound/notify.js';
 import { emailAddress } from '../people/email-address.js';
 import { findOrCreatePerson, normalisedEmail } from '../people/find-or-create-person.js';
@@ -35,8 +36,6 @@ export interface CreateTicketFields {
   type?: TicketType | null;
 }
 
-/** As many as an inbound message may bring (ingest/people.ts). */
-const MAX_CCS = 50;
 const MAX_SUBJECT_CHARS = 998;
 const MAX_NAME_CHARS = 200;
 const emailSchema = emailAddress();

@@ -3,6 +3,7 @@
  * internal notifications); a CC may be anyone (they get public replies). Each change is an event.
  */
 import { Person, type Ticket } from '../entities/index.js';
+import { MAX_CCS } from '../ingest/people.js';
 import { emailAddress } from '../people/email-address.js';
 import { findOrCreatePerson } from '../people/find-or-create-person.js';
 import { recordEvent } from './record-event.js';
@@ -10,7 +11,6 @@ import { failure, isFailure, ticketToWork, type TicketCommandContext, type Ticke
 
 type Relation = 'watchers' | 'ccs';
 const KIND: Record<Relation, string> = { watchers: 'watcher', ccs: 'cc' };
-const MAX_CCS = 50;
 
 const emailSchema = emailAddress();
 
