@@ -21,8 +21,20 @@ const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
 /** Byte strings that parsers treat specially. */
 const TOKENS = ['\r', '\n', '\r\n', '\0', '\r\n\r\n', '--', '=?', '?=', '=\r\n', '\xff\xfe', ': ', ';', '"', '\t', '\\', 'boundary=', '=?utf-8?B?', '\x1b$B', '<', '>'];
 
+/**
+ * `length` letters of CJK scripts that do not repeat (so PostgreSQL cannot compress them), as the
+ * latin1 string of their UTF-8 bytes, the form headers take here. Deterministic: runs replay.
+ */
+function utf8Letters(length: number): string {
+  const letters = Array.from({ length }, (_, i) => String.fromCodePoint(0x4e00 + ((i * 7919) % 20_000)));
+  return Buffer.from(letters.join(''), 'utf8').toString('latin1');
+}
+
 /** Header values that have broken mail software before. */
 const HEADER_VALUES = [
+  // RFC 6532 UTF-8 headers: few characters, many bytes (an identifier of 991 characters, ~2,950 bytes).
+  `<${utf8Letters(980)}@example.jp>`,
+  `${utf8Letters(900)} <${utf8Letters(60)}@example.jp>`,
   '',
   '<>',
   '"unbalanced <a@b.example>',
@@ -185,6 +197,14 @@ export const MUTATORS: readonly Mutator[] = [
       const ending = /\r?\n$/.exec(line)?.[0] ?? '\r\n';
       lines[i] = `${name}: ${pick(random, HEADER_VALUES)}${ending}`;
       return withHeaderLines(message, lines);
+    },
+  },
+  {
+    name: 'odd threading header',
+    apply(message, random) {
+      // Added first, so it is the occurrence threading reads (the Message-ID is often replaced by steer's fresh one).
+      const name = pick(random, ['Message-ID', 'In-Reply-To', 'References']);
+      return withHeaderLines(message, [`${name}: ${pick(random, HEADER_VALUES)}\r\n`, ...headerLines(message)]);
     },
   },
   {
