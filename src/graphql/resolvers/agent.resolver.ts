@@ -3,6 +3,7 @@
  * tokens stop working at once (src/auth/tokens.ts checks `active` on every request). `me` is
  * open to every caller. Each change is an admin event with the actor.
  */
+import { LockMode } from '@mikro-orm/core';
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { Em } from '../../db/orm.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -65,11 +66,15 @@ export class AgentResolver {
     const nameProblem = checkName(input.name);
     if (nameProblem) errors.push(nameProblem);
     if (errors.length > 0) return { agent: null, userErrors: errors };
-    // The check inside the transaction, so a run after a lost race (the same address created at
-    // once) answers "already an agent" as it would a moment later.
+    // The check on the person's row, locked until the commit, so of two calls at once for one
+    // address only one makes them staff: the other waits and then reads the role the first set
+    // (or, when both created the person, loses on the unique email and runs again). Either way it
+    // answers "already an agent" as it would a moment later. A check before the lock let both
+    // succeed when the first committed in between (concurrent-mutations.test.ts, seen in CI).
     const outcome = await inTransaction(orm, async (tx) => {
-      if ((await tx.count(Person, { email, role: { $ne: null } })) > 0) return { field: ['email'], message: `${email} is already an agent` };
-      const p = await findOrCreatePerson(tx, email, input.name?.trim() || null);
+      const existing = await tx.findOne(Person, { email }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (existing?.role) return { field: ['email'], message: `${email} is already an agent` };
+      const p = existing ?? (await findOrCreatePerson(tx, email, input.name?.trim() || null));
       if (input.name?.trim()) p.name = input.name.trim();
       p.role = input.role;
       p.active = true;
@@ -121,7 +126,8 @@ export class AgentResolver {
     apply: (person: Person, tx: Em, actor: Person) => FieldError | null,
   ): Promise<AgentPayload> {
     const outcome = await em.transactional(async (tx) => {
-      const person = await tx.findOne(Person, { email: email.trim().toLowerCase(), role: { $ne: null } });
+      // Locked until the commit: two changes at once take turns, and each event's "from" is what it replaced.
+      const person = await tx.findOne(Person, { email: email.trim().toLowerCase(), role: { $ne: null } }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!person) return { field: ['email'], message: `${email} is not an agent` };
       const problem = apply(person, tx, await tx.findOneOrFail(Person, principal.personId));
       if (problem) return problem;

@@ -41,10 +41,10 @@ async function atOnce(query: string, variables: Record<string, unknown>): Promis
 }
 
 /** A new ticket through the pipeline: its number and queue. */
-async function newTicket(subject: string): Promise<{ number: number; queue: string }> {
+async function newTicket(subject: string, from?: string): Promise<{ number: number; queue: string }> {
   const h = await createIngestHarness({}, gw.databaseUrl);
   try {
-    const outcome = await h.ingest(await buildMail({ subject, text: 'Please help.' }));
+    const outcome = await h.ingest(await buildMail({ subject, from, text: 'Please help.' }));
     if (outcome.kind !== 'ticket') throw new Error(`expected a ticket, got ${outcome.kind}`);
     const [row] = await queryDatabase<{ name: string }>(gw.databaseUrl, `select q.name from ticket t join queue q on q.id = t.queue_id where t.number = $1`, [outcome.ticketNumber]);
     return { number: outcome.ticketNumber, queue: row!.name };
@@ -196,5 +196,49 @@ describe('a category deleted while a ticket is being given it', () => {
     } finally {
       await admin.end();
     }
+  });
+});
+
+describe('two changes to one agent at once', () => {
+  it('makes them staff once: the second call waits on the person and answers "already an agent"', async () => {
+    // Deterministic: another session holds the customer's person row, so both calls have read it
+    // before either writes. Without the row lock in createAgent both saw no role, both set it,
+    // and both answered with the agent (two agent-created events; seen once in CI).
+    await newTicket('From a future colleague', 'future-colleague@example.com');
+    const holder = new pg.Client({ connectionString: gw.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query(`select id from person where email = $1 for update`, ['future-colleague@example.com']);
+      const create = () => gql(gw.url, gw.adminToken, `mutation { createAgent(input: { email: "future-colleague@example.com", role: AGENT }) { agent { email } userErrors { field message } } }`);
+      const calls = [create(), create()];
+      await eventually(async () => (await count(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`, [])) === 2, 'both calls waiting');
+      await holder.query('commit');
+      const responses = await Promise.all(calls);
+      expect(responses.map((r) => r.errors)).toEqual([undefined, undefined]);
+      expect(alreadyExists(responses, 'createAgent')).toBe(1);
+    } finally {
+      await holder.end();
+    }
+    expect(await count(`select count(*) as n from ticket_event where kind = 'agent-created' and to_value = $1`, ['future-colleague@example.com'])).toBe(1);
+  });
+
+  it('updateAgent twice at once: one role change in the history, from what it replaced', async () => {
+    // The agent the test above made; the same deterministic hold on their row.
+    const holder = new pg.Client({ connectionString: gw.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query(`select id from person where email = $1 for update`, ['future-colleague@example.com']);
+      const promote = () => gql(gw.url, gw.adminToken, `mutation { updateAgent(email: "future-colleague@example.com", input: { role: ADMIN }) { agent { role } userErrors { message } } }`);
+      const calls = [promote(), promote()];
+      await eventually(async () => (await count(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`, [])) === 2, 'both calls waiting');
+      await holder.query('commit');
+      expect((await Promise.all(calls)).map((r) => r.errors)).toEqual([undefined, undefined]);
+    } finally {
+      await holder.end();
+    }
+    const events = await queryDatabase<{ from_value: string; to_value: string }>(gw.databaseUrl, `select from_value, to_value from ticket_event where kind = 'agent-role' and detail->>'agent' = $1`, ['future-colleague@example.com']);
+    expect(events).toEqual([{ from_value: 'AGENT', to_value: 'ADMIN' }]);
   });
 });
