@@ -33,8 +33,14 @@ const updateSchema = z.object({
 
 export type UpdateQueueData = z.input<typeof updateSchema>;
 
+/**
+ * The queue a command changes, its row locked until the commit: two admins changing one queue at
+ * once take turns and the second sees what the first did (rules and categories take turns through
+ * lockList). Without it both read the same row and the history had one change twice.
+ */
 async function findQueue(em: Em, name: string): Promise<Queue | null> {
-  return em.findOne(Queue, { name }, { populate: ['agents', 'watchers', 'defaultAssignee', 'approver'] });
+  await em.execute(`select 1 from queue where name = ? for update`, [name]);
+  return em.findOne(Queue, { name }, { populate: ['agents', 'watchers', 'defaultAssignee', 'approver'], refresh: true });
 }
 
 const activeStaff = (em: Em, email: string) => em.findOne(Person, { email: email.trim().toLowerCase(), role: { $ne: null }, active: true });

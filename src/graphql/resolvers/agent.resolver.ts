@@ -10,7 +10,6 @@ import { inTransaction } from '../../db/transaction.js';
 import { Person } from '../../entities/index.js';
 import { Role } from '../../entities/enums.js';
 import { emailAddress } from '../../people/email-address.js';
-import { findOrCreatePerson } from '../../people/find-or-create-person.js';
 import type { FieldError } from '../../queues/create-queue.js';
 import { recordEvent } from '../../tickets/record-event.js';
 import type { GraphQLContext } from '../context.js';
@@ -67,14 +66,15 @@ export class AgentResolver {
     if (nameProblem) errors.push(nameProblem);
     if (errors.length > 0) return { agent: null, userErrors: errors };
     // The check on the person's row, locked until the commit, so of two calls at once for one
-    // address only one makes them staff: the other waits and then reads the role the first set
-    // (or, when both created the person, loses on the unique email and runs again). Either way it
-    // answers "already an agent" as it would a moment later. A check before the lock let both
-    // succeed when the first committed in between (concurrent-mutations.test.ts, seen in CI).
+    // address only one makes them staff: the other waits and then reads the role the first set,
+    // or, when neither found the person, loses on the unique email and runs again (a second
+    // look-up would find the other's committed row unlocked and unchecked: both answered as
+    // created). Either way it answers "already an agent" as it would a moment later.
     const outcome = await inTransaction(orm, async (tx) => {
       const existing = await tx.findOne(Person, { email }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (existing?.role) return { field: ['email'], message: `${email} is already an agent` };
-      const p = existing ?? (await findOrCreatePerson(tx, email, input.name?.trim() || null));
+      const p = existing ?? new Person(email);
+      tx.persist(p);
       if (input.name?.trim()) p.name = input.name.trim();
       p.role = input.role;
       p.active = true;

@@ -242,3 +242,24 @@ describe('two changes to one agent at once', () => {
     expect(events).toEqual([{ from_value: 'AGENT', to_value: 'ADMIN' }]);
   });
 });
+
+describe('two changes to one queue at once', () => {
+  it('updateQueue twice: one keyword change in the history, from what it replaced', async () => {
+    await gql(gw.url, gw.adminToken, `mutation { createQueue(input: { name: "Held", keywords: ["old"] }) { userErrors { message } } }`);
+    const holder = new pg.Client({ connectionString: gw.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query(`select id from queue where name = $1 for update`, ['Held']);
+      const change = () => gql(gw.url, gw.adminToken, `mutation { updateQueue(name: "Held", input: { keywords: ["new"] }) { queue { keywords } userErrors { message } } }`);
+      const calls = [change(), change()];
+      await eventually(async () => (await count(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`, [])) === 2, 'both calls waiting');
+      await holder.query('commit');
+      expect((await Promise.all(calls)).map((r) => r.errors)).toEqual([undefined, undefined]);
+    } finally {
+      await holder.end();
+    }
+    const events = await queryDatabase<{ kind: string; to_value: string }>(gw.databaseUrl, `select kind, to_value from ticket_event where kind like 'queue-%' and detail->>'queue' = $1`, ['Held']);
+    expect(events).toHaveLength(1);
+  });
+});
