@@ -57,7 +57,7 @@ import { Report } from './lib/report.js';
 import { readProcMemory, RssSampler } from './lib/rss.js';
 import { seedTickets } from './lib/seed-tickets.js';
 import { fmt, fmtMiB, fmtMs, summarize } from './lib/stats.js';
-import { Cleanup, now, ROOT, tempDir } from './lib/util.js';
+import { Cleanup, now, removeDir, ROOT, tempDir } from './lib/util.js';
 
 const SECONDS = Number(process.env.FUZZ_SECONDS ?? 600);
 const SEED = Number(process.env.FUZZ_SEED ?? randomInt(1, 2 ** 31));
@@ -344,13 +344,17 @@ function ingestExtras(databaseUrl: string): void {
     `${received}From: looper@example.org\r\nTo: support@example.com\r\nSubject: Loop\r\nMessage-ID: <fuzz-loop@example.org>\r\n\r\nround and round\r\n`,
   ];
   const dataDir = tempDir('postdesk-fuzz-api-cli-');
-  for (const message of messages) {
-    const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'postdesk.js'), 'ingest'], {
-      input: message,
-      env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, SUPPORT_ADDRESS: 'support@example.com', LOG_LEVEL: 'warn' },
-      encoding: 'utf8',
-    });
-    if (run.status !== 0) throw new Error(`postdesk ingest exited ${run.status}: ${run.stderr}`);
+  try {
+    for (const message of messages) {
+      const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'postdesk.js'), 'ingest'], {
+        input: message,
+        env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, SUPPORT_ADDRESS: 'support@example.com', LOG_LEVEL: 'warn' },
+        encoding: 'utf8',
+      });
+      if (run.status !== 0) throw new Error(`postdesk ingest exited ${run.status}: ${run.stderr}`);
+    }
+  } finally {
+    removeDir(dataDir); // it holds the generated HMAC secret
   }
 }
 

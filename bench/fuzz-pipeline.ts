@@ -34,7 +34,7 @@ import { startBenchPostgres } from './lib/postgres.js';
 import { Report } from './lib/report.js';
 import { readProcMemory, RssSampler } from './lib/rss.js';
 import { fmt, fmtMiB, fmtMs, summarize } from './lib/stats.js';
-import { Cleanup, now, ROOT, tempDir } from './lib/util.js';
+import { Cleanup, now, removeDir, ROOT, tempDir } from './lib/util.js';
 
 const SECONDS = Number(process.env.FUZZ_SECONDS ?? 3600);
 const SEED = Number(process.env.FUZZ_SEED ?? randomInt(1, 2 ** 31));
@@ -153,7 +153,9 @@ async function main(): Promise<void> {
   const pg = await startBenchPostgres();
   cleanup.add('PostgreSQL', () => pg.stop());
   const url = await pg.createDatabase('fuzz');
-  const worker = new Worker({ DATABASE_URL: url, DATA_DIR: tempDir('postdesk-fuzz-data-') });
+  const dataDir = tempDir('postdesk-fuzz-data-');
+  cleanup.add('data folder', () => removeDir(dataDir)); // it holds the generated HMAC secret
+  const worker = new Worker({ DATABASE_URL: url, DATA_DIR: dataDir });
   cleanup.add('fuzz worker', () => worker.stop());
   await worker.start();
   const db = await connectPg(url);
