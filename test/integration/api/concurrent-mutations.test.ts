@@ -199,67 +199,54 @@ describe('a category deleted while a ticket is being given it', () => {
   });
 });
 
+/**
+ * The same mutation twice while another session holds the row it changes: both calls read and wait
+ * before either writes, and then go one after the other (deterministic, unlike calls merely sent
+ * at once). Both must answer without an error.
+ */
+async function twiceWhileRowHeld(lockRow: string, params: unknown[], mutation: string): Promise<GraphQLResponse[]> {
+  const holder = new pg.Client({ connectionString: gw.databaseUrl });
+  await holder.connect();
+  try {
+    await holder.query('begin');
+    await holder.query(lockRow, params);
+    const calls = [gql(gw.url, gw.adminToken, mutation), gql(gw.url, gw.adminToken, mutation)];
+    await eventually(async () => (await count(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`, [])) === 2, 'both calls waiting');
+    await holder.query('commit');
+    const responses = await Promise.all(calls);
+    expect(responses.map((r) => r.errors)).toEqual([undefined, undefined]);
+    return responses;
+  } finally {
+    await holder.end();
+  }
+}
+
 describe('two changes to one agent at once', () => {
-  it('makes them staff once: the second call waits on the person and answers "already an agent"', async () => {
-    // Deterministic: another session holds the customer's person row, so both calls have read it
-    // before either writes. Without the row lock in createAgent both saw no role, both set it,
-    // and both answered with the agent (two agent-created events; seen once in CI).
-    await newTicket('From a future colleague', 'future-colleague@example.com');
-    const holder = new pg.Client({ connectionString: gw.databaseUrl });
-    await holder.connect();
-    try {
-      await holder.query('begin');
-      await holder.query(`select id from person where email = $1 for update`, ['future-colleague@example.com']);
-      const create = () => gql(gw.url, gw.adminToken, `mutation { createAgent(input: { email: "future-colleague@example.com", role: AGENT }) { agent { email } userErrors { field message } } }`);
-      const calls = [create(), create()];
-      await eventually(async () => (await count(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`, [])) === 2, 'both calls waiting');
-      await holder.query('commit');
-      const responses = await Promise.all(calls);
-      expect(responses.map((r) => r.errors)).toEqual([undefined, undefined]);
-      expect(alreadyExists(responses, 'createAgent')).toBe(1);
-    } finally {
-      await holder.end();
-    }
-    expect(await count(`select count(*) as n from ticket_event where kind = 'agent-created' and to_value = $1`, ['future-colleague@example.com'])).toBe(1);
+  const COLLEAGUE = 'future-colleague@example.com';
+  const holdPerson = `select id from person where email = $1 for update`;
+
+  it('createAgent for a known customer: made staff once, the second call answers "already an agent"', async () => {
+    // Without the row lock in createAgent both calls saw no role, both set it, and both answered
+    // with the agent (two agent-created events; seen once in CI).
+    await newTicket('From a future colleague', COLLEAGUE);
+    const responses = await twiceWhileRowHeld(holdPerson, [COLLEAGUE], `mutation { createAgent(input: { email: "${COLLEAGUE}", role: AGENT }) { agent { email } userErrors { field message } } }`);
+    expect(alreadyExists(responses, 'createAgent')).toBe(1);
+    expect(await count(`select count(*) as n from ticket_event where kind = 'agent-created' and to_value = $1`, [COLLEAGUE])).toBe(1);
   });
 
-  it('updateAgent twice at once: one role change in the history, from what it replaced', async () => {
-    // The agent the test above made; the same deterministic hold on their row.
-    const holder = new pg.Client({ connectionString: gw.databaseUrl });
-    await holder.connect();
-    try {
-      await holder.query('begin');
-      await holder.query(`select id from person where email = $1 for update`, ['future-colleague@example.com']);
-      const promote = () => gql(gw.url, gw.adminToken, `mutation { updateAgent(email: "future-colleague@example.com", input: { role: ADMIN }) { agent { role } userErrors { message } } }`);
-      const calls = [promote(), promote()];
-      await eventually(async () => (await count(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`, [])) === 2, 'both calls waiting');
-      await holder.query('commit');
-      expect((await Promise.all(calls)).map((r) => r.errors)).toEqual([undefined, undefined]);
-    } finally {
-      await holder.end();
-    }
-    const events = await queryDatabase<{ from_value: string; to_value: string }>(gw.databaseUrl, `select from_value, to_value from ticket_event where kind = 'agent-role' and detail->>'agent' = $1`, ['future-colleague@example.com']);
+  it('updateAgent twice: one role change in the history, from what it replaced', async () => {
+    // The agent the test above made.
+    await twiceWhileRowHeld(holdPerson, [COLLEAGUE], `mutation { updateAgent(email: "${COLLEAGUE}", input: { role: ADMIN }) { agent { role } userErrors { message } } }`);
+    const events = await queryDatabase<{ from_value: string; to_value: string }>(gw.databaseUrl, `select from_value, to_value from ticket_event where kind = 'agent-role' and detail->>'agent' = $1`, [COLLEAGUE]);
     expect(events).toEqual([{ from_value: 'AGENT', to_value: 'ADMIN' }]);
   });
 });
 
 describe('two changes to one queue at once', () => {
-  it('updateQueue twice: one keyword change in the history, from what it replaced', async () => {
+  it('updateQueue twice: one keyword change in the history', async () => {
     await gql(gw.url, gw.adminToken, `mutation { createQueue(input: { name: "Held", keywords: ["old"] }) { userErrors { message } } }`);
-    const holder = new pg.Client({ connectionString: gw.databaseUrl });
-    await holder.connect();
-    try {
-      await holder.query('begin');
-      await holder.query(`select id from queue where name = $1 for update`, ['Held']);
-      const change = () => gql(gw.url, gw.adminToken, `mutation { updateQueue(name: "Held", input: { keywords: ["new"] }) { queue { keywords } userErrors { message } } }`);
-      const calls = [change(), change()];
-      await eventually(async () => (await count(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`, [])) === 2, 'both calls waiting');
-      await holder.query('commit');
-      expect((await Promise.all(calls)).map((r) => r.errors)).toEqual([undefined, undefined]);
-    } finally {
-      await holder.end();
-    }
-    const events = await queryDatabase<{ kind: string; to_value: string }>(gw.databaseUrl, `select kind, to_value from ticket_event where kind like 'queue-%' and detail->>'queue' = $1`, ['Held']);
-    expect(events).toHaveLength(1);
+    await twiceWhileRowHeld(`select id from queue where name = $1 for update`, ['Held'], `mutation { updateQueue(name: "Held", input: { keywords: ["new"] }) { queue { keywords } userErrors { message } } }`);
+    const events = await queryDatabase<{ kind: string }>(gw.databaseUrl, `select kind from ticket_event where kind like 'queue-%' and detail->>'queue' = $1`, ['Held']);
+    expect(events).toEqual([{ kind: 'queue-keywords' }]);
   });
 });
