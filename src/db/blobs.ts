@@ -1,5 +1,5 @@
 /**
- * Large byte columns (raw message sources, attachment files) are written as bound binary
+ * Large byte columns (raw message sources, attachment files, outbound mail) are written as bound binary
  * parameters, in the same transaction, once their rows exist.
  *
  * Why not through the unit of work: MikroORM inlines parameters into the SQL text, so a 20 MB
@@ -22,13 +22,10 @@ interface PendingBlob {
  * then costs one INSERT instead of an INSERT and an UPDATE (a round trip per message and
  * attachment, measured with bench:ingest's backlog).
  */
-const INLINE_MAX_BYTES = 64 * 1024;
+export const INLINE_MAX_BYTES = 64 * 1024;
 
-/** The two tables as kysely sees them, for the one statement below. */
-interface BlobTables {
-  raw_source: { id: number; content: Buffer };
-  attachment: { id: number; content: Buffer };
-}
+/** A table with a large byte column, as kysely sees it for the one statement below. */
+type BlobTables = Record<string, { id: number } & Record<string, Buffer | number>>;
 
 const pending = new WeakMap<object, PendingBlob[]>();
 
@@ -49,13 +46,16 @@ export async function writeDeferredBlobs(em: TransactionEm): Promise<void> {
   if (!list) return;
   pending.delete(em);
   await em.flush();
+  for (const blob of list) await writeBlob(em, blob.table, 'content', blob.row.id, blob.content);
+}
+
+/** Writes one large byte value into an existing (flushed) row, as a bound binary parameter. */
+export async function writeBlob(em: Em, table: string, column: string, id: number, content: Buffer): Promise<void> {
   const db = em.getKysely<BlobTables>();
-  for (const blob of list) {
-    await db.updateTable(blob.table).set({ content: blob.content }).where('id', '=', blob.row.id).execute();
-  }
+  await db.updateTable(table).set({ [column]: content }).where('id', '=', id).execute();
   // kysely's query compiler keeps the last query's parameters until it compiles the next one, so
   // the last blob (a 20 MB attachment) stayed alive between messages (found with a heap snapshot
   // in bench:ingest's memory phase). Compiling a statement without parameters lets it go; nothing
   // is sent.
-  db.selectFrom('raw_source').select('id').compile();
+  db.selectFrom(table).select('id').compile();
 }

@@ -11,6 +11,7 @@
  * the sweeper of any running instance enqueues them.
  */
 import { fromKysely, type PgBoss } from 'pg-boss';
+import { INLINE_MAX_BYTES, writeBlob } from '../db/blobs.js';
 import type { Em } from '../db/orm.js';
 import { OutboundDelivery, type Message, type Ticket } from '../entities/index.js';
 
@@ -71,7 +72,9 @@ export interface DeliveryInput {
 
 /** Persists the row (flushed by the caller's commit or notify's flush) and enqueues its job in the same transaction. */
 export async function enqueueDelivery(em: Em, input: DeliveryInput): Promise<OutboundDelivery> {
-  const delivery = new OutboundDelivery(input.kind, input.recipients, input.messageId, input.raw);
+  // A mail carrying an agent's files may be 30 MB: written as a binary parameter, not inlined (blobs.ts).
+  const large = input.raw.length > INLINE_MAX_BYTES;
+  const delivery = new OutboundDelivery(input.kind, input.recipients, input.messageId, large ? Buffer.alloc(0) : input.raw);
   delivery.id = input.id;
   delivery.ticket = input.ticket;
   delivery.thread = input.thread;
@@ -79,6 +82,10 @@ export async function enqueueDelivery(em: Em, input: DeliveryInput): Promise<Out
   delivery.createdAt = input.now;
   delivery.nextAttemptAt = input.now;
   em.persist(delivery);
+  if (large) {
+    await em.flush();
+    await writeBlob(em, 'outbound_delivery', 'raw', input.id, input.raw);
+  }
   await enqueueJob(em, input.id, input.urgent);
   return delivery;
 }
