@@ -12,6 +12,7 @@ import { Migration20261128040000_routing_admin } from './Migration20261128040000
 import { Migration20261128050000_sender_auth } from './Migration20261128050000_sender_auth.js';
 import { Migration20261128060000_refetch } from './Migration20261128060000_refetch.js';
 import { Migration20261130010000_answered_lookup } from './Migration20261130010000_answered_lookup.js';
+import { Migration20261130030000_uploads } from './Migration20261130030000_uploads.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -23,4 +24,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128050000_sender_auth', class: Migration20261128050000_sender_auth },
   { name: 'Migration20261128060000_refetch', class: Migration20261128060000_refetch },
   { name: 'Migration20261130010000_answered_lookup', class: Migration20261130010000_answered_lookup },
+  { name: 'Migration20261130030000_uploads', class: Migration20261130030000_uploads },
 ];

@@ -103,6 +103,8 @@ export interface OutboundConfig {
   readonly retryLimit: number;
   /** Mails sent at once by one instance. */
   readonly concurrency: number;
+  /** The most the files of one agent message may weigh together (mail relays refuse big mail; 25 MB is common). */
+  readonly maxAttachmentBytes: number;
   /** Close tickets this many days after creation (a queue's autoCloseDays wins); 0: never. */
   readonly autoCloseDays: number;
   /** Close WAITING_FOR_CUSTOMER tickets after this many days without an answer; 0: never. */
@@ -229,6 +231,7 @@ const envSchema = z.object({
   OUTBOUND_RETRY_DELAY_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int({ message: 'must be a whole number of seconds' }).min(1, { message: 'must be at least 1' }).default(10),
   OUTBOUND_RETRY_MAX_DELAY_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int({ message: 'must be a whole number of seconds' }).min(1, { message: 'must be at least 1' }).default(900),
   OUTBOUND_RETRY_LIMIT: z.coerce.number({ message: 'must be a whole number' }).int({ message: 'must be a whole number' }).min(0, { message: 'must not be negative' }).max(1000, { message: 'must be at most 1000' }).default(40),
+  OUTBOUND_MAX_ATTACHMENTS_MB: z.coerce.number({ message: 'must be a number of megabytes' }).positive({ message: 'must be positive' }).max(1024, { message: 'must be at most 1024' }).default(25),
   OUTBOUND_CONCURRENCY: z.coerce.number({ message: 'must be a whole number' }).int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(100, { message: 'must be at most 100' }).default(10),
   AUTO_CLOSE_DAYS: z.coerce.number({ message: 'must be a number of days' }).int({ message: 'must be a whole number of days' }).min(0, { message: 'must not be negative' }).default(7),
   AUTO_CLOSE_WAITING_DAYS: z.coerce.number({ message: 'must be a number of days' }).int({ message: 'must be a whole number of days' }).min(0, { message: 'must not be negative' }).default(0),
@@ -383,6 +386,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       retryMaxDelaySeconds: e.OUTBOUND_RETRY_MAX_DELAY_SECONDS,
       retryLimit: e.OUTBOUND_RETRY_LIMIT,
       concurrency: e.OUTBOUND_CONCURRENCY,
+      maxAttachmentBytes: Math.round(e.OUTBOUND_MAX_ATTACHMENTS_MB * MB),
       autoCloseDays: e.AUTO_CLOSE_DAYS,
       autoCloseWaitingDays: e.AUTO_CLOSE_WAITING_DAYS,
       autoCloseCron: e.AUTO_CLOSE_CRON,

@@ -9,18 +9,12 @@
  * a customer's HTML or SVG in our origin.
  */
 import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authenticate } from '../auth/tokens.js';
+import type { FastifyInstance } from 'fastify';
 import type { Em, Orm } from '../db/orm.js';
 import { scopeAllowsQueue, ticketScope } from '../graphql/ticket-access.js';
+import { authenticateRequest } from './request-auth.js';
 
 const SLICE_BYTES = 1024 * 1024;
-
-function bearer(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return null;
-  return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null;
-}
 
 /**
  * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>` (RFC 6266 §4.3).
@@ -66,12 +60,9 @@ function streamContent(em: Em, id: number, size: number): Readable {
 
 export function registerAttachmentRoute(fastify: FastifyInstance, orm: () => Orm | null): void {
   fastify.get<{ Params: { id: string } }>('/attachments/:id', async (request, reply) => {
-    const current = orm();
-    if (!current) return reply.code(503).send({ error: 'SERVICE_UNAVAILABLE', message: 'the database is not reachable yet' });
-    const secret = bearer(request);
-    const em = current.em.fork();
-    const principal = secret ? await authenticate(em, secret) : null;
-    if (!principal) return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'a valid API token is required' });
+    const caller = await authenticateRequest(orm(), request, reply);
+    if (!caller) return reply;
+    const { principal, em } = caller;
     const notFound = () => reply.code(404).send({ error: 'NOT_FOUND', message: 'no such attachment (or it is not in one of your queues)' });
     if (!/^\d{1,10}$/.test(request.params.id)) return notFound();
     const rows = await em.execute<{ filename: string; content_type: string; length: number; queue_id: number | null }[]>(

@@ -5,7 +5,7 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { authenticate } from '../auth/tokens.js';
 import { QuarantinedMessage, RawSource } from '../entities/index.js';
@@ -18,16 +18,11 @@ import { createLoaders } from '../graphql/loaders.js';
 import { apolloLimitOptions, refuseBatchedRequests } from '../graphql/limits.js';
 import { storableStringRule } from '../graphql/storable-input.js';
 import { registerAttachmentRoute } from './attachments.js';
+import { authenticateRequest, bearer } from './request-auth.js';
+import { registerUploadRoute } from './uploads.js';
 import { withIde } from './ide.js';
 import type { Logger } from '../log.js';
 import type { RuntimeState } from '../runtime-state.js';
-
-function bearer(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1] ?? null;
-}
 
 function graphQLError(message: string, code: string, status: number): GraphQLError {
   return new GraphQLError(message, { extensions: { code, http: { status } } });
@@ -99,15 +94,14 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
 
   // Attachment.url: the bytes of one attachment, with the same token and ticket access as GraphQL.
   registerAttachmentRoute(fastify, () => state.orm);
+  // POST /uploads: a file an agent will name in replyToTicket, addNote or createTicket.
+  registerUploadRoute(fastify, config, () => state.orm);
 
   // The raw bytes of a quarantined message, for admins to inspect (never rendered inline).
   fastify.get<{ Params: { id: string } }>('/quarantine/:id/raw', async (request, reply) => {
-    const orm = state.orm;
-    if (!orm) return reply.code(503).send({ error: 'SERVICE_UNAVAILABLE', message: 'the database is not reachable yet' });
-    const secret = bearer(request);
-    const em = orm.em.fork();
-    const principal = secret ? await authenticate(em, secret) : null;
-    if (!principal) return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'a valid API token is required' });
+    const caller = await authenticateRequest(state.orm, request, reply);
+    if (!caller) return reply;
+    const { principal, em } = caller;
     if (principal.role !== Role.ADMIN) return reply.code(403).send({ error: 'FORBIDDEN', message: 'only admins may read quarantined mail' });
     const id = Number(request.params.id);
     const record = Number.isInteger(id) ? await em.findOne(QuarantinedMessage, id) : null;

@@ -17,6 +17,13 @@ export interface MailAddress {
   readonly name: string | null;
 }
 
+/** A file the mail carries (an agent's reply); its name and type were checked when it was uploaded. */
+export interface MailFile {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly content: Buffer;
+}
+
 export interface MailSpec {
   readonly from: MailAddress;
   readonly replyTo: string;
@@ -35,6 +42,7 @@ export interface MailSpec {
   /** Value of the loop header: which postdesk sent it. */
   readonly loopMarker: string;
   readonly date: Date;
+  readonly files?: readonly MailFile[];
 }
 
 /** The canonical spelling of our loop header (classify.ts matches it case-insensitively). */
@@ -71,6 +79,7 @@ export async function composeMail(spec: MailSpec): Promise<Buffer> {
     references: references.length > 0 ? references.map((r) => `<${r}>`) : undefined,
     date: spec.date,
     headers,
+    attachments: spec.files?.map((file) => ({ filename: headerText(file.filename, 255), contentType: file.contentType, content: file.content })),
     // Never let nodemailer read files or URLs named in content.
     disableFileAccess: true,
     disableUrlAccess: true,

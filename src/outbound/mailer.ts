@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import type { Em } from '../db/orm.js';
 import type { Message, Ticket } from '../entities/index.js';
 import { messageIdDomain, ourMessageId } from '../mail/headers.js';
-import { composeMail, type MailAddress } from './compose.js';
+import { composeMail, type MailAddress, type MailFile } from './compose.js';
 import type { NotifyContext } from './notify.js';
 import { enqueueDelivery, nextDeliveryId, WEBHOOK_PREFIX } from './outbox.js';
 import { Admission, type Candidate } from './recipients.js';
@@ -36,6 +36,8 @@ export interface MailPlan {
   /** Display name in From (the agent's, for replies); default the support desk's. */
   fromName?: string | null;
   urgent?: boolean;
+  /** Files the mail carries: an agent message's attachments. */
+  files?: readonly MailFile[];
 }
 
 export class Mailer {
@@ -98,6 +100,7 @@ export class Mailer {
       autoSubmitted: plan.autoSubmitted,
       loopMarker: this.domain,
       date: this.now,
+      files: plan.files,
     });
     const recipients = admitted.map((c) => c.email);
     await enqueueDelivery(this.em, {

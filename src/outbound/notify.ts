@@ -109,14 +109,14 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
   'ticket-opened': async (mailer, em, n, ctx) => {
     const { ticket, message, actor } = n;
     const thread = { inReplyTo: null, references: [] }; // the thread starts here
-    await mailAgentMessage(mailer, ticket, message, actor, 'ticket-opened', thread);
+    await mailAgentMessage(mailer, em, ticket, message, actor, 'ticket-opened', thread);
     await announceNewTicket(mailer, ticket, message, actor, thread, ctx);
   },
 
   'public-reply': async (mailer, em, n) => {
     const { ticket, message, actor } = n;
     const answering = await em.findOne(Message, { ticket, direction: MessageDirection.INBOUND, id: { $ne: message.id } }, { orderBy: { id: 'desc' } });
-    await mailAgentMessage(mailer, ticket, message, actor, 'public-reply', await threadHeaders(em, ticket, answering, message));
+    await mailAgentMessage(mailer, em, ticket, message, actor, 'public-reply', await threadHeaders(em, ticket, answering, message));
   },
 
   'note-added': async (mailer, em, n) => {
@@ -248,8 +248,20 @@ async function announceNewTicket(mailer: Mailer, ticket: Ticket, message: Messag
   }
 }
 
-/** An agent's OUTBOUND message to the requester and CCs, in the agent's name, carrying its stored Message-ID. */
-async function mailAgentMessage(mailer: Mailer, ticket: Ticket, message: Message, actor: Person, template: 'public-reply' | 'ticket-opened', thread: ThreadHeaders): Promise<void> {
+/** An agent's OUTBOUND message to the requester and CCs, in the agent's name, carrying its stored Message-ID and its files. */
+async function mailAgentMessage(
+  mailer: Mailer,
+  em: Em,
+  ticket: Ticket,
+  message: Message,
+  actor: Person,
+  template: 'public-reply' | 'ticket-opened',
+  thread: ThreadHeaders,
+): Promise<void> {
+  const files = await em.execute<{ filename: string; content_type: string; content: Buffer }[]>(
+    `select filename, content_type, content from attachment where message_id = ? order by id`,
+    [message.id],
+  );
   await mailer.mail({
     ticket,
     kind: template === 'public-reply' ? 'reply' : template,
@@ -262,6 +274,7 @@ async function mailAgentMessage(mailer: Mailer, ticket: Ticket, message: Message
     thread,
     carries: message,
     fromName: actor.name ?? actor.email.split('@')[0],
+    files: files.map((file) => ({ filename: file.filename, contentType: file.content_type, content: file.content })),
   });
 }
 

@@ -1,6 +1,7 @@
 /**
  * The outbound worker of one instance: pg-boss (its own schema `pgboss`, its own small pool, LISTEN/
- * NOTIFY so a new job is picked up in milliseconds), the two delivery queues, the auto-close cron,
+ * NOTIFY so a new job is picked up in milliseconds), the two delivery queues, the auto-close cron
+ * (which also discards expired uploads),
  * and a sweeper that enqueues outbox rows written by a process without a worker (`postdesk ingest`).
  * Several instances share the queues safely: pg-boss hands each job to one worker at a time.
  */
@@ -9,6 +10,7 @@ import type { Config } from '../config/env.js';
 import type { Orm } from '../db/orm.js';
 import type { Logger } from '../log.js';
 import { runAutoClose } from '../automation/auto-close.js';
+import { discardStaleUploads } from '../tickets/uploads.js';
 import { deliver, type DeliverDeps } from './deliver.js';
 import { enqueueJob, MAIL_QUEUE, registerOutboxQueue, URGENT_QUEUE } from './outbox.js';
 import { createMailTransport } from './transport.js';
@@ -82,10 +84,13 @@ export async function startOutboundWorker(options: OutboundWorkerOptions): Promi
   await boss.work<{ id: number }>(URGENT_QUEUE, { batchSize: 5, perJobResults: true, ...polling }, handle);
 
   await boss.schedule(AUTO_CLOSE_QUEUE, out.autoCloseCron, null, { tz: 'UTC' });
+  // The same schedule also discards uploads no message took within their day.
   await boss.work(AUTO_CLOSE_QUEUE, async () => {
     const closed = await runAutoClose(orm, { config, secret }, new Date());
     if (closed.length > 0) log.info({ component: 'automation', closed: closed.length }, 'auto-close run closed tickets');
-    return { closed: closed.length };
+    const discarded = await discardStaleUploads(orm.em.fork());
+    if (discarded > 0) log.info({ component: 'automation', discarded }, 'discarded uploads no message used');
+    return { closed: closed.length, discarded };
   });
 
   const sweep = async (): Promise<number> => {

@@ -6,7 +6,8 @@
  * mails, which threads back by its Message-ID. No routing rules run, since the agent chose the
  * queue: an agent names one of their queues, an admin any queue or none (DEFAULT_QUEUE). The
  * queue's default assignee takes it, as with mail. Queue watchers and the new-ticket webhook hear
- * of it as of any new ticket; an URGENT INCIDENT pages on-call first.
+ * of it as of any new ticket; an URGENT INCIDENT pages on-call first. Uploaded files named in
+ * `attachments` go with the first mail.
  */
 import { Person, Queue, Ticket } from '../entities/index.js';
 import { MessageDirection, type Priority, type TicketType } from '../entities/enums.js';
@@ -21,6 +22,7 @@ import { pageIfBecameEmergency } from './mark-emergency.js';
 import { recordEvent } from './record-event.js';
 import { writeMessage } from './reply-to-ticket.js';
 import { checkText, type TicketCommandContext, type TicketResult } from './ticket-command.js';
+import { claimUploads } from './uploads.js';
 
 export interface CreateTicketFields {
   /** The customer's email address. */
@@ -34,6 +36,8 @@ export interface CreateTicketFields {
   ccs?: string[] | null;
   priority?: Priority | null;
   type?: TicketType | null;
+  /** Ids of the agent's uploads (POST /uploads): files mailed with the first message. */
+  attachments?: string[] | null;
 }
 
 const MAX_SUBJECT_CHARS = 998;
@@ -58,7 +62,9 @@ export async function createTicket(ctx: TicketCommandContext, input: CreateTicke
   }
   if ((input.requesterName?.length ?? 0) > MAX_NAME_CHARS) errors.push({ field: ['input', 'requesterName'], message: `must be at most ${MAX_NAME_CHARS} characters` });
   const queue = await chooseQueue(ctx, input.queue?.trim() || null, errors);
-  if (errors.length > 0 || !requester || !queue) return { ok: false, errors };
+  const uploads = await claimUploads(ctx.em, ctx.actor.id, input.attachments ?? [], ctx.notify.config, ['input', 'attachments']);
+  if (!uploads.ok) errors.push(...uploads.errors);
+  if (errors.length > 0 || !requester || !queue || !uploads.ok) return { ok: false, errors };
 
   const person = await findOrCreatePerson(ctx.em, requester, input.requesterName?.trim() || null);
   const ticket = new Ticket(input.subject.trim(), person);
@@ -72,7 +78,7 @@ export async function createTicket(ctx: TicketCommandContext, input: CreateTicke
   await ctx.em.flush();
   recordEvent(ctx.em, ticket, { kind: 'created', actor: ctx.actor, to: queue.name, detail: { text: `opened by ${ctx.actor.email} for ${requester}` } });
   if (assignee) recordEvent(ctx.em, ticket, { kind: 'assignee', actorLabel: `queue:${queue.name}`, to: assignee.email, detail: { text: `queue ${queue.name} assigns new tickets to ${assignee.email}` } });
-  const message = await writeMessage(ctx, ticket, MessageDirection.OUTBOUND, input.body);
+  const message = await writeMessage(ctx, ticket, MessageDirection.OUTBOUND, input.body, uploads.ids);
   await pageIfBecameEmergency(ctx, ticket, false, message); // pages first, as for emergency mail
   await notify(ctx.em, { kind: 'ticket-opened', ticket, message, actor: ctx.actor }, ctx.notify);
   return { ok: true, value: ticket };

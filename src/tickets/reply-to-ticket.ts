@@ -2,7 +2,9 @@
  * replyToTicket and addNote: a message written by the agent on the ticket. A reply is OUTBOUND and
  * mailed to the requester and CCs; a note is internal (NOTE) and reaches watchers only. A reply
  * gets its Message-ID now, from the same sequence and HMAC scheme as every outbound mail
- * (src/mail/headers.ts), so answers to it thread back even if the mail is never sent.
+ * (src/mail/headers.ts), so answers to it thread back even if the mail is never sent. Files come
+ * as uploads (src/tickets/uploads.ts) and become the message's attachments in the same transaction;
+ * a reply's files travel with its mail.
  */
 import { Message, Person, type Ticket } from '../entities/index.js';
 import { MessageDirection, TicketStatus } from '../entities/enums.js';
@@ -11,9 +13,13 @@ import { notify } from '../outbound/notify.js';
 import { nextDeliveryId } from '../outbound/outbox.js';
 import { recordEvent } from './record-event.js';
 import { checkText, failure, isFailure, ticketToWork, type TicketCommandContext, type TicketResult } from './ticket-command.js';
+import { attachUploads, claimUploads } from './uploads.js';
 
-/** An agent's message on the ticket; an OUTBOUND one is addressed to the requester and CCs and gets our Message-ID. */
-export async function writeMessage(ctx: TicketCommandContext, ticket: Ticket, direction: MessageDirection, body: string): Promise<Message> {
+/**
+ * An agent's message on the ticket; an OUTBOUND one is addressed to the requester and CCs and gets our Message-ID.
+ * @param uploads ids claimed with claimUploads: they become the message's attachments
+ */
+export async function writeMessage(ctx: TicketCommandContext, ticket: Ticket, direction: MessageDirection, body: string, uploads: readonly number[] = []): Promise<Message> {
   await ctx.em.populate(ticket, ['requester', 'ccs']);
   const message = new Message(ticket, direction);
   message.author = ctx.actor;
@@ -27,6 +33,7 @@ export async function writeMessage(ctx: TicketCommandContext, ticket: Ticket, di
   ctx.em.persist(message);
   ticket.updatedAt = new Date();
   await ctx.em.flush();
+  await attachUploads(ctx.em, message.id, ctx.actor.id, uploads);
   if (direction === MessageDirection.OUTBOUND) {
     const domain = messageIdDomain(ctx.notify.config.supportAddress);
     message.messageId = ourMessageId(ctx.notify.secret, domain, ticket.id, await nextDeliveryId(ctx.em));
@@ -34,25 +41,40 @@ export async function writeMessage(ctx: TicketCommandContext, ticket: Ticket, di
   return message;
 }
 
-export async function replyToTicket(ctx: TicketCommandContext, number: number, body: string): Promise<TicketResult> {
-  const problem = checkText('body', body);
+/** What the agent writes: the text and the ids of files uploaded for it. */
+export interface AgentText {
+  readonly body: string;
+  readonly attachments?: readonly string[] | null;
+}
+
+/** The named uploads, claimed once the ticket is known to be workable. */
+function claimFor(ctx: TicketCommandContext, text: AgentText) {
+  return claimUploads(ctx.em, ctx.actor.id, text.attachments ?? [], ctx.notify.config, ['attachments']);
+}
+
+export async function replyToTicket(ctx: TicketCommandContext, number: number, text: AgentText): Promise<TicketResult> {
+  const problem = checkText('body', text.body);
   if (problem) return { ok: false, errors: [problem] };
   const ticket = await ticketToWork(ctx, number);
   if (isFailure(ticket)) return ticket;
   if (ticket.status === TicketStatus.CLOSED) return failure(['number'], `ticket #${number} is closed: reopen it first`);
   if (ticket.status === TicketStatus.PENDING_APPROVAL) return failure(['number'], `ticket #${number} awaits approval`);
-  const message = await writeMessage(ctx, ticket, MessageDirection.OUTBOUND, body);
+  const checked = await claimFor(ctx, text);
+  if (!checked.ok) return checked;
+  const message = await writeMessage(ctx, ticket, MessageDirection.OUTBOUND, text.body, checked.ids);
   recordEvent(ctx.em, ticket, { kind: 'reply', actor: ctx.actor, to: String(message.id) });
   await notify(ctx.em, { kind: 'public-reply', ticket, message, actor: ctx.actor }, ctx.notify);
   return { ok: true, value: ticket };
 }
 
-export async function addNote(ctx: TicketCommandContext, number: number, body: string): Promise<TicketResult> {
-  const problem = checkText('body', body);
+export async function addNote(ctx: TicketCommandContext, number: number, text: AgentText): Promise<TicketResult> {
+  const problem = checkText('body', text.body);
   if (problem) return { ok: false, errors: [problem] };
   const ticket = await ticketToWork(ctx, number);
   if (isFailure(ticket)) return ticket;
-  const message = await writeMessage(ctx, ticket, MessageDirection.NOTE, body);
+  const checked = await claimFor(ctx, text);
+  if (!checked.ok) return checked;
+  const message = await writeMessage(ctx, ticket, MessageDirection.NOTE, text.body, checked.ids);
   recordEvent(ctx.em, ticket, { kind: 'note', actor: ctx.actor, to: String(message.id) });
   await notify(ctx.em, { kind: 'note-added', ticket, message, actor: ctx.actor }, ctx.notify);
   return { ok: true, value: ticket };

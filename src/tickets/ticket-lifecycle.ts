@@ -43,7 +43,7 @@ export async function reopenTicket(ctx: TicketCommandContext, number: number, me
   if (ticket.status !== TicketStatus.CLOSED) return failure(['number'], `ticket #${number} is not closed`);
   await changeStatus(ctx, ticket, TicketStatus.OPEN, { reason: message });
   await ctx.em.flush();
-  return addNote(ctx, number, message);
+  return addNote(ctx, number, { body: message });
 }
 
 export async function escalateTicket(ctx: TicketCommandContext, number: number, note: string | null | undefined): Promise<TicketResult> {

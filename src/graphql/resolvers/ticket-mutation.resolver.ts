@@ -3,7 +3,7 @@
  * command checks the caller's scope (ticket-access.ts), records events with the actor and calls
  * notify() inside the same transaction. Validation failures come back as userErrors.
  */
-import { Arg, Authorized, Ctx, Int, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import { inTransaction } from '../../db/transaction.js';
 import { Person } from '../../entities/index.js';
 import { Role } from '../../entities/enums.js';
@@ -16,7 +16,7 @@ import { assignToMe, closeTicket, escalateTicket, reopenTicket } from '../../tic
 import { addTicketCc, addTicketWatcher, removeTicketCc, removeTicketWatcher } from '../../tickets/ticket-people.js';
 import { updateTicket } from '../../tickets/update-ticket.js';
 import type { GraphQLContext } from '../context.js';
-import { CreateTicketInput, UpdateTicketInput } from '../types/ticket-inputs.js';
+import { ATTACHMENTS_DESCRIPTION, CreateTicketInput, UpdateTicketInput } from '../types/ticket-inputs.js';
 import { TicketObject, TicketPayload, presentTicketRow } from '../types/ticket.type.js';
 
 type Command = (ctx: TicketCommandContext) => Promise<TicketResult>;
@@ -49,13 +49,23 @@ export class TicketMutationResolver {
   }
 
   @Mutation(() => TicketPayload, { description: 'Public: mails the requester and CCs' })
-  replyToTicket(@Arg('number', () => Int) number: number, @Arg('body', () => String) body: string, @Ctx() ctx: GraphQLContext) {
-    return run(ctx, (c) => replyToTicket(c, number, body));
+  replyToTicket(
+    @Arg('number', () => Int) number: number,
+    @Arg('body', () => String) body: string,
+    @Arg('attachments', () => [ID], { nullable: true, description: ATTACHMENTS_DESCRIPTION }) attachments: string[] | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return run(ctx, (c) => replyToTicket(c, number, { body, attachments }));
   }
 
   @Mutation(() => TicketPayload, { description: 'Internal: mails nobody but watchers' })
-  addNote(@Arg('number', () => Int) number: number, @Arg('body', () => String) body: string, @Ctx() ctx: GraphQLContext) {
-    return run(ctx, (c) => addNote(c, number, body));
+  addNote(
+    @Arg('number', () => Int) number: number,
+    @Arg('body', () => String) body: string,
+    @Arg('attachments', () => [ID], { nullable: true, description: ATTACHMENTS_DESCRIPTION }) attachments: string[] | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return run(ctx, (c) => addNote(c, number, { body, attachments }));
   }
 
   @Mutation(() => TicketPayload)

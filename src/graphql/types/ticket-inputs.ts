@@ -1,6 +1,9 @@
 /** Inputs of the ticket queries and mutations (names fixed by CONTRACT.md). */
-import { Field, InputType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, registerEnumType } from 'type-graphql';
 import { Priority, TicketStatus, TicketType } from '../../entities/enums.js';
+
+/** Shared by replyToTicket, addNote and createTicket. */
+export const ATTACHMENTS_DESCRIPTION = 'Ids returned by POST /uploads (the file as the request body, ?filename=…): they become the message\'s attachments, mailed with a reply or a new ticket (a note\'s stay on the ticket); each upload is used once and kept 24 hours';
 
 export enum TicketOrderField {
   CREATED_AT = 'CREATED_AT',
@@ -105,4 +108,7 @@ export class CreateTicketInput {
 
   @Field(() => TicketType, { nullable: true })
   type?: TicketType | null;
+
+  @Field(() => [ID], { nullable: true, description: ATTACHMENTS_DESCRIPTION })
+  attachments?: string[] | null;
 }

@@ -9,7 +9,7 @@
  * Commands on one ticket take turns (ticketToWork locks its row): closing it eight times at once
  * closes it once, and agents assigning it to themselves at once leave a history in which each
  * change starts from the one before. Before, each read the ticket as it was before any of them.
- * A customer's reply takes its turn the same way.
+ * A customer's reply takes its turn the same way, and so do two messages naming one upload.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import { eventually, queryDatabase } from '../../harness/eventually.js';
 import { gql, type GraphQLResponse } from '../../harness/graphql-client.js';
 import { createIngestHarness } from '../../harness/ingest.js';
 import { buildMail } from '../../harness/mail.js';
+import { upload } from '../../harness/upload.js';
 
 const AT_ONCE = 8;
 
@@ -200,17 +201,17 @@ describe('a category deleted while a ticket is being given it', () => {
 });
 
 /**
- * The same mutation twice while another session holds the row it changes: both calls read and wait
- * before either writes, and then go one after the other (deterministic, unlike calls merely sent
- * at once). Both must answer without an error.
+ * Two mutations (by default the same one twice) while another session holds the row they change:
+ * both calls read and wait before either writes, and then go one after the other (deterministic,
+ * unlike calls merely sent at once). Both must answer without an error.
  */
-async function twiceWhileRowHeld(lockRow: string, params: unknown[], mutation: string): Promise<GraphQLResponse[]> {
+async function twiceWhileRowHeld(lockRow: string, params: unknown[], mutation: string, second = mutation): Promise<GraphQLResponse[]> {
   const holder = new pg.Client({ connectionString: gw.databaseUrl });
   await holder.connect();
   try {
     await holder.query('begin');
     await holder.query(lockRow, params);
-    const calls = [gql(gw.url, gw.adminToken, mutation), gql(gw.url, gw.adminToken, mutation)];
+    const calls = [gql(gw.url, gw.adminToken, mutation), gql(gw.url, gw.adminToken, second)];
     await eventually(async () => (await count(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`, [])) === 2, 'both calls waiting');
     await holder.query('commit');
     const responses = await Promise.all(calls);
@@ -248,5 +249,23 @@ describe('two changes to one queue at once', () => {
     await twiceWhileRowHeld(`select id from queue where name = $1 for update`, ['Held'], `mutation { updateQueue(name: "Held", input: { keywords: ["new"] }) { queue { keywords } userErrors { message } } }`);
     const events = await queryDatabase<{ kind: string }>(gw.databaseUrl, `select kind from ticket_event where kind like 'queue-%' and detail->>'queue' = $1`, ['Held']);
     expect(events).toEqual([{ kind: 'queue-keywords' }]);
+  });
+});
+
+describe('one upload named by two messages at once', () => {
+  it('one message carries the file; the other is told the upload is gone and writes nothing', async () => {
+    // Two tickets, so the ticket row lock does not already make the calls take turns. Without the
+    // upload's row lock both passed their check, both wrote a message, and the second went out
+    // without its file while answering as if it carried it.
+    const first = (await newTicket('Statement wanted')).number;
+    const second = (await newTicket('Statement wanted too')).number;
+    const sent = await upload(gw.url, gw.adminToken, 'statement.txt', 'balance: 0.00\n');
+    expect(sent.status).toBe(201);
+    const replyTo = (n: number) => `mutation { replyToTicket(number: ${n}, body: "The statement.", attachments: ["${sent.body.id}"]) { ticket { number } userErrors { field message } } }`;
+    const responses = await twiceWhileRowHeld(`select id from upload where id = $1 for update`, [Number(sent.body.id)], replyTo(first), replyTo(second));
+    const userErrors = responses.map((r) => (r.data as { replyToTicket: { userErrors: { field: string[] }[] } }).replyToTicket.userErrors.map((e) => e.field.join('.')));
+    expect(userErrors.sort()).toEqual([[], ['attachments.0']]);
+    expect(await count(`select count(*) as n from attachment where filename = $1`, ['statement.txt'])).toBe(1);
+    expect(await count(`select count(*) as n from message m join ticket t on t.id = m.ticket_id where t.number = any($1) and m.direction = 'OUTBOUND'`, [[first, second]])).toBe(1);
   });
 });

@@ -71,12 +71,12 @@ describe('auto-close of WAITING_FOR_CUSTOMER tickets: M days without an answer',
     for (const n of [noted, autoReplied, askedAgain]) await age(url, n, 2); // waiting for 2 days now
 
     // Today: a note on one, an out-of-office auto-reply on another, a new public question on the third.
-    await asAgent((ctx) => addNote(ctx, noted, 'Called the printer vendor, no news.'), noted);
+    await asAgent((ctx) => addNote(ctx, noted, { body: 'Called the printer vendor, no news.' }), noted);
     const ooo = await h.ingest.ingest(
       await buildMail({ from: 'otto@customer.test', subject: `Out of office: Re: [#${autoReplied}] Screen flickers`, headers: { 'Auto-Submitted': 'auto-replied' }, text: 'I am away until Monday.' }),
     );
     expect(ooo).toMatchObject({ kind: 'comment', ticketNumber: autoReplied });
-    await asAgent((ctx) => replyToTicket(ctx, askedAgain, 'Could you send a photo of the mouse?'), askedAgain);
+    await asAgent((ctx) => replyToTicket(ctx, askedAgain, { body: 'Could you send a photo of the mouse?' }), askedAgain);
     const [{ updated_at: touched }] = (await queryDatabase<{ updated_at: Date }>(url, `select updated_at from ticket where number = $1`, [noted])) as [{ updated_at: Date }];
     const statuses = await queryDatabase<{ number: number; status: string }>(url, `select number, status from ticket where number = any($1) order by number`, [[noted, autoReplied, askedAgain]]);
     expect(statuses.every((s) => s.status === 'WAITING_FOR_CUSTOMER')).toBe(true);
