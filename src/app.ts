@@ -70,7 +70,6 @@ export function createApp(config: Config, log: Logger): App {
         const result = await bootstrap(em, config);
         state.durabilityProblem = config.requireDurableDatabase ? await checkDurability(em) : null;
         if (state.durabilityProblem) log.error({ component: 'db' }, state.durabilityProblem);
-        state.orm = orm;
         state.databaseProblem = null;
         return result;
       } catch (error) {
@@ -117,6 +116,10 @@ export function createApp(config: Config, log: Logger): App {
         const ingest: IngestFn = async (raw, provenance) => (await prepare(raw, provenance))();
         // The outbox worker first, so mail written by the doors is picked up at once.
         outbound = await startOutboundWorker({ orm: ready, databaseUrl, config, secret, log });
+        // Only now is the gateway ready (/readyz, GraphQL, files): a mutation answered before the
+        // worker ran wrote its mail without a job, sent only when the sweeper found it 20–50 s
+        // later, and one answered before the secret was known signed its Message-ID with ''.
+        state.orm = ready;
         if (config.smtpInboundPort !== 0) smtp = await startSmtpListener(config, ingest, log.child({ component: 'smtp-in' }));
         for (const mailbox of config.mailboxes) {
           const health = (h: MailboxHealth) => state.mailboxes.set(mailbox.name, { ...h });

@@ -31,7 +31,10 @@ export interface Readiness {
 }
 
 export class RuntimeState {
-  /** Set once the database answers and migrations are applied. */
+  /**
+   * Set once the database answers, migrations are applied, the secret is known and the outbound
+   * worker runs: GraphQL and the file routes answer 503 until then, and /readyz says why.
+   */
   orm: Orm | null = null;
   /** Why the database is not (yet) usable, for /readyz and logs. */
   databaseProblem: string | null = 'connecting to the database';
@@ -56,8 +59,8 @@ export class RuntimeState {
       } catch (error) {
         reasons.push(`database: ${(error as Error).message}`);
       }
-    } else if (this.databaseProblem) {
-      reasons.push(`database: ${this.databaseProblem}`);
+    } else {
+      reasons.push(this.databaseProblem ? `database: ${this.databaseProblem}` : 'starting: migrating the database and starting the outbound worker');
     }
     if (this.durabilityProblem) reasons.push(this.durabilityProblem);
     const now = Date.now();

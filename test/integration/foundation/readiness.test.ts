@@ -10,6 +10,7 @@ import { createLogger } from '../../../src/log.js';
 import { freePort } from '../../../src/db/embedded.js';
 import { adminQuery, createTestDatabase } from '../../harness/postgres.js';
 import { startTestApp, type TestApp } from '../../harness/app.js';
+import { queryDatabase } from '../../harness/eventually.js';
 
 const running: TestApp[] = [];
 afterEach(async () => {
@@ -65,6 +66,37 @@ describe('health and readiness', () => {
     await app.stop();
     await expect(started).resolves.toMatchObject({ bootstrap: { newAdminToken: null } });
     expect(lines.join('\n')).not.toContain('hunter2');
+  });
+
+  it('says ready only once mail can go out: a mutation answered at the first 200 has its delivery job', async () => {
+    // Before, /readyz and GraphQL answered as soon as migrations were done, while the secret and
+    // the outbound worker were still starting: a reply sent then was mailed only when the sweeper
+    // found its row, 20–50 s later.
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'postdesk-starting-'));
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
+    const token = 'starting-admin-token-0123456789';
+    const config = loadConfig({ DATABASE_URL: await createTestDatabase(), PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'test', ADMIN_TOKEN: token, SMTP_INBOUND_PORT: '0' });
+    const app = createApp(config, createLogger('info', new PassThrough()));
+    onTestFinished(() => app.stop());
+    const started = app.start();
+    const base = `http://127.0.0.1:${port}`;
+    const answers: number[] = [];
+    for (let status = 0; status !== 200; ) {
+      status = (await fetch(`${base}/readyz`).catch(() => null))?.status ?? 0;
+      answers.push(status);
+      if (answers.length > 20_000) throw new Error('not ready within 20,000 polls');
+    }
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: 'mutation { createTicket(input: { requester: "early@customer.test", subject: "Early", body: "Hello" }) { ticket { number } userErrors { message } } }' }),
+    });
+    expect(((await response.json()) as { data: { createTicket: { ticket: unknown } } }).data.createTicket.ticket).toMatchObject({ number: expect.any(Number) });
+    expect(answers).toContain(503); // it was polled while starting
+    const jobs = await queryDatabase<{ n: string }>(config.databaseUrl!, `select count(*) as n from pgboss.job j join outbound_delivery d on j.data->>'id' = d.id::text`);
+    expect(jobs).toEqual([{ n: '1' }]);
+    await started;
   });
 });
 
