@@ -21,12 +21,18 @@
  *                an emergency message is APPENDed to the gateway's Dovecot mailbox → time until the
  *                on-call webhook POST arrives (≤ 5 s), and where the page mail lands among the bulk
  *
- * BENCH_OUTAGE_SECONDS shortens phase 2's outage for a quick try; BENCH_PHASES=throughput,outage,crash,page picks phases.
+ * 5. attachments  agents' files: 10 rounds of POST /uploads with a 20 MB PDF and a replyToTicket naming
+ *                it, over HTTP with the production defaults: upload rate, reply time, upload → mail
+ *                at the sink, every file byte-identical in the customer's mail, gateway peak RSS
+ *                (≤ 400 MB, issue 5's figure for the gateway under load)
+ *
+ * BENCH_OUTAGE_SECONDS shortens phase 2's outage for a quick try; BENCH_PHASES=throughput,outage,crash,page,attachments picks phases.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
 import { PgBoss } from 'pg-boss';
 import { loadConfig, type Config } from '../src/config/env.js';
 import { openOrm, type Orm } from '../src/db/orm.js';
@@ -41,13 +47,19 @@ import { buildMail } from '../test/harness/mail.js';
 import { freePort, startGateway, type Gateway } from './lib/gateway.js';
 import { startBenchPostgres, type BenchPostgres } from './lib/postgres.js';
 import { Report } from './lib/report.js';
-import { fmt } from './lib/stats.js';
+import { gql } from './lib/graphql.js';
+import { pdfLike } from './lib/mail.js';
+import { RssSampler } from './lib/rss.js';
+import { fmt, fmtMiB, fmtMs, summarize } from './lib/stats.js';
 import { Cleanup, now, pollUntil, sleep } from './lib/util.js';
 
 const THROUGHPUT_MAILS = 2000;
 const FAULT_MAILS = 1000;
 const OUTAGE_SECONDS = Number(process.env.BENCH_OUTAGE_SECONDS ?? 60);
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'throughput,outage,crash,page').split(',').map((s) => s.trim()));
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'throughput,outage,crash,page,attachments').split(',').map((s) => s.trim()));
+const FILE_ROUNDS = 10;
+const FILE_BYTES = 20 * 1024 * 1024;
+const RSS_TARGET_BYTES = 400 * 1000 * 1000;
 const PAGE_BACKLOG = 1000;
 const PAGE_SINK_DELAY_MS = 50;
 const PAGE_TARGET_MS = 5000;
@@ -347,6 +359,57 @@ async function page(pgs: BenchPostgres): Promise<void> {
   await gateway.stop();
 }
 
+async function attachments(pgs: BenchPostgres): Promise<void> {
+  section(`5. attachments: ${FILE_ROUNDS} agent replies, each with a ${fmtMiB(FILE_BYTES)} PDF uploaded first`);
+  const db = await pgs.createDatabase(`outbound_files_${runId}`);
+  const sink = await startSmtpSink();
+  cleanup.add('sink', () => sink.stop());
+  const token = `bench-admin-${randomBytes(12).toString('hex')}`;
+  const gateway = await startGateway({ databaseUrl: db, mailboxes: [], env: { ...gatewayEnv(sink.port), ADMIN_TOKEN: token } });
+  cleanup.add('gateway', async () => void (await gateway.stop()));
+  const sampler = new RssSampler(gateway.pid, 20).start();
+  const opened = await gql(gateway, token, `mutation { createTicket(input: { requester: "files@customer.test", subject: "Files ${runId}", body: "Files follow." }) { ticket { number } userErrors { message } } }`);
+  const created = opened.data!.createTicket as { ticket: { number: number } | null; userErrors: { message: string }[] };
+  if (!created.ticket) throw new Error(`createTicket: ${created.userErrors[0]?.message}`);
+  const number = created.ticket.number;
+  await sink.waitFor(1, 30_000);
+
+  const uploadMs: number[] = [];
+  const replyMs: number[] = [];
+  const deliveredMs: number[] = [];
+  let identical = 0;
+  for (let round = 1; round <= FILE_ROUNDS; round++) {
+    const file = pdfLike(FILE_BYTES);
+    const t0 = now();
+    const response = await fetch(`${gateway.baseUrl}/uploads?filename=scan-${round}.pdf`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: new Uint8Array(file) });
+    const uploaded = (await response.json()) as { id?: string; message?: string };
+    if (response.status !== 201) throw new Error(`upload ${round}: HTTP ${response.status} ${uploaded.message ?? ''}`);
+    const t1 = now();
+    const replied = await gql(gateway, token, `mutation($n: Int!, $a: [ID!]) { replyToTicket(number: $n, body: "Scan ${round}", attachments: $a) { userErrors { message } } }`, { n: number, a: [uploaded.id] });
+    const errors = (replied.data!.replyToTicket as { userErrors: { message: string }[] }).userErrors;
+    if (errors.length > 0) throw new Error(`reply ${round}: ${errors[0]!.message}`);
+    const t2 = now();
+    const [mail] = (await sink.waitFor(round + 1, 120_000)).slice(round);
+    deliveredMs.push(now() - t0);
+    uploadMs.push(t1 - t0);
+    replyMs.push(t2 - t1);
+    const parsed = await simpleParser(mail!.raw, { skipTextLinks: true, skipTextToHtml: true });
+    if (parsed.attachments.length === 1 && parsed.attachments[0]!.content.equals(file)) identical++;
+  }
+  const memory = sampler.stop();
+  const mb = FILE_BYTES / 1e6;
+  const u = summarize(uploadMs);
+  report.add(`files: POST /uploads of ${fmtMiB(FILE_BYTES)}`, `p50 ${fmtMs(u.p50)}, max ${fmtMs(u.max)} (${fmt(mb / (u.p50 / 1000), 1)} MB/s at p50)`, 'info', null);
+  const r = summarize(replyMs);
+  report.add('files: replyToTicket naming the upload (moves it, composes and enqueues the mail)', `p50 ${fmtMs(r.p50)}, max ${fmtMs(r.max)}`, 'info', null);
+  const d = summarize(deliveredMs);
+  report.add('files: upload start → mail with the file at the SMTP sink', `p50 ${fmtMs(d.p50)}, max ${fmtMs(d.max)}`, 'info', null);
+  report.add('files: mails whose attachment is byte-identical to the upload', `${identical} of ${FILE_ROUNDS}`, `${FILE_ROUNDS} of ${FILE_ROUNDS}`, identical === FILE_ROUNDS);
+  report.add('files: gateway peak RSS (VmHWM) over the run', fmtMiB(memory.peakHwm), `≤ ${fmt(RSS_TARGET_BYTES / 1e6)} MB`, memory.peakHwm <= RSS_TARGET_BYTES);
+  await gateway.stop();
+  await sink.stop();
+}
+
 async function main(): Promise<void> {
   const stop = () => {
     cleanup.aborted = true;
@@ -358,7 +421,7 @@ async function main(): Promise<void> {
   const pgs = await startBenchPostgres();
   cleanup.add('postgres', () => pgs.stop());
   let failed = false;
-  for (const [name, phase] of [['throughput', throughput], ['outage', outage], ['crash', crash], ['page', page]] as const) {
+  for (const [name, phase] of [['throughput', throughput], ['outage', outage], ['crash', crash], ['page', page], ['attachments', attachments]] as const) {
     if (!PHASES.has(name)) continue;
     try {
       await phase(pgs);

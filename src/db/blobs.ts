@@ -8,6 +8,7 @@
  * Entities whose large content was deferred keep an empty `content` in memory; read it back from
  * the database.
  */
+import { Readable } from 'node:stream';
 import type { TransactionEm } from './transaction.js';
 import type { Em } from './orm.js';
 
@@ -46,11 +47,15 @@ export async function writeDeferredBlobs(em: TransactionEm): Promise<void> {
   if (!list) return;
   pending.delete(em);
   await em.flush();
-  for (const blob of list) await writeBlob(em, blob.table, 'content', blob.row.id, blob.content);
+  for (const blob of list) await writeBlob(em, `${blob.table}.content`, blob.row.id, blob.content);
 }
 
+/** The large byte columns, as `table.column`. */
+export type BlobColumn = 'raw_source.content' | 'attachment.content' | 'outbound_delivery.raw';
+
 /** Writes one large byte value into an existing (flushed) row, as a bound binary parameter. */
-export async function writeBlob(em: Em, table: string, column: string, id: number, content: Buffer): Promise<void> {
+export async function writeBlob(em: Em, where: BlobColumn, id: number, content: Buffer): Promise<void> {
+  const [table, column] = where.split('.') as [string, string];
   const db = em.getKysely<BlobTables>();
   await db.updateTable(table).set({ [column]: content }).where('id', '=', id).execute();
   // kysely's query compiler keeps the last query's parameters until it compiles the next one, so
@@ -58,4 +63,31 @@ export async function writeBlob(em: Em, table: string, column: string, id: numbe
   // in bench:ingest's memory phase). Compiling a statement without parameters lets it go; nothing
   // is sent.
   db.selectFrom(table).select('id').compile();
+}
+
+const SLICE_BYTES = 1024 * 1024;
+
+/**
+ * A large byte value as a stream of 1 MiB slices, one substring() query each. Read whole, a bytea
+ * arrives as hex text twice its size (a 40 MB string for a 20 MB file) before it becomes a Buffer;
+ * sliced, no more than a slice is in memory at once.
+ * @param size the value's length in bytes (octet_length), known to the caller
+ */
+export function readBlob(em: Em, where: BlobColumn, id: number, size: number): Readable {
+  const [table, column] = where.split('.') as [string, string];
+  let offset = 0;
+  return new Readable({
+    async read() {
+      try {
+        if (offset >= size) return void this.push(null);
+        const rows = await em.execute<{ chunk: Buffer }[]>(`select substring(${column} from ? for ?) as chunk from ${table} where id = ?`, [offset + 1, SLICE_BYTES, id]);
+        const chunk = rows[0]?.chunk;
+        if (!chunk || chunk.length === 0) return void this.push(null);
+        offset += chunk.length;
+        this.push(chunk);
+      } catch (error) {
+        this.destroy(error as Error);
+      }
+    },
+  });
 }

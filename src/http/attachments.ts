@@ -8,13 +8,11 @@
  * RFC 5987 encoded filename and `X-Content-Type-Options: nosniff`, so a browser never renders
  * a customer's HTML or SVG in our origin.
  */
-import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { Em, Orm } from '../db/orm.js';
+import { readBlob } from '../db/blobs.js';
+import type { Orm } from '../db/orm.js';
 import { scopeAllowsQueue, ticketScope } from '../graphql/ticket-access.js';
 import { authenticateRequest } from './request-auth.js';
-
-const SLICE_BYTES = 1024 * 1024;
 
 /**
  * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>` (RFC 6266 §4.3).
@@ -37,25 +35,6 @@ const ACTIVE_TYPE = /html|svg|xml|javascript|ecmascript|x-shockwave|pdf-?script/
 export function safeContentType(value: string): string {
   const wellFormed = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i.test(value);
   return wellFormed && !ACTIVE_TYPE.test(value) ? value.toLowerCase() : 'application/octet-stream';
-}
-
-/** The attachment's bytes as a stream of slices read with substring(), one query per slice. */
-function streamContent(em: Em, id: number, size: number): Readable {
-  let offset = 0;
-  return new Readable({
-    async read() {
-      try {
-        if (offset >= size) return void this.push(null);
-        const rows = await em.execute<{ chunk: Buffer }[]>(`select substring(content from ? for ?) as chunk from attachment where id = ?`, [offset + 1, SLICE_BYTES, id]);
-        const chunk = rows[0]?.chunk;
-        if (!chunk || chunk.length === 0) return void this.push(null);
-        offset += chunk.length;
-        this.push(chunk);
-      } catch (error) {
-        this.destroy(error as Error);
-      }
-    },
-  });
 }
 
 export function registerAttachmentRoute(fastify: FastifyInstance, orm: () => Orm | null): void {
@@ -82,6 +61,6 @@ export function registerAttachmentRoute(fastify: FastifyInstance, orm: () => Orm
       .header('x-content-type-options', 'nosniff')
       .header('content-security-policy', "sandbox; default-src 'none'")
       .header('cache-control', 'private, no-store')
-      .send(streamContent(em, Number(request.params.id), length));
+      .send(readBlob(em, 'attachment.content', Number(request.params.id), length));
   });
 }

@@ -18,6 +18,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/env.js';
 import type { Orm } from '../db/orm.js';
 import { formatLimit } from '../ingest/parse/attachments.js';
+import { LARGE_MESSAGE_BYTES, reclaimMemory, reclaimMemorySoon } from '../memory.js';
 import { storeUpload, type UploadProblem } from '../tickets/uploads.js';
 import { authenticateRequest } from './request-auth.js';
 
@@ -52,7 +53,14 @@ export function registerUploadRoute(fastify: FastifyInstance, config: Config, or
       onRequest: async (request, reply) => {
         const found = await authenticateRequest(orm(), request, reply);
         if (found) callers.set(request, found);
+        // Around a large file, memory is given back as around a large message (memory.ts): its
+        // body, its copy for PostgreSQL and their bind message are some 80 MB of garbage otherwise
+        // left for V8 to find later (ten 20 MB uploads: peak RSS 411 MiB without this).
+        if (!reply.sent && Number(request.headers['content-length']) >= LARGE_MESSAGE_BYTES) reclaimMemory();
         return reply.sent ? reply : undefined;
+      },
+      onResponse: async (request) => {
+        if (Number(request.headers['content-length']) >= LARGE_MESSAGE_BYTES) reclaimMemorySoon();
       },
       handler: async (request, reply) => {
         const { principal, em } = callers.get(request)!;

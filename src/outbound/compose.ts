@@ -8,6 +8,7 @@
  * In-Reply-To/References chained to the ticket's thread, `Auto-Submitted` on automatic mail only,
  * `X-Auto-Response-Suppress: All`, and our loop header so our own mail is recognised if it comes back.
  */
+import type { Readable } from 'node:stream';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { LOOP_HEADER } from '../ingest/classify.js';
 import { displayName, headerText } from './sanitize.js';
@@ -21,7 +22,8 @@ export interface MailAddress {
 export interface MailFile {
   readonly filename: string;
   readonly contentType: string;
-  readonly content: Buffer;
+  /** A stream (read from PostgreSQL in slices, src/db/blobs.ts) is encoded as it arrives. */
+  readonly content: Buffer | Readable;
 }
 
 export interface MailSpec {

@@ -11,6 +11,8 @@
  * mail may go twice, always with the same bytes and Message-ID (TESTPLAN D13).
  */
 import type { Config } from '../config/env.js';
+import { readBlob } from '../db/blobs.js';
+import { LARGE_MESSAGE_BYTES, reclaimMemorySoon } from '../memory.js';
 import type { Orm } from '../db/orm.js';
 import { Person, Ticket } from '../entities/index.js';
 import { DeliveryStatus } from '../entities/enums.js';
@@ -20,6 +22,9 @@ import { webhookKey } from './mailer.js';
 import { WEBHOOK_PREFIX } from './outbox.js';
 import { DeliveryError, type MailTransport } from './transport.js';
 import { postWebhook } from './webhook.js';
+
+/** Mail up to this size comes with the claim; a larger one (an agent's files) is streamed in slices. */
+const RAW_INLINE_BYTES = 1024 * 1024;
 
 export type DeliveryOutcome = 'sent' | 'failed' | 'retry' | 'skipped';
 
@@ -35,7 +40,9 @@ interface ClaimedRow {
   id: number;
   kind: string;
   recipients: string[];
-  raw: Buffer;
+  /** Null above RAW_INLINE_BYTES: read in slices when sent. */
+  raw: Buffer | null;
+  size: number;
   message_id: string;
   ticket_id: number | null;
   attempts: number;
@@ -45,8 +52,8 @@ export async function deliver(deps: DeliverDeps, id: number): Promise<DeliveryOu
   const em = deps.orm.em.fork();
   const rows = await em.execute<ClaimedRow[]>(
     `update outbound_delivery set attempts = attempts + 1 where id = ? and status = 'QUEUED'
-     returning id, kind, recipients, raw, message_id, ticket_id, attempts`,
-    [id],
+     returning id, kind, recipients, case when octet_length(raw) <= ? then raw end as raw, octet_length(raw) as size, message_id, ticket_id, attempts`,
+    [id, RAW_INLINE_BYTES],
   );
   const row = rows[0];
   if (!row) return 'skipped';
@@ -74,7 +81,7 @@ export async function deliver(deps: DeliverDeps, id: number): Promise<DeliveryOu
 
 async function send(deps: DeliverDeps, row: ClaimedRow): Promise<string[]> {
   if (row.kind.startsWith(WEBHOOK_PREFIX)) {
-    await postWebhook(row.recipients[0]!, row.raw, {
+    await postWebhook(row.recipients[0]!, row.raw ?? Buffer.alloc(0), {
       key: webhookKey(deps.config.outbound.webhookSecret, deps.secret),
       event: row.kind.slice(WEBHOOK_PREFIX.length),
       deliveryId: row.message_id,
@@ -82,7 +89,9 @@ async function send(deps: DeliverDeps, row: ClaimedRow): Promise<string[]> {
     return [];
   }
   const fileName = `${row.id}-${row.message_id.replace(/[^A-Za-z0-9.@_-]/g, '_')}`;
-  const result = await deps.transport.send(row.raw, { from: deps.config.supportAddress, to: row.recipients }, fileName);
+  const raw = row.raw ?? readBlob(deps.orm.em.fork(), 'outbound_delivery.raw', row.id, Number(row.size));
+  const result = await deps.transport.send(raw, { from: deps.config.supportAddress, to: row.recipients }, fileName);
+  if (Number(row.size) >= LARGE_MESSAGE_BYTES) reclaimMemorySoon(); // a mail with an agent's files
   return result.rejected;
 }
 

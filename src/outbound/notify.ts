@@ -8,6 +8,8 @@
  * The outbound module decides recipients, templates, loop safety and rate limits from these facts.
  */
 import type { Config } from '../config/env.js';
+import { readBlob } from '../db/blobs.js';
+import { LARGE_MESSAGE_BYTES, reclaimMemorySoon } from '../memory.js';
 import type { Em } from '../db/orm.js';
 import { Message, Person, type Ticket } from '../entities/index.js';
 import { MessageDirection, Role, TicketStatus } from '../entities/enums.js';
@@ -258,8 +260,8 @@ async function mailAgentMessage(
   template: 'public-reply' | 'ticket-opened',
   thread: ThreadHeaders,
 ): Promise<void> {
-  const files = await em.execute<{ filename: string; content_type: string; content: Buffer }[]>(
-    `select filename, content_type, content from attachment where message_id = ? order by id`,
+  const files = await em.execute<{ id: number; filename: string; content_type: string; size: number }[]>(
+    `select id, filename, content_type, octet_length(content) as size from attachment where message_id = ? order by id`,
     [message.id],
   );
   await mailer.mail({
@@ -274,8 +276,10 @@ async function mailAgentMessage(
     thread,
     carries: message,
     fromName: actor.name ?? actor.email.split('@')[0],
-    files: files.map((file) => ({ filename: file.filename, contentType: file.content_type, content: file.content })),
+    files: files.map((file) => ({ filename: file.filename, contentType: file.content_type, content: readBlob(em, 'attachment.content', file.id, file.size) })),
   });
+  // The composed mail and its bind message are garbage now: given back as after a large inbound message.
+  if (files.reduce((sum, file) => sum + Number(file.size), 0) >= LARGE_MESSAGE_BYTES) reclaimMemorySoon();
 }
 
 /** Queue watchers and ticket watchers, one mail each, never the person who caused it, never opted-out agents. */

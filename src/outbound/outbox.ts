@@ -84,7 +84,7 @@ export async function enqueueDelivery(em: Em, input: DeliveryInput): Promise<Out
   em.persist(delivery);
   if (large) {
     await em.flush();
-    await writeBlob(em, 'outbound_delivery', 'raw', input.id, input.raw);
+    await writeBlob(em, 'outbound_delivery.raw', input.id, input.raw);
   }
   await enqueueJob(em, input.id, input.urgent);
   return delivery;

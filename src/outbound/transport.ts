@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { Config } from '../config/env.js';
@@ -38,7 +39,8 @@ export class DeliveryError extends Error {
 
 export interface MailTransport {
   readonly kind: 'smtp' | 'eml';
-  send(raw: Buffer, envelope: Envelope, fileName: string): Promise<SendResult>;
+  /** `raw` as a stream when it is large (read from PostgreSQL in slices). */
+  send(raw: Buffer | Readable, envelope: Envelope, fileName: string): Promise<SendResult>;
   close(): void;
 }
 

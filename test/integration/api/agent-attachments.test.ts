@@ -60,11 +60,11 @@ beforeAll(async () => {
   gw = await startTestApp({
     SUPPORT_ADDRESS: 'support@example.com',
     SMTP_URL: sink.url,
-    // Small limits, so the tests stay small: 64 KiB a file, 16 KiB an image, 3 a message, 96 KiB a mail.
-    ATTACHMENT_MAX_MB: String(64 / 1024),
+    // Small limits, so the tests stay small: 1.25 MiB a file, 16 KiB an image, 3 a message, 1.5 MiB a mail.
+    ATTACHMENT_MAX_MB: '1.25',
     ATTACHMENT_MAX_IMAGE_MB: String(16 / 1024),
     ATTACHMENT_MAX_COUNT: '3',
-    OUTBOUND_MAX_ATTACHMENTS_MB: String(96 / 1024),
+    OUTBOUND_MAX_ATTACHMENTS_MB: '1.5',
   });
   await ok(gw.adminToken, `mutation { createAgent(input: { email: "ann@staff.test", name: "Ann Agent", role: AGENT }) { userErrors { message } } }`);
   await ok(gw.adminToken, `mutation { addQueueAgent(queue: "General", email: "ann@staff.test") { userErrors { message } } }`);
@@ -105,14 +105,14 @@ describe('an agent attaches a file to a reply', () => {
     expect(await pendingUploads()).toBe(0);
   });
 
-  it('a mail above 64 KiB (its bytes written as one binary parameter) arrives byte for byte', async () => {
-    const scan = Buffer.concat([Buffer.from(MAGIC.pdf, 'latin1'), randomBytes(60 * KIB)]);
+  it('a mail above 1 MiB (written as one binary parameter, read back in slices) arrives byte for byte', async () => {
+    const scan = Buffer.concat([Buffer.from(MAGIC.pdf, 'latin1'), randomBytes(1200 * KIB)]);
     const result = await reply(agent, 'The scan you asked for.', [await uploaded(agent, 'scan.pdf', scan)]);
     expect(result.userErrors).toEqual([]);
     const mail = (await waitForMailsTo(sink, 'rosa@customer.test', 3)).find((m) => m.parsed.text?.includes('The scan you asked for.'))!;
     expect(mail.parsed.attachments[0]!.content.equals(scan)).toBe(true);
     const [row] = await queryDatabase<{ bytes: number }>(gw.databaseUrl, `select octet_length(raw) as bytes from outbound_delivery where kind = 'reply' order by id desc limit 1`);
-    expect(row!.bytes).toBeGreaterThan(80 * KIB);
+    expect(row!.bytes).toBeGreaterThan(1600 * KIB);
   });
 
   it('a note keeps its files on the ticket; createTicket mails them with the first message', async () => {
@@ -179,7 +179,7 @@ describe('the upload policy is the inbound attachment policy', () => {
     expect(await refusal(agent, 'invoice.pdf', '<html><script>alert(1)</script></html>')).toEqual([415, 'invoice.pdf: content is not recognised as .pdf']);
     expect(await refusal(agent, 'photo.png', MAGIC.png)).toEqual([201, undefined]);
     expect(await refusal(agent, 'big-photo.png', Buffer.concat([MAGIC.png, Buffer.alloc(16 * KIB)]))).toEqual([413, 'big-photo.png is larger than 16384 bytes']);
-    expect(await refusal(agent, 'huge.txt', text(64 * KIB + 1))).toEqual([413, 'the file is larger than 65536 bytes']);
+    expect(await refusal(agent, 'huge.txt', text(1280 * KIB + 1))).toEqual([413, 'the file is larger than 1310720 bytes']);
     expect(await refusal(agent, null, text(10))).toEqual([400, 'name the file: POST /uploads?filename=<name with extension>']);
     expect(await refusal(agent, 'empty.txt', '')).toEqual([400, 'the file is empty']);
     expect(await refusal(null, 'note.txt', text(10))).toEqual([401, 'a valid API token is required']);
@@ -198,9 +198,9 @@ describe('the upload policy is the inbound attachment policy', () => {
     const four = [];
     for (let i = 0; i < 4; i++) four.push(await uploaded(agent, `part-${i}.txt`, text(10)));
     expect((await reply(agent, 'four files', four)).userErrors).toEqual([{ field: ['attachments'], message: 'at most 3 attachments per message' }]);
-    const heavy = [await uploaded(agent, 'a.txt', text(60 * KIB)), await uploaded(agent, 'b.txt', text(60 * KIB))];
+    const heavy = [await uploaded(agent, 'a.txt', text(1024 * KIB)), await uploaded(agent, 'b.txt', text(1024 * KIB))];
     expect((await reply(agent, 'two heavy files', heavy)).userErrors).toEqual([
-      { field: ['attachments'], message: 'together larger than 98304 bytes, the most one mail may carry (OUTBOUND_MAX_ATTACHMENTS_MB)' },
+      { field: ['attachments'], message: 'together larger than 1572864 bytes, the most one mail may carry (OUTBOUND_MAX_ATTACHMENTS_MB)' },
     ]);
     expect((await reply(agent, 'three small files', four.slice(0, 3))).userErrors).toEqual([]);
   });
