@@ -18,6 +18,9 @@ export const ERROR_CODES = {
   QUEUE_ADDRESS_TAKEN: 'another queue already has this email address',
   PERSON_NOT_FOUND: 'no person with this email address is known',
   QUERY_LIMIT_EXCEEDED: 'the GraphQL request is too deep, too costly, has too many aliases or is a batch (extensions.limit says which), or a ticket search ran longer than SEARCH_TIMEOUT_MS',
+  FILE_TOO_LARGE: 'an uploaded file is larger than ATTACHMENT_MAX_MB (ATTACHMENT_MAX_IMAGE_MB for jpg/png) (HTTP 413)',
+  FILE_TYPE_REFUSED: 'an uploaded file\'s type is not in ATTACHMENT_TYPES, or its bytes are not what its name says (HTTP 415)',
+  TOO_MANY_UPLOADS: 'the caller has 20 uploads no message has used yet (HTTP 429)',
   RATE_LIMITED: 'the API token used up its GraphQL budget (GRAPHQL_RATE_LIMIT root fields a minute, each alias counts); retry after extensions.retryAfterSeconds (HTTP 429)',
   INTERNAL: 'an unexpected failure; details are in the log, never in the response',
 } as const;

@@ -10,22 +10,23 @@
  * attachment size is refused from its Content-Length (or as soon as it passes the limit), so no
  * caller can make the gateway buffer more than ATTACHMENT_MAX_MB.
  *
- * Refusals name the file and the reason: 400 (no name, empty), 413 (too large for its type),
- * 415 (type not allowed, or its bytes are something else than its name says), 429 (too many
- * uploads waiting to be used).
+ * Refusals name the file and the reason, with a catalogue code (src/errors.ts): 400 BAD_USER_INPUT
+ * (no name, empty), 413 FILE_TOO_LARGE (for its type), 415 FILE_TYPE_REFUSED (type not allowed,
+ * or its bytes are something else than its name says), 429 TOO_MANY_UPLOADS.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/env.js';
 import type { Orm } from '../db/orm.js';
+import type { ErrorCode } from '../errors.js';
 import { formatLimit } from '../ingest/parse/attachments.js';
 import { LARGE_MESSAGE_BYTES, reclaimMemory, reclaimMemorySoon } from '../memory.js';
 import { storeUpload, type UploadProblem } from '../tickets/uploads.js';
 import { authenticateRequest } from './request-auth.js';
 
-const STATUS: Record<UploadProblem, { code: number; error: string }> = {
-  empty: { code: 400, error: 'BAD_REQUEST' },
-  'too-large': { code: 413, error: 'PAYLOAD_TOO_LARGE' },
-  refused: { code: 415, error: 'UNSUPPORTED_MEDIA_TYPE' },
+const STATUS: Record<UploadProblem, { code: number; error: ErrorCode }> = {
+  empty: { code: 400, error: 'BAD_USER_INPUT' },
+  'too-large': { code: 413, error: 'FILE_TOO_LARGE' },
+  refused: { code: 415, error: 'FILE_TYPE_REFUSED' },
   'too-many': { code: 429, error: 'TOO_MANY_UPLOADS' },
 };
 
@@ -40,9 +41,9 @@ export function registerUploadRoute(fastify: FastifyInstance, config: Config, or
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
     scope.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, request, reply) => {
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        return reply.code(413).send({ error: 'PAYLOAD_TOO_LARGE', message: `the file is larger than ${formatLimit(bodyLimit)}` });
+        return reply.code(413).send({ error: 'FILE_TOO_LARGE', message: `the file is larger than ${formatLimit(bodyLimit)}` });
       }
-      if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.code(error.statusCode).send({ error: 'BAD_REQUEST', message: error.message });
+      if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.code(error.statusCode).send({ error: 'BAD_USER_INPUT', message: error.message });
       request.log.error({ err: error }, 'upload failed');
       return reply.code(500).send({ error: 'INTERNAL', message: 'internal server error' });
     });
@@ -66,7 +67,7 @@ export function registerUploadRoute(fastify: FastifyInstance, config: Config, or
         const { principal, em } = callers.get(request)!;
         const name = request.query.filename;
         if (typeof name !== 'string' || name.trim() === '') {
-          return reply.code(400).send({ error: 'BAD_REQUEST', message: 'name the file: POST /uploads?filename=<name with extension>' });
+          return reply.code(400).send({ error: 'BAD_USER_INPUT', message: 'name the file: POST /uploads?filename=<name with extension>' });
         }
         const content = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const outcome = await storeUpload(em, principal.personId, name, content, config);

@@ -40,7 +40,7 @@ interface ClaimedRow {
   id: number;
   kind: string;
   recipients: string[];
-  /** Null above RAW_INLINE_BYTES: read in slices when sent. */
+  /** Null for a mail above RAW_INLINE_BYTES: read in slices when sent. A webhook's body always comes. */
   raw: Buffer | null;
   size: number;
   message_id: string;
@@ -52,8 +52,8 @@ export async function deliver(deps: DeliverDeps, id: number): Promise<DeliveryOu
   const em = deps.orm.em.fork();
   const rows = await em.execute<ClaimedRow[]>(
     `update outbound_delivery set attempts = attempts + 1 where id = ? and status = 'QUEUED'
-     returning id, kind, recipients, case when octet_length(raw) <= ? then raw end as raw, octet_length(raw) as size, message_id, ticket_id, attempts`,
-    [id, RAW_INLINE_BYTES],
+     returning id, kind, recipients, case when octet_length(raw) <= ? or kind like ? then raw end as raw, octet_length(raw) as size, message_id, ticket_id, attempts`,
+    [id, RAW_INLINE_BYTES, `${WEBHOOK_PREFIX}%`],
   );
   const row = rows[0];
   if (!row) return 'skipped';
@@ -81,7 +81,7 @@ export async function deliver(deps: DeliverDeps, id: number): Promise<DeliveryOu
 
 async function send(deps: DeliverDeps, row: ClaimedRow): Promise<string[]> {
   if (row.kind.startsWith(WEBHOOK_PREFIX)) {
-    await postWebhook(row.recipients[0]!, row.raw ?? Buffer.alloc(0), {
+    await postWebhook(row.recipients[0]!, row.raw!, {
       key: webhookKey(deps.config.outbound.webhookSecret, deps.secret),
       event: row.kind.slice(WEBHOOK_PREFIX.length),
       deliveryId: row.message_id,

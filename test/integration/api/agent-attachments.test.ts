@@ -175,6 +175,13 @@ describe('the upload policy is the inbound attachment policy', () => {
       const { status, body } = await upload(gw.url, token, filename, content);
       return [status, body.message];
     };
+    const codes = async (filename: string, content: Buffer | string) => (await upload(gw.url, agent, filename, content)).body.error;
+    expect([await codes('a.exe', MAGIC.exe), await codes('a.png', text(17 * KIB)), await codes('a.txt', text(1280 * KIB + 1)), await codes('a.txt', '')]).toEqual([
+      'FILE_TYPE_REFUSED',
+      'FILE_TOO_LARGE',
+      'FILE_TOO_LARGE',
+      'BAD_USER_INPUT',
+    ]);
     expect(await refusal(agent, 'setup.exe', MAGIC.exe)).toEqual([415, 'setup.exe: type .exe is not allowed']);
     expect(await refusal(agent, 'invoice.pdf', '<html><script>alert(1)</script></html>')).toEqual([415, 'invoice.pdf: content is not recognised as .pdf']);
     expect(await refusal(agent, 'photo.png', MAGIC.png)).toEqual([201, undefined]);
