@@ -6,6 +6,7 @@ import { Category } from './category.entity.js';
 import { InboundReceipt } from './inbound-receipt.entity.js';
 import { MailboxState } from './mailbox-state.entity.js';
 import { Message } from './message.entity.js';
+import { Organization } from './organization.entity.js';
 import { OutboundDelivery } from './outbound-delivery.entity.js';
 import { Person } from './person.entity.js';
 import { QuarantinedMessage } from './quarantined-message.entity.js';
@@ -23,6 +24,7 @@ export {
   Category,
   MailboxState,
   Message,
+  Organization,
   OutboundDelivery,
   Person,
   QuarantinedMessage,
@@ -41,6 +43,7 @@ export const ENTITIES = [
   Category,
   MailboxState,
   Message,
+  Organization,
   OutboundDelivery,
   Person,
   QuarantinedMessage,

@@ -6,6 +6,7 @@ import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth.js';
 import { AgentResolver } from './resolvers/agent.resolver.js';
 import { ApiTokenResolver } from './resolvers/api-token.resolver.js';
+import { OrganizationResolver } from './resolvers/organization.resolver.js';
 import { QuarantineResolver } from './resolvers/quarantine.resolver.js';
 import { QueueResolver } from './resolvers/queue.resolver.js';
 import { RoutingResolver } from './resolvers/routing.resolver.js';
@@ -24,6 +25,7 @@ export const RESOLVERS = [
   TicketConnectionResolver,
   AgentResolver,
   ApiTokenResolver,
+  OrganizationResolver,
 ] as const;
 
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {

@@ -6,6 +6,7 @@
 import type { Em } from '../db/orm.js';
 import { Message, OutboundDelivery, Ticket } from '../entities/index.js';
 import { checkOurMessageId, messageIdDomain } from '../mail/headers.js';
+import { colleagueDomains } from '../people/organizations.js';
 import type { TaggedTicket } from './thread.js';
 
 export interface ReferenceLookup {
@@ -82,7 +83,7 @@ async function ticketParticipants(em: Em, where: { number: number } | { id: numb
   for (const p of ticket.ccs) participants.add(p.email);
   for (const p of ticket.watchers) participants.add(p.email);
   for (const p of ticket.queue?.agents ?? []) participants.add(p.email);
-  return { id: ticket.id, participants };
+  return { id: ticket.id, participants, colleagueDomains: await colleagueDomains(em, ticket.requester.email) };
 }
 
 /**

@@ -6,21 +6,31 @@
  *     or sent -> a comment on that ticket, even if the subject changed. IDs that only look like
  *     ours (bad HMAC) were dropped by the caller.
  *  2. Else a `[#N]` tag in the subject -> a comment on ticket N only when the sender is its
- *     requester, a CC, a watcher or an agent of its queue; anyone else gets a new ticket linked
+ *     requester, a CC, a watcher or an agent of its queue, or writes from a domain of the
+ *     requester's organisation (an admin defined it); anyone else gets a new ticket linked
  *     to N, so a stranger who knows a number cannot join someone else's ticket (TESTPLAN S3).
  *     A tag naming no ticket is ignored.
  *  3. Else, when a message already stored names this one in its In-Reply-To or References (the
  *     answer arrived first: the original was held up by greylisting, a queue or a quarantine, or
  *     came through another mailbox) -> a comment on the answer's ticket, but again only for its
- *     requester, CCs, watchers and queue agents: a reply-all puts the original's sender there.
+ *     requester, CCs, watchers, queue agents and organisation: a reply-all puts the original's sender there.
  *     The caller looks this up only when rules 1 and 2 found nothing (`needsAnswerLookup`).
  *  4. Else a new ticket. A forward (Fwd:/WG:/TR:) without known references is a new ticket.
  */
+import { emailDomain } from '../people/email-address.js';
 
 export interface TaggedTicket {
   id: number;
   /** Lower-case addresses allowed to post by tag: requester, CCs, watchers, queue agents. */
   participants: ReadonlySet<string>;
+  /** Mail domains of the requester's organisation (people/organizations.ts): anyone writing from them may post too. */
+  colleagueDomains?: ReadonlySet<string>;
+}
+
+/** Whether `sender` may post to `ticket` by tag (rule 2) or as an early answer's original (rule 3). */
+function mayPost(ticket: TaggedTicket, sender: string | null): boolean {
+  if (sender === null) return false;
+  return ticket.participants.has(sender) || (ticket.colleagueDomains?.has(emailDomain(sender)) ?? false);
 }
 
 export interface ThreadInput {
@@ -49,12 +59,12 @@ export function chooseThread(input: ThreadInput): ThreadDecision {
   if (referenced !== undefined) return { kind: 'comment', ticketId: referenced, via: 'reference' };
   if (input.forward) return { kind: 'new', linkedTo: input.tagged?.id ?? null, reason: 'forward' };
   if (input.tagged) {
-    if (input.sender !== null && input.tagged.participants.has(input.sender)) {
+    if (mayPost(input.tagged, input.sender)) {
       return { kind: 'comment', ticketId: input.tagged.id, via: 'tag' };
     }
     return { kind: 'new', linkedTo: input.tagged.id, reason: 'stranger-tag' };
   }
-  if (input.answeredOn && input.sender !== null && input.answeredOn.participants.has(input.sender)) {
+  if (input.answeredOn && mayPost(input.answeredOn, input.sender)) {
     return { kind: 'comment', ticketId: input.answeredOn.id, via: 'answered' };
   }
   return { kind: 'new', linkedTo: null, reason: 'no-thread' };

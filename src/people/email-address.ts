@@ -11,3 +11,9 @@ export const MAX_EMAIL_CHARS = 320;
 export function emailAddress(message = 'must be an email address') {
   return z.email({ message }).max(MAX_EMAIL_CHARS, { message: `must be at most ${MAX_EMAIL_CHARS} characters` });
 }
+
+/** The domain part of an address, lower-case ('' when there is none). */
+export function emailDomain(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at < 0 ? '' : email.slice(at + 1).toLowerCase();
+}

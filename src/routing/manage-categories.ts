@@ -8,7 +8,7 @@ import type { Em } from '../db/orm.js';
 import { Category, Person, Rule } from '../entities/index.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../tickets/record-event.js';
-import { badInput } from './manage-rules.js';
+import { badInput, checkUniqueName } from './manage-rules.js';
 import { lockList, placeAt, renumber, reorder } from './ordering.js';
 import type { Problem } from './rule-definition.js';
 
@@ -30,12 +30,7 @@ export function listCategories(em: Em): Promise<Category[]> {
 
 async function checkInput(em: Em, input: CategoryInput, current: Category | null): Promise<{ name: string; approver: Person | null | undefined }> {
   const problems: Problem[] = [];
-  const name = input.name == null && current ? current.name : (input.name ?? '').trim();
-  if (name.length === 0 || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) {
-    problems.push({ field: ['name'], message: 'must be 1 to 100 characters without control characters' });
-  } else if (name !== current?.name && (await em.count(Category, { name })) > 0) {
-    problems.push({ field: ['name'], message: `a category named "${name}" already exists` });
-  }
+  const name = await checkUniqueName(input.name, current, async (n) => (await em.count(Category, { name: n })) > 0, 'a category', problems);
   let approver: Person | null | undefined;
   if (input.approver) {
     approver = await em.findOne(Person, { email: input.approver.trim().toLowerCase(), role: { $ne: null }, active: true });

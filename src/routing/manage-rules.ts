@@ -20,6 +20,26 @@ export interface RuleInput {
   actions?: unknown;
 }
 
+/**
+ * The name of a category or organisation being created or renamed: 1 to 100 characters without
+ * control characters, not another one's. Pushes a problem on `name` and returns the trimmed name.
+ */
+export async function checkUniqueName(
+  given: string | null | undefined,
+  current: { name: string } | null,
+  exists: (name: string) => Promise<boolean>,
+  noun: string,
+  problems: Problem[],
+): Promise<string> {
+  const name = given == null && current ? current.name : (given ?? '').trim();
+  if (name.length === 0 || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) {
+    problems.push({ field: ['name'], message: 'must be 1 to 100 characters without control characters' });
+  } else if (name !== current?.name && (await exists(name))) {
+    problems.push({ field: ['name'], message: `${noun} named "${name}" already exists` });
+  }
+  return name;
+}
+
 export function badInput(problems: readonly Problem[]): AppError {
   const message = problems.map((p) => `${p.field.join('.')}: ${p.message}`).join('; ');
   return new AppError('BAD_USER_INPUT', message, 'user', problems[0]?.field ?? []);

@@ -19,11 +19,11 @@ import {
 } from '../types/routing.type.js';
 
 /**
- * A routing command in its own transaction, as the caller. It runs again after a lost race
- * (db/transaction.ts): two admins creating the same rule get one rule and one "name taken", not an
- * internal error.
+ * An admin command in its own transaction, as the caller (routing, organisations). It runs again
+ * after a lost race (db/transaction.ts): two admins creating the same rule get one rule and one
+ * "name taken", not an internal error.
  */
-function write<T>({ orm, principal }: GraphQLContext, command: (em: Em, actor: Person) => Promise<T>): Promise<T> {
+export function write<T>({ orm, principal }: GraphQLContext, command: (em: Em, actor: Person) => Promise<T>): Promise<T> {
   return inTransaction(orm, (em) => command(em, em.getReference(Person, principal.personId)));
 }
 

@@ -84,6 +84,13 @@ describe(`the same mutation ${AT_ONCE} times at once`, () => {
     expect(alreadyExists(categories, 'createCategory')).toBe(AT_ONCE - 1);
   });
 
+  it('createOrganization of different names claiming one domain: one gets it, the others are told whose it is', async () => {
+    const query = `mutation($n: String!) { createOrganization(input: { name: $n, domains: ["racing.example"] }) { name } }`;
+    const responses = await Promise.all(Array.from({ length: AT_ONCE }, (_, i) => gql(gw.url, gw.adminToken, query, { n: `Racer ${i}` })));
+    expect(await count(`select count(*) as n from organization where 'racing.example' = any(domains)`, [])).toBe(1);
+    expect(responses.filter((r) => /racing\.example belongs to "Racer \d"/.test(r.errors?.[0]?.message ?? '')).length).toBe(AT_ONCE - 1);
+  });
+
   it('closeTicket: closed once, "already closed" for the others', async () => {
     const { number } = await newTicket('Close me once');
     const responses = await atOnce(`mutation($n: Int!) { closeTicket(number: $n) { ticket { status } userErrors { message } } }`, { n: number });

@@ -5,6 +5,8 @@ const tagged = { id: 12, participants: new Set(['req@example.com', 'cc@example.c
 const base: ThreadInput = { referenced: [], tagged: null, sender: 'req@example.com', forward: false };
 /** The ticket of a reply that arrived before the message it answers (rule 3). */
 const answeredOn = { id: 30, participants: new Set(['colleague@example.com', 'req@example.com']) };
+/** A ticket whose requester's organisation writes from two domains. */
+const organisation = { ...tagged, colleagueDomains: new Set(['example.com', 'example-group.de']) };
 
 describe('chooseThread', () => {
   it.each<[string, Partial<ThreadInput>, ReturnType<typeof chooseThread>]>([
@@ -24,6 +26,11 @@ describe('chooseThread', () => {
     ['a reference wins over an earlier answer', { referenced: [7], answeredOn }, { kind: 'comment', ticketId: 7, via: 'reference' }],
     ['a tag wins over an earlier answer', { tagged, answeredOn }, { kind: 'comment', ticketId: 12, via: 'tag' }],
     ['a forward stays new despite an earlier answer', { forward: true, answeredOn }, { kind: 'new', linkedTo: null, reason: 'forward' }],
+    ['a colleague from the organisation uses the tag', { tagged: organisation, sender: 'deputy@example-group.de' }, { kind: 'comment', ticketId: 12, via: 'tag' }],
+    ['a subdomain is not the organisation', { tagged: organisation, sender: 'x@mail.example.com' }, { kind: 'new', linkedTo: 12, reason: 'stranger-tag' }],
+    ['a look-alike domain is not the organisation', { tagged: organisation, sender: 'x@example.com.evil.test' }, { kind: 'new', linkedTo: 12, reason: 'stranger-tag' }],
+    ['without an organisation, the same domain is a stranger', { tagged, sender: 'deputy@example.com' }, { kind: 'new', linkedTo: 12, reason: 'stranger-tag' }],
+    ['a colleague\'s original arrived after its answer', { answeredOn: { ...answeredOn, colleagueDomains: new Set(['example-group.de']) }, sender: 'deputy@example-group.de' }, { kind: 'comment', ticketId: 30, via: 'answered' }],
   ])('%s', (_name, input, expected) => {
     expect(chooseThread({ ...base, ...input })).toEqual(expected);
   });
