@@ -46,6 +46,9 @@ export class TicketFilter {
   @Field(() => String, { nullable: true, description: 'Requester email' })
   requester?: string | null;
 
+  @Field(() => String, { nullable: true, description: "Organisation name: tickets whose requester writes from one of its domains" })
+  organization?: string | null;
+
   @Field(() => String, {
     nullable: true,
     description: 'Full text over subject, every message and its author (name, email); accents and case ignored; "quoted words" match the phrase',

@@ -67,6 +67,12 @@ describe('a customer organisation', () => {
     expect(await followUp('Dave <dave@acme.test>')).toBe('comment');
     expect(await followUp('Eve <eve@acme-group.example>')).toBe('ticket'); // acme-group.example no longer listed
     expect((await ok(`{ organizations { name domains } }`)).organizations).toEqual([{ name: 'Acme Corp', domains: ['acme.test'] }]);
+    const listed = async (organization: string) =>
+      (await ok(`query($o: String!) { tickets(filter: { organization: $o }, first: 50) { edges { node { requester { email } } } } }`, { o: organization })).tickets.edges
+        .map((e: Data) => e.node.requester.email)
+        .sort();
+    expect(await listed('Acme Corp')).toEqual(['dave@acme.test', 'rosa@acme.test']); // not x@mail.acme.test, not eve@acme-group.example
+    expect(await listed('No such organisation')).toEqual([]);
 
     await ok(`mutation { deleteOrganization(name: "Acme Corp") { name } }`);
     expect(await followUp('Dave <dave@acme.test>')).toBe('ticket');
