@@ -289,11 +289,12 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   const references = await lookupReferences(em, referenceOrder(parsed.inReplyTo, parsed.references), ctx.secret, domain);
   if (references.forged.length > 0) flags.push('forged-reference');
   const tagNumber = findTicketTag(parsed.subject);
-  const tagged = tagNumber !== null ? await lookupTaggedTicket(em, tagNumber) : null;
-  const threadInput = { referenced: references.tickets, tagged, sender: sender?.email ?? null, forward: isForward(parsed.subject) };
+  const senderEmail = sender?.email ?? null;
+  const tagged = tagNumber !== null ? await lookupTaggedTicket(em, tagNumber, senderEmail) : null;
+  const threadInput = { referenced: references.tickets, tagged, sender: senderEmail, forward: isForward(parsed.subject) };
   let threaded = chooseThread(threadInput);
   if (needsAnswerLookup(threaded) && !synthetic) {
-    const answeredOn = await lookupAnsweredTicket(em, messageId, now);
+    const answeredOn = await lookupAnsweredTicket(em, messageId, senderEmail, now);
     if (answeredOn) threaded = chooseThread({ ...threadInput, answeredOn });
     if (threaded.kind === 'comment') flags.push('arrived-after-answer');
   }
