@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   CONFIG_INVALID: 'an environment variable is missing or malformed; start-up stops with exit 78',
   DATA_DIR_UNREACHABLE: 'DATA_DIR cannot be used by the embedded PostgreSQL server (permissions)',
   STORAGE_UNAVAILABLE: 'PostgreSQL cannot be reached; the operation can be retried later',
+  SERVICE_UNAVAILABLE: 'the API cannot reach PostgreSQL (restarting, failing over, not up yet): HTTP 503 with Retry-After; retry shortly',
   UNAUTHENTICATED: 'no API token, or one that is unknown, revoked or belongs to a deactivated agent',
   FORBIDDEN: 'the token is valid but its role may not do this',
   BAD_USER_INPUT: 'the request is malformed or breaks a rule (see the message and field)',

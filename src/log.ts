@@ -57,3 +57,24 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
     destination ?? pino.destination({ fd: 1, sync: false }),
   );
 }
+
+/**
+ * A log call for a failure that repeats while a dependency is down (pg-boss polls every second;
+ * every API request fails the same way): the first is written, then at most one line per
+ * `everyMs`, carrying in `suppressed` how many were held back since the last line written. A long
+ * outage thus costs a line a minute, not thousands that bury what else happened.
+ */
+export function throttledLog(log: Logger, level: 'warn' | 'error', msg: string, everyMs = 60_000): (fields?: object) => void {
+  let lastWritten = Number.NEGATIVE_INFINITY;
+  let suppressed = 0;
+  return (fields = {}) => {
+    const at = Date.now();
+    if (at - lastWritten < everyMs) {
+      suppressed++;
+      return;
+    }
+    log[level]({ ...fields, ...(suppressed > 0 ? { suppressed } : {}) }, msg);
+    lastWritten = at;
+    suppressed = 0;
+  };
+}

@@ -1,10 +1,13 @@
 /**
- * Maps every error leaving GraphQL to the contract's codes, in one place. Unknown errors become a
- * generic INTERNAL_SERVER_ERROR; the original is logged with the request, never sent.
+ * Maps every error leaving GraphQL to the contract's codes, in one place. The database being
+ * unreachable is SERVICE_UNAVAILABLE (retry shortly); unknown errors become a generic
+ * INTERNAL_SERVER_ERROR, the original logged with the request, never sent.
  */
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
+import { isTransientDatabaseError } from '../db/transient.js';
 import { AppError } from '../errors.js';
+import { DATABASE_UNAVAILABLE } from '../http/unavailable.js';
 import type { Logger } from '../log.js';
 
 const CODE_BY_KIND: Record<AppError['kind'], string> = {
@@ -30,9 +33,17 @@ const PASS_THROUGH = new Set([
   'RATE_LIMITED',
 ]);
 
-export function createErrorFormatter(log: Logger, includeDetails: boolean) {
+/**
+ * @param databaseDown notes a request that failed because PostgreSQL is unreachable (throttled:
+ *   an outage is one warning a minute, not an error with a stack trace per request)
+ */
+export function createErrorFormatter(log: Logger, includeDetails: boolean, databaseDown: (fields?: object) => void) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
+    if (isTransientDatabaseError(original)) {
+      databaseDown({ reason: (original as Error).message, path: formatted.path });
+      return { message: DATABASE_UNAVAILABLE, path: formatted.path, locations: formatted.locations, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+    }
     if (original instanceof AppError) {
       return {
         message: original.message,

@@ -2,6 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, type Principal } from '../auth/tokens.js';
 import type { Em, Orm } from '../db/orm.js';
+import { sendUnavailable } from './unavailable.js';
 
 /** The secret of an `Authorization: Bearer <token>` header, or null. */
 export function bearer(request: FastifyRequest): string | null {
@@ -12,11 +13,12 @@ export function bearer(request: FastifyRequest): string | null {
 
 /**
  * The caller and an EntityManager for the request, or null once a 503 (no database yet) or a 401
- * (no valid token) has been sent.
+ * (no valid token) has been sent. A database that fails meanwhile throws: the route's error
+ * handler answers 503 (server.ts).
  */
 export async function authenticateRequest(orm: Orm | null, request: FastifyRequest, reply: FastifyReply): Promise<{ principal: Principal; em: Em } | null> {
   if (!orm) {
-    await reply.code(503).send({ error: 'SERVICE_UNAVAILABLE', message: 'the database is not reachable yet' });
+    await sendUnavailable(reply);
     return null;
   }
   const secret = bearer(request);

@@ -21,7 +21,9 @@ import { registerAttachmentRoute } from './attachments.js';
 import { authenticateRequest, bearer } from './request-auth.js';
 import { registerUploadRoute } from './uploads.js';
 import { withIde } from './ide.js';
-import type { Logger } from '../log.js';
+import { sendUnavailable, unavailableGraphQLError } from './unavailable.js';
+import { isTransientDatabaseError } from '../db/transient.js';
+import { throttledLog, type Logger } from '../log.js';
 import type { RuntimeState } from '../runtime-state.js';
 
 function graphQLError(message: string, code: string, status: number): GraphQLError {
@@ -41,6 +43,8 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
     return503OnClosing: true,
   });
   const limits = apolloLimitOptions(config.graphqlIntrospection);
+  // One line a minute while PostgreSQL is unreachable, whichever route noticed it.
+  const databaseDown = throttledLog(log.child({ component: 'http' }), 'warn', 'database unreachable; requests answered 503 SERVICE_UNAVAILABLE');
   const apollo = new ApolloServer<GraphQLContext>({
     // main.ts alone handles SIGINT/SIGTERM. Apollo's own handlers (on unless NODE_ENV=test) started a
     // second stop() at the signal; app.stop()'s call then waited on Apollo 5.5's stop barrier, which
@@ -52,7 +56,7 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
     validationRules: [noProtoAliasRule, storableStringRule],
     introspection: config.graphqlIntrospection,
     includeStacktraceInErrorResponses: config.logLevel === 'debug',
-    formatError: createErrorFormatter(log.child({ component: 'graphql' }), config.logLevel === 'debug'),
+    formatError: createErrorFormatter(log.child({ component: 'graphql' }), config.logLevel === 'debug', databaseDown),
     allowBatchedHttpRequests: limits.allowBatchedHttpRequests,
     parseOptions: limits.parseOptions,
     // Compact JSON (Apollo pretty-prints by default) and no per-field cache-control hints (we send
@@ -72,11 +76,15 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
   const handler = fastifyApolloHandler(apollo, {
     context: async (request): Promise<GraphQLContext> => {
       const orm = state.orm;
-      if (!orm) throw graphQLError('the database is not reachable yet; retry shortly', 'SERVICE_UNAVAILABLE', 503);
+      if (!orm) throw unavailableGraphQLError();
       const secret = bearer(request);
       if (!secret) throw graphQLError('an Authorization: Bearer <token> header is required', 'UNAUTHENTICATED', 401);
       const em = orm.em.fork();
-      const principal = await authenticate(em, secret);
+      const principal = await authenticate(em, secret).catch((error: unknown) => {
+        if (!isTransientDatabaseError(error)) throw error;
+        databaseDown({ reason: (error as Error).message });
+        throw unavailableGraphQLError();
+      });
       if (!principal) throw graphQLError('the token is unknown, revoked or belongs to a deactivated agent', 'UNAUTHENTICATED', 401);
       return {
         principal,
@@ -119,6 +127,10 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
     void reply.code(404).send({ error: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
   fastify.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    if (isTransientDatabaseError(error)) {
+      databaseDown({ reason: error.message, url: request.url.split('?')[0] });
+      return sendUnavailable(reply);
+    }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     void reply.code(status).send({ error: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status >= 500 ? 'internal server error' : error.message });

@@ -17,6 +17,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/env.js';
 import type { Orm } from '../db/orm.js';
+import { isTransientDatabaseError } from '../db/transient.js';
 import type { ErrorCode } from '../errors.js';
 import { formatLimit } from '../ingest/parse/attachments.js';
 import { LARGE_MESSAGE_BYTES, reclaimMemory, reclaimMemorySoon } from '../memory.js';
@@ -44,6 +45,8 @@ export function registerUploadRoute(fastify: FastifyInstance, config: Config, or
         return reply.code(413).send({ error: 'FILE_TOO_LARGE', message: `the file is larger than ${formatLimit(bodyLimit)}` });
       }
       if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.code(error.statusCode).send({ error: 'BAD_USER_INPUT', message: error.message });
+      // The server's own handler answers 503 (and notes the outage once a minute).
+      if (isTransientDatabaseError(error)) throw error;
       request.log.error({ err: error }, 'upload failed');
       return reply.code(500).send({ error: 'INTERNAL', message: 'internal server error' });
     });

@@ -8,7 +8,7 @@
 import { PgBoss, type Job, type JobResult } from 'pg-boss';
 import type { Config } from '../config/env.js';
 import type { Orm } from '../db/orm.js';
-import type { Logger } from '../log.js';
+import { throttledLog, type Logger } from '../log.js';
 import { runAutoClose } from '../automation/auto-close.js';
 import { discardStaleUploads } from '../tickets/uploads.js';
 import { deliver, type DeliverDeps } from './deliver.js';
@@ -40,7 +40,9 @@ export async function startOutboundWorker(options: OutboundWorkerOptions): Promi
   const log = options.log.child({ component: 'outbound' });
   const out = config.outbound;
   const boss = new PgBoss({ connectionString: options.databaseUrl, useListenNotify: true, max: 4, superviseIntervalSeconds: 10 });
-  boss.on('error', (error: Error) => log.error({ err: error }, 'job queue error'));
+  // While PostgreSQL is down every poll fails, several a second: one line a minute says it all.
+  const jobQueueError = throttledLog(log, 'error', 'job queue error');
+  boss.on('error', (error: Error) => jobQueueError({ err: error }));
   await boss.start();
 
   // A job stays active at most this long: longer than any SMTP exchange can take, so only a

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import { createLogger, redactUrlSecrets } from '../../src/log.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLogger, redactUrlSecrets, throttledLog } from '../../src/log.js';
 
 function capture() {
   const stream = new PassThrough();
@@ -39,5 +39,31 @@ describe('logging (TESTPLAN S21)', () => {
     const { log, lines } = capture();
     log.warn('cannot reach imap://bob:hunter2@host');
     expect(lines()[0]).not.toContain('hunter2');
+  });
+});
+
+describe('throttledLog: a failure repeating while a dependency is down', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('writes the first, then at most one line per interval carrying how many were held back', () => {
+    vi.useFakeTimers({ now: new Date('2026-11-30T06:00:00Z') });
+    const { log, lines } = capture();
+    const failed = throttledLog(log, 'error', 'job queue error', 60_000);
+    for (let i = 0; i < 50; i++) {
+      failed({ attempt: i });
+      vi.advanceTimersByTime(1000); // one failed poll a second
+    }
+    failed({ attempt: 50 });
+    const written = lines().map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(written.map((l) => [l.level, l.msg, l.attempt, l.suppressed])).toEqual([['error', 'job queue error', 0, undefined]]);
+
+    vi.advanceTimersByTime(10_000); // 60 s after the first line
+    failed({ attempt: 51 });
+    failed({ attempt: 52 });
+    const after = lines().map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(after.map((l) => [l.attempt, l.suppressed])).toEqual([
+      [0, undefined],
+      [51, 50],
+    ]);
   });
 });
