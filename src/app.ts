@@ -20,6 +20,7 @@ import { commitIngest, prepareIngest } from './ingest/ingest-message.js';
 import { LARGE_MESSAGE_BYTES, reclaimMemory, reclaimMemorySoon } from './memory.js';
 import { resolveSecret } from './ingest/secret.js';
 import { startOutboundWorker, type OutboundWorker } from './outbound/worker.js';
+import { checkTemplates } from './outbound/templates.js';
 
 export interface StartResult {
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:4000 */
@@ -89,6 +90,8 @@ export function createApp(config: Config, log: Logger): App {
   return {
     state,
     async start() {
+      const { unknownFiles } = checkTemplates(config.outbound.templatesDir);
+      if (unknownFiles.length > 0) log.warn({ component: 'outbound', files: unknownFiles }, 'TEMPLATES_DIR holds files that replace no template (a misspelt name?); they are not used');
       const databaseUrl = config.databaseUrl ?? (embedded = await startEmbeddedDatabase(config.dataDir, log.child({ component: 'embedded-postgres' }))).url;
       http = await createHttpServer(config, state, await buildGraphQLSchema(), log);
       const address = await http.fastify.listen({ host: config.host, port: config.port });

@@ -9,9 +9,10 @@
  * Deliberately no logic and no code: a template cannot call anything or reach outside its variables,
  * and every value is HTML-escaped in `.html` files, so a customer's text can never become markup.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AppError } from '../errors.js';
 import { escapeHtml, headerText } from './sanitize.js';
 
 export const TEMPLATE_NAMES = [
@@ -58,7 +59,7 @@ function defaultDir(): string {
     if (existsSync(join(dir, 'templates', 'acknowledgement.txt'))) return join(dir, 'templates');
     dir = dirname(dir);
   }
-  throw new Error('the templates folder was not found next to the postdesk code');
+  throw new Error('the templates folder was not found next to the postdesk code: the installation is incomplete');
 }
 
 /** Splits a `.txt` template into its `Subject:` line and body. */
@@ -88,6 +89,30 @@ export function loadTemplate(name: TemplateName, overrideDir: string | null): Te
   const template = { subject, text, html: htmlFile ? readFileSync(htmlFile, 'utf8') : null };
   cache.set(key, template);
   return template;
+}
+
+/**
+ * Loads every template once, at start-up: an install without its templates folder, a
+ * TEMPLATES_DIR that is not a folder, or a file there without its Subject line stops the gateway
+ * (exit 78) naming the file, instead of failing each customer's mail later (each one would be
+ * quarantined). Checked when the gateway starts, not when it is running: a file changed meanwhile
+ * is read on the next start.
+ * @returns files in TEMPLATES_DIR that replace no template (a typo, probably): worth a warning
+ */
+export function checkTemplates(overrideDir: string | null): { unknownFiles: string[] } {
+  if (overrideDir !== null && !(existsSync(overrideDir) && statSync(overrideDir).isDirectory())) {
+    throw new AppError('CONFIG_INVALID', `TEMPLATES_DIR: ${overrideDir} is not a folder`, 'permanent');
+  }
+  try {
+    for (const name of TEMPLATE_NAMES) loadTemplate(name, overrideDir);
+  } catch (error) {
+    const message = (error as Error).message;
+    const where = overrideDir !== null && message.startsWith(overrideDir) ? 'TEMPLATES_DIR: ' : '';
+    throw new AppError('CONFIG_INVALID', `${where}${message}`, 'permanent', [], { cause: error });
+  }
+  const known = new Set(TEMPLATE_NAMES.flatMap((name) => [`${name}.txt`, `${name}.html`]));
+  const unknownFiles = overrideDir === null ? [] : readdirSync(overrideDir).filter((file) => /\.(txt|html)$/i.test(file) && !known.has(file));
+  return { unknownFiles };
 }
 
 /** Forgets cached templates (tests that rewrite a folder). */

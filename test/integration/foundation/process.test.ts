@@ -2,7 +2,7 @@
  * The built gateway and CLI as processes: start-up line, SIGTERM (TESTPLAN F15), config errors
  * (exit 78), `postdesk token create`, and the embedded PostgreSQL default with DATABASE_URL unset.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +76,15 @@ describe('the gateway process', () => {
     expect(result.stderr).toContain('DATABASE_URL: must be a postgres:// URL');
     expect(result.stderr).toContain('LOG_LEVEL: must be one of');
     expect(result.stderr).not.toContain('topsecret');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('exits 78 naming the file when a template in TEMPLATES_DIR is broken, before it takes any mail', async () => {
+    const templates = tempDir();
+    writeFileSync(join(templates, 'acknowledgement.txt'), 'Thanks for writing!\n');
+    const result = await runProcess(MAIN, [], { TEMPLATES_DIR: templates, DATABASE_URL: await createTestDatabase(), DATA_DIR: tempDir(), NODE_ENV: 'test' });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain(`TEMPLATES_DIR: ${join(templates, 'acknowledgement.txt')}: the first line must be "Subject: …"`);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 

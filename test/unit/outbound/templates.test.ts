@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TicketStatus } from '../../../src/entities/enums.js';
 import { statusTemplate } from '../../../src/outbound/notify.js';
 import { classifySmtpError } from '../../../src/outbound/transport.js';
-import { clearTemplateCache, fill, loadTemplate, parseTextTemplate, renderTemplate, TEMPLATE_NAMES } from '../../../src/outbound/templates.js';
+import { checkTemplates, clearTemplateCache, fill, loadTemplate, parseTextTemplate, renderTemplate, TEMPLATE_NAMES } from '../../../src/outbound/templates.js';
 
 afterEach(() => clearTemplateCache());
 
@@ -54,6 +54,25 @@ describe('templates', () => {
 
   it('a template without a Subject line is refused with the file named', () => {
     expect(() => parseTextTemplate('Hello', '/x/a.txt')).toThrow('/x/a.txt: the first line must be "Subject: …"');
+  });
+
+  it('checkTemplates stops start-up over a broken TEMPLATES_DIR, naming the variable and the file, and lists files that replace nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'postdesk-templates-'));
+    try {
+      expect(checkTemplates(null)).toEqual({ unknownFiles: [] });
+      expect(checkTemplates(dir)).toEqual({ unknownFiles: [] });
+      writeFileSync(join(dir, 'acknowledgment.txt'), 'Subject: Thanks\n\nHello\n'); // misspelt: replaces nothing
+      writeFileSync(join(dir, 'notes.md'), 'not a template');
+      expect(checkTemplates(dir)).toEqual({ unknownFiles: ['acknowledgment.txt'] });
+
+      writeFileSync(join(dir, 'status-waiting.txt'), 'We need more information.\n');
+      clearTemplateCache();
+      expect(() => checkTemplates(dir)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: `TEMPLATES_DIR: ${join(dir, 'status-waiting.txt')}: the first line must be "Subject: …"` }));
+      expect(() => checkTemplates(join(dir, 'missing'))).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: `TEMPLATES_DIR: ${join(dir, 'missing')} is not a folder` }));
+      expect(() => checkTemplates(join(dir, 'notes.md'))).toThrow('is not a folder');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
