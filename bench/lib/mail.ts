@@ -57,11 +57,13 @@ export interface TextMail {
   /** Without angle brackets; default random. */
   readonly messageId?: string;
   readonly date?: Date;
+  /** More header lines, e.g. `In-Reply-To: <…>` or `Auto-Submitted: auto-replied`. */
+  readonly headers?: readonly string[];
   /** '\r\n' for APPEND/SMTP (default), '\n' for files in a maildir. */
   readonly eol?: '\r\n' | '\n';
 }
 
-function headerBlock(mail: { from: string; to?: string; subject: string; messageId?: string; date?: Date }): string[] {
+function headerBlock(mail: { from: string; to?: string; subject: string; messageId?: string; date?: Date; headers?: readonly string[] }): string[] {
   const messageId = mail.messageId ?? `${randomBytes(10).toString('hex')}@customer.test`;
   const date = mail.date ?? new Date();
   return [
@@ -71,6 +73,7 @@ function headerBlock(mail: { from: string; to?: string; subject: string; message
     `Subject: ${mail.subject}`,
     `Date: ${date.toUTCString().replace('GMT', '+0000')}`,
     `Message-ID: <${messageId}>`,
+    ...(mail.headers ?? []),
     'MIME-Version: 1.0',
   ];
 }
@@ -90,6 +93,8 @@ export interface AttachmentMail {
   readonly filename: string;
   readonly contentType: string;
   readonly content: Buffer;
+  /** Without angle brackets; default random. */
+  readonly messageId?: string;
 }
 
 /** multipart/mixed: a short text part and one base64 attachment, CRLF line ends (for APPEND). */
