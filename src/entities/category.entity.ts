@@ -2,6 +2,12 @@ import { type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Person } from './person.entity.js';
 
+/** A value a ticket of the category carries: `name` in the API, `label` in mail ("Instance ID: i-0abc"). */
+export interface CategoryField {
+  readonly name: string;
+  readonly label: string;
+}
+
 /** A ticket category; risky or costly ones require approval before work starts. */
 @Entity({ tableName: 'category' })
 export class Category {
@@ -21,6 +27,10 @@ export class Category {
   /** 0-based place in the list (`categories`, reorderCategories). */
   @Property({ type: 'integer' })
   position: number & Opt = 0;
+
+  /** The category's own fields, in the admin's order (category-fields.ts). */
+  @Property({ type: 'json', defaultRaw: `'[]'` })
+  fields: CategoryField[] & Opt = [];
 
   /** Technical contact who may approve besides admins. */
   @ManyToOne(() => Person, { nullable: true, deleteRule: 'set null' })

@@ -2,7 +2,7 @@
 import { ApiToken } from './api-token.entity.js';
 import { AppSetting } from './app-setting.entity.js';
 import { Attachment } from './attachment.entity.js';
-import { Category } from './category.entity.js';
+import { Category, type CategoryField } from './category.entity.js';
 import { InboundReceipt } from './inbound-receipt.entity.js';
 import { MailboxState } from './mailbox-state.entity.js';
 import { Message } from './message.entity.js';
@@ -15,6 +15,8 @@ import { RawSource } from './raw-source.entity.js';
 import { Rule } from './rule.entity.js';
 import { TicketEvent } from './ticket-event.entity.js';
 import { Ticket } from './ticket.entity.js';
+
+export type { CategoryField };
 
 export {
   ApiToken,

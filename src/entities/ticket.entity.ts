@@ -65,6 +65,10 @@ export class Ticket {
   @Property({ type: 'datetime', nullable: true })
   closedAt: Date | null = null;
 
+  /** Values of its category's fields by field name (category-fields.ts), e.g. { instanceId: "i-0abc" }. */
+  @Property({ type: 'json', defaultRaw: `'{}'` })
+  fieldValues: Record<string, string> & Opt = {};
+
   /** Full-text vector over the subject; maintained by PostgreSQL (see the migration). */
   @Property({ columnType: 'tsvector', generated: '(postdesk_search_vector(subject)) stored', lazy: true, hidden: true, nullable: true })
   searchVector?: string & Opt;

@@ -11,6 +11,7 @@ import DataLoader from 'dataloader';
 import type { Principal } from '../auth/tokens.js';
 import type { Em } from '../db/orm.js';
 import { readRows } from '../db/read-query.js';
+import type { CategoryField } from '../entities/index.js';
 import type { Address } from '../entities/message.entity.js';
 import type { MessageDirection } from '../entities/enums.js';
 import { ticketScope, type TicketScope } from './ticket-access.js';
@@ -70,6 +71,12 @@ export interface EventRow {
   created_at: Date | string;
 }
 
+export interface TicketFieldRow {
+  name: string;
+  label: string;
+  value: string | null;
+}
+
 export interface Loaders {
   /** The caller's ticket scope, computed once per request. */
   scope(): Promise<TicketScope>;
@@ -79,6 +86,8 @@ export interface Loaders {
   readonly queue: DataLoader<number, QueueRow | null>;
   /** Category name by id. */
   readonly category: DataLoader<number, string | null>;
+  /** By ticket row id: its category's fields, each with the ticket's value. */
+  readonly fields: DataLoader<number, TicketFieldRow[]>;
   /** By ticket row id. */
   readonly ccs: DataLoader<number, PersonRow[]>;
   readonly watchers: DataLoader<number, PersonRow[]>;
@@ -205,6 +214,14 @@ export function createLoaders(em: Em, principal: Principal): Loaders {
     category: new DataLoader(async (ids) => {
       const rows = await readRows<{ id: number; name: string }>(em, `select id, name from category where id = any($1::bigint[])`, [ids]);
       return byKey(rows, (r) => Number(r.id), ids).map((r) => r?.name ?? null);
+    }),
+    fields: new DataLoader(async (ids) => {
+      const rows = await readRows<{ id: number; fields: CategoryField[]; values: Record<string, string> }>(
+        em,
+        `select t.id, c.fields, t.field_values as values from ticket t join category c on c.id = t.category_id where t.id = any($1::bigint[])`,
+        [ids],
+      );
+      return byKey(rows, (r) => Number(r.id), ids).map((r) => (r ? r.fields.map((f) => ({ name: f.name, label: f.label, value: r.values[f.name] ?? null })) : []));
     }),
     ccs: new DataLoader((ids) => peopleVia(em, 'ticket_cc', ids)),
     watchers: new DataLoader((ids) => peopleVia(em, 'ticket_watcher', ids)),

@@ -6,6 +6,7 @@
  *    an attachment remains (a bare quote or an auto-reply does not reopen); a reply after the
  *    reopen window opens a new linked ticket instead (the caller does that).
  *  - CCs the requester adds are added; CCs added by anyone else are not (TESTPLAN S8).
+ *  - "Label: value" lines in the new text fill the category's empty fields (category-fields.ts).
  *  - Mail that fails DMARC where the From domain enforces it (p=quarantine/reject, TESTPLAN S6)
  *    is stored and flagged but acts as no one: no status change (no reopen, and no
  *    WAITING_FOR_CUSTOMER -> OPEN either: that event would name the forged sender as its actor;
@@ -13,8 +14,9 @@
  */
 import type { Config } from '../config/env.js';
 import type { Em } from '../db/orm.js';
-import type { Message, Ticket } from '../entities/index.js';
+import { Category, type Message, type Ticket } from '../entities/index.js';
 import { TicketStatus } from '../entities/enums.js';
+import { fillFieldsFromMail } from '../tickets/category-fields.js';
 import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
 import type { Classification } from './classify.js';
@@ -55,6 +57,10 @@ export async function applyReply(
       if (from === TicketStatus.CLOSED) ticket.closedAt = null;
       recordEvent(em, ticket, { kind: from === TicketStatus.CLOSED ? 'reopened' : 'status', actor, from, to: TicketStatus.OPEN });
     }
+  }
+  if (!automatic && hasNewContent && actsAsSender && ticket.category) {
+    // The answer to "please send your instance ID": fills the category's empty fields.
+    fillFieldsFromMail(em, ticket, await em.findOneOrFail(Category, ticket.category.id), parsed.visibleText, actor);
   }
   if (options.emergency) markEmergency(em, ticket, { actor, actorLabel: provenanceLabel(input.provenance) });
   if (actor && actor.email === ticket.requester.email && !automatic && actsAsSender) {

@@ -315,7 +315,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
       return { kind: 'comment', ticketNumber: ticket.number, messageRowId: result.message.id };
     }
     // Closed too long ago: a new ticket linked to the old one.
-    return finishNewTicket(em, p, provenance, await openTicket(em, { ...base, linkedTo: ticket, linkReason: 'reply-after-window', emergency, config: ctx.config }), ctx);
+    return finishNewTicket(em, p, provenance, await openTicket(em, { ...base, linkedTo: ticket, linkReason: 'reply-after-window', emergency, automatic: classification.automatic, config: ctx.config }), ctx);
   }
 
   if (!emergency && !ctx.retryOf) {
@@ -331,7 +331,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   }
   const linkedTo = decision.linkedTo !== null ? await em.findOneOrFail(Ticket, decision.linkedTo) : null;
   if (decision.reason === 'stranger-tag') flags.push('unverified-follow-up');
-  const opened = await openTicket(em, { ...base, linkedTo, linkReason: decision.reason, emergency, config: ctx.config });
+  const opened = await openTicket(em, { ...base, linkedTo, linkReason: decision.reason, emergency, automatic: classification.automatic, config: ctx.config });
   return finishNewTicket(em, p, provenance, opened, ctx, !classification.suppressAcknowledgement && !classification.automatic);
 }
 

@@ -1,8 +1,12 @@
-/** A new ticket from an inbound message: requester, CCs, routing (queue, rules, emergency), first message, events. */
+/**
+ * A new ticket from an inbound message: requester, CCs, routing (queue, rules, emergency), the
+ * category's fields given in the mail ("Instance ID: i-0abc"), first message, events.
+ */
 import type { Config } from '../config/env.js';
 import type { Em } from '../db/orm.js';
 import { Ticket, type Message } from '../entities/index.js';
 import { findOrCreatePerson } from '../people/find-or-create-person.js';
+import { fillFieldsFromMail } from '../tickets/category-fields.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { ownAddresses } from './own-addresses.js';
 import { addCcs } from './people.js';
@@ -17,6 +21,8 @@ export interface OpenTicketInput extends InboundMessageInput {
   linkedTo: Ticket | null;
   linkReason: string;
   emergency: boolean;
+  /** Automatic mail (classify.ts): stored and routed, but it fills no field. */
+  automatic: boolean;
   config: Config;
 }
 
@@ -42,6 +48,8 @@ export async function openTicket(em: Em, input: OpenTicketInput): Promise<Opened
   const actorLabel = provenanceLabel(input.provenance);
   recordEvent(em, ticket, { kind: 'created', actor: input.author, to: ticket.queue?.name ?? null });
   recordRoutingSteps(em, ticket, routing);
+  // Automatic mail and mail failing an enforcing DMARC policy speak for no one: they fill nothing.
+  if (!input.automatic && !input.provenance.auth?.enforcingFail) fillFieldsFromMail(em, ticket, ticket.category, parsed.visibleText, input.author);
   if (input.linkedTo) recordEvent(em, ticket, { kind: 'linked', actorLabel, to: String(input.linkedTo.number), detail: { reason: input.linkReason } });
   if (input.emergency) recordEvent(em, ticket, { kind: 'emergency', actorLabel });
   if (parsed.refused.length > 0) recordEvent(em, ticket, { kind: 'attachments-refused', actorLabel, detail: { refused: parsed.refused } });

@@ -26,10 +26,17 @@ export function ticketVariables(ticket: Ticket): TemplateVariables {
     type: ticket.type,
     queue: ticket.queue?.name ?? '',
     category: ticket.category?.name ?? '',
+    fields: fieldLines(ticket),
     assignee: ticket.assignee ? personDisplay(ticket.assignee) : '(nobody)',
     createdAt: ticket.createdAt.toISOString(),
     requester: { email: requester.email, name: requester.name ?? '', display: personDisplay(requester) },
   };
+}
+
+/** The category's fields, one "Label: value" line each ("(not given)" while empty); '' without fields. */
+function fieldLines(ticket: Ticket): string {
+  const fields = ticket.category?.fields ?? [];
+  return fields.map((f) => `${f.label}: ${ticket.fieldValues[f.name] ?? '(not given)'}`).join('\n');
 }
 
 /** @param visible the new text only (quoted history stripped), for notifications about replies */

@@ -3,9 +3,12 @@
  * starts its tickets in PENDING_APPROVAL; its approver (besides admins) may approve them. A
  * disabled category is skipped by rules (decide.ts) and refused by updateTicket; tickets that have
  * it keep it. Ordering works exactly as for rules (ordering.ts). Problems are BAD_USER_INPUT.
+ * A category's own fields (category-fields.ts) are replaced as a whole list; tickets keep the
+ * values of fields that are removed, shown again if a field of that name returns.
  */
 import type { Em } from '../db/orm.js';
-import { Category, Person, Rule } from '../entities/index.js';
+import { Category, Person, Rule, type CategoryField } from '../entities/index.js';
+import { checkFieldDefinitions } from '../tickets/category-fields.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { badInput, checkUniqueName } from './manage-rules.js';
@@ -21,6 +24,8 @@ export interface CategoryInput {
   enabled?: boolean | null;
   /** 0-based place in the list; default: last. */
   position?: number | null;
+  /** The whole list of the category's fields; null or absent on update keeps them. */
+  fields?: readonly CategoryField[] | null;
 }
 
 /** All categories in their admin-given order. */
@@ -28,7 +33,7 @@ export function listCategories(em: Em): Promise<Category[]> {
   return em.find(Category, {}, { populate: ['approver'], orderBy: { position: 'asc', id: 'asc' } });
 }
 
-async function checkInput(em: Em, input: CategoryInput, current: Category | null): Promise<{ name: string; approver: Person | null | undefined }> {
+async function checkInput(em: Em, input: CategoryInput, current: Category | null): Promise<{ name: string; approver: Person | null | undefined; fields: CategoryField[] | undefined }> {
   const problems: Problem[] = [];
   const name = await checkUniqueName(input.name, current, async (n) => (await em.count(Category, { name: n })) > 0, 'a category', problems);
   let approver: Person | null | undefined;
@@ -38,15 +43,17 @@ async function checkInput(em: Em, input: CategoryInput, current: Category | null
   } else if (input.approver !== undefined) {
     approver = null;
   }
+  const fields = input.fields == null ? undefined : checkFieldDefinitions(input.fields, problems);
   if (problems.length > 0) throw badInput(problems);
-  return { name, approver };
+  return { name, approver, fields };
 }
 
 export async function createCategory(em: Em, input: CategoryInput, actor: Person): Promise<Category> {
   await lockList(em, 'categories');
-  const { name, approver } = await checkInput(em, input, null);
+  const { name, approver, fields } = await checkInput(em, input, null);
   const category = new Category(name, input.requiresApproval ?? false);
   category.approver = approver ?? null;
+  category.fields = fields ?? [];
   category.enabled = input.enabled ?? true;
   placeAt(await listCategories(em), category, input.position);
   em.persist(category);
@@ -58,13 +65,14 @@ export async function createCategory(em: Em, input: CategoryInput, actor: Person
 export async function updateCategory(em: Em, currentName: string, input: CategoryInput, actor: Person): Promise<Category> {
   await lockList(em, 'categories');
   const category = await findCategory(em, currentName);
-  const { name, approver } = await checkInput(em, input, category);
+  const { name, approver, fields } = await checkInput(em, input, category);
   const renamed = name !== category.name;
   if (renamed) await renameInRules(em, category.name, name);
   category.name = name;
   if (input.requiresApproval != null) category.requiresApproval = input.requiresApproval;
   if (approver !== undefined) category.approver = approver;
   if (input.enabled != null) category.enabled = input.enabled;
+  if (fields !== undefined) category.fields = fields;
   if (input.position != null) placeAt(await listCategories(em), category, input.position);
   category.updatedAt = new Date(); // the rule-set cache watches it (enabled changes routing)
   recordEvent(em, null, { kind: 'category-updated', actor, from: currentName, to: name, detail: describe(category) });
@@ -97,7 +105,13 @@ export async function reorderCategories(em: Em, names: readonly string[], actor:
 }
 
 function describe(category: Category): Record<string, unknown> {
-  return { requiresApproval: category.requiresApproval, approver: category.approver?.email ?? null, enabled: category.enabled, position: category.position };
+  return {
+    requiresApproval: category.requiresApproval,
+    approver: category.approver?.email ?? null,
+    enabled: category.enabled,
+    position: category.position,
+    fields: category.fields,
+  };
 }
 
 async function findCategory(em: Em, name: string): Promise<Category> {

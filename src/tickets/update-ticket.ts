@@ -1,5 +1,6 @@
 /**
- * updateTicket: status, priority, type, category (by name), queue (by name), assignee (by email).
+ * updateTicket: status, priority, type, category (by name), queue (by name), assignee (by email),
+ * and values of the category's fields (category-fields.ts).
  * Everything is checked before anything changes; each change is one event with old → new.
  * Agents may move a ticket only to another queue they work (ticket-access.ts decides). A disabled
  * category is refused with BAD_USER_INPUT (a ticket that already has it keeps it). A change that
@@ -11,6 +12,7 @@ import { AppError } from '../errors.js';
 import { findVisibleQueue } from '../graphql/ticket-access.js';
 import { isEmergencyTicket } from '../outbound/ingest-notifications.js';
 import type { FieldError } from '../queues/create-queue.js';
+import { checkFieldValues, setFieldValue, type FieldValueInput } from './category-fields.js';
 import { changeStatus } from './change-status.js';
 import { pageIfBecameEmergency } from './mark-emergency.js';
 import { recordEvent } from './record-event.js';
@@ -25,6 +27,8 @@ export interface UpdateTicketData {
   queue?: string | null;
   /** '' unassigns. */
   assignee?: string | null;
+  /** Values of the fields of the category the ticket has after this update. */
+  fields?: readonly FieldValueInput[] | null;
 }
 
 /** An active staff member who may work tickets of this queue (admins work every queue). */
@@ -68,6 +72,11 @@ export async function updateTicket(ctx: TicketCommandContext, number: number, in
     assignee = await findAssignableAgent(ctx, input.assignee, targetQueueId);
     if (!assignee) errors.push({ field: ['input', 'assignee'], message: `${input.assignee} is not an active agent of the ticket's queue` });
   }
+  let fieldValues = new Map<string, string | null>();
+  if (input.fields?.length) {
+    const finalCategory = category !== undefined ? category : ticket.category ? await ctx.em.findOneOrFail(Category, ticket.category.id) : null;
+    fieldValues = checkFieldValues(finalCategory, input.fields, errors);
+  }
   if (errors.length > 0) return { ok: false, errors };
 
   const { em, actor } = ctx;
@@ -85,6 +94,7 @@ export async function updateTicket(ctx: TicketCommandContext, number: number, in
     recordEvent(em, ticket, { kind: 'category', actor, from: before, to: category?.name ?? null });
     ticket.category = category;
   }
+  for (const [name, value] of fieldValues) setFieldValue(em, ticket, name, value, actor);
   if (queue && queue.id !== ticket.queue?.id) {
     const before = ticket.queue ? (await em.populate(ticket, ['queue']), ticket.queue!.name) : null;
     recordEvent(em, ticket, { kind: 'queue', actor, from: before, to: queue.name });

@@ -7,7 +7,7 @@ import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 
 import { Role } from '../../entities/enums.js';
 import { countByStatus, listTickets, ticketRowByNumber } from '../../tickets/search.js';
 import type { GraphQLContext } from '../context.js';
-import type { PersonRow, QueueRow } from '../loaders.js';
+import type { PersonRow, QueueRow, TicketFieldRow } from '../loaders.js';
 import { findVisibleQueue, visibleTicketRow } from '../ticket-access.js';
 import { asInstance } from '../types/as-instance.js';
 import { AttachmentObject, presentAttachment } from '../types/attachment.type.js';
@@ -17,7 +17,7 @@ import { PersonType } from '../types/person.type.js';
 import { QueueType } from '../types/queue.type.js';
 import { TicketEventObject, presentTicketEvent } from '../types/ticket-event.type.js';
 import { TicketFilter, TicketOrder } from '../types/ticket-inputs.js';
-import { TicketConnection, TicketCounts, TicketObject, presentTicketRow } from '../types/ticket.type.js';
+import { TicketConnection, TicketCounts, TicketFieldObject, TicketObject, presentTicketRow } from '../types/ticket.type.js';
 
 const CURSOR_KIND = 'ticket';
 
@@ -88,6 +88,11 @@ export class TicketResolver {
   @FieldResolver(() => String, { nullable: true })
   async category(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<string | null> {
     return t.categoryId === null ? null : loaders.category.load(t.categoryId);
+  }
+
+  @FieldResolver(() => [TicketFieldObject], { description: "Its category's fields with the ticket's values, in the category's order" })
+  async fields(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<TicketFieldRow[]> {
+    return t.categoryId === null ? [] : loaders.fields.load(t.rowId);
   }
 
   @FieldResolver(() => QueueType, { nullable: true })

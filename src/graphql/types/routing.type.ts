@@ -55,6 +55,24 @@ export class RuleInput {
   actions?: unknown;
 }
 
+@ObjectType('CategoryField', { simpleResolvers: true, description: "A value the category's tickets carry, e.g. an instance ID" })
+export class CategoryFieldType {
+  @Field(() => String, { description: 'key in the API (updateTicket fields, Ticket.fields)' })
+  name!: string;
+
+  @Field(() => String, { description: 'for people; a line "<label>: <value>" in a customer\'s mail fills the field when it is empty' })
+  label!: string;
+}
+
+@InputType('CategoryFieldInput')
+export class CategoryFieldInput {
+  @Field(() => String, { description: 'a letter, then up to 49 letters, digits or underscores' })
+  name!: string;
+
+  @Field(() => String, { description: '1 to 100 characters, no ":"' })
+  label!: string;
+}
+
 @ObjectType('Category', { simpleResolvers: true })
 export class CategoryType {
   @Field(() => ID)
@@ -74,6 +92,9 @@ export class CategoryType {
 
   @Field(() => Int, { description: '0-based place in the list' })
   position!: number;
+
+  @Field(() => [CategoryFieldType], { description: "the category's own fields, in order" })
+  fields!: CategoryFieldType[];
 }
 
 export function presentCategory(category: Category): CategoryType {
@@ -84,6 +105,7 @@ export function presentCategory(category: Category): CategoryType {
     approver: category.approver ? presentPerson(category.approver) : null,
     enabled: category.enabled,
     position: category.position,
+    fields: category.fields.map((f) => ({ name: f.name, label: f.label })),
   };
 }
 
@@ -103,6 +125,9 @@ export class CategoryInput {
 
   @Field(() => Int, { nullable: true, description: '0-based place among the categories; default: last' })
   position?: number | null;
+
+  @Field(() => [CategoryFieldInput], { nullable: true, description: 'the whole list of fields (at most 20); on update, replaces the list' })
+  fields?: CategoryFieldInput[] | null;
 }
 
 @ObjectType('MatchedRule', { simpleResolvers: true })

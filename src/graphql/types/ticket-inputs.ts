@@ -65,6 +65,15 @@ export class TicketOrder {
   direction!: OrderDirection;
 }
 
+@InputType('TicketFieldInput', { description: "A value for one of the ticket's category's fields" })
+export class TicketFieldInput {
+  @Field(() => String, { description: 'CategoryField.name' })
+  name!: string;
+
+  @Field(() => String, { nullable: true, description: 'one line, at most 500 characters; null or "" clears it' })
+  value?: string | null;
+}
+
 @InputType('UpdateTicketInput')
 export class UpdateTicketInput {
   @Field(() => TicketStatus, { nullable: true })
@@ -84,6 +93,9 @@ export class UpdateTicketInput {
 
   @Field(() => String, { nullable: true, description: 'Email of an active agent; "" unassigns' })
   assignee?: string | null;
+
+  @Field(() => [TicketFieldInput], { nullable: true, description: "Values of the category's fields (of the new category when this input changes it)" })
+  fields?: TicketFieldInput[] | null;
 }
 
 @InputType('CreateTicketInput', { description: 'A ticket opened for a customer (a call, a visit): the body is mailed to them with the ticket number' })

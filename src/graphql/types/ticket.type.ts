@@ -43,6 +43,18 @@ export class TicketObject {
   categoryId!: number | null;
 }
 
+@ObjectType('TicketField', { simpleResolvers: true, description: "One of the ticket's category's fields and the ticket's value for it" })
+export class TicketFieldObject {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  label!: string;
+
+  @Field(() => String, { nullable: true, description: 'null until an agent sets it or the customer\'s mail gives it' })
+  value!: string | null;
+}
+
 @ObjectType('TicketEdge', { simpleResolvers: true })
 export class TicketEdge {
   @Field(() => String)

@@ -1,6 +1,6 @@
 /**
  * No N+1 (issue 5 item 6): the SQL statements behind `tickets(first: 50)` with queue, requester,
- * assignee, CCs, watchers, messages and their attachments are counted with MikroORM's query
+ * assignee, category fields, CCs, watchers, messages and their attachments are counted with MikroORM's query
  * logger on a real PostgreSQL; a page of 50 tickets needs exactly as many as a page of 5.
  * The schema and context are the gateway's own (buildGraphQLSchema, createLoaders). The same page
  * through the gateway's graphql-jit executor must come back exactly as graphql-js gives it.
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap } from '../../../src/bootstrap.js';
 import { loadConfig } from '../../../src/config/env.js';
 import { migrate, openOrm, type Orm } from '../../../src/db/orm.js';
-import { Attachment, Message, Person, Queue, Ticket } from '../../../src/entities/index.js';
+import { Attachment, Category, Message, Person, Queue, Ticket } from '../../../src/entities/index.js';
 import { MessageDirection, Role } from '../../../src/entities/enums.js';
 import type { GraphQLContext } from '../../../src/graphql/context.js';
 import { COMPILED_DOCUMENTS, compiledDocuments, jitExecutor, noProtoAliasRule } from '../../../src/graphql/jit-executor.js';
@@ -33,7 +33,7 @@ const config = loadConfig({ DATABASE_URL: 'postgres://unused', DATA_DIR: dataDir
 const PAGE = `query($queue: String) { tickets(first: 50, filter: { queue: $queue }) {
   totalCount pageInfo { hasNextPage endCursor }
   edges { cursor node {
-    number subject status priority type category createdAt updatedAt
+    number subject status priority type category fields { name label value } createdAt updatedAt
     queue { name keywords agents { email } watchers { email } defaultAssignee { email } }
     requester { email name } assignee { email name } ccs { email } watchers { email }
     lastMessage { bodyText }
@@ -41,7 +41,7 @@ const PAGE = `query($queue: String) { tickets(first: 50, filter: { queue: $queue
     events { kind actor { email } from to }
   } } } }`;
 
-/** Seeds `count` tickets in a new queue, each with CCs, a watcher, 3 messages with an attachment each. */
+/** Seeds `count` tickets in a new queue and category (with a field), each with CCs, a watcher, 3 messages with an attachment each. */
 async function seed(queueName: string, count: number): Promise<void> {
   const em = orm.em.fork();
   const agent = new Person(`agent-${queueName}@example.com`, `Agent ${queueName}`);
@@ -50,12 +50,16 @@ async function seed(queueName: string, count: number): Promise<void> {
   queue.agents.add(agent);
   queue.watchers.add(agent);
   queue.defaultAssignee = agent;
-  em.persist([agent, queue]);
+  const category = new Category(`${queueName} category`);
+  category.fields = [{ name: 'instanceId', label: 'Instance ID' }];
+  em.persist([agent, queue, category]);
   for (let i = 0; i < count; i++) {
     const requester = new Person(`customer-${queueName}-${i}@customer.test`, `Customer ${i}`);
     const ticket = new Ticket(`${queueName} ticket ${i}`, requester);
     ticket.queue = queue;
     ticket.assignee = agent;
+    ticket.category = category;
+    ticket.fieldValues = { instanceId: `i-${i}` };
     ticket.ccs.add(new Person(`cc1-${queueName}-${i}@customer.test`), new Person(`cc2-${queueName}-${i}@customer.test`));
     ticket.watchers.add(agent);
     for (let m = 0; m < 3; m++) {

@@ -1,0 +1,21 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * Categories with fields of their own ("Instance ID"), and each ticket's values for them: set by
+ * agents, or read from the customer's mail ("Instance ID: i-0abc").
+ */
+export class Migration20261130050000_category_fields extends Migration {
+
+  override name = 'Migration20261130050000_category_fields';
+
+  override up(): void | Promise<void> {
+    this.addSql(`alter table "category" add column "fields" jsonb not null default '[]';`);
+    this.addSql(`alter table "ticket" add column "field_values" jsonb not null default '{}';`);
+  }
+
+  override down(): void | Promise<void> {
+    this.addSql(`alter table "ticket" drop column "field_values";`);
+    this.addSql(`alter table "category" drop column "fields";`);
+  }
+
+}
