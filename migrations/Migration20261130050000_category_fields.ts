@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 /**
  * Categories with fields of their own ("Instance ID"), and each ticket's values for them: set by
- * agents, or read from the customer's mail ("Instance ID: i-0abc").
+ * agents, or read from the customer's mail ("Instance ID: i-0abc"), and found again by value.
  */
 export class Migration20261130050000_category_fields extends Migration {
 
@@ -11,6 +11,8 @@ export class Migration20261130050000_category_fields extends Migration {
   override up(): void | Promise<void> {
     this.addSql(`alter table "category" add column "fields" jsonb not null default '[]';`);
     this.addSql(`alter table "ticket" add column "field_values" jsonb not null default '{}';`);
+    // tickets(filter: { field: { name, value } }) asks `field_values @> {"name": "value"}`.
+    this.addSql(`create index "ticket_field_values_idx" on "ticket" using gin ("field_values" jsonb_path_ops);`);
   }
 
   override down(): void | Promise<void> {

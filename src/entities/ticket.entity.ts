@@ -11,6 +11,7 @@ import { Queue } from './queue.entity.js';
 @Index({ name: 'ticket_updated_at_idx', properties: ['updatedAt'] })
 @Index({ name: 'ticket_created_at_idx', properties: ['createdAt'] })
 @Index({ name: 'ticket_search_idx', expression: 'create index "ticket_search_idx" on "ticket" using gin ("search_vector")' })
+@Index({ name: 'ticket_field_values_idx', expression: 'create index "ticket_field_values_idx" on "ticket" using gin ("field_values" jsonb_path_ops)' })
 export class Ticket {
   @PrimaryKey({ type: 'integer' })
   id!: number;

@@ -23,6 +23,15 @@ registerEnumType(TicketOrderField, {
 });
 registerEnumType(OrderDirection, { name: 'OrderDirection' });
 
+@InputType('TicketFieldFilter', { description: "Tickets whose value of a category field is exactly this (as stored: case counts)" })
+export class TicketFieldFilter {
+  @Field(() => String, { description: 'CategoryField.name' })
+  name!: string;
+
+  @Field(() => String)
+  value!: string;
+}
+
 @InputType('TicketFilter')
 export class TicketFilter {
   @Field(() => [TicketStatus], { nullable: true })
@@ -48,6 +57,9 @@ export class TicketFilter {
 
   @Field(() => String, { nullable: true, description: "Organisation name: tickets whose requester writes from one of its domains" })
   organization?: string | null;
+
+  @Field(() => TicketFieldFilter, { nullable: true, description: 'A category field\'s value, e.g. { name: "instanceId", value: "i-0abc" }: every ticket about that instance' })
+  field?: TicketFieldFilter | null;
 
   @Field(() => String, {
     nullable: true,

@@ -169,10 +169,22 @@ describe('values from agents', () => {
     expect(mail.html).toContain('Instance ID: i-42\nRegion: (not given)');
   });
 
-  it('shows fields in ticket lists (query-count.test.ts counts the statements)', async () => {
+  it('shows fields in ticket lists (query-count.test.ts counts the statements) and finds tickets by a value', async () => {
     const page = await ok(agentToken, `{ tickets(first: 50, filter: { category: "Cloud" }) { edges { node { number fields { name value } } } } }`);
     const edges = page.tickets.edges as { node: { fields: { name: string }[] } }[];
     expect(edges.length).toBeGreaterThanOrEqual(3);
     for (const e of edges) expect(e.node.fields.map((f) => f.name)).toEqual(['instanceId', 'region']);
+
+    const byValue = async (token: string, name: string, value: string) =>
+      ((await ok(token, `query($f: TicketFieldFilter) { tickets(first: 50, filter: { field: $f }) { totalCount edges { node { fields { name value } } } } }`, { f: { name, value } })).tickets as {
+        totalCount: number;
+        edges: { node: { fields: { name: string; value: string | null }[] } }[];
+      });
+    const eu = await byValue(agentToken, 'region', 'eu-west-1');
+    expect(eu.totalCount).toBe(1);
+    expect(eu.edges[0]!.node.fields).toContainEqual({ name: 'region', value: 'eu-west-1' });
+    expect((await byValue(gw.adminToken, 'instanceId', 'i-0abc123')).totalCount).toBe(1);
+    expect((await byValue(gw.adminToken, 'instanceId', 'I-0ABC123')).totalCount).toBe(0); // exact, as stored
+    expect((await byValue(gw.adminToken, 'nosuchfield', 'i-0abc123')).totalCount).toBe(0);
   });
 });
