@@ -27,6 +27,7 @@ export function ticketVariables(ticket: Ticket): TemplateVariables {
     queue: ticket.queue?.name ?? '',
     category: ticket.category?.name ?? '',
     fields: fieldLines(ticket),
+    fieldsRequest: fieldsRequest(ticket),
     assignee: ticket.assignee ? personDisplay(ticket.assignee) : '(nobody)',
     createdAt: ticket.createdAt.toISOString(),
     requester: { email: requester.email, name: requester.name ?? '', display: personDisplay(requester) },
@@ -37,6 +38,18 @@ export function ticketVariables(ticket: Ticket): TemplateVariables {
 function fieldLines(ticket: Ticket): string {
   const fields = ticket.category?.fields ?? [];
   return fields.map((f) => `${f.label}: ${ticket.fieldValues[f.name] ?? '(not given)'}`).join('\n');
+}
+
+/**
+ * For mail to the customer: the category's fields still without a value, as lines to fill in and
+ * send back ("Instance ID: "), which a reply's "Instance ID: i-0abc" then fills (category-fields.ts);
+ * '' when nothing is missing. It ends with an empty line, so templates put it right before the
+ * next paragraph and mail without it has no gap.
+ */
+function fieldsRequest(ticket: Ticket): string {
+  const missing = (ticket.category?.fields ?? []).filter((f) => !ticket.fieldValues[f.name]);
+  if (missing.length === 0) return '';
+  return `To help us act faster, please reply with these lines filled in:\n\n${missing.map((f) => `${f.label}: `).join('\n')}\n\n`;
 }
 
 /** @param visible the new text only (quoted history stripped), for notifications about replies */

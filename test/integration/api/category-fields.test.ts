@@ -30,6 +30,13 @@ async function ok(token: string, query: string, variables?: Record<string, unkno
 const TICKET = `query($n: Int!) { ticket(number: $n) { category fields { name label value } events { kind actor { email } from to } } }`;
 const fieldsOf = async (n: number) => (await ok(gw.adminToken, TICKET, { n })).ticket as { category: string | null; fields: { name: string; label: string; value: string | null }[]; events: { kind: string; actor: { email: string } | null; from: string | null; to: string | null }[] };
 
+/** The text of the ticket's outbound mail of this kind (the newest). */
+async function mailText(n: number, kind: string): Promise<string> {
+  const rows = await queryDatabase<{ raw: Buffer }>(gw.databaseUrl, `select d.raw from outbound_delivery d join ticket t on t.id = d.ticket_id where t.number = $1 and d.kind = $2 order by d.id desc`, [n, kind]);
+  if (!rows[0]) throw new Error(`no ${kind} mail for ticket ${n}`);
+  return (await simpleParser(rows[0].raw)).text ?? '';
+}
+
 async function ingest(mail: Parameters<typeof buildMail>[0]): Promise<number> {
   const outcome = await h.ingest(await buildMail(mail));
   if (outcome.kind !== 'ticket' && outcome.kind !== 'comment') throw new Error(`expected a ticket or comment, got ${JSON.stringify(outcome)}`);
@@ -98,12 +105,18 @@ describe('values from mail', () => {
       { kind: 'field', actor: { email: 'kim@customer.test' }, from: null, to: 'i-0abc123' },
       { kind: 'field', actor: { email: 'kim@customer.test' }, from: null, to: 'eu-west-1' },
     ]);
+    // Nothing is missing, so the acknowledgement asks for nothing.
+    expect(await mailText(n, 'acknowledgement')).not.toContain('please reply with these lines');
   });
 
   it('fills an empty field from the answer, not from the quoted question, and never overwrites a value', async () => {
     const first = await buildMail({ from: 'Lee <lee@customer.test>', subject: 'instance slow', text: 'Region: us-east-2\nIt is slow.', messageId: 'first-lee@customer.test' });
     const n = (await h.ingest(first)) as { ticketNumber: number };
     expect((await fieldsOf(n.ticketNumber)).fields.map((f) => f.value)).toEqual([null, 'us-east-2']);
+    // The acknowledgement asks for what is missing, as lines to fill in and send back.
+    const ack = await mailText(n.ticketNumber, 'acknowledgement');
+    expect(ack).toContain('To help us act faster, please reply with these lines filled in:\n\nInstance ID: \n\n--- your message ---');
+    expect(ack).not.toContain('Region: \n');
 
     // The customer answers only with a quote of a question: nothing is filled.
     await ingest({
@@ -167,6 +180,10 @@ describe('values from agents', () => {
     const mail = await simpleParser(row!.raw);
     expect(mail.text).toContain('Instance ID: i-42\nRegion: (not given)');
     expect(mail.html).toContain('Instance ID: i-42\nRegion: (not given)');
+
+    // Asking the customer for more asks for the missing field too.
+    await ok(agentToken, `mutation($n: Int!) { updateTicket(number: $n, input: { status: WAITING_FOR_CUSTOMER }) { userErrors { message } } }`, { n });
+    expect(await mailText(n, 'status-waiting_for_customer')).toContain('please reply with these lines filled in:\n\nRegion: \n\nPlease reply to this mail.');
   });
 
   it('shows fields in ticket lists (query-count.test.ts counts the statements) and finds tickets by a value', async () => {
