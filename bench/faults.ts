@@ -38,7 +38,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { startDovecot, type Dovecot, type DovecotUser } from '../test/harness/dovecot.js';
@@ -47,7 +46,7 @@ import { mountFailure, mountTmpfs, resizeTmpfs, unmountTmpfs, usedBytes } from '
 import { PROCESSED_KEYWORD } from '../src/ingest/doors/imap-poller.js';
 import { GATEWAY_MAIN, type Gateway } from './lib/gateway.js';
 import { attachmentMail, pdfLike, textMail } from './lib/mail.js';
-import { startBenchPostgres, type BenchPostgres } from './lib/postgres.js';
+import { distModule, embeddedServerStarter, portOf, startBenchPostgres, type BenchPostgres } from './lib/postgres.js';
 import { BenchPhases, connectPg, imapClient, outcomes, section } from './lib/phases.js';
 import { Report } from './lib/report.js';
 import { fmt, fmtMiB, fmtMs, summarize } from './lib/stats.js';
@@ -252,16 +251,6 @@ async function reconnectPhase(pgServer: BenchPostgres, dovecot: Dovecot, user: D
 // ---------------------------------------------------------------------------------------------
 // 2. Resume after PostgreSQL returns (F5)
 
-/** The slice of dist/src/db/embedded.js and dist/src/log.js this phase uses (dist has no .d.ts). */
-interface EmbeddedModule {
-  startEmbeddedDatabase(dataDir: string, log: unknown, adopt?: boolean, serverSettings?: readonly string[]): Promise<{ url: string; stop(): Promise<void> }>;
-}
-interface LogModule {
-  createLogger(level: string): unknown;
-}
-const distModule = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(ROOT, 'dist', path)).href)) as T;
-
-const portOf = (url: string): number => Number(new URL(url).port);
 
 /** A phase's own PostgreSQL server behind a fault proxy, and a gateway that reaches it only through the proxy. */
 interface OwnDatabase {
@@ -276,9 +265,7 @@ interface OwnDatabase {
 
 /** Starts both in `dir` (default, durable settings: stopping it leaves the other phases' server alone) and waits until the gateway idles. */
 async function gatewayOnOwnDatabase(label: string, dir: string, dovecot: Dovecot, user: DovecotUser, scope: Cleanup): Promise<OwnDatabase> {
-  const { startEmbeddedDatabase } = await distModule<EmbeddedModule>('src/db/embedded.js');
-  const { createLogger } = await distModule<LogModule>('src/log.js');
-  const start = () => startEmbeddedDatabase(dir, createLogger('warn'), true, []);
+  const start = await embeddedServerStarter(dir);
   let server = await start();
   scope.add(`PostgreSQL (${label})`, () => server.stop());
   const proxy = await startFaultProxy(portOf(server.url));

@@ -27,7 +27,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { startDovecot, type Dovecot, type DovecotUser } from '../test/harness/dovecot.js';
 import { startFaultProxy, type FaultProxy } from '../test/harness/fault-proxy.js';
@@ -37,10 +36,11 @@ import { startGateway, type Gateway } from './lib/gateway.js';
 import { gql } from './lib/graphql.js';
 import { attachmentMail, pdfLike, prng, prose, textMail } from './lib/mail.js';
 import { section } from './lib/phases.js';
+import { embeddedServerStarter, portOf } from './lib/postgres.js';
 import { Report } from './lib/report.js';
 import { readProcMemory } from './lib/rss.js';
 import { fmt, fmtMiB, percentile } from './lib/stats.js';
-import { Cleanup, now, pollUntil, removeDir, ROOT, sleep, tempDir } from './lib/util.js';
+import { Cleanup, now, pollUntil, removeDir, sleep, tempDir } from './lib/util.js';
 
 function setting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -99,15 +99,6 @@ const outages: [number, number][] = [];
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL that can be stopped and started again
 
-interface EmbeddedModule {
-  startEmbeddedDatabase(dataDir: string, log: unknown, adopt?: boolean, serverSettings?: readonly string[]): Promise<{ url: string; stop(): Promise<void> }>;
-}
-interface LogModule {
-  createLogger(level: string): unknown;
-}
-const distModule = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(ROOT, 'dist', path)).href)) as T;
-const portOf = (url: string): number => Number(new URL(url).port);
-
 interface RestartableDatabase {
   /** The address the gateway uses (the proxy's). */
   readonly gatewayUrl: string;
@@ -119,11 +110,9 @@ interface RestartableDatabase {
 }
 
 async function restartableDatabase(cleanup: Cleanup): Promise<RestartableDatabase> {
-  const { startEmbeddedDatabase } = await distModule<EmbeddedModule>('src/db/embedded.js');
-  const { createLogger } = await distModule<LogModule>('src/log.js');
   const dir = tempDir('postdesk-soak-pg-');
   cleanup.add('PostgreSQL data dir', () => removeDir(dir));
-  const start = () => startEmbeddedDatabase(dir, createLogger('warn'), true, []);
+  const start = await embeddedServerStarter(dir);
   let server = await start();
   cleanup.add('PostgreSQL', () => server.stop());
   const proxy = await startFaultProxy(portOf(server.url));

@@ -33,7 +33,23 @@ export interface BenchPostgres {
   stop(): Promise<void>;
 }
 
-const distModule = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(ROOT, 'dist', path)).href)) as T;
+/** A module of the built project (dist has no .d.ts: callers name the slice they use). */
+export const distModule = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(ROOT, 'dist', path)).href)) as T;
+
+export const portOf = (url: string): number => Number(new URL(url).port);
+
+export type EmbeddedServer = { url: string; stop(): Promise<void> };
+
+/**
+ * For a phase that stops PostgreSQL for real: a function that starts the embedded server in `dir`
+ * (default, durable settings), and starts it again after a stop (on a new port; crash recovery
+ * after an immediate shutdown).
+ */
+export async function embeddedServerStarter(dir: string): Promise<() => Promise<EmbeddedServer>> {
+  const { startEmbeddedDatabase } = await distModule<EmbeddedModule>('src/db/embedded.js');
+  const { createLogger } = await distModule<LogModule>('src/log.js');
+  return () => startEmbeddedDatabase(dir, createLogger('warn'), true, []);
+}
 
 export async function startBenchPostgres(): Promise<BenchPostgres> {
   const { startEmbeddedDatabase } = await distModule<EmbeddedModule>('src/db/embedded.js');
