@@ -14,7 +14,7 @@ import { Migration20261128060000_refetch } from './Migration20261128060000_refet
 import { Migration20261130010000_answered_lookup } from './Migration20261130010000_answered_lookup.js';
 import { Migration20261130030000_uploads } from './Migration20261130030000_uploads.js';
 import { Migration20261130040000_organizations } from './Migration20261130040000_organizations.js';
-import { Migration20261130050000_category_fields } from './Migration20261130050000_category_fields.js';
+import { Migration20261130050000_fields_and_merges } from './Migration20261130050000_fields_and_merges.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -28,5 +28,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261130010000_answered_lookup', class: Migration20261130010000_answered_lookup },
   { name: 'Migration20261130030000_uploads', class: Migration20261130030000_uploads },
   { name: 'Migration20261130040000_organizations', class: Migration20261130040000_organizations },
-  { name: 'Migration20261130050000_category_fields', class: Migration20261130050000_category_fields },
+  { name: 'Migration20261130050000_fields_and_merges', class: Migration20261130050000_fields_and_merges },
 ];

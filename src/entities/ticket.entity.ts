@@ -48,6 +48,10 @@ export class Ticket {
   @ManyToOne(() => Ticket, { nullable: true, deleteRule: 'set null', index: 'ticket_linked_to_id_index' })
   linkedTo: Rel<Ticket> | null = null;
 
+  /** Set when an agent merged this ticket into another (merge-tickets.ts): its mail goes there now. */
+  @ManyToOne(() => Ticket, { nullable: true, deleteRule: 'set null', index: 'ticket_merged_into_id_index' })
+  mergedInto: Rel<Ticket> | null = null;
+
   @ManyToMany(() => Person, undefined, { pivotTable: 'ticket_cc', joinColumn: 'ticket_id', inverseJoinColumn: 'person_id' })
   ccs = new Collection<Person>(this);
 

@@ -88,6 +88,8 @@ export interface Loaders {
   readonly category: DataLoader<number, string | null>;
   /** By ticket row id: its category's fields, each with the ticket's value. */
   readonly fields: DataLoader<number, TicketFieldRow[]>;
+  /** By ticket row id: the number of the ticket it was merged into, if it was. */
+  readonly mergedInto: DataLoader<number, number | null>;
   /** By ticket row id. */
   readonly ccs: DataLoader<number, PersonRow[]>;
   readonly watchers: DataLoader<number, PersonRow[]>;
@@ -222,6 +224,10 @@ export function createLoaders(em: Em, principal: Principal): Loaders {
         [ids],
       );
       return byKey(rows, (r) => Number(r.id), ids).map((r) => (r ? r.fields.map((f) => ({ name: f.name, label: f.label, value: r.values[f.name] ?? null })) : []));
+    }),
+    mergedInto: new DataLoader(async (ids) => {
+      const rows = await readRows<{ id: number; number: number }>(em, `select t.id, m.number from ticket t join ticket m on m.id = t.merged_into_id where t.id = any($1::bigint[])`, [ids]);
+      return byKey(rows, (r) => Number(r.id), ids).map((r) => (r ? Number(r.number) : null));
     }),
     ccs: new DataLoader((ids) => peopleVia(em, 'ticket_cc', ids)),
     watchers: new DataLoader((ids) => peopleVia(em, 'ticket_watcher', ids)),

@@ -24,7 +24,7 @@ import { recordEvent } from '../tickets/record-event.js';
 import { classifyMessage, type Classification } from './classify.js';
 import { applyReply } from './apply-reply.js';
 import { senderVerdict, type DnsResolver } from './authenticate-sender.js';
-import { lookupAnsweredTicket, lookupBouncedMessage, lookupReferences, lookupTaggedTicket } from './lookup-thread.js';
+import { lockReplyTicket, lookupAnsweredTicket, lookupBouncedMessage, lookupReferences, lookupTaggedTicket } from './lookup-thread.js';
 import { openTicket, type OpenedTicket } from './open-ticket.js';
 import { ownAddresses } from './own-addresses.js';
 import { parseMessage } from './parse.js';
@@ -302,10 +302,9 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   const base = { parsed, messageId, synthetic, contentHash, author: sender, raw, provenance, flags, receivedAt: now };
 
   if (decision.kind === 'comment') {
-    // The ticket's row locked, as an API command locks it (ticketToWork): a reply and an agent's
-    // change to the same ticket take turns, and the status this reply moves from is the current one.
-    await em.execute('select id from ticket where id = ? for update', [decision.ticketId]);
-    const ticket = await em.findOneOrFail(Ticket, decision.ticketId, { populate: ['ccs', 'requester'], refresh: true });
+    // Locked (so the status this reply moves from is the current one), following merges.
+    const ticketId = await lockReplyTicket(em, decision.ticketId);
+    const ticket = await em.findOneOrFail(Ticket, ticketId, { populate: ['ccs', 'requester'], refresh: true });
     const wasEmergency = isEmergencyTicket(ticket);
     const result = await applyReply(em, ticket, base, { classification, emergency, config: ctx.config, via: decision.via });
     if (result.kind === 'comment') {

@@ -91,6 +91,25 @@ async function ticketParticipants(em: Em, where: { number: number } | { id: numb
   return { id: ticket.id, participants, colleagueDomains: await colleagueDomains(em, ticket.requester.email) };
 }
 
+/** How many merges in a row a reply follows (a chain A → B → C; merges cannot form a cycle). */
+const MAX_MERGE_HOPS = 10;
+
+/**
+ * Locks the ticket a reply joins, as an API command locks it (ticketToWork): a reply and an agent's
+ * change to the same ticket take turns. A ticket merged into another passes its mail on to that
+ * one (merge-tickets.ts), in the same round trip as the lock when it was not merged.
+ * @returns the id of the ticket the reply joins
+ */
+export async function lockReplyTicket(em: Em, ticketId: number): Promise<number> {
+  let id = ticketId;
+  for (let hop = 0; hop < MAX_MERGE_HOPS; hop++) {
+    const [row] = await em.execute<{ merged_into_id: number | null }[]>('select merged_into_id from ticket where id = ? for update', [id]);
+    if (!row?.merged_into_id) return id;
+    id = Number(row.merged_into_id);
+  }
+  return id;
+}
+
 /**
  * The ticket a delivery failure notice is about, from the Message-ID of the bounced message; null
  * when postdesk never stored or sent it.

@@ -34,6 +34,8 @@ export type TicketNotification =
   | { kind: 'note-added'; ticket: Ticket; message: Message; actor: Person }
   /** Any status change (updateTicket, closeTicket, reopenTicket, approve/reject, auto-close, reopen by mail). */
   | { kind: 'status-changed'; ticket: Ticket; from: TicketStatus; to: TicketStatus; actor: Person | null; reason?: string | null }
+  /** `mergeTickets`: the duplicate's requester learns which ticket now holds their request (sent before its messages move). */
+  | { kind: 'merged'; ticket: Ticket; into: Ticket; actor: Person }
   /** `escalateTicket`. */
   | { kind: 'escalated'; ticket: Ticket; note: string | null; actor: Person }
   /** A ticket became an emergency (new emergency mail, or the emergency copy of a known message). */
@@ -75,6 +77,7 @@ const POPULATE: Record<TicketNotification['kind'], readonly string[]> = {
   'public-reply': [...BASE, 'ccs'],
   'status-changed': BASE,
   escalated: BASE,
+  merged: BASE,
   emergency: BASE,
   'approval-requested': [...BASE, 'category.approver', 'queue.approver'],
   'attachments-refused': BASE,
@@ -147,6 +150,21 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
       thread: await threadHeaders(em, ticket, null),
     });
     void ctx;
+  },
+
+  merged: async (mailer, em, n) => {
+    const { ticket, into } = n;
+    await mailer.mail({
+      ticket,
+      kind: 'ticket-merged',
+      template: 'ticket-merged',
+      to: [candidate(ticket.requester)],
+      autoSubmitted: 'auto-generated',
+      limited: true,
+      variables: { ticket: ticketVariables(ticket), into: ticketVariables(into), actor: actorVariables(n.actor) },
+      // In the duplicate's own thread, so the customer's mail program shows it with their request.
+      thread: await threadHeaders(em, ticket, null),
+    });
   },
 
   escalated: async (mailer, em, n, ctx) => {

@@ -20,6 +20,7 @@ export const TEMPLATE_NAMES = [
   'acknowledgement-emergency',
   'public-reply',
   'ticket-opened',
+  'ticket-merged',
   'status-in-progress',
   'status-waiting',
   'status-closed',

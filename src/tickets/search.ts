@@ -83,7 +83,7 @@ function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope)
   if (filter.category != null) add(`t.category_id = (select id from category where name = ?)`, filter.category);
   if (filter.assignee != null) add(`t.assignee_id = (select id from person where email = ?)`, filter.assignee.trim().toLowerCase());
   if (filter.requester != null) add(`t.requester_id = (select id from person where email = ?)`, filter.requester.trim().toLowerCase());
-  // Containment, so the GIN index on field_values (Migration20261130050000_category_fields) answers it.
+  // Containment, so the GIN index on field_values (Migration20261130050000_fields_and_merges) answers it.
   if (filter.field != null) add(`t.field_values @> ?::jsonb`, JSON.stringify({ [filter.field.name]: filter.field.value }));
   if (filter.organization != null) {
     // Requesters writing from one of its domains (people/organizations.ts), matched exactly.

@@ -13,6 +13,7 @@ import { addNote, replyToTicket } from '../../tickets/reply-to-ticket.js';
 import { ticketRowById } from '../../tickets/search.js';
 import type { TicketCommandContext, TicketResult } from '../../tickets/ticket-command.js';
 import { assignToMe, closeTicket, escalateTicket, reopenTicket } from '../../tickets/ticket-lifecycle.js';
+import { mergeTickets } from '../../tickets/merge-tickets.js';
 import { addTicketCc, addTicketWatcher, removeTicketCc, removeTicketWatcher } from '../../tickets/ticket-people.js';
 import { updateTicket } from '../../tickets/update-ticket.js';
 import type { GraphQLContext } from '../context.js';
@@ -101,6 +102,14 @@ export class TicketMutationResolver {
   @Mutation(() => TicketPayload)
   escalateTicket(@Arg('number', () => Int) number: number, @Ctx() ctx: GraphQLContext, @Arg('note', () => String, { nullable: true }) note?: string | null) {
     return run(ctx, (c) => escalateTicket(c, number, note));
+  }
+
+  @Mutation(() => TicketPayload, {
+    description:
+      'Ticket `number` (a duplicate) joins ticket `into`: its messages, requester (as a CC), CCs and watchers move there, and its mail is threaded there from now on; it is closed, and its requester is told. Returns the ticket that stays',
+  })
+  mergeTickets(@Arg('number', () => Int) number: number, @Arg('into', () => Int) into: number, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => mergeTickets(c, number, into));
   }
 
   @Mutation(() => TicketPayload)

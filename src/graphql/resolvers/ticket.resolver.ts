@@ -95,6 +95,11 @@ export class TicketResolver {
     return t.categoryId === null ? [] : loaders.fields.load(t.rowId);
   }
 
+  @FieldResolver(() => Int, { nullable: true, description: 'The number of the ticket this one was merged into (mergeTickets): its mail goes there' })
+  async mergedInto(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<number | null> {
+    return loaders.mergedInto.load(t.rowId);
+  }
+
   @FieldResolver(() => QueueType, { nullable: true })
   async queue(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<QueueType | null> {
     const queue = t.queueId === null ? null : await loaders.queue.load(t.queueId);
