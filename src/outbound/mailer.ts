@@ -53,14 +53,19 @@ export class Mailer {
     this.domain = messageIdDomain(ctx.config.supportAddress);
   }
 
-  /** The support desk's display name: "Support" for support@…, capitalised local part. */
-  get deskName(): string {
+  /**
+   * Who mail about `ticket` comes from: its queue's own address and name when the queue has one
+   * (the customer wrote to billing@, so billing@ answers, as it does after a reroute to that
+   * queue), else SUPPORT_ADDRESS with its capitalised local part ("Support" for support@…).
+   */
+  desk(ticket: Ticket): { address: string; name: string } {
+    const queue = ticket.queue;
+    if (queue?.emailAddress) return { address: queue.emailAddress, name: queue.name };
     const local = this.ctx.config.supportAddress.split('@')[0]!.split('+')[0]!;
-    return local.charAt(0).toUpperCase() + local.slice(1);
+    return { address: this.ctx.config.supportAddress, name: local.charAt(0).toUpperCase() + local.slice(1) };
   }
 
-  private replyTo(ticket: Ticket): string {
-    const address = this.ctx.config.supportAddress;
+  private replyTo(address: string, ticket: Ticket): string {
     if (!this.ctx.config.outbound.plusAddressing) return address;
     const at = address.lastIndexOf('@');
     return `${address.slice(0, at)}+${ticket.number}${address.slice(at)}`;
@@ -76,19 +81,20 @@ export class Mailer {
     let cc = admitted.filter((c) => !toEmails.has(c.email));
     if (to.length === 0) [to, cc] = [cc, []];
     const first = to[0]!;
+    const desk = this.desk(plan.ticket);
     const rendered = renderTemplate(loadTemplate(plan.template, this.ctx.config.outbound.templatesDir), {
       ...plan.variables,
       recipient: recipientVariables(first),
-      support: { address: this.ctx.config.supportAddress, name: this.deskName },
+      support: desk,
     });
     const id = await nextDeliveryId(this.em);
     const messageId = plan.carries?.messageId ?? ourMessageId(this.ctx.secret, this.domain, plan.ticket.id, id);
     if (plan.carries && !plan.carries.messageId) plan.carries.messageId = messageId;
-    const fromName = displayName(plan.fromName) ?? this.deskName;
+    const fromName = displayName(plan.fromName) ?? desk.name;
     const address = (c: Candidate): MailAddress => ({ email: c.email, name: c.name });
     const raw = await composeMail({
-      from: { email: this.ctx.config.supportAddress, name: plan.fromName ? `${fromName} (${this.deskName})` : fromName },
-      replyTo: this.replyTo(plan.ticket),
+      from: { email: desk.address, name: plan.fromName ? `${fromName} (${desk.name})` : fromName },
+      replyTo: this.replyTo(desk.address, plan.ticket),
       to: to.map(address),
       cc: cc.map(address),
       subject: rendered.subject,

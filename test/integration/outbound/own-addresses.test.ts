@@ -2,7 +2,8 @@
  * CCs and postdesk's own addresses (TESTPLAN S8, loop safety of issue item 6), with
  * REPLY_TO_PLUS_ADDRESSING on: a customer answering `support+N@` or writing to a queue's address
  * never makes those addresses CCs, and outbound mail never goes to them; a CC the requester adds
- * on a ticket that had none is added and recorded; a stranger adding themselves is not.
+ * on a ticket that had none is added and recorded; a stranger adding themselves is not. Mail
+ * about a ticket in a queue with its own address comes from that address.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMail, randomMessageId } from '../../harness/mail.js';
@@ -79,6 +80,45 @@ describe('own addresses never become CCs or recipients; requester-added CCs are 
     expect(await ccsOf(number)).toEqual(['quinn@customer.test']);
     const [ack] = await waitForMailsTo(h.sink, 'paul@customer.test', 1);
     expect([...ack!.envelope.to].sort()).toEqual(['paul@customer.test', 'quinn@customer.test']);
+  });
+
+  it("mail about a ticket in a queue with its own address comes from that address (replies to it thread), and from SUPPORT_ADDRESS once the ticket moves to a queue without one", async () => {
+    const first = randomMessageId();
+    const outcome = await h.ingest.ingest(await buildMail({ from: 'Sam <sam@customer.test>', to: 'billing@example.com', subject: 'Refund', messageId: first }));
+    expect(outcome.kind).toBe('ticket');
+    const number = (outcome as { ticketNumber: number }).ticketNumber;
+    const [ack] = await waitForMailsTo(h.sink, 'sam@customer.test', 1);
+    expect(ack!.parsed.from?.value[0]).toEqual({ address: 'billing@example.com', name: 'Billing' });
+    expect(ack!.parsed.replyTo?.value[0]?.address).toBe(`billing+${number}@example.com`);
+    expect(ack!.envelope.from).toBe('support@example.com'); // bounces still come back to the support mailbox
+    const ackId = ids(ack!.header('message-id'))[0]!;
+    const answer = await h.ingest.ingest(
+      await buildMail({ from: 'Sam <sam@customer.test>', to: `billing+${number}@example.com`, subject: 'Re: Refund', text: 'Order 1234.', inReplyTo: ackId, references: [first, ackId] }),
+    );
+    expect(answer).toMatchObject({ kind: 'comment', ticketNumber: number });
+
+    const reply = async (text: string, queue?: string) =>
+      h.ingest.orm.em.fork().transactional(async (em) => {
+        const ticket = await em.findOneOrFail(Ticket, { number });
+        if (queue) {
+          const moved = new Queue(queue);
+          em.persist(moved);
+          ticket.queue = moved;
+        }
+        const agent = await em.findOneOrFail(Person, { email: 'agent@staff.test' });
+        const message = new Message(ticket, MessageDirection.OUTBOUND);
+        message.author = agent;
+        message.bodyText = text;
+        em.persist(message);
+        await notify(em, { kind: 'public-reply', ticket, message, actor: agent }, { config: h.ingest.config, secret: h.ingest.context.secret });
+      });
+    await reply('Refunded.');
+    const [, fromBilling] = await waitForMailsTo(h.sink, 'sam@customer.test', 2);
+    expect(fromBilling!.parsed.from?.value[0]).toEqual({ address: 'billing@example.com', name: 'Agent Smith (Billing)' });
+    await reply('Moved to our hardware team.', 'Hardware');
+    const [, , fromSupport] = await waitForMailsTo(h.sink, 'sam@customer.test', 3);
+    expect(fromSupport!.parsed.from?.value[0]).toEqual({ address: 'support@example.com', name: 'Agent Smith (Support)' });
+    expect(fromSupport!.parsed.replyTo?.value[0]?.address).toBe(`support+${number}@example.com`);
   });
 
   it('outbound skips own plus-addresses and queue addresses even when a ticket somehow has them as CCs', async () => {
