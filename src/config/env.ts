@@ -94,6 +94,8 @@ export interface OutboundConfig {
   readonly webhookSecret: string | null;
   /** Reply-To `support+N@domain` instead of the support address. */
   readonly plusAddressing: boolean;
+  /** Mail about a ticket whose queue has its own address comes from that address (FROM_QUEUE_ADDRESS). */
+  readonly fromQueueAddress: boolean;
   /** Seconds to wait for the SMTP server's answer (RFC 5321 allows 10 minutes for the final reply). */
   readonly smtpTimeoutSeconds: number;
   /** First retry delay; each retry doubles it (with jitter) up to retryMaxDelaySeconds. */
@@ -227,6 +229,7 @@ const envSchema = z.object({
   TEMPLATES_DIR: z.string().min(1).optional(),
   WEBHOOK_SECRET: z.string().min(16, { message: 'must be at least 16 characters long' }).optional(),
   REPLY_TO_PLUS_ADDRESSING: bool.optional(),
+  FROM_QUEUE_ADDRESS: bool.optional(),
   SMTP_TIMEOUT_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int({ message: 'must be a whole number of seconds' }).min(1, { message: 'must be at least 1' }).max(3600, { message: 'must be at most 3600' }).default(600),
   OUTBOUND_RETRY_DELAY_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int({ message: 'must be a whole number of seconds' }).min(1, { message: 'must be at least 1' }).default(10),
   OUTBOUND_RETRY_MAX_DELAY_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int({ message: 'must be a whole number of seconds' }).min(1, { message: 'must be at least 1' }).default(900),
@@ -381,6 +384,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       templatesDir: e.TEMPLATES_DIR === undefined ? null : isAbsolute(e.TEMPLATES_DIR) ? e.TEMPLATES_DIR : resolve(cwd, e.TEMPLATES_DIR),
       webhookSecret: e.WEBHOOK_SECRET ?? null,
       plusAddressing: e.REPLY_TO_PLUS_ADDRESSING ?? false,
+      fromQueueAddress: e.FROM_QUEUE_ADDRESS ?? false,
       smtpTimeoutSeconds: e.SMTP_TIMEOUT_SECONDS,
       retryDelaySeconds: e.OUTBOUND_RETRY_DELAY_SECONDS,
       retryMaxDelaySeconds: e.OUTBOUND_RETRY_MAX_DELAY_SECONDS,

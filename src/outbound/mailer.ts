@@ -54,13 +54,14 @@ export class Mailer {
   }
 
   /**
-   * Who mail about `ticket` comes from: its queue's own address and name when the queue has one
-   * (the customer wrote to billing@, so billing@ answers, as it does after a reroute to that
-   * queue), else SUPPORT_ADDRESS with its capitalised local part ("Support" for support@…).
+   * Who mail about `ticket` comes from: SUPPORT_ADDRESS with its capitalised local part ("Support"
+   * for support@…), as CONTRACT.md says; with FROM_QUEUE_ADDRESS, its queue's own address and name
+   * when the queue has one (the customer wrote to billing@, so billing@ answers, as it does after
+   * a reroute to that queue).
    */
   desk(ticket: Ticket): { address: string; name: string } {
     const queue = ticket.queue;
-    if (queue?.emailAddress) return { address: queue.emailAddress, name: queue.name };
+    if (this.ctx.config.outbound.fromQueueAddress && queue?.emailAddress) return { address: queue.emailAddress, name: queue.name };
     const local = this.ctx.config.supportAddress.split('@')[0]!.split('+')[0]!;
     return { address: this.ctx.config.supportAddress, name: local.charAt(0).toUpperCase() + local.slice(1) };
   }

@@ -3,7 +3,7 @@
  * REPLY_TO_PLUS_ADDRESSING on: a customer answering `support+N@` or writing to a queue's address
  * never makes those addresses CCs, and outbound mail never goes to them; a CC the requester adds
  * on a ticket that had none is added and recorded; a stranger adding themselves is not. Mail
- * about a ticket in a queue with its own address comes from that address.
+ * about a ticket in a queue with its own address comes from that address (FROM_QUEUE_ADDRESS).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMail, randomMessageId } from '../../harness/mail.js';
@@ -17,7 +17,7 @@ describe('own addresses never become CCs or recipients; requester-added CCs are 
   let h: OutboundHarness;
 
   beforeAll(async () => {
-    h = await startOutboundHarness({ REPLY_TO_PLUS_ADDRESSING: 'true' });
+    h = await startOutboundHarness({ REPLY_TO_PLUS_ADDRESSING: 'true', FROM_QUEUE_ADDRESS: 'true' });
     const em = h.ingest.orm.em.fork();
     const billing = new Queue('Billing');
     billing.emailAddress = 'billing@example.com';
@@ -82,7 +82,7 @@ describe('own addresses never become CCs or recipients; requester-added CCs are 
     expect([...ack!.envelope.to].sort()).toEqual(['paul@customer.test', 'quinn@customer.test']);
   });
 
-  it("mail about a ticket in a queue with its own address comes from that address (replies to it thread), and from SUPPORT_ADDRESS once the ticket moves to a queue without one", async () => {
+  it("FROM_QUEUE_ADDRESS: mail about a ticket in a queue with its own address comes from that address (replies to it thread), and from SUPPORT_ADDRESS once the ticket moves to a queue without one", async () => {
     const first = randomMessageId();
     const outcome = await h.ingest.ingest(await buildMail({ from: 'Sam <sam@customer.test>', to: 'billing@example.com', subject: 'Refund', messageId: first }));
     expect(outcome.kind).toBe('ticket');
