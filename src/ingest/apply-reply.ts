@@ -14,7 +14,7 @@
  */
 import type { Config } from '../config/env.js';
 import type { Em } from '../db/orm.js';
-import { Category, type Message, type Ticket } from '../entities/index.js';
+import type { Message, Ticket } from '../entities/index.js';
 import { TicketStatus } from '../entities/enums.js';
 import { fillFieldsFromMail } from '../tickets/category-fields.js';
 import { markEmergency } from '../tickets/mark-emergency.js';
@@ -58,10 +58,9 @@ export async function applyReply(
       recordEvent(em, ticket, { kind: from === TicketStatus.CLOSED ? 'reopened' : 'status', actor, from, to: TicketStatus.OPEN });
     }
   }
-  if (!automatic && hasNewContent && actsAsSender && ticket.category) {
-    // The answer to "please send your instance ID": fills the category's empty fields.
-    fillFieldsFromMail(em, ticket, await em.findOneOrFail(Category, ticket.category.id), parsed.visibleText, actor);
-  }
+  // The answer to "please send your instance ID" fills the category's empty fields (the caller
+  // loaded the category with the ticket).
+  if (!automatic && hasNewContent && actsAsSender) fillFieldsFromMail(em, ticket, ticket.category, parsed.visibleText, actor);
   if (options.emergency) markEmergency(em, ticket, { actor, actorLabel: provenanceLabel(input.provenance) });
   if (actor && actor.email === ticket.requester.email && !automatic && actsAsSender) {
     await addCcs(em, ticket, [...parsed.to, ...parsed.cc], new Set([...ownAddresses(options.config), ticket.requester.email]), actor);

@@ -304,7 +304,8 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   if (decision.kind === 'comment') {
     // Locked (so the status this reply moves from is the current one), following merges.
     const ticketId = await lockReplyTicket(em, decision.ticketId);
-    const ticket = await em.findOneOrFail(Ticket, ticketId, { populate: ['ccs', 'requester'], refresh: true });
+    // Its category comes along (applyReply reads its fields) in the same statement.
+    const ticket = await em.findOneOrFail(Ticket, ticketId, { populate: ['ccs', 'requester', 'category'], refresh: true });
     const wasEmergency = isEmergencyTicket(ticket);
     const result = await applyReply(em, ticket, base, { classification, emergency, config: ctx.config, via: decision.via });
     if (result.kind === 'comment') {

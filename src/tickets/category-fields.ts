@@ -82,7 +82,7 @@ function cleanValue(raw: string): string {
 
 /** Fills the ticket's empty fields from the new text of a customer's mail; one `field` event per value, by the sender. */
 export function fillFieldsFromMail(em: Em, ticket: Ticket, category: Category | null, text: string, sender: Person | null): void {
-  if (!category || category.fields.length === 0) return;
+  if (!category?.fields?.length) return;
   for (const [name, value] of fieldValuesInText(category.fields, text)) {
     if (ticket.fieldValues[name]) continue;
     setFieldValue(em, ticket, name, value, sender);
