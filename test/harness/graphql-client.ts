@@ -17,3 +17,10 @@ export async function gql<T = Record<string, unknown>>(
   const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
   return { status: response.status, ...body };
 }
+
+/** gql() for a call that must succeed: its data, or an error (failing the test) naming the GraphQL errors. */
+export async function gqlData<T = Record<string, unknown>>(baseUrl: string, token: string | null, query: string, variables?: Record<string, unknown>): Promise<T> {
+  const response = await gql<T>(baseUrl, token, query, variables);
+  if (response.errors?.length || !response.data) throw new Error(`GraphQL call failed (HTTP ${response.status}): ${JSON.stringify(response.errors)}`);
+  return response.data;
+}

@@ -11,7 +11,7 @@ import { issueToken } from '../../../src/auth/tokens.js';
 import { Role } from '../../../src/entities/enums.js';
 import { startTestApp, type TestApp } from '../../harness/app.js';
 import { queryDatabase } from '../../harness/eventually.js';
-import { gql } from '../../harness/graphql-client.js';
+import { gql, gqlData } from '../../harness/graphql-client.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
 import { buildMail } from '../../harness/mail.js';
 
@@ -21,11 +21,7 @@ let agentToken: string;
 
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const as = (token: string) => (query: string, variables?: Record<string, unknown>) => gql<Data>(gw.url, token, query, variables);
-async function ok(token: string, query: string, variables?: Record<string, unknown>): Promise<Data> {
-  const r = await as(token)(query, variables);
-  expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
-  return r.data!;
-}
+const ok = (token: string, query: string, variables?: Record<string, unknown>) => gqlData<Data>(gw.url, token, query, variables);
 const MERGE = `mutation($n: Int!, $into: Int!) { mergeTickets(number: $n, into: $into) { ticket { number } userErrors { field message } } }`;
 const merge = (token: string, n: number, into: number) => as(token)(MERGE, { n, into });
 
