@@ -9,7 +9,7 @@ import type { FastifyReply } from 'fastify';
 import { GraphQLError } from 'graphql';
 import type { ErrorCode } from '../errors.js';
 
-export const RETRY_AFTER_SECONDS = 5;
+const RETRY_AFTER_SECONDS = 5;
 const CODE: ErrorCode = 'SERVICE_UNAVAILABLE';
 export const DATABASE_UNAVAILABLE = 'the database is not reachable; retry shortly';
 

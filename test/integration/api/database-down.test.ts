@@ -5,18 +5,15 @@
  * from the job queue, several a second). The gateway runs against a server of this test's own,
  * reached through a fault proxy so it keeps its address when the server comes back on another port.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EmbeddedDatabase } from '../../../src/db/embedded.js';
 import { startTestApp, type TestApp } from '../../harness/app.js';
 import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy.js';
 import { upload } from '../../harness/upload.js';
-import { databaseUrlVia, jsonLines, portOf, startOwnDatabase, until } from '../ingest/fault-helpers.js';
+import { databaseUrlVia, jsonLines, portOf, ownDatabaseDir, startOwnDatabase, until } from '../ingest/fault-helpers.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'postdesk-api-down-'));
-chmodSync(dir, 0o755); // the server runs as "postgres" when tests run as root
+const dir = ownDatabaseDir('postdesk-api-down-');
 let database: EmbeddedDatabase | null = null;
 let proxy: FaultProxy | null = null;
 let app: TestApp | null = null;

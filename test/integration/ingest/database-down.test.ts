@@ -5,22 +5,19 @@
  * mailbox: the poller fetches and parses them, the commit fails, and not one message may carry a
  * postdesk mark on the IMAP server. Once PostgreSQL is back: 100 ingested, none twice.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EmbeddedDatabase } from '../../../src/db/embedded.js';
 import { startTestApp, type TestApp } from '../../harness/app.js';
 import { DOVECOT_SKIP_REASON, dovecotAvailable, startDovecot, type Dovecot } from '../../harness/dovecot.js';
 import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy.js';
 import { buildMail } from '../../harness/mail.js';
-import { count, databaseUrlVia, duplicateSubjects, hasPostdeskMark, jsonLines, portOf, serverFlags, startOwnDatabase, until } from './fault-helpers.js';
+import { count, databaseUrlVia, duplicateSubjects, hasPostdeskMark, jsonLines, portOf, serverFlags, ownDatabaseDir, startOwnDatabase, until } from './fault-helpers.js';
 
 if (DOVECOT_SKIP_REASON) console.warn(`[database-down.test] ${DOVECOT_SKIP_REASON}`);
 
 const MESSAGES = 100;
-const dir = mkdtempSync(join(tmpdir(), 'postdesk-d2-'));
-chmodSync(dir, 0o755); // the server runs as "postgres" when tests run as root
+const dir = ownDatabaseDir('postdesk-d2-');
 let dovecot: Dovecot | null = null;
 let database: EmbeddedDatabase | null = null;
 let proxy: FaultProxy | null = null;

@@ -2,6 +2,9 @@
  * Small helpers shared by the fault tests of this folder (D2, D10, M10, F2, F12, F13, F16): what the
  * IMAP server holds for a user, and counts read straight from a test database.
  */
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ImapFlow } from 'imapflow';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../../src/db/embedded.js';
@@ -18,6 +21,13 @@ export async function appendAll(dovecot: Dovecot, user: DovecotUser, messages: B
   } finally {
     await client.logout();
   }
+}
+
+/** A temp dir for startOwnDatabase: enterable by the "postgres" user the server runs as when tests run as root. */
+export function ownDatabaseDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  return dir;
 }
 
 /**

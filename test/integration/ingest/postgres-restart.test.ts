@@ -8,8 +8,7 @@
  * is down has its record (commit first, mark second); /healthz 200 at every sample throughout;
  * /readyz 503 while the database is down and 200 once it is back; and the gateway still stops.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EmbeddedDatabase } from '../../../src/db/embedded.js';
@@ -18,7 +17,7 @@ import { DOVECOT_SKIP_REASON, dovecotAvailable, startDovecot, type Dovecot } fro
 import { queryDatabase } from '../../harness/eventually.js';
 import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy.js';
 import { buildMail } from '../../harness/mail.js';
-import { appendAll, count, databaseUrlVia, duplicateSubjects, hasPostdeskMark, portOf, serverFlags, startOwnDatabase, until } from './fault-helpers.js';
+import { appendAll, count, databaseUrlVia, duplicateSubjects, hasPostdeskMark, portOf, serverFlags, ownDatabaseDir, startOwnDatabase, until } from './fault-helpers.js';
 
 if (DOVECOT_SKIP_REASON) console.warn(`[postgres-restart.test] ${DOVECOT_SKIP_REASON}`);
 
@@ -26,8 +25,7 @@ const CYCLES = ['fast', 'immediate', 'fast', 'immediate', 'fast', 'immediate'] a
 const PER_CYCLE = 50;
 const TOTAL = CYCLES.length * PER_CYCLE;
 
-const dir = mkdtempSync(join(tmpdir(), 'postdesk-f4-'));
-chmodSync(dir, 0o755); // the server runs as "postgres" when tests run as root
+const dir = ownDatabaseDir('postdesk-f4-');
 let dovecot: Dovecot | null = null;
 let database: EmbeddedDatabase | null = null;
 let proxy: FaultProxy | null = null;
