@@ -2,7 +2,8 @@
  * A TCP fault proxy for tests (TESTPLAN "fault proxy"): sits between postdesk and a server
  * (Dovecot, PostgreSQL) and, on the test's command, passes traffic, cuts every connection,
  * black-holes the link (accepts and keeps sockets open but forwards nothing: a half-open
- * connection as a dead NAT or a pulled cable leaves it) or refuses connections outright.
+ * connection as a dead NAT or a pulled cable leaves it), resets connections (a TCP RST: the
+ * client reads ECONNRESET, as when a server process is killed) or refuses connections outright.
  *
  * It can also cut a connection the moment the server sends a chosen byte pattern (e.g. a marker
  * in one message's body), which injects a FETCH error for exactly that message.
@@ -12,7 +13,7 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
-export type FaultMode = 'pass' | 'cut' | 'blackhole' | 'refuse';
+export type FaultMode = 'pass' | 'cut' | 'blackhole' | 'reset' | 'refuse';
 
 export interface FaultProxy {
   readonly host: '127.0.0.1';
@@ -21,6 +22,7 @@ export interface FaultProxy {
   /**
    * pass: forward both ways. cut: destroy every open connection, and every new one on accept.
    * blackhole: forward nothing (open connections included, for good) and keep sockets open.
+   * reset: reset every open connection, and every new one on accept (the client reads ECONNRESET).
    * refuse: destroy open connections and stop listening (clients get ECONNREFUSED).
    */
   setMode(mode: FaultMode): Promise<void>;
@@ -60,10 +62,19 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     links.delete(link);
   };
 
+  const reset = (link: Link) => {
+    link.client.resetAndDestroy();
+    destroy(link);
+  };
+
   const onConnection = (client: Socket) => {
     accepted++;
     if (mode === 'cut') {
       client.destroy();
+      return;
+    }
+    if (mode === 'reset') {
+      client.resetAndDestroy();
       return;
     }
     const upstream = connect(target, HOST);
@@ -134,6 +145,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       const previous = mode;
       mode = next;
       if (next === 'cut' || next === 'refuse') for (const link of [...links]) destroy(link);
+      if (next === 'reset') for (const link of [...links]) reset(link);
       if (next === 'blackhole') for (const link of links) link.dead = true;
       if (next === 'refuse' && previous !== 'refuse') await stopListening();
       if (previous === 'refuse' && next !== 'refuse') {

@@ -1,17 +1,55 @@
 /**
- * How the IMAP door reports an error event of its connection. A socket inactivity timeout gets
- * its own line, "stale connection", because it is the one sign of a half-open link (a dead NAT
- * entry, a pulled cable): nothing else fails, the socket simply stops carrying bytes (TESTPLAN F2).
+ * How the IMAP door reports trouble with its connection.
+ *
+ * A socket inactivity timeout gets its own line, "stale connection", because it is the one sign
+ * of a half-open link (a dead NAT entry, a pulled cable): nothing else fails, the socket simply
+ * stops carrying bytes (TESTPLAN F2).
+ *
+ * A dropped, reset or refused connection is routine (a Dovecot restart, a load balancer's idle
+ * cut): the poller reports it as a warning and reconnects. imapflow logs the same events at error
+ * level, stack included, so its logger is wrapped to keep an operator's error alert for errors.
  */
 import type { Logger } from '../../log.js';
 
 /** imapflow's code for "no traffic within socketTimeout, and the recovery NOOP went unanswered". */
 const SOCKET_TIMEOUT = 'ETIMEOUT';
 
+/** Codes of a link that failed, from Node's sockets and resolver and from imapflow. */
+const LINK_FAILURES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'EHOSTDOWN',
+  'ENETUNREACH', 'ENETDOWN', 'ENOTFOUND', 'EAI_AGAIN',
+  SOCKET_TIMEOUT, 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'NoConnection',
+]);
+
+export function isImapLinkFailure(error: unknown): boolean {
+  return LINK_FAILURES.has((error as { code?: unknown } | null | undefined)?.code as string);
+}
+
 export function logImapConnectionError(log: Logger, error: Error, timeoutMs: number): void {
   if ((error as { code?: string }).code === SOCKET_TIMEOUT) {
     log.warn({ err: error.message, timeoutMs }, 'stale connection: the IMAP server sent nothing within the inactivity timeout; reconnecting');
     return;
   }
-  log.warn({ err: error.message }, 'imap connection error');
+  log.warn({ err: error.message, code: (error as { code?: string }).code }, 'imap connection error');
+}
+
+type Entry = Record<string, unknown>;
+
+/**
+ * The logger imapflow writes through: its warnings and errors only (its other levels print every
+ * protocol line, passwords included). A link failure goes to debug: the poller's own warning
+ * ("mailbox session ended; reconnecting", with the reason) already tells the operator.
+ */
+export function imapLibraryLogger(log: Logger) {
+  const levels = new Set(['warn', 'error', 'fatal']);
+  const errorLevel = (level: 'error' | 'fatal') => (entry: Entry, message?: string) => {
+    if (isImapLinkFailure(entry?.err)) log.debug({ ...entry, err: (entry.err as Error).message }, message);
+    else log[level](entry, message);
+  };
+  return {
+    isLevelEnabled: (level: string) => levels.has(level),
+    warn: (entry: Entry, message?: string) => log.warn(entry, message),
+    error: errorLevel('error'),
+    fatal: errorLevel('fatal'),
+  };
 }

@@ -24,7 +24,7 @@ import type { Logger } from '../../log.js';
 import type { MailboxHealth } from '../../runtime-state.js';
 import { LeaseLostError, type IngestOutcome, type Provenance } from '../ingest-message.js';
 import { MailboxProgress } from './mailbox-progress.js';
-import { logImapConnectionError } from './imap-errors.js';
+import { imapLibraryLogger, logImapConnectionError } from './imap-errors.js';
 import { LARGE_MESSAGE_BYTES, reclaimMemory } from '../../memory.js';
 import { handedOverBeforeFailure } from './fetch-failure.js';
 import { pauseAfterMark } from './test-pause.js';
@@ -83,8 +83,7 @@ function imapOptions(mailbox: MailboxConfig, log: Logger) {
     port: url.port ? Number(url.port) : secure ? 993 : 143,
     secure,
     auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) },
-    // Our own logger: imapflow's fallback prints every protocol line, passwords included.
-    logger: log.child({}, { level: 'warn' }) as never,
+    logger: imapLibraryLogger(log) as never,
     autoIdleDelay: 50,
     maxIdleTime: MAX_IDLE_MS,
     missingIdleCommand: 'NOOP' as const,
@@ -92,6 +91,16 @@ function imapOptions(mailbox: MailboxConfig, log: Logger) {
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
   };
+}
+
+/**
+ * Whether a session ended waiting on our own database (retried within seconds, TESTPLAN F5) rather
+ * than on the mail server (backed off towards a minute). A lost IMAP link decides it: a dropped
+ * or refused connection carries network codes a database outage carries too.
+ */
+export function endedOnStorage(error: unknown, imapLinkLost: boolean): boolean {
+  if (imapLinkLost) return false;
+  return (error instanceof AppError && error.kind === 'transient') || isTransientDatabaseError(error);
 }
 
 export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): MailboxPoller {
@@ -428,9 +437,9 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
         // ended; only attempts that get nothing done keep growing it (F1: 20 Dovecot restarts).
         if (startedAt !== null && (committedInSession || Date.now() - startedAt > 60_000)) attempt = 0;
         attempt += 1;
-        const transient = (error instanceof AppError && error.kind === 'transient') || isTransientDatabaseError(error);
         // Our own database being down is no reason to back off from the mail server: retry soon, so
         // ingest resumes within seconds of PostgreSQL's return (TESTPLAN F5), not a minute later.
+        const transient = endedOnStorage(error, client !== null && !client.usable);
         const delay = transient ? Math.min(reconnectDelay(attempt), STORAGE_RETRY_MAX_MS) : reconnectDelay(attempt);
         const leaseLost = error instanceof LeaseLostError;
         const reason = error instanceof Error ? error.message : String(error);

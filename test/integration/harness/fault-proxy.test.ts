@@ -1,4 +1,4 @@
-/** The fault proxy: passes, cuts, black-holes, refuses, retargets and cuts on a byte pattern. */
+/** The fault proxy: passes, cuts, black-holes, resets, refuses, retargets and cuts on a byte pattern. */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy.js';
@@ -78,6 +78,19 @@ describe('fault proxy', () => {
     c.socket.destroy();
     fresh.socket.destroy();
     after.socket.destroy();
+  });
+
+  it('resets open connections and each new one: the client reads ECONNRESET', async () => {
+    const { proxy } = await setup();
+    const c = await client(proxy.port);
+    const failure = new Promise<string | undefined>((r) => c.socket.once('error', (e: NodeJS.ErrnoException) => r(e.code)));
+    c.socket.write('hello');
+    await until(() => c.received() === 'echo:hello');
+    await proxy.setMode('reset');
+    expect(await failure).toBe('ECONNRESET');
+    const late = connect(proxy.port, '127.0.0.1');
+    expect(await new Promise((r) => late.once('error', (e: NodeJS.ErrnoException) => r(e.code)))).toBe('ECONNRESET');
+    expect(proxy.open).toBe(0);
   });
 
   it('refuses connections until passing again, on the same port, to a new target', async () => {

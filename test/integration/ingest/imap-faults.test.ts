@@ -2,6 +2,8 @@
  * The IMAP link failing in the ways a real network and server fail, through the fault proxy
  * between the gateway and Dovecot:
  *  - F2: a half-open link (black-holed): the inactivity timeout fires, the poller reconnects.
+ *  - F1: the server resets the connection, then refuses new ones (a killed, restarting Dovecot):
+ *    warnings, not errors, because the poller reconnects on its own and nothing is lost.
  *  - D10: the connection is cut while one message in the middle of a batch is being fetched,
  *    every time: the messages after it still come in, that UID gets a FETCH_FAILED record.
  *    A recorded failure at the end of the folder is not fetched again at every sweep.
@@ -25,7 +27,7 @@ const apps: TestApp[] = [];
 const proxies: FaultProxy[] = [];
 
 beforeAll(async () => {
-  if (dovecotAvailable()) dovecot = await startDovecot(4);
+  if (dovecotAvailable()) dovecot = await startDovecot(5);
 });
 afterAll(async () => {
   await Promise.all(apps.map((a) => a.stop()));
@@ -71,6 +73,33 @@ describe.skipIf(!dovecotAvailable())('IMAP faults through the fault proxy', () =
     expect(flags.size).toBe(10);
     expect(stale()).toEqual([expect.objectContaining({ level: 'warn', mailbox: 'f2', timeoutMs: 3000 })]);
     console.info(`[F2] stale-connection events: ${stale().length}; proxy connections accepted: ${proxy.accepted}`);
+  });
+
+  it('logs a reset connection and refused reconnects as warnings, not errors, and reconnects (F1)', async () => {
+    const user = dovecot.users[4]!;
+    const { app, proxy } = await gatewayVia(user, 'reset');
+    await dovecot.append(user, await buildMail({ subject: 'reset 0' }));
+    await eventually(async () => (await tickets(app, 'reset %')) === 1, 'a ticket before the fault');
+    const sessionsEnded = () => jsonLines(app.logLines()).filter((l) => l.msg === 'mailbox session ended; reconnecting').length;
+
+    await proxy.setMode('reset'); // the session's connection, then the first reconnect: ECONNRESET
+    await eventually(async () => sessionsEnded() >= 2, 'the session and a reconnect reset');
+    await proxy.setMode('refuse'); // the next reconnect: ECONNREFUSED
+    await eventually(async () => sessionsEnded() >= 3, 'a reconnect refused');
+    await proxy.setMode('pass');
+    await dovecot.append(user, await buildMail({ subject: 'reset 1' }));
+    await eventually(async () => (await tickets(app, 'reset %')) === 2, 'the ticket after the reconnect');
+
+    const lines = jsonLines(app.logLines());
+    // The operator's alert on error lines must not fire for what the poller handles on its own.
+    expect(lines.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
+    const warned = JSON.stringify(lines.filter((l) => l.level === 'warn' && l.mailbox === 'reset'));
+    expect(warned).toContain('ECONNRESET');
+    expect(warned).toContain('ECONNREFUSED');
+    // The mail server was down, not PostgreSQL: the reconnects back off (towards a minute), not
+    // retried every few seconds as for a database outage.
+    const ended = lines.filter((l) => l.msg === 'mailbox session ended; reconnecting');
+    expect(ended.map((l) => l.storage)).toEqual(ended.map(() => false));
   });
 
   it('records a message whose FETCH is cut every time as FETCH_FAILED and ingests the ones after it (D10)', async () => {

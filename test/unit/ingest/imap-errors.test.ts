@@ -1,0 +1,75 @@
+/** How the IMAP door classifies and logs a failing link (imap-errors.ts, endedOnStorage). */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { imapLibraryLogger, isImapLinkFailure } from '../../../src/ingest/doors/imap-errors.js';
+import { endedOnStorage } from '../../../src/ingest/doors/imap-poller.js';
+import { AppError } from '../../../src/errors.js';
+import { createLogger } from '../../../src/log.js';
+
+function capture(level: 'info' | 'debug') {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c.toString()));
+  const lines = () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { log: createLogger(level, stream), lines };
+}
+
+const socketError = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+describe("imapflow's logger", () => {
+  it('turns a dropped, reset or refused connection into a debug line without a stack', () => {
+    const { log, lines } = capture('debug');
+    const library = imapLibraryLogger(log);
+    library.error({ err: socketError('ECONNRESET', 'read ECONNRESET'), cid: 'a' });
+    library.error({ err: socketError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:143'), cid: 'b' });
+    library.error({ msg: 'Failed to receive greeting', err: socketError('GREETING_TIMEOUT', 'no greeting'), cid: 'c' });
+    expect(lines().map((l) => [l.level, l.err, l.cid])).toEqual([
+      ['debug', 'read ECONNRESET', 'a'],
+      ['debug', 'connect ECONNREFUSED 127.0.0.1:143', 'b'],
+      ['debug', 'no greeting', 'c'],
+    ]);
+  });
+
+  it('keeps any other error an error, and passes warnings on', () => {
+    const { log, lines } = capture('info');
+    const library = imapLibraryLogger(log);
+    library.error({ msg: 'Protocol desynchronization', err: new Error('unexpected tag'), cid: 'd' });
+    library.fatal({ err: socketError('EPROTO', 'bad record mac') });
+    library.warn({ msg: 'Server does not support STARTTLS' });
+    library.error({ err: socketError('ECONNRESET', 'read ECONNRESET') }); // debug: not written at info
+    expect(lines().map((l) => [l.level, l.msg])).toEqual([
+      ['error', 'Protocol desynchronization'],
+      ['fatal', 'bad record mac'],
+      ['warn', 'Server does not support STARTTLS'],
+    ]);
+  });
+
+  it('asks imapflow for warnings and errors only, so it builds no entry per protocol line', () => {
+    const library = imapLibraryLogger(capture('debug').log);
+    expect(['trace', 'debug', 'info', 'warn', 'error', 'fatal'].filter((level) => library.isLevelEnabled(level))).toEqual(['warn', 'error', 'fatal']);
+    expect(Object.keys(library)).not.toContain('debug');
+  });
+
+  it('knows the codes of a failed link from other errors', () => {
+    expect(['ECONNRESET', 'ETIMEOUT', 'NoConnection', 'ENOTFOUND'].every((code) => isImapLinkFailure(socketError(code, '')))).toBe(true);
+    expect([new Error('x'), socketError('EPROTO', ''), null, undefined, 'ECONNRESET'].some(isImapLinkFailure)).toBe(false);
+  });
+});
+
+describe('why a mailbox session ended', () => {
+  const refused = socketError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432');
+
+  it('waits on the database when PostgreSQL failed and the IMAP link is fine (or was never opened)', () => {
+    expect(endedOnStorage(refused, false)).toBe(true);
+    expect(endedOnStorage(new AppError('STORAGE_UNAVAILABLE', 'database unavailable', 'transient'), false)).toBe(true);
+  });
+
+  it('waits on the mail server when the IMAP link is lost, whatever the error says', () => {
+    expect(endedOnStorage(socketError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:143'), true)).toBe(false);
+    expect(endedOnStorage(new Error('connection closed'), true)).toBe(false);
+  });
+
+  it('does not wait on the database for other failures', () => {
+    expect(endedOnStorage(new Error('Command failed: NO [ALERT] mailbox is locked'), false)).toBe(false);
+  });
+});
