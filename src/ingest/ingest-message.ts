@@ -361,7 +361,10 @@ async function commitBounce(
 ): Promise<IngestOutcome> {
   const original = await lookupBouncedMessage(em, bounce.originalMessageId, ctx);
   if (!original) return commitQuarantine(em, p, provenance, 'BOUNCE_UNMATCHED', 'delivery failure notice for a message postdesk does not know', ctx.retryOf, raw);
-  const note = writeInboundMessage(em, original.ticket, {
+  // The mail of a ticket since merged into another (its outbox rows stay with it): noted where the agents now work.
+  const ticketId = await lockReplyTicket(em, original.ticket.id);
+  const ticket = ticketId === original.ticket.id ? original.ticket : await em.findOneOrFail(Ticket, ticketId);
+  const note = writeInboundMessage(em, ticket, {
     parsed: p.parsed!,
     messageId: meta.messageId,
     synthetic: meta.synthetic,
@@ -377,10 +380,10 @@ async function commitBounce(
     const person = await em.findOne(Person, { email: address.toLowerCase() });
     if (person && !person.undeliverableSince) person.undeliverableSince = meta.now;
   }
-  recordEvent(em, original.ticket, { kind: 'bounce', actorLabel: 'system', to: bounce.failedRecipients.join(', ') || null, detail: { originalMessageId: bounce.originalMessageId } });
+  recordEvent(em, ticket, { kind: 'bounce', actorLabel: 'system', to: bounce.failedRecipients.join(', ') || null, detail: { originalMessageId: bounce.originalMessageId } });
   recordReceipt(em, provenance, 'note', p.hash, { message: note });
   await em.flush();
-  return { kind: 'note', ticketNumber: original.ticket.number, messageRowId: note.id };
+  return { kind: 'note', ticketNumber: ticket.number, messageRowId: note.id };
 }
 
 function isEmergency(parsed: ParsedMessage, provenance: Provenance, config: Config): boolean {

@@ -31,6 +31,43 @@ async function ingest(mail: Parameters<typeof buildMail>[0]): Promise<{ kind: st
   return outcome;
 }
 
+/** A mail server's delivery failure notice (multipart/report) for our message `messageId`. */
+function failureNotice(messageId: string, recipient: string): Buffer {
+  return Buffer.from(
+    [
+      'From: Mail Delivery System <MAILER-DAEMON@mx.customer.test>',
+      'To: support@example.com',
+      'Subject: Undelivered Mail Returned to Sender',
+      'Message-ID: <dsn-1@mx.customer.test>',
+      'Auto-Submitted: auto-replied',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="dsn"',
+      '',
+      '--dsn',
+      'Content-Type: text/plain; charset=us-ascii',
+      '',
+      `<${recipient}>: 550 5.1.1 User unknown`,
+      '--dsn',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.customer.test',
+      '',
+      `Final-Recipient: rfc822; ${recipient}`,
+      'Action: failed',
+      'Status: 5.1.1',
+      '',
+      '--dsn',
+      'Content-Type: text/rfc822-headers',
+      '',
+      'From: support@example.com',
+      `Message-ID: ${messageId}`,
+      '',
+      '--dsn--',
+      '',
+    ].join('\r\n'),
+  );
+}
+
 const mailKinds = async (n: number) =>
   (await queryDatabase<{ kind: string }>(gw.databaseUrl, `select d.kind from outbound_delivery d join ticket t on t.id = d.ticket_id where t.number = $1 order by d.id`, [n])).map((r) => r.kind);
 
@@ -90,6 +127,14 @@ describe('merging a duplicate', () => {
     const viaTag = await ingest({ from: 'kim@customer.test', subject: `Re: [#${dup}] VPN`, text: 'Any news?' });
     const viaItsMessage = await ingest({ from: 'boss@customer.test', subject: 'Re: VPN STILL down!!', inReplyTo: 'kim-2@customer.test', text: 'When will it work?' });
     for (const outcome of [viaOurMail, viaTag, viaItsMessage]) expect(outcome).toMatchObject({ kind: 'comment', ticketNumber: kept });
+    expect((await ok(agentToken, view, { n: dup })).ticket.messages).toEqual([]);
+
+    // A delivery failure of the duplicate's mail (its acknowledgement, an outbox row that stays
+    // with it), arriving after the merge, is noted where the agents now work: on the kept ticket.
+    const [ack] = await queryDatabase<{ message_id: string }>(gw.databaseUrl, `select d.message_id from outbound_delivery d join ticket t on t.id = d.ticket_id where t.number = $1 and d.kind = 'acknowledgement'`, [dup]);
+    const bounced = await h.ingest(failureNotice(ack!.message_id, 'boss@customer.test'));
+    expect(bounced).toMatchObject({ kind: 'note', ticketNumber: kept });
+    expect((await ok(agentToken, view, { n: kept })).ticket.events).toContainEqual({ kind: 'bounce', actor: null, from: null, to: 'boss@customer.test' });
     expect((await ok(agentToken, view, { n: dup })).ticket.messages).toEqual([]);
   });
 
