@@ -20,7 +20,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { GATEWAY_MAIN, startGateway, type Gateway } from './lib/gateway.js';
 import { gql, graphQLProblem } from './lib/graphql.js';
 import { runLoad, type LoadResult } from './lib/load.js';
@@ -29,7 +28,7 @@ import { Report } from './lib/report.js';
 import { RssSampler } from './lib/rss.js';
 import { fmt, fmtMiB, fmtMs, summarize } from './lib/stats.js';
 import { seedTickets } from './lib/seed-tickets.js';
-import { Cleanup, now } from './lib/util.js';
+import { Cleanup, machineSummary, now } from './lib/util.js';
 
 const MiB = 1024 * 1024;
 const TICKETS = Number(process.env.BENCH_API_TICKETS ?? 100_000);
@@ -89,7 +88,7 @@ async function main(): Promise<number> {
   let failed = false;
   try {
     if (!existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: run \`npm run build\` first (npm run bench:api does)`);
-    console.log(`postdesk API bench: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
+    console.log(`postdesk API bench: ${machineSummary()}`);
 
     const pgServer = await startBenchPostgres();
     cleanup.add('postgres', () => pgServer.stop());

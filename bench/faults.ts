@@ -32,11 +32,9 @@
  * one table. Exit code: 0 when every figure was measured (pass or not), 1 when a phase failed.
  * BENCH_PHASES=reconnect,resume,failover,linkdos,diskfull picks phases.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
@@ -50,7 +48,7 @@ import { distModule, embeddedServerStarter, portOf, startBenchPostgres, type Ben
 import { BenchPhases, connectPg, imapClient, outcomes, section } from './lib/phases.js';
 import { Report } from './lib/report.js';
 import { fmt, fmtMiB, fmtMs, summarize } from './lib/stats.js';
-import { Cleanup, now, pollUntil, removeDir, ROOT, sleep, tempDir, TimeoutError } from './lib/util.js';
+import { Cleanup, machineSummary, now, pollUntil, removeDir, ROOT, sleep, tempDir, TimeoutError } from './lib/util.js';
 
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'reconnect,resume,failover,linkdos,diskfull').split(',').map((s) => s.trim()));
 
@@ -742,21 +740,13 @@ async function diskFullPhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup
 
 // ---------------------------------------------------------------------------------------------
 
-function versionOf(command: string, args: string[]): string {
-  try {
-    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0] ?? '?';
-  } catch {
-    return '?';
-  }
-}
-
 async function main(): Promise<number> {
   const started = now();
   cleanup.installSignalHandlers();
   let phaseFailed = false;
   try {
     if (!existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: run \`npm run build\` first (npm run bench:faults does)`);
-    console.log(`postdesk fault bench ${runId}: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), dovecot ${versionOf('/usr/sbin/dovecot', ['--version'])}`);
+    console.log(`postdesk fault bench ${runId}: ${machineSummary({ dovecot: true })}`);
     console.log(`phases: ${[...PHASES].join(', ')}`);
 
     const pgServer = await startBenchPostgres();

@@ -17,10 +17,8 @@
  * BENCH_PUSH_GAP_MS=<ms> sets the pause between push samples (default 700, see PUSH_GAP_MS);
  * BENCH_GATEWAY_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway processes.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startDovecot, type Dovecot, type DovecotUser } from '../test/harness/dovecot.js';
@@ -31,7 +29,7 @@ import { BenchPhases, connectPg, imapClient, outcomes, section } from './lib/pha
 import { Report } from './lib/report.js';
 import { readMachineBusySeconds, readProcCpuSeconds, readProcMemory, RssSampler } from './lib/rss.js';
 import { fmt, fmtMiB, fmtMs, summarize } from './lib/stats.js';
-import { Cleanup, now, pollUntil, sleep, TimeoutError, withTimeout } from './lib/util.js';
+import { Cleanup, machineSummary, now, pollUntil, sleep, TimeoutError, withTimeout } from './lib/util.js';
 
 const MiB = 1024 * 1024;
 
@@ -383,21 +381,13 @@ async function memoryPhase(pgServer: BenchPostgres, dovecot: Dovecot, user: Dove
 
 // ---------------------------------------------------------------------------------------------
 
-function versionOf(command: string, args: string[]): string {
-  try {
-    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0] ?? '?';
-  } catch {
-    return '?';
-  }
-}
-
 async function main(): Promise<number> {
   const started = now();
   cleanup.installSignalHandlers();
   let phaseFailed = false;
   try {
     if (!existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: run \`npm run build\` first (npm run bench:ingest does)`);
-    console.log(`postdesk ingest bench ${runId}: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), dovecot ${versionOf('/usr/sbin/dovecot', ['--version'])}`);
+    console.log(`postdesk ingest bench ${runId}: ${machineSummary({ dovecot: true })}`);
 
     const pgServer = await startBenchPostgres();
     cleanup.add('postgres', () => pgServer.stop());

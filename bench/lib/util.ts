@@ -1,6 +1,7 @@
-/** Timing, polling, temp dirs and an ordered clean-up stack shared by the benches. */
+/** Timing, polling, temp dirs, the machine's description and an ordered clean-up stack shared by the benches. */
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,21 @@ export const ROOT: string = (() => {
     if (dir === dirname(dir)) throw new Error('bench: cannot find the postdesk package root above ' + fileURLToPath(import.meta.url));
   }
 })();
+
+/** What a bench ran on, for its first line: Node, cores and CPU model, and Dovecot's version when it uses one. */
+export function machineSummary(options: { dovecot?: boolean } = {}): string {
+  const parts = [`node ${process.version}`, `${cpus().length} cores (${cpus()[0]?.model ?? '?'})`];
+  if (options.dovecot) parts.push(`dovecot ${versionOf('/usr/sbin/dovecot', ['--version'])}`);
+  return parts.join(', ');
+}
+
+function versionOf(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0] ?? '?';
+  } catch {
+    return '?';
+  }
+}
 
 /** Milliseconds on a monotonic clock. */
 export const now = (): number => performance.now();
