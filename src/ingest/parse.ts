@@ -37,6 +37,8 @@ export const DEFAULT_ATTACHMENT_POLICY: AttachmentPolicy = Object.freeze({
 
 /** The machine-readable parts of a DSN are read as text up to this size; they are small. */
 const REPORT_PART_BYTES = 256 * 1024;
+/** Enough first bytes of a refused part to recognise its type by its magic number. */
+const SIGNATURE_BYTES = 64;
 /** A parse that has not finished after this long is given up (quarantined), never awaited forever. */
 const PARSE_TIMEOUT_MS = 60_000;
 /** Feeding the parser in slices (views, not copies) lets it yield between them. */
@@ -189,8 +191,9 @@ async function takePart(part: AttachmentStream, mail: Collected, policy: Attachm
   const filename = given ? safeFilename(given) : unnamedFilename(contentType, inline ? ++mail.inlineCount : null);
   const extension = extensionOf(filename);
   const keep = policy.allowedExtensions.includes(extension) ? sizeLimit(extension, policy) : 0;
-  const { content, size, sha256 } = await readPart(part.content, keep);
-  const detected = content ? await detectType(content) : null;
+  // A part not kept is still recognised by its first bytes, so a refusal can say what it was.
+  const { content, head, size, sha256 } = await readPart(part.content, keep, SIGNATURE_BYTES);
+  const detected = await detectType(content ?? head);
   const reason = refusalReason(filename, size, detected, mail.attachments.length, policy);
   if (reason !== null || content === null) {
     mail.refused.push({ filename, contentType, size, reason: reason ?? 'could not be read' });

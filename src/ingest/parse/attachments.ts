@@ -9,6 +9,9 @@
  * maximum number already stored is refused. Text formats (txt, csv) have no magic number: they pass
  * when no binary type is recognised. docx/xlsx are zip containers and doc/xls are CFB files.
  *
+ * Outlook's winmail.dat (TNEF, Outlook's rich-text wrapper around a message's files) is not
+ * unpacked: the sender is told how to send the files so that anyone can open them.
+ *
  * Archives are never decompressed: zip and gzip are recognised here from their first bytes, before
  * file-type, whose detectors would otherwise inflate entries to tell docx from xlsx. Office files
  * are told apart by the entry names in the zip's local file headers, which are stored uncompressed
@@ -27,6 +30,8 @@ const ZIP = 'application/zip';
 const CFB = 'application/x-cfb';
 const OOXML = 'application/vnd.openxmlformats-officedocument.';
 const TEXT = 'text';
+const TNEF = 'application/vnd.ms-tnef';
+const TNEF_REFUSAL = "Outlook's winmail.dat, which holds files only Outlook can open: please send them again from a message in HTML or plain-text format";
 const IMAGE_EXTENSIONS = new Set(['jpg', 'jpeg', 'png']);
 
 /** Office Open XML files are zips; one Office format named as another is no threat, so any of them passes. */
@@ -82,6 +87,7 @@ export async function detectType(content: Buffer): Promise<DetectedType | null> 
     return zipType(content);
   }
   if (startsWith(content, [0x1f, 0x8b])) return { mime: 'application/gzip', ext: 'gz' }; // RFC 1952 2.3.1
+  if (startsWith(content, [0x78, 0x9f, 0x3e, 0x22])) return { mime: TNEF, ext: 'dat' }; // [MS-OXTNEF] 2.1.3.1: TNEF_SIGNATURE, little-endian
   try {
     const result = await fileTypeFromBuffer(content);
     return result ? { mime: result.mime, ext: result.ext } : null;
@@ -126,8 +132,10 @@ export function refusalReason(
   policy: AttachmentPolicy,
 ): string | null {
   const extension = extensionOf(filename);
-  if (!extension) return 'files without an extension are not allowed';
-  if (!policy.allowedExtensions.includes(extension)) return `type .${extension} is not allowed`;
+  if (!extension || !policy.allowedExtensions.includes(extension)) {
+    if (detected?.mime === TNEF) return TNEF_REFUSAL;
+    return extension ? `type .${extension} is not allowed` : 'files without an extension are not allowed';
+  }
   const limit = sizeLimit(extension, policy);
   if (size > limit) return `larger than ${formatLimit(limit)}`;
   if (!contentMatches(extension, detected)) {

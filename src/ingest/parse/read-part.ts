@@ -28,7 +28,7 @@ export async function readPart(stream: Readable, keepLimit: number, headLimit = 
   for await (const chunk of stream as AsyncIterable<Buffer | string>) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     hash.update(bytes);
-    if (size < headLimit) headChunks.push(bytes.subarray(0, headLimit - size));
+    if (size < headLimit) headChunks.push(Buffer.from(bytes.subarray(0, headLimit - size))); // a copy: a view would keep the whole chunk
     size += bytes.length;
     if (chunks && size <= keepLimit) chunks.push(bytes);
     else chunks = null;

@@ -85,4 +85,6 @@ export const MAGIC = {
   cfb: Buffer.from('d0cf11e0a1b11ae1', 'hex'),
   zip: Buffer.from('504b0304', 'hex'),
   rar: 'Rar!\x1a\x07\x01\x00',
+  /** Outlook's winmail.dat: TNEF signature, legacy key, then the TNEF version attribute. */
+  tnef: Buffer.from('789f3e22a1be01069000040000000000010001000100', 'hex'),
 };

@@ -85,6 +85,8 @@ describe('attachment policy at the defaults (TESTPLAN S12)', () => {
     ['a PNG named .jpg', 'photo.jpg', 'image/jpeg', MAGIC.png, 'content is image/png, not .jpg'],
     ['an .exe named .txt', 'notes.txt', 'text/plain', MAGIC.exe, 'content is application/x-msdownload, not .txt'],
     ['a name without extension', '../../x', 'application/octet-stream', 'data', 'files without an extension are not allowed'],
+    ["Outlook's winmail.dat", 'winmail.dat', 'application/ms-tnef', MAGIC.tnef, "Outlook's winmail.dat, which holds files only Outlook can open: please send them again from a message in HTML or plain-text format"],
+    ['a TNEF file under another name', 'ATT00001.bin', 'application/octet-stream', MAGIC.tnef, "Outlook's winmail.dat, which holds files only Outlook can open: please send them again from a message in HTML or plain-text format"],
   ])('refuses %s', async (_case, filename, contentType, magic, reason) => {
     const m = await parse([{ contentType, filename, content: fileBytes(magic, 512) }]);
     expect(m.attachments).toEqual([]);
