@@ -376,6 +376,7 @@ async function commitBounce(
     receivedAt: meta.now,
   });
   note.direction = MessageDirection.NOTE;
+  ticket.updatedAt = meta.now; // a new note: `updatedAfter` lists the ticket, UPDATED_AT order moves it up
   for (const address of bounce.failedRecipients) {
     const person = await em.findOne(Person, { email: address.toLowerCase() });
     if (person && !person.undeliverableSince) person.undeliverableSince = meta.now;
