@@ -83,6 +83,10 @@ function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope)
   if (filter.category != null) add(`t.category_id = (select id from category where name = ?)`, filter.category);
   if (filter.assignee != null) add(`t.assignee_id = (select id from person where email = ?)`, filter.assignee.trim().toLowerCase());
   if (filter.requester != null) add(`t.requester_id = (select id from person where email = ?)`, filter.requester.trim().toLowerCase());
+  if (filter.unassigned != null) add(filter.unassigned ? 't.assignee_id is null' : 't.assignee_id is not null');
+  if (filter.createdAfter != null) add('t.created_at >= ?', filter.createdAfter);
+  if (filter.createdBefore != null) add('t.created_at < ?', filter.createdBefore);
+  if (filter.updatedAfter != null) add('t.updated_at >= ?', filter.updatedAfter);
   // Containment, so the GIN index on field_values (Migration20261130050000_fields_and_merges) answers it.
   if (filter.field != null) add(`t.field_values @> ?::jsonb`, JSON.stringify({ [filter.field.name]: filter.field.value }));
   if (filter.organization != null) {
@@ -231,17 +235,27 @@ export async function listTickets(em: Em, query: TicketListQuery): Promise<Ticke
 }
 
 /** Visible tickets per status (the waiting-for-customer count included), optionally one queue. */
-export async function countByStatus(em: Em, scope: TicketScope, queueId: number | null): Promise<Record<TicketStatus, number>> {
+export interface TicketCountsRow {
+  byStatus: Record<TicketStatus, number>;
+  /** Tickets not closed that nobody is assigned to. */
+  unassigned: number;
+}
+
+export async function countTickets(em: Em, scope: TicketScope, queueId: number | null): Promise<TicketCountsRow> {
   const visible = buildWhere(null, scope);
   const where = queueId === null ? visible : and(visible, ['t.queue_id = ?', queueId]);
-  const rows = await readRows<{ status: TicketStatus; n: string }>(
+  const rows = await readRows<{ status: TicketStatus; n: string; unassigned: string }>(
     em,
-    numbered(`select t.status, count(*) as n from ticket t ${whereSql(where)} group by t.status`),
+    numbered(`select t.status, count(*) as n, count(*) filter (where t.assignee_id is null) as unassigned from ticket t ${whereSql(where)} group by t.status`),
     where.params,
   );
-  const counts = Object.fromEntries(Object.values(TicketStatus).map((s) => [s, 0])) as Record<TicketStatus, number>;
-  for (const row of rows) counts[row.status] = Number(row.n);
-  return counts;
+  const byStatus = Object.fromEntries(Object.values(TicketStatus).map((s) => [s, 0])) as Record<TicketStatus, number>;
+  let unassigned = 0;
+  for (const row of rows) {
+    byStatus[row.status] = Number(row.n);
+    if (row.status !== TicketStatus.CLOSED) unassigned += Number(row.unassigned);
+  }
+  return { byStatus, unassigned };
 }
 
 /** One ticket row by id (after a mutation), in the same shape as the listing. */

@@ -5,7 +5,7 @@
  */
 import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../entities/enums.js';
-import { countByStatus, listTickets, ticketRowByNumber } from '../../tickets/search.js';
+import { countTickets, listTickets, ticketRowByNumber } from '../../tickets/search.js';
 import type { GraphQLContext } from '../context.js';
 import type { PersonRow, QueueRow, TicketFieldRow } from '../loaders.js';
 import { findVisibleQueue, visibleTicketRow } from '../ticket-access.js';
@@ -70,11 +70,11 @@ export class TicketResolver {
     });
   }
 
-  @Query(() => TicketCounts, { description: 'Visible tickets per status, optionally of one queue' })
+  @Query(() => TicketCounts, { description: 'Visible tickets per status, and those nobody is assigned to, optionally of one queue' })
   async ticketCounts(@Ctx() { em, loaders }: GraphQLContext, @Arg('queue', () => String, { nullable: true }) queue?: string | null): Promise<TicketCounts> {
     const scope = await loaders.scope();
     const queueId = queue != null ? ((await findVisibleQueue(em, scope, queue))?.id ?? -1) : null;
-    const c = await countByStatus(em, scope, queueId);
+    const { byStatus: c, unassigned } = await countTickets(em, scope, queueId);
     return {
       open: c.OPEN,
       inProgress: c.IN_PROGRESS,
@@ -82,6 +82,7 @@ export class TicketResolver {
       pendingApproval: c.PENDING_APPROVAL,
       closed: c.CLOSED,
       total: Object.values(c).reduce((a, b) => a + b, 0),
+      unassigned,
     };
   }
 

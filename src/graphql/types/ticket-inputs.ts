@@ -52,6 +52,9 @@ export class TicketFilter {
   @Field(() => String, { nullable: true, description: 'Assignee email' })
   assignee?: string | null;
 
+  @Field(() => Boolean, { nullable: true, description: 'true: tickets nobody is assigned to (to take with assignToMe); false: tickets someone is' })
+  unassigned?: boolean | null;
+
   @Field(() => String, { nullable: true, description: 'Requester email' })
   requester?: string | null;
 
@@ -60,6 +63,15 @@ export class TicketFilter {
 
   @Field(() => TicketFieldFilter, { nullable: true, description: 'A category field\'s value, e.g. { name: "instanceId", value: "i-0abc" }: every ticket about that instance' })
   field?: TicketFieldFilter | null;
+
+  @Field(() => Date, { nullable: true, description: 'Created at or after this instant' })
+  createdAfter?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Created before this instant (with createdAfter: a half-open range, so consecutive ranges never count a ticket twice)' })
+  createdBefore?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Changed at or after this instant (a message, a note, any update): what changed since a client last looked' })
+  updatedAfter?: Date | null;
 
   @Field(() => String, {
     nullable: true,

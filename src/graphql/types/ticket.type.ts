@@ -94,8 +94,11 @@ export class TicketCounts {
   @Field(() => Int)
   closed!: number;
 
-  @Field(() => Int, { description: 'All of the above' })
+  @Field(() => Int, { description: 'Every status together' })
   total!: number;
+
+  @Field(() => Int, { description: 'Tickets not closed that nobody is assigned to' })
+  unassigned!: number;
 }
 
 /** One row of the ticket table as tickets/search.ts reads it, its relations read along to prime the request's loaders. */

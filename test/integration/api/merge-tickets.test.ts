@@ -132,8 +132,11 @@ describe('merging a duplicate', () => {
     // A delivery failure of the duplicate's mail (its acknowledgement, an outbox row that stays
     // with it), arriving after the merge, is noted where the agents now work: on the kept ticket.
     const [ack] = await queryDatabase<{ message_id: string }>(gw.databaseUrl, `select d.message_id from outbound_delivery d join ticket t on t.id = d.ticket_id where t.number = $1 and d.kind = 'acknowledgement'`, [dup]);
+    const beforeBounce = new Date().toISOString();
     const bounced = await h.ingest(failureNotice(ack!.message_id, 'boss@customer.test'));
     expect(bounced).toMatchObject({ kind: 'note', ticketNumber: kept });
+    const changed = await ok(agentToken, `query($since: DateTime) { tickets(filter: { updatedAfter: $since }) { edges { node { number } } } }`, { since: beforeBounce });
+    expect(changed.tickets.edges).toEqual([{ node: { number: kept } }]);
     expect((await ok(agentToken, view, { n: kept })).ticket.events).toContainEqual({ kind: 'bounce', actor: null, from: null, to: 'boss@customer.test' });
     expect((await ok(agentToken, view, { n: dup })).ticket.messages).toEqual([]);
   });
