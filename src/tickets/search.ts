@@ -234,13 +234,13 @@ export async function listTickets(em: Em, query: TicketListQuery): Promise<Ticke
   };
 }
 
-/** Visible tickets per status (the waiting-for-customer count included), optionally one queue. */
 export interface TicketCountsRow {
   byStatus: Record<TicketStatus, number>;
   /** Tickets not closed that nobody is assigned to. */
   unassigned: number;
 }
 
+/** Visible tickets per status (the waiting-for-customer count included) and unassigned, optionally of one queue: one statement. */
 export async function countTickets(em: Em, scope: TicketScope, queueId: number | null): Promise<TicketCountsRow> {
   const visible = buildWhere(null, scope);
   const where = queueId === null ? visible : and(visible, ['t.queue_id = ?', queueId]);
