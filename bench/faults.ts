@@ -384,13 +384,9 @@ async function resumePhase(dovecot: Dovecot, user: DovecotUser, scope: Cleanup, 
   const duplicates = (await db.query(`select subject from ticket where subject like $1 group by subject having count(*) > 1`, [`Resume ${runId} %`])).rowCount ?? 0;
   report.add('F5 resume: messages APPENDed while down, ingested', `${total} of ${appended}, ${duplicates} duplicates`, `= ${appended}, 0 duplicates`, total === appended && duplicates === 0);
   // Not measured: what the design allows. While PostgreSQL is down each mailbox session fails and
-  // sleeps on the reconnect backoff, so the database returning is noticed at the next try only.
-  report.add(
-    'F5 resume: bound set by the reconnect backoff (not measured)',
-    'up to 60 s: after ~1 min down, each try waits 30–60 s',
-    '≤ 30 s (can be missed after long outages)',
-    null,
-  );
+  // sleeps, so the database returning is noticed at the next try; a session that failed on the
+  // database waits at most STORAGE_RETRY_MAX_MS (5 s), however long the outage (imap-poller.ts).
+  report.add('F5 resume: bound set by the storage retry (not measured)', 'up to 5 s after the database returns, whatever the length of the outage', '≤ 30 s', null);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 import { PgBoss, type Job, type JobResult } from 'pg-boss';
 import type { Config } from '../config/env.js';
 import type { Orm } from '../db/orm.js';
+import { isTransientDatabaseError } from '../db/transient.js';
 import { throttledLog, type Logger } from '../log.js';
 import { runAutoClose } from '../automation/auto-close.js';
 import { discardStaleUploads } from '../tickets/uploads.js';
@@ -35,14 +36,22 @@ export interface OutboundWorker {
   stop(): Promise<void>;
 }
 
+/** A delivery job that threw: the database going away mid-job is an outage, not a bug (a warning); either way the job is retried. */
+export function logDeliveryFailure(log: Logger, error: unknown, delivery: number): void {
+  if (isTransientDatabaseError(error)) log.warn({ err: (error as Error).message, delivery }, 'delivery job interrupted: database unavailable; retrying');
+  else log.error({ err: error, delivery }, 'delivery job crashed; retrying');
+}
+
 export async function startOutboundWorker(options: OutboundWorkerOptions): Promise<OutboundWorker> {
   const { orm, config, secret } = options;
   const log = options.log.child({ component: 'outbound' });
   const out = config.outbound;
   const boss = new PgBoss({ connectionString: options.databaseUrl, useListenNotify: true, max: 4, superviseIntervalSeconds: 10 });
-  // While PostgreSQL is down every poll fails, several a second: one line a minute says it all.
+  // While PostgreSQL is down every poll fails, several a second: one line a minute says it all,
+  // as a warning (the queue carries on once the database is back); anything else is an error.
+  const jobQueueOutage = throttledLog(log, 'warn', 'job queue error');
   const jobQueueError = throttledLog(log, 'error', 'job queue error');
-  boss.on('error', (error: Error) => jobQueueError({ err: error }));
+  boss.on('error', (error: Error) => (isTransientDatabaseError(error) ? jobQueueOutage : jobQueueError)({ err: error }));
   await boss.start();
 
   // A job stays active at most this long: longer than any SMTP exchange can take, so only a
@@ -75,7 +84,7 @@ export async function startOutboundWorker(options: OutboundWorkerOptions): Promi
           const outcome = await deliver(deps, job.data.id);
           return { id: job.id, status: outcome === 'retry' ? 'failed' : 'completed', output: { outcome } };
         } catch (error) {
-          log.error({ err: error, delivery: job.data.id }, 'delivery job crashed; retrying');
+          logDeliveryFailure(log, error, job.data.id);
           return { id: job.id, status: 'failed', output: { error: (error as Error).message } };
         }
       }),

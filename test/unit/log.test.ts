@@ -1,13 +1,6 @@
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger, redactUrlSecrets, throttledLog } from '../../src/log.js';
-
-function capture() {
-  const stream = new PassThrough();
-  const chunks: string[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c.toString()));
-  return { log: createLogger('info', stream), lines: () => chunks.join('').split('\n').filter(Boolean) };
-}
+import { redactUrlSecrets, throttledLog } from '../../src/log.js';
+import { captureLog as capture } from '../harness/log-capture.js';
 
 describe('logging (TESTPLAN S21)', () => {
   it('writes one line per event even when the text carries newlines and fake JSON', () => {
@@ -47,20 +40,20 @@ describe('throttledLog: a failure repeating while a dependency is down', () => {
 
   it('writes the first, then at most one line per interval carrying how many were held back', () => {
     vi.useFakeTimers({ now: new Date('2026-11-30T06:00:00Z') });
-    const { log, lines } = capture();
+    const { log, entries } = capture();
     const failed = throttledLog(log, 'error', 'job queue error', 60_000);
     for (let i = 0; i < 50; i++) {
       failed({ attempt: i });
       vi.advanceTimersByTime(1000); // one failed poll a second
     }
     failed({ attempt: 50 });
-    const written = lines().map((l) => JSON.parse(l) as Record<string, unknown>);
+    const written = entries();
     expect(written.map((l) => [l.level, l.msg, l.attempt, l.suppressed])).toEqual([['error', 'job queue error', 0, undefined]]);
 
     vi.advanceTimersByTime(10_000); // 60 s after the first line
     failed({ attempt: 51 });
     failed({ attempt: 52 });
-    const after = lines().map((l) => JSON.parse(l) as Record<string, unknown>);
+    const after = entries();
     expect(after.map((l) => [l.attempt, l.suppressed])).toEqual([
       [0, undefined],
       [51, 50],

@@ -1,24 +1,15 @@
 /** How the IMAP door classifies and logs a failing link (imap-errors.ts, endedOnStorage). */
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { imapLibraryLogger, isImapLinkFailure } from '../../../src/ingest/doors/imap-errors.js';
 import { endedOnStorage } from '../../../src/ingest/doors/imap-poller.js';
 import { AppError } from '../../../src/errors.js';
-import { createLogger } from '../../../src/log.js';
-
-function capture(level: 'info' | 'debug') {
-  const stream = new PassThrough();
-  const chunks: string[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c.toString()));
-  const lines = () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { log: createLogger(level, stream), lines };
-}
+import { captureLog as capture } from '../../harness/log-capture.js';
 
 const socketError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
 describe("imapflow's logger", () => {
   it('turns a dropped, reset or refused connection into a debug line without a stack', () => {
-    const { log, lines } = capture('debug');
+    const { log, entries: lines } = capture('debug');
     const library = imapLibraryLogger(log);
     library.error({ err: socketError('ECONNRESET', 'read ECONNRESET'), cid: 'a' });
     library.error({ err: socketError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:143'), cid: 'b' });
@@ -31,7 +22,7 @@ describe("imapflow's logger", () => {
   });
 
   it('keeps any other error an error, and passes warnings on', () => {
-    const { log, lines } = capture('info');
+    const { log, entries: lines } = capture('info');
     const library = imapLibraryLogger(log);
     library.error({ msg: 'Protocol desynchronization', err: new Error('unexpected tag'), cid: 'd' });
     library.fatal({ err: socketError('EPROTO', 'bad record mac') });
