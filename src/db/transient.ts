@@ -20,6 +20,7 @@ export function isTransientDatabaseError(error: unknown): boolean {
   return (
     TRANSIENT_CODES.has(code) ||
     name === 'ConnectionException' ||
-    /Connection terminated|connection.*closed|timeout exceeded when trying to connect/i.test((error as Error).message ?? '')
+    // node-postgres's own words for a connection that died under a query (they carry no code)
+    /Connection terminated|connection.*closed|timeout exceeded when trying to connect|is not queryable/i.test((error as Error).message ?? '')
   );
 }

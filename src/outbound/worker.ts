@@ -36,6 +36,14 @@ export interface OutboundWorker {
   stop(): Promise<void>;
 }
 
+/**
+ * pg-boss's errors while PostgreSQL is away: the driver's, and those of its LISTEN connection
+ * ("LISTEN/NOTIFY connection ended", "… heartbeat timed out"), which it opens again by itself.
+ */
+export function isJobQueueOutage(error: unknown): boolean {
+  return isTransientDatabaseError(error) || /^LISTEN\/NOTIFY /.test((error as Error | null)?.message ?? '');
+}
+
 /** A delivery job that threw: the database going away mid-job is an outage, not a bug (a warning); either way the job is retried. */
 export function logDeliveryFailure(log: Logger, error: unknown, delivery: number): void {
   if (isTransientDatabaseError(error)) log.warn({ err: (error as Error).message, delivery }, 'delivery job interrupted: database unavailable; retrying');
@@ -51,7 +59,7 @@ export async function startOutboundWorker(options: OutboundWorkerOptions): Promi
   // as a warning (the queue carries on once the database is back); anything else is an error.
   const jobQueueOutage = throttledLog(log, 'warn', 'job queue error');
   const jobQueueError = throttledLog(log, 'error', 'job queue error');
-  boss.on('error', (error: Error) => (isTransientDatabaseError(error) ? jobQueueOutage : jobQueueError)({ err: error }));
+  boss.on('error', (error: Error) => (isJobQueueOutage(error) ? jobQueueOutage : jobQueueError)({ err: error }));
   await boss.start();
 
   // A job stays active at most this long: longer than any SMTP exchange can take, so only a

@@ -1,6 +1,6 @@
-/** How a delivery job that threw is logged (worker.ts): an outage is a warning, anything else an error. */
+/** How the outbound worker's failures are logged (worker.ts): an outage is a warning, anything else an error. */
 import { describe, expect, it } from 'vitest';
-import { logDeliveryFailure } from '../../../src/outbound/worker.js';
+import { isJobQueueOutage, logDeliveryFailure } from '../../../src/outbound/worker.js';
 import { captureLog } from '../../harness/log-capture.js';
 
 describe('a delivery job that threw', () => {
@@ -20,5 +20,19 @@ describe('a delivery job that threw', () => {
     const [entry] = entries();
     expect([entry?.level, entry?.msg, entry?.delivery]).toEqual(['error', 'delivery job crashed; retrying', 9]);
     expect(JSON.stringify(entry?.err)).toContain('TypeError');
+  });
+});
+
+describe("the job queue's errors", () => {
+  it('are an outage when the database or the queue\'s LISTEN connection went away', () => {
+    for (const message of ['LISTEN/NOTIFY connection ended', 'LISTEN/NOTIFY heartbeat timed out', 'Connection terminated unexpectedly']) {
+      expect(isJobQueueOutage(new Error(message)), message).toBe(true);
+    }
+    expect(isJobQueueOutage(Object.assign(new Error('the database system is shutting down'), { code: '57P03' }))).toBe(true);
+  });
+
+  it('are not otherwise', () => {
+    expect(isJobQueueOutage(Object.assign(new Error('relation "pgboss.job" does not exist'), { code: '42P01' }))).toBe(false);
+    expect(isJobQueueOutage(new Error('queue mail not found'))).toBe(false);
   });
 });
