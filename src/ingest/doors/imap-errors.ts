@@ -18,7 +18,7 @@ const SOCKET_TIMEOUT = 'ETIMEOUT';
 const LINK_FAILURES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'EHOSTDOWN',
   'ENETUNREACH', 'ENETDOWN', 'ENOTFOUND', 'EAI_AGAIN',
-  SOCKET_TIMEOUT, 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'NoConnection',
+  SOCKET_TIMEOUT, 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'NoConnection', 'EConnectionClosed',
 ]);
 
 export function isImapLinkFailure(error: unknown): boolean {
@@ -37,19 +37,15 @@ type Entry = Record<string, unknown>;
 
 /**
  * The logger imapflow writes through: its warnings and errors only (its other levels print every
- * protocol line, passwords included). A link failure goes to debug: the poller's own warning
- * ("mailbox session ended; reconnecting", with the reason) already tells the operator.
+ * protocol line, passwords included). A link failure goes to debug ("IDLE session failed",
+ * "read ECONNRESET" …): the poller's own warning ("mailbox session ended; reconnecting", with the
+ * reason) already tells the operator, once.
  */
 export function imapLibraryLogger(log: Logger) {
   const levels = new Set(['warn', 'error', 'fatal']);
-  const errorLevel = (level: 'error' | 'fatal') => (entry: Entry, message?: string) => {
+  const at = (level: 'warn' | 'error' | 'fatal') => (entry: Entry, message?: string) => {
     if (isImapLinkFailure(entry?.err)) log.debug({ ...entry, err: (entry.err as Error).message }, message);
     else log[level](entry, message);
   };
-  return {
-    isLevelEnabled: (level: string) => levels.has(level),
-    warn: (entry: Entry, message?: string) => log.warn(entry, message),
-    error: errorLevel('error'),
-    fatal: errorLevel('fatal'),
-  };
+  return { isLevelEnabled: (level: string) => levels.has(level), warn: at('warn'), error: at('error'), fatal: at('fatal') };
 }

@@ -8,16 +8,18 @@ import { captureLog as capture } from '../../harness/log-capture.js';
 const socketError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
 describe("imapflow's logger", () => {
-  it('turns a dropped, reset or refused connection into a debug line without a stack', () => {
+  it('turns a dropped, reset or refused connection into a debug line without a stack, whatever level imapflow gave it', () => {
     const { log, entries: lines } = capture('debug');
     const library = imapLibraryLogger(log);
     library.error({ err: socketError('ECONNRESET', 'read ECONNRESET'), cid: 'a' });
     library.error({ err: socketError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:143'), cid: 'b' });
     library.error({ msg: 'Failed to receive greeting', err: socketError('GREETING_TIMEOUT', 'no greeting'), cid: 'c' });
+    library.warn({ msg: 'IDLE session failed', err: socketError('NoConnection', 'Connection not available'), cid: 'd' });
     expect(lines().map((l) => [l.level, l.err, l.cid])).toEqual([
       ['debug', 'read ECONNRESET', 'a'],
       ['debug', 'connect ECONNREFUSED 127.0.0.1:143', 'b'],
       ['debug', 'no greeting', 'c'],
+      ['debug', 'Connection not available', 'd'],
     ]);
   });
 
