@@ -70,7 +70,8 @@ async function devtoolsPort(child: ChildProcess): Promise<number> {
 /** Starts Chromium with one blank tab and connects to that tab. */
 export async function openChromiumPage(binary: string): Promise<ChromiumPage> {
   const profile = mkdtempSync(join(tmpdir(), 'postdesk-chromium-'));
-  const child = spawn(binary, [...FLAGS, `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // TMPDIR inside the profile: Chromium's own temporary folders (org.chromium.Chromium.*) go with it.
+  const child = spawn(binary, [...FLAGS, `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: profile } });
   const cleanup = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));

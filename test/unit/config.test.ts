@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -65,6 +65,7 @@ describe('configuration', () => {
     const file = join(dir, 'mailboxes.json');
     writeFileSync(file, JSON.stringify([{ name: 'emergency', url: 'imaps://u:p@mail.example.com:993', address: 'Emergency@Example.com', role: 'EMERGENCY', processedFolder: 'Done' }]));
     const config = loadConfig({ MAILBOXES: file, IMAP_URL: 'imap://u:p@127.0.0.1:1143/Support%20Desk' });
+    rmSync(dir, { recursive: true, force: true });
     expect(config.mailboxes).toEqual([
       { name: 'emergency', url: 'imaps://u:p@mail.example.com:993', folder: 'INBOX', address: 'emergency@example.com', role: 'EMERGENCY', processedFolder: 'Done', quarantineFolder: null },
       { name: 'default', url: 'imap://u:p@127.0.0.1:1143/Support%20Desk', folder: 'Support Desk', address: null, role: 'SUPPORT', processedFolder: null, quarantineFolder: null },
