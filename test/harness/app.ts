@@ -7,8 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createApp, type App } from '../../src/app.js';
+import { issueToken } from '../../src/auth/tokens.js';
+import { Role } from '../../src/entities/enums.js';
 import { loadConfig, type Config } from '../../src/config/env.js';
 import { createLogger } from '../../src/log.js';
+import { gqlData } from './graphql-client.js';
 import { createTestDatabase } from './postgres.js';
 
 export interface TestApp {
@@ -58,4 +61,13 @@ export async function startTestApp(env: Record<string, string> = {}, databaseUrl
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** An AGENT's token (the person created if new) who works `queue`: the usual start of an agent's test. */
+export async function agentOfQueue(gw: TestApp, email: string, queue = 'General'): Promise<string> {
+  const em = gw.app.state.orm!.em.fork();
+  const { secret } = await issueToken(em, { email, name: 'Agent', role: Role.AGENT });
+  await em.flush();
+  await gqlData(gw.url, gw.adminToken, `mutation($e: String!, $q: String!) { addQueueAgent(email: $e, queue: $q) { userErrors { message } } }`, { e: email, q: queue });
+  return secret;
 }

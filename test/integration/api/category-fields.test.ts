@@ -7,9 +7,7 @@
  */
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../../../src/auth/tokens.js';
-import { Role } from '../../../src/entities/enums.js';
-import { startTestApp, type TestApp } from '../../harness/app.js';
+import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { gql, gqlData } from '../../harness/graphql-client.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
@@ -42,10 +40,7 @@ async function ingest(mail: Parameters<typeof buildMail>[0]): Promise<number> {
 beforeAll(async () => {
   gw = await startTestApp({ SUPPORT_ADDRESS: 'support@example.com', ESCALATION_ADDRESS: 'dev-team@eng.test' });
   h = await createIngestHarness({}, gw.databaseUrl);
-  const em = gw.app.state.orm!.em.fork();
-  agentToken = (await issueToken(em, { email: 'agent@example.com', name: 'Agent', role: Role.AGENT })).secret;
-  await em.flush();
-  await ok(gw.adminToken, `mutation { addQueueAgent(queue: "General", email: "agent@example.com") { userErrors { message } } }`);
+  agentToken = await agentOfQueue(gw, 'agent@example.com');
   await ok(
     gw.adminToken,
     `mutation { createCategory(input: { name: "Cloud", fields: [{ name: "instanceId", label: "Instance ID" }, { name: "region", label: "Region" }] }) { name } }`,

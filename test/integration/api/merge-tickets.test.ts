@@ -7,9 +7,7 @@
  */
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../../../src/auth/tokens.js';
-import { Role } from '../../../src/entities/enums.js';
-import { startTestApp, type TestApp } from '../../harness/app.js';
+import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { gql, gqlData } from '../../harness/graphql-client.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
@@ -74,12 +72,8 @@ const mailKinds = async (n: number) =>
 beforeAll(async () => {
   gw = await startTestApp({ SUPPORT_ADDRESS: 'support@example.com' });
   h = await createIngestHarness({}, gw.databaseUrl);
-  const em = gw.app.state.orm!.em.fork();
-  agentToken = (await issueToken(em, { email: 'agent@example.com', name: 'Agent', role: Role.AGENT })).secret;
-  await issueToken(em, { email: 'lead@example.com', name: 'Lead', role: Role.AGENT });
-  await em.flush();
-  await ok(gw.adminToken, `mutation { addQueueAgent(queue: "General", email: "agent@example.com") { userErrors { message } } }`);
-  await ok(gw.adminToken, `mutation { addQueueAgent(queue: "General", email: "lead@example.com") { userErrors { message } } }`);
+  agentToken = await agentOfQueue(gw, 'agent@example.com');
+  await agentOfQueue(gw, 'lead@example.com');
   await ok(gw.adminToken, `mutation { createQueue(input: { name: "Billing" }) { userErrors { message } } }`);
 });
 afterAll(async () => {

@@ -4,9 +4,7 @@
  * tickets from the real ingest pipeline; an agent sees only the tickets of their queues.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../../../src/auth/tokens.js';
-import { Role } from '../../../src/entities/enums.js';
-import { startTestApp, type TestApp } from '../../harness/app.js';
+import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { gql, gqlData } from '../../harness/graphql-client.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
@@ -37,10 +35,7 @@ async function ingest(key: string, subject: string, createdAt: string): Promise<
 beforeAll(async () => {
   gw = await startTestApp({ SUPPORT_ADDRESS: 'support@example.com' });
   h = await createIngestHarness({}, gw.databaseUrl);
-  const em = gw.app.state.orm!.em.fork();
-  agent = (await issueToken(em, { email: 'agent@example.com', name: 'Agent', role: Role.AGENT })).secret;
-  await em.flush();
-  await ok(gw.adminToken, `mutation { addQueueAgent(queue: "General", email: "agent@example.com") { userErrors { message } } }`);
+  agent = await agentOfQueue(gw, 'agent@example.com');
   await ok(gw.adminToken, `mutation { createQueue(input: { name: "Billing" }) { userErrors { message } } }`);
   await ingest('mon', 'Printer jam', '2026-11-02T09:00:00Z');
   await ingest('tue', 'VPN down', '2026-11-03T09:00:00Z');

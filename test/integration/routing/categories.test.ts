@@ -6,9 +6,7 @@
  * ingest pipeline into the same database the gateway serves.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../../../src/auth/tokens.js';
-import { Role } from '../../../src/entities/enums.js';
-import { startTestApp, type TestApp } from '../../harness/app.js';
+import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { gql } from '../../harness/graphql-client.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
@@ -36,11 +34,8 @@ async function ingestTicket(subject: string): Promise<number> {
 beforeAll(async () => {
   gw = await startTestApp({ SUPPORT_ADDRESS: 'support@example.com' });
   h = await createIngestHarness({}, gw.databaseUrl);
-  const em = gw.app.state.orm!.em.fork();
-  agentToken = (await issueToken(em, { email: 'agent@example.com', name: 'Agent', role: Role.AGENT })).secret;
-  await em.flush();
   // The agent works General, so updateTicket reaches the tickets below.
-  await ok(`mutation { addQueueAgent(queue: "General", email: "agent@example.com") { userErrors { message } } }`);
+  agentToken = await agentOfQueue(gw, 'agent@example.com');
 });
 afterAll(async () => {
   await h?.close();
