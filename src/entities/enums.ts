@@ -46,3 +46,10 @@ export enum DeliveryStatus {
   SENT = 'SENT',
   FAILED = 'FAILED',
 }
+
+/** Where a quarantined message stands: waiting for an admin, ingested by a retry, or dismissed. */
+export enum QuarantineStatus {
+  PENDING = 'PENDING',
+  RESOLVED = 'RESOLVED',
+  DISMISSED = 'DISMISSED',
+}

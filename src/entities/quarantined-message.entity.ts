@@ -2,6 +2,7 @@ import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Door } from './enums.js';
 import { Message } from './message.entity.js';
+import { Person } from './person.entity.js';
 import { RawSource } from './raw-source.entity.js';
 
 /**
@@ -57,6 +58,16 @@ export class QuarantinedMessage {
 
   @ManyToOne(() => Message, { nullable: true, deleteRule: 'set null' })
   resolvedMessage: Rel<Message> | null = null;
+
+  /**
+   * Set when an admin decides the message needs nothing more (spam, a newsletter): it leaves the
+   * list of pending ones, and its raw bytes stay. A later retry that succeeds still resolves it.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  dismissedAt: Date | null = null;
+
+  @ManyToOne(() => Person, { nullable: true, deleteRule: 'set null' })
+  dismissedBy: Rel<Person> | null = null;
 
   constructor(rawSource: RawSource | null, door: Door, reasonCode: string, reason: string) {
     this.rawSource = rawSource;

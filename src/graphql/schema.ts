@@ -6,6 +6,7 @@ import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth.js';
 import { AgentResolver } from './resolvers/agent.resolver.js';
 import { ApiTokenResolver } from './resolvers/api-token.resolver.js';
+import { AuditResolver } from './resolvers/audit.resolver.js';
 import { OrganizationResolver } from './resolvers/organization.resolver.js';
 import { QuarantineResolver } from './resolvers/quarantine.resolver.js';
 import { QueueResolver } from './resolvers/queue.resolver.js';
@@ -24,6 +25,7 @@ export const RESOLVERS = [
   TicketEventResolver,
   TicketConnectionResolver,
   AgentResolver,
+  AuditResolver,
   ApiTokenResolver,
   OrganizationResolver,
 ] as const;

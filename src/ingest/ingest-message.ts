@@ -9,7 +9,7 @@
  * database connection while it is decoded.
  */
 import type { Config } from '../config/env.js';
-import type { Orm } from '../db/orm.js';
+import type { Em, Orm } from '../db/orm.js';
 import { keysToLock, LOCK_EXPRESSION } from '../db/advisory-locks.js';
 import { inTransaction } from '../db/transaction.js';
 import { isTransientDatabaseError } from '../db/transient.js';
@@ -59,6 +59,8 @@ export interface IngestContext {
    * updates that record instead of adding one.
    */
   readonly retryOf?: QuarantinedMessage;
+  /** The admin (person id) whose retry this is, for the audit log; unset when a poller fetches again. */
+  readonly retriedBy?: number;
   /** DNS for sender authentication; tests pass a fake zone. Default: the system resolver, cached. */
   readonly dnsResolver?: DnsResolver;
 }
@@ -122,7 +124,7 @@ export async function commitIngest(orm: Orm, { prepared, provenance }: PreparedI
     // A bug or a constraint that will not change: keep the message, say why, move on (D9).
     ctx.log.error({ err: error, sha256: prepared.hash }, 'ingest failed; quarantining the message');
     const reason = `ingest failed: ${(error as Error).message}`.slice(0, 2000);
-    return inTransaction(orm, (em) => commitQuarantine(em, prepared, provenance, 'PIPELINE_ERROR', reason, ctx.retryOf));
+    return inTransaction(orm, (em) => commitQuarantine(em, prepared, provenance, 'PIPELINE_ERROR', reason, ctx));
   }
 }
 
@@ -143,6 +145,7 @@ async function prepare(raw: Buffer, ctx: IngestContext): Promise<Prepared> {
 }
 
 /**
+ * @param retry on an admin's retry (ctx.retryOf set), the record is updated instead of adding one
  * @param raw the raw source row already written for this delivery, if any (so it is not stored twice)
  */
 async function commitQuarantine(
@@ -151,12 +154,15 @@ async function commitQuarantine(
   provenance: Provenance,
   code: string,
   reason: string,
-  retryOf?: QuarantinedMessage,
+  retry?: Pick<IngestContext, 'retryOf' | 'retriedBy'>,
   raw?: RawSource,
 ): Promise<IngestOutcome> {
+  const retryOf = retry?.retryOf;
   if (retryOf) {
     const record = await em.findOneOrFail(QuarantinedMessage, retryOf.id);
-    Object.assign(record, { reasonCode: code, reason, attempts: record.attempts + 1, lastAttemptAt: new Date(), refetchRequestedAt: null });
+    recordRetry(em, record, retry.retriedBy, `still quarantined: ${code}`);
+    // Retried, so wanted after all: a dismissal is undone and the message is pending again.
+    Object.assign(record, { reasonCode: code, reason, attempts: record.attempts + 1, lastAttemptAt: new Date(), refetchRequestedAt: null, dismissedAt: null, dismissedBy: null });
     // A message fetched again on an admin's retry: its bytes and its ledger receipt are new.
     if (!record.rawSource) record.rawSource = raw ?? storeRaw(em, p.raw, p.hash);
     if (provenance.uid !== null) recordReceipt(em, provenance, 'quarantined', p.hash, { quarantined: record });
@@ -235,6 +241,7 @@ async function commit(em: CommitEm, p: Prepared, provenance: Provenance, ctx: In
   }
   const outcome = await commitOutcome(em, p, provenance, ctx);
   if (retryOf && 'messageRowId' in outcome) {
+    recordRetry(em, retryOf, ctx.retriedBy, `${outcome.kind} on #${outcome.ticketNumber}`);
     await em.nativeUpdate(
       QuarantinedMessage,
       { id: retryOf.id },
@@ -244,9 +251,15 @@ async function commit(em: CommitEm, p: Prepared, provenance: Provenance, ctx: In
   return outcome;
 }
 
+/** The admin event of a retry, in the retry's own transaction: who retried what, and how it ended. */
+export function recordRetry(em: Em, record: QuarantinedMessage, by: number | undefined, result: string): void {
+  if (by === undefined) return; // a poller fetching a message again on an earlier request: that request was recorded
+  recordEvent(em, null, { kind: 'quarantine-retried', actor: em.getReference(Person, by), from: record.reasonCode, to: result, detail: { quarantinedMessage: record.id } });
+}
+
 async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, ctx: IngestContext): Promise<IngestOutcome> {
   if (!p.parsed || !p.classification || p.failure) {
-    return commitQuarantine(em, p, provenance, p.failure?.code ?? 'MESSAGE_UNPARSEABLE', p.failure?.reason ?? 'unparseable', ctx.retryOf);
+    return commitQuarantine(em, p, provenance, p.failure?.code ?? 'MESSAGE_UNPARSEABLE', p.failure?.reason ?? 'unparseable', ctx);
   }
   const { parsed, classification } = p;
   const synthetic = parsed.messageId === null;
@@ -256,7 +269,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   const contentHash = sha256(`${parsed.from?.email ?? ''}\n${parsed.subject}\n${parsed.date?.toISOString() ?? ''}\n`, p.raw.subarray(bodyOffset(p.raw)));
   const emergency = isEmergency(parsed, provenance, ctx.config);
 
-  if (classification.ownMail) return commitQuarantine(em, p, provenance, 'OWN_MAIL', 'mail sent by postdesk itself came back', ctx.retryOf);
+  if (classification.ownMail) return commitQuarantine(em, p, provenance, 'OWN_MAIL', 'mail sent by postdesk itself came back', ctx);
   if (classification.probableLoop && !ctx.retryOf) return commitQuarantine(em, p, provenance, 'PROBABLE_LOOP', `more than 50 Received headers (${parsed.receivedCount})`);
 
   // Same logical message seen before (another APPEND, another mailbox): link it, store nothing twice.
@@ -360,7 +373,7 @@ async function commitBounce(
   ctx: IngestContext,
 ): Promise<IngestOutcome> {
   const original = await lookupBouncedMessage(em, bounce.originalMessageId, ctx);
-  if (!original) return commitQuarantine(em, p, provenance, 'BOUNCE_UNMATCHED', 'delivery failure notice for a message postdesk does not know', ctx.retryOf, raw);
+  if (!original) return commitQuarantine(em, p, provenance, 'BOUNCE_UNMATCHED', 'delivery failure notice for a message postdesk does not know', ctx, raw);
   // The mail of a ticket since merged into another (its outbox rows stay with it): noted where the agents now work.
   const ticketId = await lockReplyTicket(em, original.ticket.id);
   const ticket = ticketId === original.ticket.id ? original.ticket : await em.findOneOrFail(Ticket, ticketId);

@@ -4,12 +4,13 @@
  * a person decided; a message that still cannot be processed stays quarantined with the new reason.
  * A message the mail server never handed over (FETCH_FAILED, MESSAGE_TOO_LARGE) has no bytes to
  * retry: its mailbox poller is asked to fetch it again (imap-poller.ts), and the record says so.
+ * A retry undoes a dismissal, and is an admin event with `ctx.retriedBy` as the actor.
  */
 import type { Orm } from '../db/orm.js';
 import { Door } from '../entities/enums.js';
 import { QuarantinedMessage, RawSource } from '../entities/index.js';
 import { AppError } from '../errors.js';
-import { ingestMessage, type IngestContext, type IngestOutcome } from './ingest-message.js';
+import { ingestMessage, recordRetry, type IngestContext, type IngestOutcome } from './ingest-message.js';
 
 export type RetryOutcome = IngestOutcome | { kind: 'refetch-requested' };
 
@@ -23,7 +24,8 @@ export async function retryQuarantinedMessage(orm: Orm, id: number, ctx: Omit<In
     if (record.door !== Door.IMAP || record.uid === null || !configured) {
       throw new AppError('BAD_USER_INPUT', `quarantined message ${id} has no stored bytes and no configured mailbox to fetch it from`, 'user', ['id']);
     }
-    record.refetchRequestedAt = new Date();
+    recordRetry(em, record, ctx.retriedBy, 'fetch requested from the mailbox');
+    Object.assign(record, { refetchRequestedAt: new Date(), dismissedAt: null, dismissedBy: null });
     await em.flush();
     return { record, outcome: { kind: 'refetch-requested' } };
   }
@@ -31,5 +33,5 @@ export async function retryQuarantinedMessage(orm: Orm, id: number, ctx: Omit<In
   const mailbox = record.mailbox ? { name: record.mailbox, role: configured?.role ?? 'SUPPORT', address: configured?.address ?? null } : null;
   // The commit resolves the record when the message becomes a ticket, comment or note.
   const outcome = await ingestMessage(orm, raw.content, { door: record.door, mailbox, uidValidity: null, uid: null }, { ...ctx, retryOf: record });
-  return { record: await orm.em.fork().findOneOrFail(QuarantinedMessage, id, { populate: ['rawSource'] }), outcome };
+  return { record: await orm.em.fork().findOneOrFail(QuarantinedMessage, id, { populate: ['rawSource', 'dismissedBy'] }), outcome };
 }

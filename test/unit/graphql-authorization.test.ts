@@ -53,6 +53,8 @@ const ADMIN_ONLY = new Set([
   'Mutation.createApiToken',
   'Mutation.revokeApiToken',
   'Mutation.retryQuarantinedMessage',
+  'Mutation.dismissQuarantinedMessages',
+  'Query.adminEvents',
   'Mutation.createRule',
   'Mutation.updateRule',
   'Mutation.deleteRule',

@@ -34,3 +34,18 @@ export function decodeCursor(kind: string, cursor: string | null | undefined): s
   if (!text.startsWith(`${kind}:`)) throw new AppError('BAD_USER_INPUT', 'the cursor is not valid for this list', 'user', ['after']);
   return text.slice(kind.length + 1);
 }
+
+/**
+ * One page of a list read newest id first with `limit: size + 1` (the extra row only says that
+ * another page follows): its edges, cursors on the row ids, and pageInfo.
+ */
+export function keysetPage<Row extends { id: number | string }, Node>(
+  kind: string,
+  rows: readonly Row[],
+  size: number,
+  present: (row: Row) => Node,
+): { edges: { cursor: string; node: Node }[]; pageInfo: PageInfo } {
+  const shown = rows.slice(0, size);
+  const edges = shown.map((row) => ({ cursor: encodeCursor(kind, row.id), node: present(row) }));
+  return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
+}

@@ -1,7 +1,24 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { QuarantineStatus } from '../../entities/enums.js';
 import type { QuarantinedMessage } from '../../entities/index.js';
 import { PageInfo } from './pagination.js';
 import { UserError } from './payloads.js';
+import { PersonType, presentPerson } from './person.type.js';
+
+registerEnumType(QuarantineStatus, {
+  name: 'QuarantineStatus',
+  valuesConfig: {
+    PENDING: { description: 'waiting for an admin: retry it, or dismiss it' },
+    RESOLVED: { description: 'a retry made it a ticket, comment or note' },
+    DISMISSED: { description: 'an admin decided it needs nothing more; the raw bytes are kept, and a retry still works' },
+  },
+});
+
+/** Where a record stands; an ingested message counts as resolved even if it was dismissed before. */
+export function quarantineStatus(record: Pick<QuarantinedMessage, 'resolvedAt' | 'dismissedAt'>): QuarantineStatus {
+  if (record.resolvedAt) return QuarantineStatus.RESOLVED;
+  return record.dismissedAt ? QuarantineStatus.DISMISSED : QuarantineStatus.PENDING;
+}
 
 @ObjectType('QuarantinedMessage', { simpleResolvers: true })
 export class QuarantinedMessageType {
@@ -42,8 +59,17 @@ export class QuarantinedMessageType {
   @Field(() => Date, { nullable: true })
   lastAttemptAt!: Date | null;
 
+  @Field(() => QuarantineStatus)
+  status!: QuarantineStatus;
+
   @Field(() => Date, { nullable: true })
   resolvedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  dismissedAt!: Date | null;
+
+  @Field(() => PersonType, { nullable: true, description: 'The admin who dismissed it' })
+  dismissedBy!: PersonType | null;
 
   @Field(() => Date, {
     nullable: true,
@@ -73,6 +99,27 @@ export class QuarantinedMessageConnection {
   totalCount!: number;
 }
 
+@InputType('QuarantineFilter')
+export class QuarantineFilter {
+  @Field(() => [QuarantineStatus], { nullable: true, description: 'e.g. [PENDING]: what still needs a decision' })
+  status?: QuarantineStatus[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Catalogue codes, e.g. ["RATE_LIMITED", "AUTOMATIC_UNTHREADED"]' })
+  reasonCode?: string[] | null;
+
+  @Field(() => String, { nullable: true, description: 'Mailbox name' })
+  mailbox?: string | null;
+}
+
+@ObjectType('DismissQuarantinedPayload', { simpleResolvers: true })
+export class DismissQuarantinedPayload {
+  @Field(() => [QuarantinedMessageType], { description: 'In the order of the ids given; empty when anything was refused (then none is dismissed)' })
+  quarantinedMessages!: QuarantinedMessageType[];
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
 @ObjectType('QuarantinePayload', { simpleResolvers: true })
 export class QuarantinePayload {
   @Field(() => QuarantinedMessageType, { nullable: true })
@@ -85,7 +132,7 @@ export class QuarantinePayload {
   userErrors!: UserError[];
 }
 
-/** `rawSource` must be loaded (its size and sha256; never its bytes). */
+/** `rawSource` and `dismissedBy` must be loaded (the source's size and sha256; never its bytes). */
 export function presentQuarantined(record: QuarantinedMessage): QuarantinedMessageType {
   return {
     id: String(record.id),
@@ -100,7 +147,10 @@ export function presentQuarantined(record: QuarantinedMessage): QuarantinedMessa
     rawUrl: record.rawSource ? `/quarantine/${record.id}/raw` : null,
     createdAt: record.createdAt,
     lastAttemptAt: record.lastAttemptAt,
+    status: quarantineStatus(record),
     resolvedAt: record.resolvedAt,
+    dismissedAt: record.dismissedAt,
+    dismissedBy: record.dismissedBy ? presentPerson(record.dismissedBy) : null,
     refetchRequestedAt: record.refetchRequestedAt,
   };
 }
