@@ -1,5 +1,5 @@
 /**
- * The one HTTP server: /healthz, /readyz, /graphql, and JSON 404s for everything else.
+ * The one HTTP server: /healthz, /readyz, /metrics, /graphql, file routes, and JSON 404s for everything else.
  * Routes are thin; they read the runtime state and hand GraphQL to Apollo.
  */
 import { ApolloServer } from '@apollo/server';
@@ -24,6 +24,7 @@ import { withIde } from './ide.js';
 import { sendUnavailable, unavailableGraphQLError } from './unavailable.js';
 import { isTransientDatabaseError } from '../db/transient.js';
 import { throttledLog, type Logger } from '../log.js';
+import { createMetricsRegistry } from '../metrics.js';
 import type { RuntimeState } from '../runtime-state.js';
 
 function graphQLError(message: string, code: string, status: number): GraphQLError {
@@ -121,6 +122,15 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
       .header('x-content-type-options', 'nosniff')
       .header('content-security-policy', "sandbox; default-src 'none'")
       .send(raw.content);
+  });
+
+  // Prometheus metrics (metrics.ts) for any valid token: an agent with no queues can read them
+  // and nothing else, so a scraper needs no admin token.
+  const metrics = createMetricsRegistry(state);
+  fastify.get('/metrics', async (request, reply) => {
+    if (!(await authenticateRequest(state.orm, request, reply))) return reply;
+    const body = await metrics.metrics();
+    return reply.header('content-type', metrics.contentType).header('cache-control', 'no-store').send(body);
   });
 
   fastify.setNotFoundHandler((request, reply) => {

@@ -35,6 +35,7 @@ import { writeInboundMessage } from './write-message.js';
 import { threadEmergencyFlood } from '../routing/emergency-flood.js';
 import { isEmergencyTicket, notifyInboundComment, notifyNewTicket } from '../outbound/ingest-notifications.js';
 import { notify } from '../outbound/notify.js';
+import { ingestedMessages } from '../metrics.js';
 import { automaticMailLock } from '../outbound/recipients.js';
 
 export type { Provenance };
@@ -114,7 +115,13 @@ export async function prepareIngest(raw: Buffer, provenance: Provenance, ctx: In
  * @throws AppError STORAGE_UNAVAILABLE when PostgreSQL fails for a transient reason (retry later)
  * @throws LeaseLostError when `provenance.fence` is stale
  */
-export async function commitIngest(orm: Orm, { prepared, provenance }: PreparedIngest, ctx: IngestContext): Promise<IngestOutcome> {
+export async function commitIngest(orm: Orm, ready: PreparedIngest, ctx: IngestContext): Promise<IngestOutcome> {
+  const outcome = await commitOrQuarantine(orm, ready, ctx);
+  ingestedMessages.inc({ door: ready.provenance.door, outcome: outcome.kind });
+  return outcome;
+}
+
+async function commitOrQuarantine(orm: Orm, { prepared, provenance }: PreparedIngest, ctx: IngestContext): Promise<IngestOutcome> {
   try {
     // inTransaction runs it again when another instance created the same person or receipt at once.
     return await inTransaction(orm, (em) => commit(em, prepared, provenance, ctx));

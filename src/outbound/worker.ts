@@ -12,6 +12,7 @@ import { isTransientDatabaseError } from '../db/transient.js';
 import { throttledLog, type Logger } from '../log.js';
 import { runAutoClose } from '../automation/auto-close.js';
 import { discardStaleUploads } from '../tickets/uploads.js';
+import { deliveryAttempts } from '../metrics.js';
 import { deliver, type DeliverDeps } from './deliver.js';
 import { enqueueJob, MAIL_QUEUE, registerOutboxQueue, URGENT_QUEUE } from './outbox.js';
 import { createMailTransport } from './transport.js';
@@ -90,9 +91,11 @@ export async function startOutboundWorker(options: OutboundWorkerOptions): Promi
       jobs.map(async (job): Promise<JobResult> => {
         try {
           const outcome = await deliver(deps, job.data.id);
+          deliveryAttempts.inc({ outcome });
           return { id: job.id, status: outcome === 'retry' ? 'failed' : 'completed', output: { outcome } };
         } catch (error) {
           logDeliveryFailure(log, error, job.data.id);
+          deliveryAttempts.inc({ outcome: 'error' });
           return { id: job.id, status: 'failed', output: { error: (error as Error).message } };
         }
       }),

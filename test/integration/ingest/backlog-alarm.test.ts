@@ -11,6 +11,7 @@ import { startTestApp, type TestApp } from '../../harness/app.js';
 import { DOVECOT_SKIP_REASON, dovecotAvailable, startDovecot, type Dovecot } from '../../harness/dovecot.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { buildMail } from '../../harness/mail.js';
+import { parseMetrics, sample } from '../../harness/metrics.js';
 import { count, duplicateSubjects, hasPostdeskMark, jsonLines, serverFlags, until } from './fault-helpers.js';
 
 if (DOVECOT_SKIP_REASON) console.warn(`[backlog-alarm.test] ${DOVECOT_SKIP_REASON}`);
@@ -70,6 +71,14 @@ describe.skipIf(!dovecotAvailable())('backlog alarm (F16)', () => {
     // Why it is stuck, where the operator looks first.
     expect(later.lastError?.reason).toContain('injected by backlog-alarm.test (F16)');
     expect(Date.parse(later.lastError!.at)).toBeGreaterThanOrEqual(appendedAt);
+    // The same alarm for Prometheus: the stuck backlog and its age on /metrics.
+    const scraped = await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${gateway.adminToken}` } });
+    const figures = parseMetrics(await scraped.text());
+    // One state at a time (the session ends at each failure and reconnects, so which one varies).
+    const states = [...figures].filter(([series, value]) => series.startsWith('postdesk_mailbox_state{mailbox="f16"') && value === 1);
+    expect(states).toEqual([[expect.stringMatching(/state="(connected|connecting|reconnecting)"/), 1]]);
+    expect(sample(figures, 'postdesk_mailbox_backlog_messages', { mailbox: 'f16' })).toBe(5);
+    expect(sample(figures, 'postdesk_mailbox_oldest_unprocessed_age_seconds', { mailbox: 'f16' })).toBeGreaterThanOrEqual(later.oldestUnprocessedAgeSeconds! - 1);
 
     // A transient failure keeps the mail where it is: nothing stored, quarantined or marked.
     expect(await count(gateway.databaseUrl, 'select 1 from inbound_receipt')).toBe(0);
@@ -82,6 +91,10 @@ describe.skipIf(!dovecotAvailable())('backlog alarm (F16)', () => {
     await until(async () => (await mailbox()).backlog === 0, 'backlog drained');
     expect((await mailbox()).oldestUnprocessedAgeSeconds).toBeNull();
     expect((await mailbox()).lastError).toBeNull();
+    const drained = parseMetrics(await (await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${gateway.adminToken}` } })).text());
+    expect(sample(drained, 'postdesk_mailbox_backlog_messages', { mailbox: 'f16' })).toBe(0);
+    expect(sample(drained, 'postdesk_mailbox_oldest_unprocessed_age_seconds', { mailbox: 'f16' })).toBeUndefined();
+    expect(sample(drained, 'postdesk_ingested_messages_total', { door: 'IMAP', outcome: 'ticket' })).toBeGreaterThanOrEqual(5);
     console.info(
       `[F16] backlog 5; age ${first.oldestUnprocessedAgeSeconds} s then ${later.oldestUnprocessedAgeSeconds} s; ` +
         `first warning ${warnedAfterMs} ms after the mail arrived (poll interval ${POLL_MS} ms); ${warnings().length} warnings while stuck`,
