@@ -16,6 +16,7 @@ import { Migration20261130030000_uploads } from './Migration20261130030000_uploa
 import { Migration20261130040000_organizations } from './Migration20261130040000_organizations.js';
 import { Migration20261130050000_fields_and_merges } from './Migration20261130050000_fields_and_merges.js';
 import { Migration20261201010000_quarantine_triage } from './Migration20261201010000_quarantine_triage.js';
+import { Migration20261201020000_response_times } from './Migration20261201020000_response_times.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -31,4 +32,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261130040000_organizations', class: Migration20261130040000_organizations },
   { name: 'Migration20261130050000_fields_and_merges', class: Migration20261130050000_fields_and_merges },
   { name: 'Migration20261201010000_quarantine_triage', class: Migration20261201010000_quarantine_triage },
+  { name: 'Migration20261201020000_response_times', class: Migration20261201020000_response_times },
 ];

@@ -27,6 +27,7 @@ import { Ticket } from '../entities/index.js';
 import { TicketStatus } from '../entities/enums.js';
 import { LockMode } from '@mikro-orm/core';
 import { notify } from '../outbound/notify.js';
+import { setStatus } from '../tickets/change-status.js';
 import { recordEvent } from '../tickets/record-event.js';
 
 const BATCH = 500;
@@ -79,8 +80,7 @@ export async function runAutoClose(orm: Orm, ctx: AutoCloseContext, now: Date): 
         const ticket = await em.findOne(Ticket, c.id, { lockMode: LockMode.PESSIMISTIC_WRITE_OR_FAIL });
         if (!ticket || ticket.status === TicketStatus.CLOSED || ticket.status === TicketStatus.PENDING_APPROVAL) return null;
         const from = ticket.status;
-        ticket.status = TicketStatus.CLOSED;
-        ticket.closedAt = now;
+        setStatus(ticket, TicketStatus.CLOSED, now);
         ticket.updatedAt = now;
         const reason =
           c.reason === 'waiting'

@@ -70,6 +70,17 @@ export class Ticket {
   @Property({ type: 'datetime', nullable: true })
   closedAt: Date | null = null;
 
+  /** When support first answered publicly (a reply, or the message of a ticket opened for the customer). */
+  @Property({ type: 'datetime', nullable: true })
+  firstResponseAt: Date | null = null;
+
+  /**
+   * When the customer's oldest unanswered message arrived: set by a customer's message (not an
+   * automatic one, not a bare quote), cleared by a public reply and by closing (change-status.ts).
+   */
+  @Property({ type: 'datetime', nullable: true })
+  awaitingReplySince: Date | null = null;
+
   /** Values of its category's fields by field name (category-fields.ts), e.g. { instanceId: "i-0abc" }. */
   @Property({ type: 'json', defaultRaw: `'{}'` })
   fieldValues: Record<string, string> & Opt = {};

@@ -17,6 +17,7 @@ import type { Em } from '../db/orm.js';
 import type { Message, Ticket } from '../entities/index.js';
 import { TicketStatus } from '../entities/enums.js';
 import { fillFieldsFromMail } from '../tickets/category-fields.js';
+import { setStatus } from '../tickets/change-status.js';
 import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
 import type { Classification } from './classify.js';
@@ -53,10 +54,11 @@ export async function applyReply(
   if (!automatic && hasNewContent && actsAsSender) {
     if (ticket.status === TicketStatus.WAITING_FOR_CUSTOMER || ticket.status === TicketStatus.CLOSED) {
       const from = ticket.status;
-      ticket.status = TicketStatus.OPEN;
-      if (from === TicketStatus.CLOSED) ticket.closedAt = null;
+      setStatus(ticket, TicketStatus.OPEN);
       recordEvent(em, ticket, { kind: from === TicketStatus.CLOSED ? 'reopened' : 'status', actor, from, to: TicketStatus.OPEN });
     }
+    // The customer said something new: it waits for an answer from the oldest unanswered message on.
+    ticket.awaitingReplySince ??= input.receivedAt;
   }
   // The answer to "please send your instance ID" fills the category's empty fields (the caller
   // loaded the category with the ticket).

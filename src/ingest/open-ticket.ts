@@ -40,6 +40,8 @@ export async function openTicket(em: Em, input: OpenTicketInput): Promise<Opened
   ticket.createdAt = input.receivedAt;
   ticket.updatedAt = input.receivedAt;
   ticket.linkedTo = input.linkedTo;
+  // Someone wrote and waits for an answer; automatic mail (alerts, newsletters) waits for no one.
+  if (!input.automatic) ticket.awaitingReplySince = input.receivedAt;
   em.persist(ticket);
   const routing = decide(await loadRuleSet(em, config.defaultQueue), messageFacts(parsed, factsMailbox(input.provenance)), { emergency: input.emergency });
   const exclude = new Set([...ownAddresses(config), requester.email]);

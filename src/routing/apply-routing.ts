@@ -12,6 +12,7 @@ import { findOrCreatePerson } from '../people/find-or-create-person.js';
 import { MAX_CCS } from '../ingest/people.js';
 import { recordEvent } from '../tickets/record-event.js';
 import type { RoutingDecision, RoutingStep } from './decide.js';
+import { setStatus } from '../tickets/change-status.js';
 
 export async function applyRouting(em: Em, ticket: Ticket, decision: RoutingDecision, exclude: ReadonlySet<string>): Promise<void> {
   const skipped = (step: RoutingStep, why: string) =>
@@ -26,7 +27,8 @@ export async function applyRouting(em: Em, ticket: Ticket, decision: RoutingDeci
   }
   ticket.priority = decision.priority;
   ticket.type = decision.type;
-  ticket.status = decision.status;
+  // A rule may close a new ticket: closed when it arrived, and then awaiting no reply.
+  setStatus(ticket, decision.status, ticket.createdAt);
   if (decision.category !== null) {
     const category = await em.findOne(Category, { name: decision.category });
     if (category) ticket.category = category;

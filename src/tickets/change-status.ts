@@ -1,7 +1,7 @@
 /**
  * The one way a person changes a ticket's status: closedAt kept in step, a `status` event with
  * actor and old → new, and the status notification — used by updateTicket, close, reopen,
- * approve and reject alike.
+ * approve and reject alike. `setStatus` is the part every status change shares, automatic ones too.
  */
 import type { Person, Ticket } from '../entities/index.js';
 import { TicketStatus } from '../entities/enums.js';
@@ -18,9 +18,15 @@ export async function changeStatus(
 ): Promise<void> {
   const from = ticket.status;
   if (from === to) return;
-  ticket.status = to;
-  ticket.closedAt = to === TicketStatus.CLOSED ? new Date() : null;
+  setStatus(ticket, to);
   recordEvent(ctx.em, ticket, { kind: 'status', actor, from, to, detail });
   const reason = typeof detail?.reason === 'string' ? detail.reason : null;
   await notify(ctx.em, { kind: 'status-changed', ticket, from, to, actor, reason }, ctx.notify);
+}
+
+/** The status and what goes with it: closedAt, and a closed ticket awaits no reply. */
+export function setStatus(ticket: Ticket, to: TicketStatus, at: Date = new Date()): void {
+  ticket.status = to;
+  ticket.closedAt = to === TicketStatus.CLOSED ? at : null;
+  if (to === TicketStatus.CLOSED) ticket.awaitingReplySince = null;
 }

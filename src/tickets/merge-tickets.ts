@@ -14,6 +14,7 @@ import { Message, type Person, type Ticket } from '../entities/index.js';
 import { TicketStatus } from '../entities/enums.js';
 import { MAX_CCS } from '../ingest/people.js';
 import { notify } from '../outbound/notify.js';
+import { setStatus } from './change-status.js';
 import { recordEvent } from './record-event.js';
 import { failure, isFailure, ticketToWork, type TicketCommandContext, type TicketResult } from './ticket-command.js';
 
@@ -37,6 +38,9 @@ export async function mergeTickets(ctx: TicketCommandContext, number: number, in
   const moved = await em.nativeUpdate(Message, { ticket: duplicate }, { ticket: kept });
   const joined = joinPeople(duplicate, kept);
   kept.fieldValues = { ...duplicate.fieldValues, ...kept.fieldValues };
+  // The duplicate's customer messages moved here: unanswered there is unanswered here.
+  kept.awaitingReplySince = earliest(kept.awaitingReplySince, duplicate.awaitingReplySince);
+  kept.firstResponseAt = earliest(kept.firstResponseAt, duplicate.firstResponseAt);
   const now = new Date();
   recordEvent(em, kept, { kind: 'merged', actor, from: String(duplicate.number), detail: { messages: moved, ...joined } });
   kept.updatedAt = now;
@@ -44,8 +48,7 @@ export async function mergeTickets(ctx: TicketCommandContext, number: number, in
   recordEvent(em, duplicate, { kind: 'merged-into', actor, to: String(kept.number), detail: { messages: moved } });
   if (duplicate.status !== TicketStatus.CLOSED) {
     recordEvent(em, duplicate, { kind: 'status', actor, from: duplicate.status, to: TicketStatus.CLOSED });
-    duplicate.status = TicketStatus.CLOSED;
-    duplicate.closedAt = now;
+    setStatus(duplicate, TicketStatus.CLOSED, now);
   }
   duplicate.mergedInto = kept;
   duplicate.updatedAt = now;
@@ -53,6 +56,11 @@ export async function mergeTickets(ctx: TicketCommandContext, number: number, in
   // Messages loaded before the move (the notice's thread) still name the duplicate in memory; the
   // API reads the kept ticket's messages from the database (loaders.ts), and nothing writes them.
   return { ok: true, value: kept };
+}
+
+function earliest(a: Date | null, b: Date | null): Date | null {
+  if (a === null || b === null) return a ?? b;
+  return a <= b ? a : b;
 }
 
 /** The duplicate's people join the kept ticket: its requester and CCs as CCs (up to MAX_CCS), its watchers as watchers. */

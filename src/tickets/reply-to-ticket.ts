@@ -32,6 +32,11 @@ export async function writeMessage(ctx: TicketCommandContext, ticket: Ticket, di
   }
   ctx.em.persist(message);
   ticket.updatedAt = new Date();
+  if (direction === MessageDirection.OUTBOUND) {
+    // A public answer: the customer no longer waits, and the first one sets the response time.
+    ticket.firstResponseAt ??= message.createdAt;
+    ticket.awaitingReplySince = null;
+  }
   await ctx.em.flush();
   await attachUploads(ctx.em, message.id, ctx.actor.id, uploads);
   if (direction === MessageDirection.OUTBOUND) {

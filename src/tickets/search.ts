@@ -84,6 +84,7 @@ function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope)
   if (filter.assignee != null) add(`t.assignee_id = (select id from person where email = ?)`, filter.assignee.trim().toLowerCase());
   if (filter.requester != null) add(`t.requester_id = (select id from person where email = ?)`, filter.requester.trim().toLowerCase());
   if (filter.unassigned != null) add(filter.unassigned ? 't.assignee_id is null' : 't.assignee_id is not null');
+  if (filter.awaitingReply != null) add(filter.awaitingReply ? 't.awaiting_reply_since is not null' : 't.awaiting_reply_since is null');
   if (filter.createdAfter != null) add('t.created_at >= ?', filter.createdAfter);
   if (filter.createdBefore != null) add('t.created_at < ?', filter.createdBefore);
   if (filter.updatedAfter != null) add('t.updated_at >= ?', filter.updatedAfter);
@@ -157,6 +158,7 @@ function rankSql(): string {
 }
 
 const COLUMNS = `t.id, t.number, t.subject, t.status, t.priority, t.type, t.queue_id, t.requester_id, t.assignee_id, t.category_id, t.created_at, t.updated_at, t.closed_at,
+    t.first_response_at, t.awaiting_reply_since,
     ${TICKET_RELATION_COLUMNS}`;
 
 export async function listTickets(em: Em, query: TicketListQuery): Promise<TicketListPage> {
@@ -238,24 +240,31 @@ export interface TicketCountsRow {
   byStatus: Record<TicketStatus, number>;
   /** Tickets not closed that nobody is assigned to. */
   unassigned: number;
+  /** Tickets whose customer waits for an answer (never closed ones: closing clears it). */
+  awaitingReply: number;
 }
 
-/** Visible tickets per status (the waiting-for-customer count included) and unassigned, optionally of one queue: one statement. */
+/** Visible tickets per status (the waiting-for-customer count included), unassigned and awaiting a reply, optionally of one queue: one statement. */
 export async function countTickets(em: Em, scope: TicketScope, queueId: number | null): Promise<TicketCountsRow> {
   const visible = buildWhere(null, scope);
   const where = queueId === null ? visible : and(visible, ['t.queue_id = ?', queueId]);
-  const rows = await readRows<{ status: TicketStatus; n: string; unassigned: string }>(
+  const rows = await readRows<{ status: TicketStatus; n: string; unassigned: string; awaiting_reply: string }>(
     em,
-    numbered(`select t.status, count(*) as n, count(*) filter (where t.assignee_id is null) as unassigned from ticket t ${whereSql(where)} group by t.status`),
+    numbered(
+      `select t.status, count(*) as n, count(*) filter (where t.assignee_id is null) as unassigned, count(*) filter (where t.awaiting_reply_since is not null) as awaiting_reply
+       from ticket t ${whereSql(where)} group by t.status`,
+    ),
     where.params,
   );
   const byStatus = Object.fromEntries(Object.values(TicketStatus).map((s) => [s, 0])) as Record<TicketStatus, number>;
   let unassigned = 0;
+  let awaitingReply = 0;
   for (const row of rows) {
     byStatus[row.status] = Number(row.n);
     if (row.status !== TicketStatus.CLOSED) unassigned += Number(row.unassigned);
+    awaitingReply += Number(row.awaiting_reply);
   }
-  return { byStatus, unassigned };
+  return { byStatus, unassigned, awaitingReply };
 }
 
 /** One ticket row by id (after a mutation), in the same shape as the listing. */

@@ -70,11 +70,11 @@ export class TicketResolver {
     });
   }
 
-  @Query(() => TicketCounts, { description: 'Visible tickets per status, and those nobody is assigned to, optionally of one queue' })
+  @Query(() => TicketCounts, { description: 'Visible tickets per status, those nobody is assigned to and those awaiting a reply, optionally of one queue' })
   async ticketCounts(@Ctx() { em, loaders }: GraphQLContext, @Arg('queue', () => String, { nullable: true }) queue?: string | null): Promise<TicketCounts> {
     const scope = await loaders.scope();
     const queueId = queue != null ? ((await findVisibleQueue(em, scope, queue))?.id ?? -1) : null;
-    const { byStatus: c, unassigned } = await countTickets(em, scope, queueId);
+    const { byStatus: c, unassigned, awaitingReply } = await countTickets(em, scope, queueId);
     return {
       open: c.OPEN,
       inProgress: c.IN_PROGRESS,
@@ -83,6 +83,7 @@ export class TicketResolver {
       closed: c.CLOSED,
       total: Object.values(c).reduce((a, b) => a + b, 0),
       unassigned,
+      awaitingReply,
     };
   }
 

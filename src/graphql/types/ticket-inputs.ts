@@ -55,6 +55,9 @@ export class TicketFilter {
   @Field(() => Boolean, { nullable: true, description: 'true: tickets nobody is assigned to (to take with assignToMe); false: tickets someone is' })
   unassigned?: boolean | null;
 
+  @Field(() => Boolean, { nullable: true, description: 'true: tickets whose customer waits for an answer (awaitingReplySince set); false: the others' })
+  awaitingReply?: boolean | null;
+
   @Field(() => String, { nullable: true, description: 'Requester email' })
   requester?: string | null;
 

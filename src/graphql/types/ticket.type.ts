@@ -35,6 +35,15 @@ export class TicketObject {
   @Field(() => Date, { nullable: true })
   closedAt!: Date | null;
 
+  @Field(() => Date, { nullable: true, description: 'When support first answered publicly (a reply, or the message of a ticket opened for the customer); null until then' })
+  firstResponseAt!: Date | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: "When the customer's oldest unanswered message arrived (not automatic mail, not a bare quote); null once support replied publicly, and on closed tickets",
+  })
+  awaitingReplySince!: Date | null;
+
   // Not fields: the keys the field resolvers hand to the loaders.
   rowId!: number;
   queueId!: number | null;
@@ -99,6 +108,9 @@ export class TicketCounts {
 
   @Field(() => Int, { description: 'Tickets not closed that nobody is assigned to' })
   unassigned!: number;
+
+  @Field(() => Int, { description: 'Tickets whose customer waits for an answer (awaitingReplySince set)' })
+  awaitingReply!: number;
 }
 
 /** One row of the ticket table as tickets/search.ts reads it, its relations read along to prime the request's loaders. */
@@ -116,9 +128,12 @@ export interface TicketRow extends TicketRelations {
   created_at: Date | string;
   updated_at: Date | string;
   closed_at: Date | string | null;
+  first_response_at: Date | string | null;
+  awaiting_reply_since: Date | string | null;
 }
 
 const asDate = (value: Date | string): Date => (value instanceof Date ? value : new Date(value));
+const asDateOrNull = (value: Date | string | null): Date | null => (value === null ? null : asDate(value));
 
 export function presentTicketRow(row: TicketRow): TicketObject {
   return asInstance(TicketObject, {
@@ -131,7 +146,9 @@ export function presentTicketRow(row: TicketRow): TicketObject {
     type: row.type,
     createdAt: asDate(row.created_at),
     updatedAt: asDate(row.updated_at),
-    closedAt: row.closed_at === null ? null : asDate(row.closed_at),
+    closedAt: asDateOrNull(row.closed_at),
+    firstResponseAt: asDateOrNull(row.first_response_at),
+    awaitingReplySince: asDateOrNull(row.awaiting_reply_since),
     queueId: row.queue_id === null ? null : Number(row.queue_id),
     requesterId: Number(row.requester_id),
     assigneeId: row.assignee_id === null ? null : Number(row.assignee_id),

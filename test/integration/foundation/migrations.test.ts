@@ -96,4 +96,47 @@ describe('migrations', () => {
     await client.end();
     expect(Buffer.compare(back.rows[0]!.content, bytes)).toBe(0);
   });
+
+  it('fill response times in for tickets that existed before them (Migration20261201020000_response_times)', async () => {
+    const RESPONSE_TIMES = 'Migration20261201020000_response_times';
+    await orm.migrator.down({ migrations: [RESPONSE_TIMES] });
+    const em = orm.em.fork();
+    const owner = new Person('backfill@example.com');
+    await em.persist(owner).flush();
+    const person = owner.id;
+    const ticket = async (subject: string, status = 'OPEN') =>
+      (await em.execute<{ id: number }[]>(`insert into ticket (subject, status, requester_id, created_at, updated_at) values (?, ?, ?, now(), now()) returning id`, [subject, status, person]))[0]!.id;
+    const message = (ticketId: number, direction: string, at: string, flags: string[] = []) =>
+      em.execute(`insert into message (ticket_id, direction, "to", cc, "references", flags, created_at) values (?, ?, '[]', '[]', '{}', ?::text[], ?)`, [ticketId, direction, `{${flags.join(',')}}`, at]);
+    // Answered, then the customer wrote twice (and an auto-reply came in between): waits since the first of the two.
+    const answered = await ticket('answered');
+    await message(answered, 'INBOUND', '2026-11-01T09:00:00Z');
+    await message(answered, 'OUTBOUND', '2026-11-01T10:00:00Z');
+    await message(answered, 'OUTBOUND', '2026-11-01T12:00:00Z');
+    await message(answered, 'INBOUND', '2026-11-01T13:00:00Z', ['automatic']);
+    await message(answered, 'INBOUND', '2026-11-01T14:00:00Z');
+    await message(answered, 'NOTE', '2026-11-01T15:00:00Z');
+    await message(answered, 'INBOUND', '2026-11-01T16:00:00Z');
+    const unanswered = await ticket('unanswered');
+    await message(unanswered, 'INBOUND', '2026-11-02T09:00:00Z');
+    const closed = await ticket('closed', 'CLOSED');
+    await message(closed, 'INBOUND', '2026-11-03T09:00:00Z');
+    const quoteOnly = await ticket('bare quote after the answer');
+    await message(quoteOnly, 'INBOUND', '2026-11-04T09:00:00Z');
+    await message(quoteOnly, 'OUTBOUND', '2026-11-04T10:00:00Z');
+    await message(quoteOnly, 'INBOUND', '2026-11-04T11:00:00Z', ['quoted-only']);
+
+    expect(await migrate(orm)).toEqual([RESPONSE_TIMES]);
+    const rows = await em.execute<{ id: number; first_response_at: Date | null; awaiting_reply_since: Date | null }[]>(
+      `select id, first_response_at, awaiting_reply_since from ticket where id in (?, ?, ?, ?) order by id`,
+      [answered, unanswered, closed, quoteOnly],
+    );
+    const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
+    expect(rows.map((r) => [r.id, iso(r.first_response_at), iso(r.awaiting_reply_since)])).toEqual([
+      [answered, '2026-11-01T10:00:00.000Z', '2026-11-01T14:00:00.000Z'],
+      [unanswered, null, '2026-11-02T09:00:00.000Z'],
+      [closed, null, null],
+      [quoteOnly, '2026-11-04T10:00:00.000Z', null],
+    ]);
+  });
 });
