@@ -21,6 +21,8 @@ export class Migration20261201020000_response_times extends Migration {
               and m."created_at" > coalesce((select max(o."created_at") from "message" o where o."ticket_id" = m."ticket_id" and o."direction" = 'OUTBOUND'), '-infinity')
             group by m."ticket_id") w
       where w."ticket_id" = t."id" and t."status" <> 'CLOSED';`);
+    // The few tickets someone waits on, for the work list, its count and the overdue metric.
+    this.addSql(`create index "ticket_awaiting_reply_idx" on "ticket" ("awaiting_reply_since") where "awaiting_reply_since" is not null;`);
   }
 
   override down(): void | Promise<void> {

@@ -11,7 +11,9 @@
  * Names follow Prometheus' conventions (`postdesk_` prefix, `_total` counters, base units).
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { ReplyTargets } from './config/env.js';
 import type { RuntimeState } from './runtime-state.js';
+import { replyDueSql } from './tickets/reply-targets.js';
 
 const processRegistry = new Registry();
 
@@ -32,7 +34,7 @@ export const deliveryAttempts = new Counter({
 let defaultMetricsOn = false;
 
 /** The registry one gateway serves: the process's counters and memory figures, and its gauges. */
-export function createMetricsRegistry(state: RuntimeState): Registry {
+export function createMetricsRegistry(state: RuntimeState, replyTargets: ReplyTargets): Registry {
   if (!defaultMetricsOn) {
     // Resident memory, heap, event-loop delay, GC: once per process, at the first gateway.
     collectDefaultMetrics({ register: processRegistry, prefix: 'postdesk_' });
@@ -108,14 +110,33 @@ export function createMetricsRegistry(state: RuntimeState): Registry {
       if (rows) for (const status of ['QUEUED', 'FAILED']) this.set({ status }, rows.find((r) => r.status === status)?.n ?? 0);
     },
   });
+  const due = replyDueSql(replyTargets);
+  new Gauge({
+    name: 'postdesk_tickets_awaiting_reply',
+    help: 'Tickets whose customer waits for an answer, and (overdue="true") those waiting longer than their reply target (REPLY_TARGETS)',
+    labelNames: ['overdue'] as const,
+    registers: [gauges],
+    async collect() {
+      this.reset();
+      const rows = await sharedCounts<{ waiting: number; overdue: number }>(
+        state,
+        `select count(*)::int as waiting, (count(*) filter (where ${due.sql} < now()))::int as overdue from ticket t where t.awaiting_reply_since is not null`,
+        due.params,
+      );
+      if (rows?.[0]) {
+        this.set({ overdue: 'false' }, rows[0].waiting - rows[0].overdue);
+        this.set({ overdue: 'true' }, rows[0].overdue);
+      }
+    },
+  });
   return Registry.merge([processRegistry, gauges]);
 }
 
 /** Rows of a count over shared tables; null while the database is away (postdesk_ready says so). */
-async function sharedCounts<T>(state: RuntimeState, sql: string): Promise<T[] | null> {
+async function sharedCounts<T>(state: RuntimeState, sql: string, params: readonly unknown[] = []): Promise<T[] | null> {
   if (!state.orm) return null;
   try {
-    return await state.orm.em.fork().execute<T[]>(sql);
+    return await state.orm.em.fork().execute<T[]>(sql, [...params]);
   } catch {
     return null;
   }

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import type { Priority } from '../entities/enums.js';
 import { emailAddress } from '../people/email-address.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -28,6 +29,9 @@ export interface MailboxConfig {
   /** After the commit, move quarantined messages here (else they stay, also marked $PostdeskQuarantined). */
   readonly quarantineFolder: string | null;
 }
+
+/** Seconds to answer a waiting customer, by priority; null: no target for it. */
+export type ReplyTargets = Readonly<Record<Priority, number | null>>;
 
 export interface Config {
   readonly databaseUrl: string | null;
@@ -79,6 +83,8 @@ export interface Config {
   readonly defaultQueue: string;
   /** More than this many new tickets from one sender within the window are quarantined. */
   readonly senderRateLimit: { readonly max: number; readonly windowMinutes: number };
+  /** Seconds support has to answer a waiting customer, by priority (REPLY_TARGETS); null: no target. */
+  readonly replyTargets: ReplyTargets;
   /** Outbound mail, webhooks and scheduled automation (src/outbound, src/automation). */
   readonly outbound: OutboundConfig;
 }
@@ -150,6 +156,10 @@ const imapUrl = z
   .refine((v) => /^imaps?:\/\/[^/\s]+/.test(v) && URL.canParse(v), {
     message: 'must be an imap:// or imaps:// URL such as imaps://user:pass@mail.example.com:993',
   });
+
+/** `URGENT=1h,HIGH=4h,…`: priorities not named have no target. */
+const REPLY_TARGETS_PATTERN = /^\s*(URGENT|HIGH|NORMAL|LOW)\s*=\s*(\d{1,6}[mhd]|off)\s*(,\s*(URGENT|HIGH|NORMAL|LOW)\s*=\s*(\d{1,6}[mhd]|off)\s*)*$/i;
+const UNIT_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400 };
 
 const mailboxSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'must be 1-64 letters, digits, dot, dash or underscore' }),
@@ -224,6 +234,11 @@ const envSchema = z.object({
     .string()
     .regex(/^\d+\/\d+m$/, { message: 'must look like 20/10m (tickets per minutes)' })
     .default('20/10m'),
+  REPLY_TARGETS: z
+    .string()
+    .regex(REPLY_TARGETS_PATTERN, { message: 'must look like URGENT=1h,HIGH=4h,NORMAL=1d,LOW=3d (each priority at most once; minutes m, hours h, days d, or off)' })
+    .refine((v) => new Set(v.split(',').map((p) => p.split('=')[0]!.trim().toUpperCase())).size === v.split(',').length, { message: 'names a priority twice' })
+    .default('URGENT=1h,HIGH=4h,NORMAL=1d,LOW=3d'),
   ESCALATION_ADDRESS: email.optional(),
   AUTOMATIC_MAIL_LIMIT: z.coerce.number({ message: 'must be a whole number of mails per hour' }).int({ message: 'must be a whole number of mails per hour' }).min(1, { message: 'must be at least 1' }).default(10),
   TEMPLATES_DIR: z.string().min(1).optional(),
@@ -319,6 +334,16 @@ function parseAddressList(raw: string | undefined, variable: string, problems: s
 
 const MB = 1024 * 1024;
 
+function parseReplyTargets(value: string): ReplyTargets {
+  const targets: Record<Priority, number | null> = { URGENT: null, HIGH: null, NORMAL: null, LOW: null };
+  for (const part of value.split(',')) {
+    const [name, amount] = part.split('=').map((x) => x.trim().toLowerCase());
+    const seconds = amount === 'off' ? null : Number(amount!.slice(0, -1)) * UNIT_SECONDS[amount!.slice(-1)]!;
+    targets[name!.toUpperCase() as Priority] = seconds;
+  }
+  return targets;
+}
+
 function parseRate(value: string): { max: number; windowMinutes: number } {
   const [max, minutes] = value.replace('m', '').split('/').map(Number);
   return { max: max ?? 20, windowMinutes: minutes ?? 10 };
@@ -378,6 +403,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     senderAuthentication: e.SENDER_AUTHENTICATION === 'on',
     defaultQueue: e.DEFAULT_QUEUE,
     senderRateLimit: Object.freeze(parseRate(e.SENDER_RATE_LIMIT)),
+    replyTargets: Object.freeze(parseReplyTargets(e.REPLY_TARGETS)),
     outbound: Object.freeze({
       escalationAddress: e.ESCALATION_ADDRESS?.toLowerCase() ?? null,
       automaticMailsPerHour: e.AUTOMATIC_MAIL_LIMIT,

@@ -126,7 +126,7 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
 
   // Prometheus metrics (metrics.ts) for any valid token: an agent with no queues can read them
   // and nothing else, so a scraper needs no admin token.
-  const metrics = createMetricsRegistry(state);
+  const metrics = createMetricsRegistry(state, config.replyTargets);
   fastify.get('/metrics', async (request, reply) => {
     if (!(await authenticateRequest(state.orm, request, reply))) return reply;
     const body = await metrics.metrics();

@@ -19,6 +19,7 @@
  * trip (about 1 ms); running the first step for every search made bench:api's rare-word search
  * p95 56 → 83–92 ms.
  */
+import type { ReplyTargets } from '../config/env.js';
 import type { Em } from '../db/orm.js';
 import { isStatementTimeout, readRows } from '../db/read-query.js';
 import { TicketStatus } from '../entities/enums.js';
@@ -27,6 +28,7 @@ import { TICKET_RELATION_COLUMNS } from '../graphql/loaders.js';
 import type { TicketScope } from '../graphql/ticket-access.js';
 import type { TicketRow } from '../graphql/types/ticket.type.js';
 import { OrderDirection, TicketOrderField, type TicketFilter, type TicketOrder } from '../graphql/types/ticket-inputs.js';
+import { replyDueSql } from './reply-targets.js';
 
 export interface TicketListQuery {
   filter: TicketFilter | null | undefined;
@@ -37,6 +39,8 @@ export interface TicketListQuery {
   scope: TicketScope;
   /** SEARCH_TIMEOUT_MS: the longest a costly statement of a search (ranking, counting, the indexed search for common words) may run. */
   searchTimeoutMs?: number;
+  /** REPLY_TARGETS, for `filter.replyOverdue`. */
+  replyTargets: ReplyTargets;
 }
 
 export interface TicketListPage {
@@ -62,7 +66,7 @@ interface Where {
 }
 
 /** The caller's scope and every filter but the search (searchCondition). */
-function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope): Where {
+function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope, replyTargets: ReplyTargets): Where {
   const where: Where = { sql: [], params: [] };
   const add = (sql: string, ...params: unknown[]) => {
     where.sql.push(sql);
@@ -85,6 +89,10 @@ function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope)
   if (filter.requester != null) add(`t.requester_id = (select id from person where email = ?)`, filter.requester.trim().toLowerCase());
   if (filter.unassigned != null) add(filter.unassigned ? 't.assignee_id is null' : 't.assignee_id is not null');
   if (filter.awaitingReply != null) add(filter.awaitingReply ? 't.awaiting_reply_since is not null' : 't.awaiting_reply_since is null');
+  if (filter.replyOverdue != null) {
+    const due = replyDueSql(replyTargets);
+    add(filter.replyOverdue ? `${due.sql} < now()` : `not coalesce(${due.sql} < now(), false)`, ...due.params);
+  }
   if (filter.createdAfter != null) add('t.created_at >= ?', filter.createdAfter);
   if (filter.createdBefore != null) add('t.created_at < ?', filter.createdBefore);
   if (filter.updatedAfter != null) add('t.updated_at >= ?', filter.updatedAfter);
@@ -163,7 +171,7 @@ const COLUMNS = `t.id, t.number, t.subject, t.status, t.priority, t.type, t.queu
 
 export async function listTickets(em: Em, query: TicketListQuery): Promise<TicketListPage> {
   const search = searchText(query.filter);
-  const filters = buildWhere(query.filter, query.scope);
+  const filters = buildWhere(query.filter, query.scope, query.replyTargets);
   const where = search ? and(filters, searchCondition(search, false)) : filters;
   const field = query.order?.field ?? TicketOrderField.UPDATED_AT;
   const direction = query.order?.direction ?? OrderDirection.DESC;
@@ -242,29 +250,35 @@ export interface TicketCountsRow {
   unassigned: number;
   /** Tickets whose customer waits for an answer (never closed ones: closing clears it). */
   awaitingReply: number;
+  /** Of those, the ones waiting longer than their priority's reply target. */
+  replyOverdue: number;
 }
 
-/** Visible tickets per status (the waiting-for-customer count included), unassigned and awaiting a reply, optionally of one queue: one statement. */
-export async function countTickets(em: Em, scope: TicketScope, queueId: number | null): Promise<TicketCountsRow> {
-  const visible = buildWhere(null, scope);
+/** Visible tickets per status (the waiting-for-customer count included), unassigned, awaiting a reply and overdue, optionally of one queue: one statement. */
+export async function countTickets(em: Em, scope: TicketScope, queueId: number | null, replyTargets: ReplyTargets): Promise<TicketCountsRow> {
+  const visible = buildWhere(null, scope, replyTargets);
+  const due = replyDueSql(replyTargets);
   const where = queueId === null ? visible : and(visible, ['t.queue_id = ?', queueId]);
-  const rows = await readRows<{ status: TicketStatus; n: string; unassigned: string; awaiting_reply: string }>(
+  const rows = await readRows<{ status: TicketStatus; n: string; unassigned: string; awaiting_reply: string; reply_overdue: string }>(
     em,
     numbered(
-      `select t.status, count(*) as n, count(*) filter (where t.assignee_id is null) as unassigned, count(*) filter (where t.awaiting_reply_since is not null) as awaiting_reply
+      `select t.status, count(*) as n, count(*) filter (where t.assignee_id is null) as unassigned, count(*) filter (where t.awaiting_reply_since is not null) as awaiting_reply,
+         count(*) filter (where ${due.sql} < now()) as reply_overdue
        from ticket t ${whereSql(where)} group by t.status`,
     ),
-    where.params,
+    [...due.params, ...where.params],
   );
   const byStatus = Object.fromEntries(Object.values(TicketStatus).map((s) => [s, 0])) as Record<TicketStatus, number>;
   let unassigned = 0;
   let awaitingReply = 0;
+  let replyOverdue = 0;
   for (const row of rows) {
     byStatus[row.status] = Number(row.n);
     if (row.status !== TicketStatus.CLOSED) unassigned += Number(row.unassigned);
     awaitingReply += Number(row.awaiting_reply);
+    replyOverdue += Number(row.reply_overdue);
   }
-  return { byStatus, unassigned, awaitingReply };
+  return { byStatus, unassigned, awaitingReply, replyOverdue };
 }
 
 /** One ticket row by id (after a mutation), in the same shape as the listing. */

@@ -91,4 +91,12 @@ describe('configuration', () => {
     expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).graphqlIntrospection).toBe(true);
     expect(loadConfig({ NODE_ENV: 'test' }).requireDurableDatabase).toBe(false);
   });
+
+  it('reads REPLY_TARGETS per priority (m, h, d or off), with defaults, and names what is wrong', () => {
+    expect(loadConfig({}).replyTargets).toEqual({ URGENT: 3600, HIGH: 4 * 3600, NORMAL: 86_400, LOW: 3 * 86_400 });
+    expect(loadConfig({ REPLY_TARGETS: 'urgent=15m, NORMAL = 2d,LOW=off' }).replyTargets).toEqual({ URGENT: 900, HIGH: null, NORMAL: 2 * 86_400, LOW: null });
+    for (const bad of ['URGENT=1w', 'URGENT=1h;HIGH=2h', 'SOON=1h', 'URGENT=1h,URGENT=2h', 'URGENT=', '=1h']) {
+      expect(problems({ REPLY_TARGETS: bad }), bad).toEqual([expect.stringMatching(/^REPLY_TARGETS: /)]);
+    }
+  });
 });

@@ -5,6 +5,7 @@
  */
 import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../../entities/enums.js';
+import { replyDueAt } from '../../tickets/reply-targets.js';
 import { countTickets, listTickets, ticketRowByNumber } from '../../tickets/search.js';
 import type { GraphQLContext } from '../context.js';
 import type { PersonRow, QueueRow, TicketFieldRow } from '../loaders.js';
@@ -60,7 +61,15 @@ export class TicketResolver {
     const scope = await loaders.scope();
     // Naming a queue an agent does not work is FORBIDDEN, not an empty list.
     if (filter?.queue != null) await findVisibleQueue(em, scope, filter.queue);
-    const page = await listTickets(em, { filter, order: orderBy, first: size, after: decodeCursor(CURSOR_KIND, after), scope, searchTimeoutMs: config.searchTimeoutMs });
+    const page = await listTickets(em, {
+      filter,
+      order: orderBy,
+      first: size,
+      after: decodeCursor(CURSOR_KIND, after),
+      scope,
+      searchTimeoutMs: config.searchTimeoutMs,
+      replyTargets: config.replyTargets,
+    });
     loaders.primeTickets(page.rows);
     const edges = page.rows.map((row) => ({ cursor: encodeCursor(CURSOR_KIND, `${row.position}|${row.id}`), node: presentTicketRow(row) }));
     return asInstance(TicketConnection, {
@@ -71,10 +80,10 @@ export class TicketResolver {
   }
 
   @Query(() => TicketCounts, { description: 'Visible tickets per status, those nobody is assigned to and those awaiting a reply, optionally of one queue' })
-  async ticketCounts(@Ctx() { em, loaders }: GraphQLContext, @Arg('queue', () => String, { nullable: true }) queue?: string | null): Promise<TicketCounts> {
+  async ticketCounts(@Ctx() { em, loaders, config }: GraphQLContext, @Arg('queue', () => String, { nullable: true }) queue?: string | null): Promise<TicketCounts> {
     const scope = await loaders.scope();
     const queueId = queue != null ? ((await findVisibleQueue(em, scope, queue))?.id ?? -1) : null;
-    const { byStatus: c, unassigned, awaitingReply } = await countTickets(em, scope, queueId);
+    const { byStatus: c, unassigned, awaitingReply, replyOverdue } = await countTickets(em, scope, queueId, config.replyTargets);
     return {
       open: c.OPEN,
       inProgress: c.IN_PROGRESS,
@@ -84,6 +93,7 @@ export class TicketResolver {
       total: Object.values(c).reduce((a, b) => a + b, 0),
       unassigned,
       awaitingReply,
+      replyOverdue,
     };
   }
 
@@ -133,6 +143,14 @@ export class TicketResolver {
   @FieldResolver(() => [MessageObject], { description: 'Oldest first; includes internal notes' })
   async messages(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<MessageObject[]> {
     return (await loaders.messages.load(t.rowId)).map(presentMessage);
+  }
+
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description: "When support's answer is due: awaitingReplySince plus the priority's reply target (REPLY_TARGETS); null when nobody waits or the priority has no target",
+  })
+  replyDueAt(@Root() t: TicketObject, @Ctx() { config }: GraphQLContext): Date | null {
+    return replyDueAt(t.awaitingReplySince, t.priority, config.replyTargets);
   }
 
   @FieldResolver(() => MessageObject, { nullable: true, description: 'The newest message (for lists)' })

@@ -111,6 +111,9 @@ export class TicketCounts {
 
   @Field(() => Int, { description: 'Tickets whose customer waits for an answer (awaitingReplySince set)' })
   awaitingReply!: number;
+
+  @Field(() => Int, { description: "Of those, the ones waiting longer than their priority's reply target" })
+  replyOverdue!: number;
 }
 
 /** One row of the ticket table as tickets/search.ts reads it, its relations read along to prime the request's loaders. */

@@ -5,9 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
+import { queryDatabase } from '../../harness/eventually.js';
 import { gqlData } from '../../harness/graphql-client.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
 import { buildMail, type TestMail } from '../../harness/mail.js';
+import { parseMetrics, sample } from '../../harness/metrics.js';
 
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -42,7 +44,7 @@ const count = async (token: string) => (await ok(token, `{ ticketCounts { awaiti
 const reply = (number: number, body: string) => ok(agent, `mutation { replyToTicket(number: ${number}, body: "${body}") { userErrors { message } } }`);
 
 beforeAll(async () => {
-  gw = await startTestApp({ SUPPORT_ADDRESS: 'support@example.com' });
+  gw = await startTestApp({ SUPPORT_ADDRESS: 'support@example.com', REPLY_TARGETS: 'URGENT=1h,NORMAL=1d,LOW=off' });
   h = await createIngestHarness({}, gw.databaseUrl);
   agent = await agentOfQueue(gw, 'agent@example.com');
 });
@@ -134,5 +136,55 @@ describe('awaitingReplySince and firstResponseAt', () => {
     expect(await count(agent)).toBe((await awaiting(agent)).length);
     await ok(gw.adminToken, `mutation { createQueue(input: { name: "Empty" }) { userErrors { message } } }`);
     expect((await ok(gw.adminToken, `{ ticketCounts(queue: "Empty") { awaitingReply } }`)).ticketCounts.awaitingReply).toBe(0);
+  });
+});
+
+describe('reply targets (REPLY_TARGETS)', () => {
+  const DAY = 86_400_000;
+  /** A ticket whose customer has waited `days`, with the given priority. */
+  async function waiting(from: string, days: number, priority: string): Promise<number> {
+    const number = await mail({ from, subject: `Waiting ${days} days` });
+    await ok(agent, `mutation { updateTicket(number: ${number}, input: { priority: ${priority} }) { userErrors { message } } }`);
+    await queryDatabase(gw.databaseUrl, 'update ticket set awaiting_reply_since = $1 where number = $2', [new Date(Date.now() - days * DAY), number]);
+    return number;
+  }
+  const overdue = async (value: boolean, requester: string) =>
+    (await ok(agent, `query($v: Boolean, $r: String) { tickets(filter: { replyOverdue: $v, requester: $r }) { edges { node { number } } } }`, { v: value, r: requester })).tickets.edges.map(
+      (e: Data) => e.node.number,
+    );
+
+  it("make a reply due at the wait plus the priority's target, and list and count what is overdue", async () => {
+    const late = await waiting('late@customer.test', 2, 'NORMAL');
+    const lowLate = await waiting('low@customer.test', 10, 'LOW');
+    const fresh = await waiting('fresh@customer.test', 0.5, 'NORMAL');
+    const urgentLate = await waiting('urgent@customer.test', 0.1, 'URGENT');
+    const noTarget = await waiting('high@customer.test', 5, 'HIGH');
+
+    const read = async (number: number) => (await ok(agent, `{ ticket(number: ${number}) { awaitingReplySince replyDueAt } }`)).ticket;
+    const t = await read(late);
+    expect(Date.parse(t.replyDueAt) - Date.parse(t.awaitingReplySince)).toBe(DAY);
+    expect((await read(urgentLate)).replyDueAt).not.toBeNull();
+    expect((await read(lowLate)).replyDueAt).toBeNull(); // LOW=off
+    expect((await read(noTarget)).replyDueAt).toBeNull(); // HIGH not named
+
+    expect(await overdue(true, 'late@customer.test')).toEqual([late]);
+    expect(await overdue(true, 'urgent@customer.test')).toEqual([urgentLate]);
+    for (const [requester, number] of [['low@customer.test', lowLate], ['fresh@customer.test', fresh], ['high@customer.test', noTarget]] as const) {
+      expect(await overdue(true, requester), requester).toEqual([]);
+      expect(await overdue(false, requester), requester).toEqual([number]);
+    }
+
+    // The count, the list and the metric agree (the admin sees every queue).
+    const all = await ok(gw.adminToken, `{ tickets(filter: { replyOverdue: true }) { totalCount } ticketCounts { awaitingReply replyOverdue } }`);
+    expect(all.ticketCounts.replyOverdue).toBe(all.tickets.totalCount);
+    expect(all.ticketCounts.replyOverdue).toBeGreaterThanOrEqual(2);
+    const scraped = parseMetrics(await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${gw.adminToken}` } })).text());
+    expect(sample(scraped, 'postdesk_tickets_awaiting_reply', { overdue: 'true' })).toBe(all.ticketCounts.replyOverdue);
+    expect((sample(scraped, 'postdesk_tickets_awaiting_reply', { overdue: 'false' }) ?? 0) + all.ticketCounts.replyOverdue).toBe(all.ticketCounts.awaitingReply);
+
+    // Answered, it is no longer overdue.
+    await reply(late, 'Sorry for the wait.');
+    expect(await overdue(true, 'late@customer.test')).toEqual([]);
+    expect((await read(late)).replyDueAt).toBeNull();
   });
 });

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { Priority } from '../../../src/entities/enums.js';
+import { replyDueAt, replyDueSql } from '../../../src/tickets/reply-targets.js';
+
+const TARGETS = { URGENT: 3600, HIGH: null, NORMAL: 86_400, LOW: null };
+const SINCE = new Date('2026-11-30T09:00:00Z');
+
+describe('reply targets', () => {
+  it('make a reply due at the wait plus the priority’s target', () => {
+    expect(replyDueAt(SINCE, Priority.URGENT, TARGETS)).toEqual(new Date('2026-11-30T10:00:00Z'));
+    expect(replyDueAt(SINCE, Priority.NORMAL, TARGETS)).toEqual(new Date('2026-12-01T09:00:00Z'));
+  });
+
+  it('make nothing due when nobody waits or the priority has no target', () => {
+    expect(replyDueAt(null, Priority.URGENT, TARGETS)).toBeNull();
+    expect(replyDueAt(SINCE, Priority.HIGH, TARGETS)).toBeNull();
+  });
+
+  it('give SQL a parameter per priority, in the order of the case', () => {
+    const { sql, params } = replyDueSql(TARGETS);
+    expect(sql.match(/\?/g)).toHaveLength(4);
+    expect([...sql.matchAll(/when '(\w+)'/g)].map((m) => m[1])).toEqual(Object.values(Priority));
+    expect(params).toEqual(Object.values(Priority).map((p) => TARGETS[p]));
+  });
+});
