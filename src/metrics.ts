@@ -13,7 +13,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ReplyTargets } from './config/env.js';
 import type { RuntimeState } from './runtime-state.js';
-import { replyDueSql } from './tickets/reply-targets.js';
+import { replyOverdueSql } from './tickets/reply-targets.js';
 
 const processRegistry = new Registry();
 
@@ -82,62 +82,64 @@ export function createMetricsRegistry(state: RuntimeState, replyTargets: ReplyTa
       }
     },
   });
-  new Gauge({
+  sharedGauge(gauges, state, {
     name: 'postdesk_quarantine_pending_messages',
     help: 'Quarantined messages waiting for an admin (neither ingested by a retry nor dismissed), by reason code',
-    labelNames: ['reason_code'] as const,
-    registers: [gauges],
-    async collect() {
-      this.reset();
-      const rows = await sharedCounts<{ reason_code: string; n: number }>(
-        state,
-        `select reason_code, count(*)::int as n from quarantined_message where resolved_at is null and dismissed_at is null group by reason_code`,
-      );
-      for (const row of rows ?? []) this.set({ reason_code: row.reason_code }, row.n);
-    },
+    labelNames: ['reason_code'],
+    sql: `select reason_code, count(*)::int as n from quarantined_message where resolved_at is null and dismissed_at is null group by reason_code`,
+    samples: (rows: { reason_code: string; n: number }[]) => rows.map((r) => [{ reason_code: r.reason_code }, r.n]),
   });
-  new Gauge({
+  sharedGauge(gauges, state, {
     name: 'postdesk_outbox_messages',
     help: 'Outbound mail and webhooks waiting to be sent (QUEUED) or given up on (FAILED)',
-    labelNames: ['status'] as const,
-    registers: [gauges],
-    async collect() {
-      this.reset();
-      const rows = await sharedCounts<{ status: string; n: number }>(
-        state,
-        `select status, count(*)::int as n from outbound_delivery where status in ('QUEUED', 'FAILED') group by status`,
-      );
-      if (rows) for (const status of ['QUEUED', 'FAILED']) this.set({ status }, rows.find((r) => r.status === status)?.n ?? 0);
-    },
+    labelNames: ['status'],
+    sql: `select status, count(*)::int as n from outbound_delivery where status in ('QUEUED', 'FAILED') group by status`,
+    samples: (rows: { status: string; n: number }[]) => ['QUEUED', 'FAILED'].map((status) => [{ status }, rows.find((r) => r.status === status)?.n ?? 0]),
   });
-  const due = replyDueSql(replyTargets);
-  new Gauge({
+  const overdue = replyOverdueSql(replyTargets);
+  sharedGauge(gauges, state, {
     name: 'postdesk_tickets_awaiting_reply',
     help: 'Tickets whose customer waits for an answer, and (overdue="true") those waiting longer than their reply target (REPLY_TARGETS)',
-    labelNames: ['overdue'] as const,
-    registers: [gauges],
-    async collect() {
-      this.reset();
-      const rows = await sharedCounts<{ waiting: number; overdue: number }>(
-        state,
-        `select count(*)::int as waiting, (count(*) filter (where ${due.sql} < now()))::int as overdue from ticket t where t.awaiting_reply_since is not null`,
-        due.params,
-      );
-      if (rows?.[0]) {
-        this.set({ overdue: 'false' }, rows[0].waiting - rows[0].overdue);
-        this.set({ overdue: 'true' }, rows[0].overdue);
-      }
-    },
+    labelNames: ['overdue'],
+    sql: `select count(*)::int as waiting, (count(*) filter (where ${overdue.sql}))::int as overdue from ticket t where t.awaiting_reply_since is not null`,
+    params: overdue.params,
+    samples: ([row]: { waiting: number; overdue: number }[]) => [
+      [{ overdue: 'false' }, (row?.waiting ?? 0) - (row?.overdue ?? 0)],
+      [{ overdue: 'true' }, row?.overdue ?? 0],
+    ],
   });
   return Registry.merge([processRegistry, gauges]);
 }
 
-/** Rows of a count over shared tables; null while the database is away (postdesk_ready says so). */
-async function sharedCounts<T>(state: RuntimeState, sql: string, params: readonly unknown[] = []): Promise<T[] | null> {
-  if (!state.orm) return null;
-  try {
-    return await state.orm.em.fork().execute<T[]>(sql, [...params]);
-  } catch {
-    return null;
-  }
+interface SharedGauge<Row> {
+  name: string;
+  help: string;
+  labelNames: string[];
+  /** A count over tables every instance shares. */
+  sql: string;
+  params?: readonly unknown[];
+  /** The series to report from the rows. */
+  samples: (rows: Row[]) => [Record<string, string>, number][];
+}
+
+/**
+ * A gauge read from PostgreSQL when scraped. While the database is away it reports nothing
+ * (rather than zeros), and postdesk_ready says why.
+ */
+function sharedGauge<Row>(registry: Registry, state: RuntimeState, gauge: SharedGauge<Row>): void {
+  new Gauge({
+    name: gauge.name,
+    help: gauge.help,
+    labelNames: gauge.labelNames,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      if (!state.orm) return;
+      const rows = await state.orm.em
+        .fork()
+        .execute<Row[]>(gauge.sql, [...(gauge.params ?? [])])
+        .catch(() => null);
+      for (const [labels, value] of rows ? gauge.samples(rows) : []) this.set(labels, value);
+    },
+  });
 }

@@ -14,13 +14,15 @@ export function replyDueAt(awaitingSince: Date | null, priority: Priority, targe
 }
 
 /**
- * The same in SQL for a ticket aliased `t`, with `?` parameters: null when nobody waits or there
- * is no target (so `< now()` is false for it).
+ * "The reply is overdue" in SQL for a ticket aliased `t`, with `?` parameters; false (not null)
+ * when nobody waits or the priority has no target. Waiting is tested first: the partial index of
+ * waiting tickets answers it, and rows nobody waits on skip the sum.
  */
-export function replyDueSql(targets: ReplyTargets): { sql: string; params: (number | null)[] } {
+export function replyOverdueSql(targets: ReplyTargets): { sql: string; params: (number | null)[] } {
   const priorities = Object.values(Priority);
+  const due = `t.awaiting_reply_since + make_interval(secs => case t.priority ${priorities.map((p) => `when '${p}' then ?::int`).join(' ')} end)`;
   return {
-    sql: `(t.awaiting_reply_since + make_interval(secs => case t.priority ${priorities.map((p) => `when '${p}' then ?::int`).join(' ')} end))`,
+    sql: `(t.awaiting_reply_since is not null and coalesce(${due} < now(), false))`,
     params: priorities.map((p) => targets[p]),
   };
 }

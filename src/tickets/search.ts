@@ -28,7 +28,7 @@ import { TICKET_RELATION_COLUMNS } from '../graphql/loaders.js';
 import type { TicketScope } from '../graphql/ticket-access.js';
 import type { TicketRow } from '../graphql/types/ticket.type.js';
 import { OrderDirection, TicketOrderField, type TicketFilter, type TicketOrder } from '../graphql/types/ticket-inputs.js';
-import { replyDueSql } from './reply-targets.js';
+import { replyOverdueSql } from './reply-targets.js';
 
 export interface TicketListQuery {
   filter: TicketFilter | null | undefined;
@@ -90,9 +90,8 @@ function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope,
   if (filter.unassigned != null) add(filter.unassigned ? 't.assignee_id is null' : 't.assignee_id is not null');
   if (filter.awaitingReply != null) add(filter.awaitingReply ? 't.awaiting_reply_since is not null' : 't.awaiting_reply_since is null');
   if (filter.replyOverdue != null) {
-    const due = replyDueSql(replyTargets);
-    // "is not null" first: the partial index of waiting tickets answers it, and rows nobody waits on skip the sum.
-    add(filter.replyOverdue ? `t.awaiting_reply_since is not null and ${due.sql} < now()` : `not coalesce(${due.sql} < now(), false)`, ...due.params);
+    const overdue = replyOverdueSql(replyTargets);
+    add(filter.replyOverdue ? overdue.sql : `not ${overdue.sql}`, ...overdue.params);
   }
   if (filter.createdAfter != null) add('t.created_at >= ?', filter.createdAfter);
   if (filter.createdBefore != null) add('t.created_at < ?', filter.createdBefore);
@@ -258,16 +257,16 @@ export interface TicketCountsRow {
 /** Visible tickets per status (the waiting-for-customer count included), unassigned, awaiting a reply and overdue, optionally of one queue: one statement. */
 export async function countTickets(em: Em, scope: TicketScope, queueId: number | null, replyTargets: ReplyTargets): Promise<TicketCountsRow> {
   const visible = buildWhere(null, scope, replyTargets);
-  const due = replyDueSql(replyTargets);
+  const overdue = replyOverdueSql(replyTargets);
   const where = queueId === null ? visible : and(visible, ['t.queue_id = ?', queueId]);
   const rows = await readRows<{ status: TicketStatus; n: string; unassigned: string; awaiting_reply: string; reply_overdue: string }>(
     em,
     numbered(
       `select t.status, count(*) as n, count(*) filter (where t.assignee_id is null) as unassigned, count(*) filter (where t.awaiting_reply_since is not null) as awaiting_reply,
-         count(*) filter (where t.awaiting_reply_since is not null and ${due.sql} < now()) as reply_overdue
+         count(*) filter (where ${overdue.sql}) as reply_overdue
        from ticket t ${whereSql(where)} group by t.status`,
     ),
-    [...due.params, ...where.params],
+    [...overdue.params, ...where.params],
   );
   const byStatus = Object.fromEntries(Object.values(TicketStatus).map((s) => [s, 0])) as Record<TicketStatus, number>;
   let unassigned = 0;

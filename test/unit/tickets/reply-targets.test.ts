@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Priority } from '../../../src/entities/enums.js';
-import { replyDueAt, replyDueSql } from '../../../src/tickets/reply-targets.js';
+import { replyDueAt, replyOverdueSql } from '../../../src/tickets/reply-targets.js';
 
 const TARGETS = { URGENT: 3600, HIGH: null, NORMAL: 86_400, LOW: null };
 const SINCE = new Date('2026-11-30T09:00:00Z');
@@ -17,7 +17,7 @@ describe('reply targets', () => {
   });
 
   it('give SQL a parameter per priority, in the order of the case', () => {
-    const { sql, params } = replyDueSql(TARGETS);
+    const { sql, params } = replyOverdueSql(TARGETS);
     expect(sql.match(/\?/g)).toHaveLength(4);
     expect([...sql.matchAll(/when '(\w+)'/g)].map((m) => m[1])).toEqual(Object.values(Priority));
     expect(params).toEqual(Object.values(Priority).map((p) => TARGETS[p]));
