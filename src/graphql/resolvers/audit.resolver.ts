@@ -10,7 +10,7 @@ import { AppError } from '../../errors.js';
 import type { EventRow } from '../loaders.js';
 import type { GraphQLContext } from '../context.js';
 import { AdminEventConnection, AdminEventFilter } from '../types/admin-event.type.js';
-import { decodeCursor, keysetPage, pageSize } from '../types/pagination.js';
+import { decodeIdCursor, keysetPage, pageSize } from '../types/pagination.js';
 import { presentTicketEvent } from '../types/ticket-event.type.js';
 
 const MAX_KINDS = 50;
@@ -36,8 +36,7 @@ export class AuditResolver {
     @Ctx() { em }: GraphQLContext,
   ): Promise<AdminEventConnection> {
     const size = pageSize(first);
-    const afterId = decodeCursor('admin-event', after);
-    if (afterId !== null && !/^\d{1,15}$/.test(afterId)) throw new AppError('BAD_USER_INPUT', 'the cursor is not valid for this list', 'user', ['after']);
+    const afterId = decodeIdCursor('admin-event', after);
     if (filter?.kind && filter.kind.length > MAX_KINDS) throw new AppError('BAD_USER_INPUT', `at most ${MAX_KINDS} kinds`, 'user', ['filter', 'kind']);
     const matching = [filter?.kind ?? null, filter?.actor?.trim().toLowerCase() ?? null, filter?.since ?? null];
     const [rows, [count]] = await Promise.all([

@@ -6,7 +6,7 @@ import { AppError } from '../../errors.js';
 import { dismissQuarantinedMessages } from '../../ingest/dismiss-quarantined.js';
 import { retryQuarantinedMessage } from '../../ingest/retry-quarantined.js';
 import type { GraphQLContext } from '../context.js';
-import { decodeCursor, keysetPage, pageSize } from '../types/pagination.js';
+import { decodeIdCursor, keysetPage, pageSize } from '../types/pagination.js';
 import {
   DismissQuarantinedPayload,
   presentQuarantined,
@@ -54,9 +54,9 @@ export class QuarantineResolver {
     @Ctx() { em }: GraphQLContext,
   ): Promise<QuarantinedMessageConnection> {
     const size = pageSize(first);
-    const afterId = decodeCursor('quarantine', after);
+    const afterId = decodeIdCursor('quarantine', after);
     const matching = whereOf(filter);
-    const page = afterId !== null ? [...matching, { id: { $lt: Number(afterId) } }] : matching;
+    const page = afterId !== null ? [...matching, { id: { $lt: afterId } }] : matching;
     const rows = await em.find(QuarantinedMessage, allOf(page), { orderBy: { id: 'desc' }, limit: size + 1, populate: ['rawSource', 'dismissedBy'] });
     return { ...keysetPage('quarantine', rows, size, presentQuarantined), totalCount: await em.count(QuarantinedMessage, allOf(matching)) };
   }

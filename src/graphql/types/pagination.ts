@@ -35,6 +35,14 @@ export function decodeCursor(kind: string, cursor: string | null | undefined): s
   return text.slice(kind.length + 1);
 }
 
+/** A cursor whose position is a row id (lists read by id): anything else is BAD_USER_INPUT, never a query. */
+export function decodeIdCursor(kind: string, cursor: string | null | undefined): number | null {
+  const position = decodeCursor(kind, cursor);
+  if (position === null) return null;
+  if (!/^[1-9]\d{0,14}$/.test(position)) throw new AppError('BAD_USER_INPUT', 'the cursor is not valid for this list', 'user', ['after']);
+  return Number(position);
+}
+
 /**
  * One page of a list read newest id first with `limit: size + 1` (the extra row only says that
  * another page follows): its edges, cursors on the row ids, and pageInfo.

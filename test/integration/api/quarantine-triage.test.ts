@@ -71,6 +71,13 @@ describe('quarantinedMessages filters', () => {
     expect(await listed({ mailbox: 'triage', reasonCode: ['OWN_MAIL'] })).toEqual({ total: 0, ids: [] });
     const tooMany = await gql<Data>(gw.url, gw.adminToken, LIST, { filter: { reasonCode: Array.from({ length: 51 }, (_, i) => `CODE_${i}`) } });
     expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    // A cursor of this list whose position is not a row id is bad input, not an internal error.
+    for (const position of ['abc', '1.5', '99999999999999999999']) {
+      const forged = await gql<Data>(gw.url, gw.adminToken, `query($after: String) { quarantinedMessages(after: $after) { totalCount } }`, {
+        after: Buffer.from(`quarantine:${position}`).toString('base64url'),
+      });
+      expect(forged.errors?.[0]?.extensions?.code, position).toBe('BAD_USER_INPUT');
+    }
   });
 });
 
