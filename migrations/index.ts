@@ -17,6 +17,7 @@ import { Migration20261130040000_organizations } from './Migration20261130040000
 import { Migration20261130050000_fields_and_merges } from './Migration20261130050000_fields_and_merges.js';
 import { Migration20261201010000_quarantine_triage } from './Migration20261201010000_quarantine_triage.js';
 import { Migration20261201020000_response_times } from './Migration20261201020000_response_times.js';
+import { Migration20261201030000_reply_reminders } from './Migration20261201030000_reply_reminders.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -33,4 +34,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261130050000_fields_and_merges', class: Migration20261130050000_fields_and_merges },
   { name: 'Migration20261201010000_quarantine_triage', class: Migration20261201010000_quarantine_triage },
   { name: 'Migration20261201020000_response_times', class: Migration20261201020000_response_times },
+  { name: 'Migration20261201030000_reply_reminders', class: Migration20261201030000_reply_reminders },
 ];

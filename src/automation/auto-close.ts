@@ -23,19 +23,11 @@
  */
 import type { Config } from '../config/env.js';
 import type { Orm } from '../db/orm.js';
-import { Ticket } from '../entities/index.js';
 import { TicketStatus } from '../entities/enums.js';
-import { LockMode } from '@mikro-orm/core';
 import { notify } from '../outbound/notify.js';
 import { setStatus } from '../tickets/change-status.js';
 import { recordEvent } from '../tickets/record-event.js';
-
-const BATCH = 500;
-
-export interface AutoCloseContext {
-  readonly config: Config;
-  readonly secret: string;
-}
+import { forEachLockedTicket, TICKET_BATCH, type AutomationContext } from './locked-tickets.js';
 
 export interface AutoClosed {
   readonly number: number;
@@ -62,45 +54,28 @@ async function candidates(orm: Orm, config: Config, now: Date): Promise<{ id: nu
       where (coalesce(t.auto_close_days, ?) > 0 and t.created_at < ?::timestamptz - make_interval(days => coalesce(t.auto_close_days, ?)::int))
          or (?::int > 0 and t.waiting_since < ?::timestamptz - make_interval(days => ?::int))
       order by t.id
-      limit ${BATCH}`,
+      limit ${TICKET_BATCH}`,
     [autoCloseDays, autoCloseWaitingDays, now, autoCloseWaitingDays, autoCloseDays, now, autoCloseDays, autoCloseWaitingDays, now, autoCloseWaitingDays],
   );
   return rows.map((r) => ({ id: r.id, reason: r.waiting ? 'waiting' : 'age', days: r.waiting ? autoCloseWaitingDays : r.days }));
 }
 
 /** One auto-close run at `now` (a controllable clock for tests). Returns the tickets it closed. */
-export async function runAutoClose(orm: Orm, ctx: AutoCloseContext, now: Date): Promise<AutoClosed[]> {
-  const closed: AutoClosed[] = [];
-  for (;;) {
-    const batch = await candidates(orm, ctx.config, now);
-    if (batch.length === 0) break;
-    let progressed = false;
-    for (const c of batch) {
-      const done = await orm.em.fork().transactional(async (em) => {
-        const ticket = await em.findOne(Ticket, c.id, { lockMode: LockMode.PESSIMISTIC_WRITE_OR_FAIL });
-        if (!ticket || ticket.status === TicketStatus.CLOSED || ticket.status === TicketStatus.PENDING_APPROVAL) return null;
-        const from = ticket.status;
-        setStatus(ticket, TicketStatus.CLOSED, now);
-        ticket.updatedAt = now;
-        const reason =
-          c.reason === 'waiting'
-            ? `It was closed automatically after ${c.days} days without an answer.`
-            : `It was closed automatically ${c.days} days after it was opened.`;
-        const event = recordEvent(em, ticket, { kind: 'status', actorLabel: 'automation:auto-close', from, to: TicketStatus.CLOSED, detail: { reason } });
-        event.createdAt = now;
-        await notify(em, { kind: 'status-changed', ticket, from, to: TicketStatus.CLOSED, actor: null, reason }, { config: ctx.config, secret: ctx.secret, now: () => now });
-        return { number: ticket.number, reason: c.reason } as AutoClosed;
-      }).catch((error: unknown) => {
-        // Another run holds this ticket (lock not available): it is that run's to close.
-        if ((error as { code?: string }).code === '55P03' || /could not obtain lock/i.test((error as Error).message)) return null;
-        throw error;
-      });
-      if (done) {
-        closed.push(done);
-        progressed = true;
-      }
-    }
-    if (!progressed || batch.length < BATCH) break;
-  }
-  return closed;
+export async function runAutoClose(orm: Orm, ctx: AutomationContext, now: Date): Promise<AutoClosed[]> {
+  return forEachLockedTicket(
+    orm,
+    () => candidates(orm, ctx.config, now),
+    async (em, ticket, c) => {
+      if (ticket.status === TicketStatus.CLOSED || ticket.status === TicketStatus.PENDING_APPROVAL) return null;
+      const from = ticket.status;
+      setStatus(ticket, TicketStatus.CLOSED, now);
+      ticket.updatedAt = now;
+      const reason =
+        c.reason === 'waiting' ? `It was closed automatically after ${c.days} days without an answer.` : `It was closed automatically ${c.days} days after it was opened.`;
+      const event = recordEvent(em, ticket, { kind: 'status', actorLabel: 'automation:auto-close', from, to: TicketStatus.CLOSED, detail: { reason } });
+      event.createdAt = now;
+      await notify(em, { kind: 'status-changed', ticket, from, to: TicketStatus.CLOSED, actor: null, reason }, { config: ctx.config, secret: ctx.secret, now: () => now });
+      return { number: ticket.number, reason: c.reason };
+    },
+  );
 }

@@ -119,6 +119,8 @@ export interface OutboundConfig {
   readonly autoCloseWaitingDays: number;
   /** pg-boss cron expression of the auto-close run. */
   readonly autoCloseCron: string;
+  /** Mail staff once when a waiting customer's reply becomes overdue (REPLY_REMINDERS). */
+  readonly replyReminders: boolean;
 }
 
 /** A configuration problem; `problems` are `VARIABLE: what is wrong` lines without values. */
@@ -239,6 +241,7 @@ const envSchema = z.object({
     .regex(REPLY_TARGETS_PATTERN, { message: 'must look like URGENT=1h,HIGH=4h,NORMAL=1d,LOW=3d (each priority at most once; minutes m, hours h, days d, or off)' })
     .refine((v) => new Set(v.split(',').map((p) => p.split('=')[0]!.trim().toUpperCase())).size === v.split(',').length, { message: 'names a priority twice' })
     .default('URGENT=1h,HIGH=4h,NORMAL=1d,LOW=3d'),
+  REPLY_REMINDERS: bool.optional(),
   ESCALATION_ADDRESS: email.optional(),
   AUTOMATIC_MAIL_LIMIT: z.coerce.number({ message: 'must be a whole number of mails per hour' }).int({ message: 'must be a whole number of mails per hour' }).min(1, { message: 'must be at least 1' }).default(10),
   TEMPLATES_DIR: z.string().min(1).optional(),
@@ -420,6 +423,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       autoCloseDays: e.AUTO_CLOSE_DAYS,
       autoCloseWaitingDays: e.AUTO_CLOSE_WAITING_DAYS,
       autoCloseCron: e.AUTO_CLOSE_CRON,
+      replyReminders: e.REPLY_REMINDERS ?? true,
     }),
   });
 }

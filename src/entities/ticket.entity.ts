@@ -81,6 +81,13 @@ export class Ticket {
   @Property({ type: 'datetime', nullable: true })
   awaitingReplySince: Date | null = null;
 
+  /**
+   * The wait (its awaitingReplySince) staff were last told is overdue (automation/reply-reminders.ts):
+   * a wait is reminded once. The wait itself, not a time of day, so no clock is compared with another.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  replyRemindedFor: Date | null = null;
+
   /** Values of its category's fields by field name (category-fields.ts), e.g. { instanceId: "i-0abc" }. */
   @Property({ type: 'json', defaultRaw: `'{}'` })
   fieldValues: Record<string, string> & Opt = {};

@@ -14,6 +14,7 @@ import type { Em } from '../db/orm.js';
 import { Message, Person, type Ticket } from '../entities/index.js';
 import { MessageDirection, Role, TicketStatus } from '../entities/enums.js';
 import { recordEvent } from '../tickets/record-event.js';
+import { describeTarget } from '../tickets/reply-targets.js';
 import { Mailer } from './mailer.js';
 import { candidate } from './recipients.js';
 import { bodyText, headerText } from './sanitize.js';
@@ -43,7 +44,9 @@ export type TicketNotification =
   /** A new ticket waits in PENDING_APPROVAL. */
   | { kind: 'approval-requested'; ticket: Ticket }
   /** Attachments were refused on an inbound message; the sender is told which and why. */
-  | { kind: 'attachments-refused'; ticket: Ticket; message: Message; refused: readonly { filename: string; reason: string }[] };
+  | { kind: 'attachments-refused'; ticket: Ticket; message: Message; refused: readonly { filename: string; reason: string }[] }
+  /** The customer has waited longer than the priority's reply target (automation/reply-reminders.ts). */
+  | { kind: 'reply-overdue'; ticket: Ticket; dueAt: Date; targetSeconds: number };
 
 /** What the outbound module needs besides the transaction: addresses, limits and the HMAC key. */
 export interface NotifyContext {
@@ -81,6 +84,7 @@ const POPULATE: Record<TicketNotification['kind'], readonly string[]> = {
   emergency: BASE,
   'approval-requested': [...BASE, 'category.approver', 'queue.approver'],
   'attachments-refused': BASE,
+  'reply-overdue': [...BASE, 'queue.agents'],
 };
 
 type Handler<K extends TicketNotification['kind']> = (mailer: Mailer, em: Em, n: Extract<TicketNotification, { kind: K }>, ctx: NotifyContext) => Promise<void>;
@@ -247,7 +251,56 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
       answering: message,
     });
   },
+
+  'reply-overdue': async (mailer, em, n) => {
+    const { ticket } = n;
+    const recipients = await reminderRecipients(em, ticket);
+    const detail = { dueAt: n.dueAt.toISOString(), target: describeTarget(n.targetSeconds) };
+    if (recipients.length === 0) {
+      recordEvent(em, ticket, { kind: 'notification-skipped', actorLabel: 'system', detail: { reason: 'reply overdue: no active agent or admin to remind', ...detail } });
+      return;
+    }
+    // The customer's latest own words (an out-of-office auto-reply says nothing new).
+    const [last] = await em.execute<{ id: number }[]>(
+      `select id from message where ticket_id = ? and direction = 'INBOUND' and not ('automatic' = any(flags)) order by id desc limit 1`,
+      [ticket.id],
+    );
+    const latest = last ? await em.findOne(Message, last.id, { populate: ['author'] }) : null;
+    const thread = await threadHeaders(em, ticket, latest);
+    const waiting = { since: ticket.awaitingReplySince?.toISOString() ?? '', due: detail.dueAt, target: detail.target };
+    const reminded: string[] = [];
+    // Staff only, and at most once per wait of the customer: no hourly limit (no mail can trigger another).
+    for (const person of recipients) {
+      reminded.push(
+        ...(await mailer.mail({
+          ticket,
+          kind: 'reply-overdue',
+          template: 'reply-overdue',
+          to: [candidate(person)],
+          autoSubmitted: 'auto-generated',
+          limited: false,
+          variables: { ticket: ticketVariables(ticket), message: messageVariables(latest, true), waiting },
+          thread,
+        })),
+      );
+    }
+    const event = recordEvent(em, ticket, { kind: 'reply-overdue', actorLabel: 'automation:reply-reminders', to: reminded.join(', '), detail });
+    event.createdAt = mailer.now;
+  },
 };
+
+/**
+ * Who is reminded of an overdue reply: the assignee; else the agents of the ticket's queue; else
+ * every admin (nobody else would notice an unrouted ticket). Only active staff, never the requester.
+ */
+async function reminderRecipients(em: Em, ticket: Ticket): Promise<Person[]> {
+  const staff = (people: readonly Person[]) => people.filter((p) => p.role !== null && p.active && p.email !== ticket.requester.email);
+  for (const group of [ticket.assignee ? [ticket.assignee] : [], ticket.queue?.agents.getItems() ?? []]) {
+    const people = staff(group);
+    if (people.length > 0) return people;
+  }
+  return staff(await em.find(Person, { role: Role.ADMIN, active: true }, { orderBy: { id: 'asc' } }));
+}
 
 /** The status mail for a change, or null when the requester is not told (e.g. OPEN after their own reply). */
 export function statusTemplate(from: TicketStatus, to: TicketStatus): TemplateName | null {

@@ -33,6 +33,7 @@ export const TEMPLATE_NAMES = [
   'emergency-page',
   'approval-request',
   'attachments-refused',
+  'reply-overdue',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

@@ -13,16 +13,23 @@ export function replyDueAt(awaitingSince: Date | null, priority: Priority, targe
   return new Date(awaitingSince.getTime() + seconds * 1000);
 }
 
+/** "1 day", "4 hours", "90 minutes": a reply target in words, in the largest unit that divides it. */
+export function describeTarget(seconds: number): string {
+  const [amount, unit] = seconds % 86_400 === 0 ? [seconds / 86_400, 'day'] : seconds % 3_600 === 0 ? [seconds / 3_600, 'hour'] : [Math.round(seconds / 60), 'minute'];
+  return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
+}
+
 /**
  * "The reply is overdue" in SQL for a ticket aliased `t`, with `?` parameters; false (not null)
  * when nobody waits or the priority has no target. Waiting is tested first: the partial index of
  * waiting tickets answers it, and rows nobody waits on skip the sum.
+ * @param at the instant to judge at (a controllable clock for the reminders); default the database's now()
  */
-export function replyOverdueSql(targets: ReplyTargets): { sql: string; params: (number | null)[] } {
+export function replyOverdueSql(targets: ReplyTargets, at?: Date): { sql: string; params: (number | Date | null)[] } {
   const priorities = Object.values(Priority);
   const due = `t.awaiting_reply_since + make_interval(secs => case t.priority ${priorities.map((p) => `when '${p}' then ?::int`).join(' ')} end)`;
   return {
-    sql: `(t.awaiting_reply_since is not null and coalesce(${due} < now(), false))`,
-    params: priorities.map((p) => targets[p]),
+    sql: `(t.awaiting_reply_since is not null and coalesce(${due} < ${at ? '?::timestamptz' : 'now()'}, false))`,
+    params: [...priorities.map((p) => targets[p]), ...(at ? [at] : [])],
   };
 }

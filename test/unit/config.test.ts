@@ -99,4 +99,10 @@ describe('configuration', () => {
       expect(problems({ REPLY_TARGETS: bad }), bad).toEqual([expect.stringMatching(/^REPLY_TARGETS: /)]);
     }
   });
+
+  it('reminds of overdue replies unless REPLY_REMINDERS is false', () => {
+    expect(loadConfig({}).outbound.replyReminders).toBe(true);
+    expect(loadConfig({ REPLY_REMINDERS: 'false' }).outbound.replyReminders).toBe(false);
+    expect(problems({ REPLY_REMINDERS: 'sometimes' })).toEqual(['REPLY_REMINDERS: must be true or false']);
+  });
 });

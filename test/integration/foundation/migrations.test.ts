@@ -139,4 +139,26 @@ describe('migrations', () => {
       [quoteOnly, '2026-11-04T10:00:00.000Z', null],
     ]);
   });
+
+  it('count tickets already waiting as reminded, so the upgrade mails no reminder storm (Migration20261201030000_reply_reminders)', async () => {
+    const REMINDERS = 'Migration20261201030000_reply_reminders';
+    await orm.migrator.down({ migrations: [REMINDERS] });
+    const em = orm.em.fork();
+    const owner = new Person('reminders@example.com');
+    await em.persist(owner).flush();
+    const insert = async (awaiting: string | null) =>
+      (await em.execute<{ id: number }[]>(`insert into ticket (subject, status, requester_id, awaiting_reply_since, created_at, updated_at) values ('t', 'OPEN', ?, ?, now(), now()) returning id`, [owner.id, awaiting]))[0]!.id;
+    const waiting = await insert('2026-01-05T09:00:00.123456Z');
+    const answered = await insert(null);
+
+    expect(await migrate(orm)).toEqual([REMINDERS]);
+    const rows = await em.execute<{ id: number; same: boolean; reply_reminded_for: Date | null }[]>(
+      `select id, reply_reminded_for is not distinct from awaiting_reply_since as same, reply_reminded_for from ticket where id in (?, ?) order by id`,
+      [waiting, answered],
+    );
+    expect(rows.map((r) => [r.id, r.same, r.reply_reminded_for === null])).toEqual([
+      [waiting, true, false],
+      [answered, true, true],
+    ]);
+  });
 });

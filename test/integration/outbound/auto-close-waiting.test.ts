@@ -15,14 +15,14 @@ import { buildMail } from '../../harness/mail.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
 import { runAutoClose } from '../../../src/automation/auto-close.js';
-import { Person, Ticket } from '../../../src/entities/index.js';
-import { Role, TicketStatus } from '../../../src/entities/enums.js';
+import type { Ticket } from '../../../src/entities/index.js';
+import { TicketStatus } from '../../../src/entities/enums.js';
 import { createLogger } from '../../../src/log.js';
 import { AUTO_CLOSE_QUEUE, startOutboundWorker, type OutboundWorker } from '../../../src/outbound/worker.js';
 import { changeStatus } from '../../../src/tickets/change-status.js';
 import { addNote, replyToTicket } from '../../../src/tickets/reply-to-ticket.js';
 import type { TicketCommandContext } from '../../../src/tickets/ticket-command.js';
-import { startOutboundHarness, waitForMailsTo, type OutboundHarness } from './outbound-harness.js';
+import { asAgent, startOutboundHarness, waitForMailsTo, type OutboundHarness } from './outbound-harness.js';
 
 const DAY = 86_400_000;
 
@@ -41,25 +41,12 @@ describe('auto-close of WAITING_FOR_CUSTOMER tickets: M days without an answer',
   });
   afterAll(async () => h?.close());
 
-  /** Runs an agent command in a transaction, as the GraphQL mutations do. */
-  async function asAgent(work: (ctx: TicketCommandContext, ticket: Ticket) => Promise<unknown>, number: number): Promise<void> {
-    await h.ingest.orm.em.fork().transactional(async (em) => {
-      let agent = await em.findOne(Person, { email: 'agent@staff.test' });
-      if (!agent) {
-        agent = new Person('agent@staff.test', 'Agent Smith');
-        agent.role = Role.ADMIN;
-        em.persist(agent);
-        await em.flush();
-      }
-      const ctx: TicketCommandContext = { em, actor: agent, scope: { admin: true, queueIds: [] }, notify: { config: h.ingest.config, secret: h.ingest.context.secret } };
-      await work(ctx, await em.findOneOrFail(Ticket, { number }, { populate: ['requester'] }));
-    });
-  }
+  const asAdmin = (work: (ctx: TicketCommandContext, ticket: Ticket) => Promise<unknown>, number: number) => asAgent(h, 'agent@staff.test', number, work);
 
   async function waitingTicket(from: string, subject: string): Promise<number> {
     const outcome = await h.ingest.ingest(await buildMail({ from, subject }));
     if (outcome.kind !== 'ticket') throw new Error(outcome.kind);
-    await asAgent((ctx, t) => changeStatus(ctx, t, TicketStatus.WAITING_FOR_CUSTOMER), outcome.ticketNumber);
+    await asAdmin((ctx, t) => changeStatus(ctx, t, TicketStatus.WAITING_FOR_CUSTOMER), outcome.ticketNumber);
     return outcome.ticketNumber;
   }
 
@@ -71,12 +58,12 @@ describe('auto-close of WAITING_FOR_CUSTOMER tickets: M days without an answer',
     for (const n of [noted, autoReplied, askedAgain]) await age(url, n, 2); // waiting for 2 days now
 
     // Today: a note on one, an out-of-office auto-reply on another, a new public question on the third.
-    await asAgent((ctx) => addNote(ctx, noted, { body: 'Called the printer vendor, no news.' }), noted);
+    await asAdmin((ctx) => addNote(ctx, noted, { body: 'Called the printer vendor, no news.' }), noted);
     const ooo = await h.ingest.ingest(
       await buildMail({ from: 'otto@customer.test', subject: `Out of office: Re: [#${autoReplied}] Screen flickers`, headers: { 'Auto-Submitted': 'auto-replied' }, text: 'I am away until Monday.' }),
     );
     expect(ooo).toMatchObject({ kind: 'comment', ticketNumber: autoReplied });
-    await asAgent((ctx) => replyToTicket(ctx, askedAgain, { body: 'Could you send a photo of the mouse?' }), askedAgain);
+    await asAdmin((ctx) => replyToTicket(ctx, askedAgain, { body: 'Could you send a photo of the mouse?' }), askedAgain);
     const [{ updated_at: touched }] = (await queryDatabase<{ updated_at: Date }>(url, `select updated_at from ticket where number = $1`, [noted])) as [{ updated_at: Date }];
     const statuses = await queryDatabase<{ number: number; status: string }>(url, `select number, status from ticket where number = any($1) order by number`, [[noted, autoReplied, askedAgain]]);
     expect(statuses.every((s) => s.status === 'WAITING_FOR_CUSTOMER')).toBe(true);

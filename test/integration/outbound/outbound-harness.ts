@@ -7,6 +7,9 @@ import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js
 import { startSmtpSink, type CapturedMail, type SmtpSink, type SmtpSinkOptions } from '../../harness/smtp-sink.js';
 import { startOutboundWorker, type OutboundWorker } from '../../../src/outbound/worker.js';
 import { createLogger } from '../../../src/log.js';
+import { Person, Ticket } from '../../../src/entities/index.js';
+import { Role } from '../../../src/entities/enums.js';
+import type { TicketCommandContext } from '../../../src/tickets/ticket-command.js';
 import { PassThrough } from 'node:stream';
 
 export interface OutboundHarness {
@@ -98,4 +101,19 @@ export async function outboxSettled(databaseUrl: string): Promise<void> {
     const rows = await queryDatabase<{ n: string }>(databaseUrl, `select count(*)::text as n from outbound_delivery where status = 'QUEUED'`);
     return rows[0]!.n === '0';
   }, 'outbox settled');
+}
+
+/** Runs an agent command on ticket `number` in a transaction, as the GraphQL mutations do, as an admin `email` (created on first use). */
+export async function asAgent(h: OutboundHarness, email: string, number: number, work: (ctx: TicketCommandContext, ticket: Ticket) => Promise<unknown>): Promise<void> {
+  await h.ingest.orm.em.fork().transactional(async (em) => {
+    let agent = await em.findOne(Person, { email });
+    if (!agent) {
+      agent = new Person(email, 'Agent Smith');
+      agent.role = Role.ADMIN;
+      em.persist(agent);
+      await em.flush();
+    }
+    const ctx: TicketCommandContext = { em, actor: agent, scope: { admin: true, queueIds: [] }, notify: { config: h.ingest.config, secret: h.ingest.context.secret } };
+    await work(ctx, await em.findOneOrFail(Ticket, { number }, { populate: ['requester'] }));
+  });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Priority } from '../../../src/entities/enums.js';
-import { replyDueAt, replyOverdueSql } from '../../../src/tickets/reply-targets.js';
+import { describeTarget, replyDueAt, replyOverdueSql } from '../../../src/tickets/reply-targets.js';
 
 const TARGETS = { URGENT: 3600, HIGH: null, NORMAL: 86_400, LOW: null };
 const SINCE = new Date('2026-11-30T09:00:00Z');
@@ -21,5 +21,16 @@ describe('reply targets', () => {
     expect(sql.match(/\?/g)).toHaveLength(4);
     expect([...sql.matchAll(/when '(\w+)'/g)].map((m) => m[1])).toEqual(Object.values(Priority));
     expect(params).toEqual(Object.values(Priority).map((p) => TARGETS[p]));
+  });
+
+  it('judge at a given instant with one more parameter, after the targets', () => {
+    const { sql, params } = replyOverdueSql(TARGETS, SINCE);
+    expect(sql).not.toContain('now()');
+    expect(sql.match(/\?/g)).toHaveLength(5);
+    expect(params).toEqual([...Object.values(Priority).map((p) => TARGETS[p]), SINCE]);
+  });
+
+  it('say a target in words, in the largest unit that divides it', () => {
+    expect([86_400, 3 * 86_400, 3600, 4 * 3600, 90 * 60, 60, 0].map(describeTarget)).toEqual(['1 day', '3 days', '1 hour', '4 hours', '90 minutes', '1 minute', '0 days']);
   });
 });

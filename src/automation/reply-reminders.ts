@@ -1,0 +1,52 @@
+/**
+ * Reply reminders (REPLY_REMINDERS, on by default): when a waiting customer's reply becomes overdue
+ * (REPLY_TARGETS by priority, tickets/reply-targets.ts), staff get one mail saying so — the
+ * assignee, else the queue's agents, else the admins (notify 'reply-overdue') — and the ticket's
+ * history a `reply-overdue` event.
+ *
+ * Once per wait: `reply_reminded_for` records which wait (awaiting_reply_since) was reminded, so
+ * only a new wait (the customer wrote again after being answered) is reminded again. Changing the
+ * priority does not remind twice for one wait. The reminder is not a change to the ticket:
+ * updated_at stays.
+ *
+ * Runs every minute on a pg-boss schedule (one job per minute across all instances); each ticket is
+ * its own transaction with the row locked (locked-tickets.ts), so overlapping runs remind once.
+ */
+import type { Orm } from '../db/orm.js';
+import { notify } from '../outbound/notify.js';
+import { replyDueAt, replyOverdueSql } from '../tickets/reply-targets.js';
+import { forEachLockedTicket, TICKET_BATCH, type AutomationContext } from './locked-tickets.js';
+
+/** pg-boss cron of the run: a one-hour target is then reminded at most a minute late. */
+export const REPLY_REMINDER_CRON = '* * * * *';
+
+export interface ReplyReminder {
+  readonly number: number;
+  readonly dueAt: Date;
+}
+
+/** One reminder run at `now` (a controllable clock for tests). Returns the tickets it reminded about. */
+export async function runReplyReminders(orm: Orm, ctx: AutomationContext, now: Date): Promise<ReplyReminder[]> {
+  const { config } = ctx;
+  if (!config.outbound.replyReminders) return [];
+  const targets = config.replyTargets;
+  const overdue = replyOverdueSql(targets, now);
+  const batch = () =>
+    orm.em.fork().execute<{ id: number }[]>(
+      `select t.id from ticket t
+        where ${overdue.sql} and t.reply_reminded_for is distinct from t.awaiting_reply_since
+        order by t.awaiting_reply_since, t.id
+        limit ${TICKET_BATCH}`,
+      overdue.params,
+    );
+  return forEachLockedTicket(orm, batch, async (em, ticket) => {
+    // Re-checked under the lock: answered, closed or reminded since the batch was read.
+    const since = ticket.awaitingReplySince;
+    const dueAt = replyDueAt(since, ticket.priority, targets);
+    if (!since || !dueAt || dueAt >= now || ticket.replyRemindedFor?.getTime() === since.getTime()) return null;
+    await notify(em, { kind: 'reply-overdue', ticket, dueAt, targetSeconds: (dueAt.getTime() - since.getTime()) / 1000 }, { config, secret: ctx.secret, now: () => now });
+    // Not through the entity: that would touch updated_at, and a reminder changes nothing on the ticket.
+    await em.execute(`update ticket set reply_reminded_for = awaiting_reply_since where id = ?`, [ticket.id]);
+    return { number: ticket.number, dueAt };
+  });
+}
