@@ -18,6 +18,7 @@ import { Migration20261130050000_fields_and_merges } from './Migration2026113005
 import { Migration20261201010000_quarantine_triage } from './Migration20261201010000_quarantine_triage.js';
 import { Migration20261201020000_response_times } from './Migration20261201020000_response_times.js';
 import { Migration20261201030000_reply_reminders } from './Migration20261201030000_reply_reminders.js';
+import { Migration20261201040000_blocked_senders } from './Migration20261201040000_blocked_senders.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -35,4 +36,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201010000_quarantine_triage', class: Migration20261201010000_quarantine_triage },
   { name: 'Migration20261201020000_response_times', class: Migration20261201020000_response_times },
   { name: 'Migration20261201030000_reply_reminders', class: Migration20261201030000_reply_reminders },
+  { name: 'Migration20261201040000_blocked_senders', class: Migration20261201040000_blocked_senders },
 ];

@@ -2,6 +2,7 @@
 import { ApiToken } from './api-token.entity.js';
 import { AppSetting } from './app-setting.entity.js';
 import { Attachment } from './attachment.entity.js';
+import { BlockedSender } from './blocked-sender.entity.js';
 import { Category, type CategoryField } from './category.entity.js';
 import { InboundReceipt } from './inbound-receipt.entity.js';
 import { MailboxState } from './mailbox-state.entity.js';
@@ -23,6 +24,7 @@ export {
   AppSetting,
   InboundReceipt,
   Attachment,
+  BlockedSender,
   Category,
   MailboxState,
   Message,
@@ -42,6 +44,7 @@ export const ENTITIES = [
   AppSetting,
   InboundReceipt,
   Attachment,
+  BlockedSender,
   Category,
   MailboxState,
   Message,

@@ -7,6 +7,7 @@ import { authChecker } from './auth.js';
 import { AgentResolver } from './resolvers/agent.resolver.js';
 import { ApiTokenResolver } from './resolvers/api-token.resolver.js';
 import { AuditResolver } from './resolvers/audit.resolver.js';
+import { BlockedSenderResolver } from './resolvers/blocked-sender.resolver.js';
 import { OrganizationResolver } from './resolvers/organization.resolver.js';
 import { QuarantineResolver } from './resolvers/quarantine.resolver.js';
 import { QueueResolver } from './resolvers/queue.resolver.js';
@@ -26,6 +27,7 @@ export const RESOLVERS = [
   TicketConnectionResolver,
   AgentResolver,
   AuditResolver,
+  BlockedSenderResolver,
   ApiTokenResolver,
   OrganizationResolver,
 ] as const;

@@ -21,6 +21,7 @@ import { findTicketTag, isForward, messageIdDomain } from '../mail/headers.js';
 import { findOrCreatePerson, normalisedEmail } from '../people/find-or-create-person.js';
 import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
+import { blockingPattern } from '../people/blocked-senders.js';
 import { classifyMessage, type Classification } from './classify.js';
 import { applyReply } from './apply-reply.js';
 import { senderVerdict, type DnsResolver } from './authenticate-sender.js';
@@ -278,6 +279,9 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
 
   if (classification.ownMail) return commitQuarantine(em, p, provenance, 'OWN_MAIL', 'mail sent by postdesk itself came back', ctx);
   if (classification.probableLoop && !ctx.retryOf) return commitQuarantine(em, p, provenance, 'PROBABLE_LOOP', `more than 50 Received headers (${parsed.receivedCount})`);
+  // An admin blocked this sender (people/blocked-senders.ts); an emergency and an admin's retry go through.
+  const blockedBy = emergency || ctx.retryOf || !parsed.from ? null : await blockingPattern(em, parsed.from.email);
+  if (blockedBy) return commitQuarantine(em, p, provenance, 'SENDER_BLOCKED', `mail from ${parsed.from!.email} is blocked (${blockedBy})`);
 
   // Same logical message seen before (another APPEND, another mailbox): link it, store nothing twice.
   const sameId = await em.find(Message, { messageId, direction: MessageDirection.INBOUND }, { populate: ['ticket'], orderBy: { id: 'asc' } });

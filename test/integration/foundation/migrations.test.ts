@@ -30,7 +30,7 @@ describe('migrations', () => {
     );
     expect(tables.map((t) => t.table_name)).toEqual(
       expect.arrayContaining([
-        'api_token', 'app_setting', 'attachment', 'inbound_receipt', 'category', 'mailbox_state', 'message', 'outbound_delivery', 'person',
+        'api_token', 'app_setting', 'attachment', 'blocked_sender', 'inbound_receipt', 'category', 'mailbox_state', 'message', 'outbound_delivery', 'person',
         'quarantined_message', 'queue', 'queue_agent', 'queue_watcher', 'raw_source', 'rule', 'ticket',
         'ticket_cc', 'ticket_event', 'ticket_watcher',
       ]),
