@@ -287,6 +287,13 @@ export async function ticketRowById(em: Em, id: number): Promise<TicketRow | nul
   return rows[0] ?? null;
 }
 
+/** Ticket rows by id (after a bulk mutation), in the order of `ids`. */
+export async function ticketRowsByIds(em: Em, ids: readonly number[]): Promise<TicketRow[]> {
+  const rows = await readRows<TicketRow>(em, `select ${COLUMNS} from ticket t where t.id = any($1::int[])`, [ids]);
+  const byId = new Map(rows.map((row) => [Number(row.id), row]));
+  return ids.map((id) => byId.get(id)).filter((row): row is TicketRow => row !== undefined);
+}
+
 /** One ticket row by its number, in the same shape as the listing. */
 export async function ticketRowByNumber(em: Em, number: number): Promise<TicketRow | null> {
   const rows = await readRows<TicketRow>(em, `select ${COLUMNS} from ticket t where t.number = $1`, [number]);

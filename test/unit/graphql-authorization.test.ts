@@ -18,6 +18,7 @@ const AGENT_OPEN = new Set([
   'Query.ticketCounts',
   'Mutation.createTicket', // in a queue the agent works (FORBIDDEN for another)
   'Mutation.updateTicket',
+  'Mutation.updateTickets', // every ticket in the agent's queues (FORBIDDEN otherwise, and then none changes)
   'Mutation.replyToTicket',
   'Mutation.addNote',
   'Mutation.addTicketWatcher',

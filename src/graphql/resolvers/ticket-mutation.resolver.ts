@@ -5,35 +5,69 @@
  */
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import { inTransaction } from '../../db/transaction.js';
-import { Person } from '../../entities/index.js';
+import type { Em } from '../../db/orm.js';
+import { Person, type Ticket } from '../../entities/index.js';
+import type { CommandResult, FieldError } from '../../queues/create-queue.js';
 import { Role } from '../../entities/enums.js';
 import { approveTicket, rejectTicket } from '../../tickets/approve-ticket.js';
 import { createTicket } from '../../tickets/create-ticket.js';
 import { addNote, replyToTicket } from '../../tickets/reply-to-ticket.js';
-import { ticketRowById } from '../../tickets/search.js';
+import { ticketRowById, ticketRowsByIds } from '../../tickets/search.js';
 import type { TicketCommandContext, TicketResult } from '../../tickets/ticket-command.js';
 import { assignToMe, closeTicket, escalateTicket, reopenTicket } from '../../tickets/ticket-lifecycle.js';
 import { mergeTickets } from '../../tickets/merge-tickets.js';
 import { addTicketCc, addTicketWatcher, removeTicketCc, removeTicketWatcher } from '../../tickets/ticket-people.js';
 import { updateTicket } from '../../tickets/update-ticket.js';
+import { updateTickets } from '../../tickets/update-tickets.js';
+import type { TicketScope } from '../ticket-access.js';
 import type { GraphQLContext } from '../context.js';
 import { ATTACHMENTS_DESCRIPTION, CreateTicketInput, UpdateTicketInput } from '../types/ticket-inputs.js';
-import { TicketObject, TicketPayload, presentTicketRow } from '../types/ticket.type.js';
+import { TicketObject, TicketPayload, TicketsPayload, presentTicketRow } from '../types/ticket.type.js';
 
 type Command = (ctx: TicketCommandContext) => Promise<TicketResult>;
+
+/** The command's context inside the mutation's transaction: the caller, their queues, notify's settings. */
+async function commandContext(em: Em, context: GraphQLContext, scope: TicketScope): Promise<TicketCommandContext> {
+  const actor = await em.findOneOrFail(Person, context.principal.personId);
+  return { em, actor, scope, notify: { config: context.config, secret: context.secret } };
+}
 
 /** Runs a command in its own transaction and presents the ticket as it is after the commit. */
 async function run(context: GraphQLContext, command: Command): Promise<TicketPayload> {
   const scope = await context.loaders.scope();
   const result = await inTransaction(context.orm, async (em) => {
-    const actor = await em.findOneOrFail(Person, context.principal.personId);
-    const outcome = await command({ em, actor, scope, notify: { config: context.config, secret: context.secret } });
+    const outcome = await command(await commandContext(em, context, scope));
     return outcome.ok ? { ok: true as const, id: outcome.value.id } : outcome;
   });
   if (!result.ok) return { ticket: null, userErrors: result.errors };
   const row = await ticketRowById(context.em, result.id);
   if (row) context.loaders.primeTickets([row]);
   return { ticket: row ? presentTicketRow(row) : null, userErrors: [] };
+}
+
+/** Thrown to roll back a bulk command's transaction: tickets it already changed are left as they were. */
+class BulkRefused extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super('bulk command refused');
+  }
+}
+
+/** Runs a command over several tickets in one transaction, all or nothing, and presents them after the commit. */
+async function runBulk(context: GraphQLContext, command: (ctx: TicketCommandContext) => Promise<CommandResult<Ticket[]>>): Promise<TicketsPayload> {
+  const scope = await context.loaders.scope();
+  try {
+    const ids = await inTransaction(context.orm, async (em) => {
+      const outcome = await command(await commandContext(em, context, scope));
+      if (!outcome.ok) throw new BulkRefused(outcome.errors);
+      return outcome.value.map((ticket) => ticket.id);
+    });
+    const rows = await ticketRowsByIds(context.em, ids);
+    context.loaders.primeTickets(rows);
+    return { tickets: rows.map(presentTicketRow), userErrors: [] };
+  } catch (error) {
+    if (error instanceof BulkRefused) return { tickets: [], userErrors: error.errors };
+    throw error;
+  }
 }
 
 @Authorized(Role.AGENT)
@@ -47,6 +81,13 @@ export class TicketMutationResolver {
   @Mutation(() => TicketPayload, { description: 'status, priority, type, category (name), queue (name), assignee (email); each change is an event' })
   updateTicket(@Arg('number', () => Int) number: number, @Arg('input', () => UpdateTicketInput) input: UpdateTicketInput, @Ctx() ctx: GraphQLContext) {
     return run(ctx, (c) => updateTicket(c, number, input));
+  }
+
+  @Mutation(() => TicketsPayload, {
+    description: 'updateTicket for up to 100 tickets at once (assign, move, close …), all or nothing: one ticket refused changes none; each ticket gets its own events and mails',
+  })
+  updateTickets(@Arg('numbers', () => [Int]) numbers: number[], @Arg('input', () => UpdateTicketInput) input: UpdateTicketInput, @Ctx() ctx: GraphQLContext) {
+    return runBulk(ctx, (c) => updateTickets(c, numbers, input));
   }
 
   @Mutation(() => TicketPayload, { description: 'Public: mails the requester and CCs' })

@@ -167,3 +167,12 @@ export class TicketPayload {
   @Field(() => [UserError])
   userErrors!: UserError[];
 }
+
+@ObjectType('TicketsPayload', { simpleResolvers: true })
+export class TicketsPayload {
+  @Field(() => [TicketObject], { description: 'In the order asked for; empty when anything was refused (then nothing changed)' })
+  tickets!: TicketObject[];
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
