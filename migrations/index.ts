@@ -19,6 +19,7 @@ import { Migration20261201010000_quarantine_triage } from './Migration2026120101
 import { Migration20261201020000_response_times } from './Migration20261201020000_response_times.js';
 import { Migration20261201030000_reply_reminders } from './Migration20261201030000_reply_reminders.js';
 import { Migration20261201040000_blocked_senders } from './Migration20261201040000_blocked_senders.js';
+import { Migration20261201050000_queue_signature } from './Migration20261201050000_queue_signature.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -37,4 +38,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201020000_response_times', class: Migration20261201020000_response_times },
   { name: 'Migration20261201030000_reply_reminders', class: Migration20261201030000_reply_reminders },
   { name: 'Migration20261201040000_blocked_senders', class: Migration20261201040000_blocked_senders },
+  { name: 'Migration20261201050000_queue_signature', class: Migration20261201050000_queue_signature },
 ];

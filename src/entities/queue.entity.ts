@@ -39,6 +39,10 @@ export class Queue {
   @Property({ type: 'string', length: 320, nullable: true })
   escalationAddress: string | null = null;
 
+  /** Ends agents' replies about this queue's tickets (placeholders such as {{actor.name}} filled in); null: the default. */
+  @Property({ type: 'text', nullable: true })
+  signature: string | null = null;
+
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 

@@ -31,6 +31,7 @@ export interface QueueRow {
   approver: PersonRow | null;
   agents: PersonRow[];
   watchers: PersonRow[];
+  signature: string | null;
 }
 
 export interface MessageRow {
@@ -142,7 +143,7 @@ const QUEUE_JSON = `json_build_object('id', q.id, 'name', q.name, 'email_address
     'default_assignee', (select ${personJson('p')} from person p where p.id = q.default_assignee_id),
     'approver', (select ${personJson('p')} from person p where p.id = q.approver_id),
     'agents', ${queuePeople('queue_agent')},
-    'watchers', ${queuePeople('queue_watcher')})`;
+    'watchers', ${queuePeople('queue_watcher')}, 'signature', q.signature)`;
 
 /** Queues: one statement for any number of them. */
 const QUEUES_SQL = `select ${QUEUE_JSON} as queue from queue q where q.id = any($1::bigint[])`;

@@ -18,7 +18,7 @@ import { describeTarget } from '../tickets/reply-targets.js';
 import { Mailer } from './mailer.js';
 import { candidate } from './recipients.js';
 import { bodyText, headerText } from './sanitize.js';
-import type { TemplateName, TemplateVariables } from './templates.js';
+import { fill, type TemplateName, type TemplateVariables } from './templates.js';
 import { firstMessageThread, threadHeaders, type ThreadHeaders } from './thread-headers.js';
 import { actorVariables, messageVariables, personDisplay, ticketVariables } from './variables.js';
 
@@ -343,7 +343,7 @@ async function mailAgentMessage(
     cc: ticket.ccs.getItems().map(candidate),
     autoSubmitted: null,
     limited: false,
-    variables: { ticket: ticketVariables(ticket), message: messageVariables(message), actor: actorVariables(actor) },
+    variables: { ticket: ticketVariables(ticket), message: messageVariables(message), actor: actorVariables(actor), signature: signature(mailer, ticket, actor) },
     thread,
     carries: message,
     fromName: actor.name ?? actor.email.split('@')[0],
@@ -351,6 +351,15 @@ async function mailAgentMessage(
   });
   // The composed mail and its bind message are garbage now: given back as after a large inbound message.
   if (files.reduce((sum, file) => sum + Number(file.size), 0) >= LARGE_MESSAGE_BYTES) reclaimMemorySoon();
+}
+
+/** What ends an agent's mail unless the ticket's queue has its own signature: the agent's name and the desk's. */
+export const DEFAULT_SIGNATURE = '{{actor.name}}, {{support.name}}';
+
+/** The ticket's queue's signature (or the default) with its placeholders filled in; plain text. */
+function signature(mailer: Mailer, ticket: Ticket, actor: Person): string {
+  const desk = mailer.desk(ticket);
+  return fill(ticket.queue?.signature ?? DEFAULT_SIGNATURE, { actor: actorVariables(actor), support: desk, ticket: ticketVariables(ticket) });
 }
 
 /** Queue watchers and ticket watchers, one mail each, never the person who caused it, never opted-out agents. */

@@ -1,7 +1,8 @@
 /**
  * Changing a queue after creation: name, keywords, address, default assignee, approver, auto-close
- * days and escalation address; agents and watchers one at a time. Validation failures come back as data
- * (field + message); every change is an admin event with the actor and old → new.
+ * days, escalation address and the signature of agents' replies; agents and watchers one at a
+ * time. Validation failures come back as data (field + message); every change is an admin event
+ * with the actor and old → new.
  */
 import { z } from 'zod';
 import type { Em } from '../db/orm.js';
@@ -18,6 +19,15 @@ const text = (max: number) =>
     .max(max, { message: `must be at most ${max} characters` })
     .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { message: 'must not contain control characters' });
 
+/** Several lines of text (a signature): tabs and line breaks allowed, no other control characters. */
+const lines = (max: number) =>
+  z
+    .string()
+    .max(max, { message: `must be at most ${max} characters` })
+    .refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v), { message: 'must not contain control characters other than tabs and line breaks' });
+
+export const MAX_SIGNATURE_CHARS = 2000;
+
 const updateSchema = z.object({
   name: text(100).nullish(),
   keywords: z.array(text(100)).max(200, { message: 'at most 200 keywords' }).nullish(),
@@ -29,6 +39,8 @@ const updateSchema = z.object({
   escalationAddress: z.union([z.literal(''), emailAddress()]).nullish(),
   /** '' removes the approver. */
   approver: z.union([z.literal(''), emailAddress()]).nullish(),
+  /** '' (or only whitespace) goes back to the default. */
+  signature: lines(MAX_SIGNATURE_CHARS).nullish(),
 });
 
 export type UpdateQueueData = z.input<typeof updateSchema>;
@@ -107,6 +119,11 @@ export async function updateQueue(em: Em, actor: Person, name: string, raw: Upda
     const escalation = input.escalationAddress.toLowerCase() || null;
     if (escalation !== queue.escalationAddress) change('escalationAddress', queue.escalationAddress, escalation);
     queue.escalationAddress = escalation;
+  }
+  if (input.signature != null) {
+    const signature = input.signature.replace(/\r\n?/g, '\n').trim() || null;
+    if (signature !== queue.signature) change('signature', queue.signature, signature);
+    queue.signature = signature;
   }
   await em.flush();
   return { ok: true, value: queue };

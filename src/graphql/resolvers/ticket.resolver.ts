@@ -35,6 +35,7 @@ function presentQueueRow(q: QueueRow): QueueType {
     agents: people(q.agents),
     watchers: people(q.watchers),
     approver: q.approver ? presentPerson(q.approver) : null,
+    signature: q.signature,
   };
 }
 

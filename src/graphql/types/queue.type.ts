@@ -27,6 +27,9 @@ export class QueueType {
 
   @Field(() => PersonType, { nullable: true, description: "may approve or reject this queue's PENDING_APPROVAL tickets, besides admins and the category's approver" })
   approver!: PersonType | null;
+
+  @Field(() => String, { nullable: true, description: "Ends agents' replies about this queue's tickets; null: the default (the agent's name and the desk's)" })
+  signature!: string | null;
 }
 
 @InputType('CreateQueueInput')
@@ -59,6 +62,7 @@ export function presentQueue(queue: Queue): QueueType {
     agents: queue.agents.getItems().map(presentPerson),
     watchers: queue.watchers.getItems().map(presentPerson),
     approver: queue.approver ? presentPerson(queue.approver) : null,
+    signature: queue.signature,
   };
 }
 
@@ -84,4 +88,10 @@ export class UpdateQueueInput {
 
   @Field(() => String, { nullable: true, description: 'Email of an active agent who may approve the queue\'s tickets; "" removes' })
   approver?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Ends agents' replies (replyToTicket, createTicket) about this queue's tickets, at most 2,000 characters over several lines; {{actor.name}}, {{actor.email}}, {{support.name}}, {{support.address}}, {{ticket.number}} and {{ticket.queue}} are filled in; \"\" goes back to the default",
+  })
+  signature?: string | null;
 }
