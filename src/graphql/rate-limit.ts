@@ -111,14 +111,25 @@ export function chargeRootFields(
   document: DocumentNode,
   operation: OperationDefinitionNode,
 ): void {
+  charge(context, rootFieldCount(document, operation), 'this request asks for {cost}; each alias counts');
+}
+
+/**
+ * Charges a bulk command what it does beyond its one root field (`updateTickets` over 100 tickets
+ * costs 100, as 100 `updateTicket` calls would), so a bulk call cannot multiply a token's budget.
+ * Throws RATE_LIMITED before the command runs.
+ */
+export function chargeBulk(context: { config: Config; principal: { tokenId: number } }, items: number): void {
+  charge(context, items - 1, 'this bulk command costs one per item, {cost} beyond its root field');
+}
+
+function charge(context: { config: Config; principal: { tokenId: number } }, cost: number, explanation: string): void {
   const limiter = limiterFor(context.config);
-  if (!limiter) return;
-  const cost = rootFieldCount(document, operation);
-  if (cost === 0) return;
+  if (!limiter || cost <= 0) return;
   const taken = limiter.take(context.principal.tokenId, cost);
   if (taken.ok) return;
   throw new GraphQLError(
-    `Rate limit of ${limiter.perMinute} root fields a minute for this token reached (this request asks for ${cost}; each alias counts); retry in ${taken.retryAfterSeconds} s.`,
+    `Rate limit of ${limiter.perMinute} root fields a minute for this token reached (${explanation.replace('{cost}', String(cost))}); retry in ${taken.retryAfterSeconds} s.`,
     {
       extensions: {
         code: RATE_LIMITED,

@@ -18,7 +18,8 @@ import { assignToMe, closeTicket, escalateTicket, reopenTicket } from '../../tic
 import { mergeTickets } from '../../tickets/merge-tickets.js';
 import { addTicketCc, addTicketWatcher, removeTicketCc, removeTicketWatcher } from '../../tickets/ticket-people.js';
 import { updateTicket } from '../../tickets/update-ticket.js';
-import { updateTickets } from '../../tickets/update-tickets.js';
+import { MAX_BULK_TICKETS, updateTickets } from '../../tickets/update-tickets.js';
+import { chargeBulk } from '../rate-limit.js';
 import type { TicketScope } from '../ticket-access.js';
 import type { GraphQLContext } from '../context.js';
 import { ATTACHMENTS_DESCRIPTION, CreateTicketInput, UpdateTicketInput } from '../types/ticket-inputs.js';
@@ -87,6 +88,7 @@ export class TicketMutationResolver {
     description: 'updateTicket for up to 100 tickets at once (assign, move, close …), all or nothing: one ticket refused changes none; each ticket gets its own events and mails',
   })
   updateTickets(@Arg('numbers', () => [Int]) numbers: number[], @Arg('input', () => UpdateTicketInput) input: UpdateTicketInput, @Ctx() ctx: GraphQLContext) {
+    chargeBulk(ctx, Math.min(numbers.length, MAX_BULK_TICKETS));
     return runBulk(ctx, (c) => updateTickets(c, numbers, input));
   }
 

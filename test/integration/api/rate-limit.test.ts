@@ -84,4 +84,15 @@ describe('rate limit per token (S16)', () => {
     expect(refused.status).toBe(429);
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
   });
+
+  it('charges a bulk command one per ticket, so bulk cannot multiply the budget', async () => {
+    const token = await agentToken('bulky@example.com');
+    const bulk = (n: number) => `mutation { updateTickets(numbers: [${Array.from({ length: n }, (_, i) => 900_000 + i).join(', ')}], input: { priority: LOW }) { userErrors { message } } }`;
+    // 60 + 40 of a budget of 100 (the numbers are unknown: charged all the same, before anything runs).
+    expect((await post(token, bulk(60))).status).toBe(200);
+    expect((await post(token, bulk(40))).status).toBe(200);
+    const refused = await post(token, bulk(1));
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+  });
 });
