@@ -16,6 +16,7 @@ import { MessageDirection, Role, TicketStatus } from '../entities/enums.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { describeTarget } from '../tickets/reply-targets.js';
 import { Mailer } from './mailer.js';
+import { emergencyChatText, newTicketChatText, type ChatTicket } from './chat-text.js';
 import { candidate } from './recipients.js';
 import { bodyText, headerText } from './sanitize.js';
 import { fill, type TemplateName, type TemplateVariables } from './templates.js';
@@ -196,7 +197,8 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
     const thread = await threadHeaders(em, ticket, message);
     // Pages go first and on their own queue; they are not subject to the hourly limit (configured staff addresses).
     if (ctx.config.oncallWebhookUrl) {
-      await mailer.webhook(ticket, 'emergency', ctx.config.oncallWebhookUrl, { ticket: ticketPayload(ticket), message: messagePayload(message) }, true);
+      const payload = ticketPayload(ticket);
+      await mailer.webhook(ticket, 'emergency', ctx.config.oncallWebhookUrl, { text: emergencyChatText(payload), ticket: payload, message: messagePayload(message) }, true);
     }
     for (const address of ctx.config.oncallAddresses) {
       await mailer.mail({
@@ -317,7 +319,8 @@ export function statusTemplate(from: TicketStatus, to: TicketStatus): TemplateNa
 async function announceNewTicket(mailer: Mailer, ticket: Ticket, message: Message, causedBy: Person | null, thread: ThreadHeaders, ctx: NotifyContext): Promise<void> {
   await mailWatchers(mailer, ticket, causedBy, 'watcher-new-ticket', 'watcher-new-ticket', { message: messageVariables(message) }, thread);
   if (ctx.config.newTicketWebhookUrl) {
-    await mailer.webhook(ticket, 'ticket.created', ctx.config.newTicketWebhookUrl, { ticket: ticketPayload(ticket), message: messagePayload(message) }, false);
+    const payload = ticketPayload(ticket);
+    await mailer.webhook(ticket, 'ticket.created', ctx.config.newTicketWebhookUrl, { text: newTicketChatText(payload), ticket: payload, message: messagePayload(message) }, false);
   }
 }
 
@@ -390,7 +393,7 @@ async function mailWatchers(
   }
 }
 
-function ticketPayload(ticket: Ticket): Record<string, unknown> {
+function ticketPayload(ticket: Ticket): ChatTicket & Record<string, unknown> {
   return {
     number: ticket.number,
     subject: ticket.subject,

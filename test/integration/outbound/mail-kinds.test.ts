@@ -140,6 +140,8 @@ describe('mail kinds through mutations and ingest', () => {
     const hook = await eventually(async () => hookRequests.find((r) => (JSON.parse(r.body) as { ticket?: { number?: number } }).ticket?.number === number), 'the new-ticket webhook');
     const { me } = await ok(`{ me { email } }`);
     expect(JSON.parse(hook.body)).toMatchObject({ ticket: { number, requester: { email: 'yan@customer.test' } }, message: { from: me.email } });
+    // A chat-ready line too, what the customer wrote in code spans (chat-text.ts).
+    expect(JSON.parse(hook.body).text).toMatch(new RegExp(`^New ticket #${number} in \`\\w+\` \\(NORMAL\\) from \`Yan ‹yan@customer\\.test›\`: \`Your call about the badge reader\`$`));
   });
 
   it('an agent who makes a ticket an URGENT INCIDENT pages on-call once; so does createTicket with one', async () => {

@@ -216,6 +216,7 @@ describe('outbound notifications', () => {
     expect(ack!.header('auto-submitted')).toBe('auto-replied');
     const page = received.find((r) => r.path === '/page')!;
     expect(JSON.parse(page.hook.body)).toMatchObject({ event: 'emergency', ticket: { number, priority: 'URGENT' } });
+    expect(JSON.parse(page.hook.body).text).toMatch(new RegExp(`^EMERGENCY: ticket #${number} (in \`[^\`]+\` )?from \`kim@customer\\.test\`: \`Server room flooded\`$`));
     expect(page.hook.headers['x-postdesk-signature']).toBe(`sha256=${createHmac('sha256', WEBHOOK_SECRET).update(page.hook.body).digest('hex')}`);
   });
 
