@@ -39,6 +39,12 @@ export function hashToken(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
+/** Whether `given` is the configured secret `expected`, compared in constant time (no database). */
+export function matchesConfiguredSecret(expected: string | null, given: string | null): boolean {
+  if (expected === null || given === null) return false;
+  return timingSafeEqual(Buffer.from(hashToken(expected), 'hex'), Buffer.from(hashToken(given), 'hex'));
+}
+
 /** The part of a token that may be shown again later, to tell tokens apart. */
 export function visiblePrefix(secret: string): string {
   return secret.slice(0, TOKEN_PREFIX.length + 6);

@@ -39,6 +39,8 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly adminToken: string | null;
+  /** A bearer token for GET /metrics alone, checked in memory: scrapes answer while PostgreSQL is down. */
+  readonly metricsToken: string | null;
   readonly mailboxes: readonly MailboxConfig[];
   readonly supportAddress: string;
   readonly emergencyAddress: string | null;
@@ -186,6 +188,8 @@ const envSchema = z.object({
   PORT: port('TCP port').default(4000),
   /** When set, an ADMIN token with exactly this value is valid. */
   ADMIN_TOKEN: z.string().min(16, { message: 'must be at least 16 characters long' }).optional(),
+  /** When set, this bearer token reads GET /metrics (and nothing else) without the database. */
+  METRICS_TOKEN: z.string().min(32, { message: 'must be at least 32 characters long' }).optional(),
   /** JSON array of mailboxes, or a path to a JSON file holding one. */
   MAILBOXES: z.string().min(1).optional(),
   /** Shortcut for one SUPPORT mailbox named `default`. */
@@ -376,6 +380,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     host: e.HOST,
     port: e.PORT,
     adminToken: e.ADMIN_TOKEN ?? null,
+    metricsToken: e.METRICS_TOKEN ?? null,
     mailboxes: Object.freeze(mailboxes),
     supportAddress: e.SUPPORT_ADDRESS.toLowerCase(),
     emergencyAddress: e.EMERGENCY_ADDRESS?.toLowerCase() ?? null,

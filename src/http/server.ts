@@ -7,7 +7,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { authenticate } from '../auth/tokens.js';
+import { authenticate, matchesConfiguredSecret } from '../auth/tokens.js';
 import { QuarantinedMessage, RawSource } from '../entities/index.js';
 import { Role } from '../entities/enums.js';
 import type { Config } from '../config/env.js';
@@ -125,10 +125,11 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
   });
 
   // Prometheus metrics (metrics.ts) for any valid token: an agent with no queues can read them
-  // and nothing else, so a scraper needs no admin token.
+  // and nothing else, so a scraper needs no admin token. METRICS_TOKEN is checked in memory, so a
+  // scrape still answers (postdesk_ready 0, the mailboxes, the process) while PostgreSQL is down.
   const metrics = createMetricsRegistry(state, config.replyTargets);
   fastify.get('/metrics', async (request, reply) => {
-    if (!(await authenticateRequest(state.orm, request, reply))) return reply;
+    if (!matchesConfiguredSecret(config.metricsToken, bearer(request)) && !(await authenticateRequest(state.orm, request, reply))) return reply;
     const body = await metrics.metrics();
     return reply.header('content-type', metrics.contentType).header('cache-control', 'no-store').send(body);
   });

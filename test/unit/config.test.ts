@@ -100,6 +100,12 @@ describe('configuration', () => {
     }
   });
 
+  it('takes a METRICS_TOKEN of at least 32 characters', () => {
+    expect(loadConfig({}).metricsToken).toBeNull();
+    expect(loadConfig({ METRICS_TOKEN: 'm'.repeat(32) }).metricsToken).toBe('m'.repeat(32));
+    expect(problems({ METRICS_TOKEN: 'short' })).toEqual(['METRICS_TOKEN: must be at least 32 characters long']);
+  });
+
   it('reminds of overdue replies unless REPLY_REMINDERS is false', () => {
     expect(loadConfig({}).outbound.replyReminders).toBe(true);
     expect(loadConfig({ REPLY_REMINDERS: 'false' }).outbound.replyReminders).toBe(false);

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { EmbeddedDatabase } from '../../../src/db/embedded.js';
 import { startTestApp, type TestApp } from '../../harness/app.js';
 import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy.js';
+import { parseMetrics, sample } from '../../harness/metrics.js';
 import { upload } from '../../harness/upload.js';
 import { databaseUrlVia, jsonLines, portOf, ownDatabaseDir, startOwnDatabase, until } from '../ingest/fault-helpers.js';
 
@@ -26,12 +27,13 @@ afterAll(async () => {
 });
 
 const ME = JSON.stringify({ query: '{ me { email } }' });
+const METRICS_TOKEN = 'metrics-scraper-secret-0123456789abcdef';
 
 describe('the API while the database is down', () => {
   it('answers 503 SERVICE_UNAVAILABLE with Retry-After on every route, logs one warning, and serves again once it is back', { timeout: 180_000 }, async () => {
     database = await startOwnDatabase(dir);
     proxy = await startFaultProxy(portOf(database.url));
-    app = await startTestApp({}, databaseUrlVia(database.url, proxy.port));
+    app = await startTestApp({ METRICS_TOKEN: METRICS_TOKEN }, databaseUrlVia(database.url, proxy.port));
     const gw = app;
     const auth = { authorization: `Bearer ${gw.adminToken}` };
     const me = () => fetch(`${gw.url}/graphql`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: ME });
@@ -64,6 +66,17 @@ describe('the API while the database is down', () => {
       expect(await response.json()).toEqual({ error: 'SERVICE_UNAVAILABLE', message: 'the database is not reachable; retry shortly' });
     }
     expect(uploaded).toEqual({ status: 503, body: { error: 'SERVICE_UNAVAILABLE', message: 'the database is not reachable; retry shortly' } });
+
+    // The scraper's METRICS_TOKEN is checked in memory: the outage itself is visible (postdesk_ready 0),
+    // the gauges read from PostgreSQL are absent rather than zero; an API token still needs the database.
+    const scraped = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(scraped.status).toBe(200);
+    const figures = parseMetrics(await scraped.text());
+    expect(sample(figures, 'postdesk_ready')).toBe(0);
+    expect(sample(figures, 'postdesk_outbox_messages', { status: 'QUEUED' })).toBeUndefined();
+    expect(sample(figures, 'postdesk_process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect((await fetch(`${gw.url}/metrics`, { headers: auth })).status).toBe(503);
+    expect((await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}x` } })).status).toBe(503);
 
     const lines = sinceDown();
     // Four failed requests, one warning; several failed polls of the job queue, one warning too:

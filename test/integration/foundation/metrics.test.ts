@@ -15,13 +15,14 @@ import { gql } from '../../harness/graphql-client.js';
 import { buildMail } from '../../harness/mail.js';
 import { parseMetrics, sample } from '../../harness/metrics.js';
 
+const METRICS_TOKEN = 'prometheus-scrape-token-0123456789abcdef';
 let gw: TestApp;
 let smtpPort: number;
 let agentToken: string;
 
 beforeAll(async () => {
   smtpPort = await freePort();
-  gw = await startTestApp({ SMTP_INBOUND_PORT: String(smtpPort), SUPPORT_ADDRESS: 'support@example.com' });
+  gw = await startTestApp({ SMTP_INBOUND_PORT: String(smtpPort), SUPPORT_ADDRESS: 'support@example.com', METRICS_TOKEN });
   const em = gw.app.state.orm!.em.fork();
   agentToken = (await issueToken(em, { email: 'scraper@example.com', role: Role.AGENT })).secret;
   await em.flush();
@@ -58,6 +59,10 @@ describe('GET /metrics', () => {
     expect(sample(figures, 'postdesk_ready')).toBe(1);
     expect(sample(figures, 'postdesk_process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
     expect(sample(figures, 'postdesk_outbox_messages', { status: 'FAILED' })).toBe(0);
+    // METRICS_TOKEN reads the metrics (without the database: database-down.test.ts) and nothing else.
+    expect((await scrape(METRICS_TOKEN)).status).toBe(200);
+    const graphql = await gql(gw.url, METRICS_TOKEN, '{ me { email } }');
+    expect(graphql.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('counts ingested mail by door and outcome, and the deliveries that follow', async () => {
