@@ -13,6 +13,7 @@ import { QuarantineResolver } from './resolvers/quarantine.resolver.js';
 import { QueueResolver } from './resolvers/queue.resolver.js';
 import { RoutingResolver } from './resolvers/routing.resolver.js';
 import { TicketMutationResolver } from './resolvers/ticket-mutation.resolver.js';
+import { TicketStatsResolver } from './resolvers/ticket-stats.resolver.js';
 import { MessageResolver, TicketConnectionResolver, TicketEventResolver, TicketResolver } from './resolvers/ticket.resolver.js';
 import './types/enums.js';
 
@@ -22,6 +23,7 @@ export const RESOLVERS = [
   RoutingResolver,
   TicketResolver,
   TicketMutationResolver,
+  TicketStatsResolver,
   MessageResolver,
   TicketEventResolver,
   TicketConnectionResolver,

@@ -16,6 +16,7 @@ const AGENT_OPEN = new Set([
   'Query.ticket',
   'Query.tickets',
   'Query.ticketCounts',
+  'Query.ticketStats', // over the agent's queues only
   'Mutation.createTicket', // in a queue the agent works (FORBIDDEN for another)
   'Mutation.updateTicket',
   'Mutation.updateTickets', // every ticket in the agent's queues (FORBIDDEN otherwise, and then none changes)
