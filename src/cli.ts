@@ -1,6 +1,8 @@
 /**
- * `postdesk` commands: `token create` and `ingest` (the pipe door for MTAs).
- * Exit codes follow sysexits: 64 usage, 75 storage unreachable (retry), 78 configuration.
+ * `postdesk` commands: `token create`, `ingest` (the pipe door for MTAs) and `check` (whether the
+ * configuration can work, changing nothing: check.ts).
+ * Exit codes follow sysexits: 64 usage, 69 a configured service failed its check, 75 storage
+ * unreachable (retry), 78 configuration.
  * stdout carries only the command's result (e.g. the token), logs go to stderr.
  */
 import 'reflect-metadata';
@@ -13,13 +15,16 @@ import { Door, Role } from './entities/enums.js';
 import { ingestMessage, type IngestOutcome } from './ingest/ingest-message.js';
 import { resolveSecret } from './ingest/secret.js';
 import { AppError } from './errors.js';
+import { formatResults, runChecks } from './check.js';
 import { EXIT } from './exit-codes.js';
 import { createLogger, type Logger } from './log.js';
 
 const USAGE = `usage:
   postdesk token create --role ADMIN|AGENT --email EMAIL [--name NAME]   print a new API token once
   postdesk ingest [--mailbox NAME] < message.eml                         store one raw message
-      exit 0 once stored (ticket, comment or quarantine), 75 when storage is unreachable`;
+      exit 0 once stored (ticket, comment or quarantine), 75 when storage is unreachable
+  postdesk check                                                         try the database, mailboxes and SMTP relay; change nothing
+      exit 0 when every check passed, 69 when one failed`;
 
 class UsageError extends Error {}
 
@@ -126,6 +131,11 @@ export async function runCli(argv: string[]): Promise<number> {
       return EXIT.OK;
     }
     if (command === 'ingest') return await ingest(argv.slice(1), config, log);
+    if (command === 'check' && sub === undefined) {
+      const results = await runChecks(config, log);
+      process.stdout.write(formatResults(results));
+      return results.every((r) => r.ok) ? EXIT.OK : EXIT.UNAVAILABLE;
+    }
     throw new UsageError(command ? `unknown command: ${[command, sub].filter(Boolean).join(' ')}` : 'no command given');
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -3,6 +3,8 @@ export const EXIT = {
   OK: 0,
   USAGE: 64,
   DATAERR: 65,
+  /** A service the configuration names does not answer as it should (`postdesk check`). */
+  UNAVAILABLE: 69,
   SOFTWARE: 70,
   TEMPFAIL: 75,
   CONFIG: 78,

@@ -75,7 +75,7 @@ export function reconnectDelay(attempt: number): number {
   return Math.round(base * (0.5 + Math.random() / 2));
 }
 
-function imapOptions(mailbox: MailboxConfig, log: Logger) {
+export function imapOptions(mailbox: MailboxConfig, log: Logger) {
   const url = new URL(mailbox.url);
   const secure = url.protocol === 'imaps:';
   return {

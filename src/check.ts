@@ -1,0 +1,134 @@
+/**
+ * `postdesk check`: before the first start (or after changing the configuration), whether this
+ * configuration can work — without changing anything. It reads the configuration (errors name the
+ * variable, as at start), reads the mail templates, connects to PostgreSQL (version, migrations
+ * pending, durability), logs in to every IMAP mailbox and opens its folder read-only (messages,
+ * UIDVALIDITY, IDLE, the processed and quarantine folders), and asks the SMTP relay to accept the
+ * login (no mail is sent). One line per check on stdout; exit 0 when every check passed.
+ *
+ * Nothing is created, migrated, marked or sent; each check gives up after CHECK_TIMEOUT_MS, so a
+ * firewall that drops packets makes a failed line, not a hanging command. Passwords never appear.
+ */
+import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
+import type { Config, MailboxConfig } from './config/env.js';
+import { checkDurability } from './db/durability.js';
+import { openOrm, type Orm } from './db/orm.js';
+import { imapOptions } from './ingest/doors/imap-poller.js';
+import { redactUrlSecrets, type Logger } from './log.js';
+import { checkTemplates, TEMPLATE_NAMES } from './outbound/templates.js';
+
+export const CHECK_TIMEOUT_MS = 15_000;
+
+export interface CheckResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** Rejects with "no answer within N s" when `work` takes longer than `ms`. */
+async function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The first line of an error, passwords in URLs masked. */
+function reason(error: unknown): string {
+  const e = error as { message?: string; responseText?: string; code?: string };
+  const text = e.responseText ?? e.message ?? String(error);
+  return redactUrlSecrets(`${text.split('\n')[0]}${e.code && !text.includes(e.code) ? ` (${e.code})` : ''}`);
+}
+
+async function check(name: string, timeoutMs: number, work: () => Promise<string>): Promise<CheckResult> {
+  try {
+    return { name, ok: true, detail: await within(timeoutMs, work()) };
+  } catch (error) {
+    return { name, ok: false, detail: reason(error) };
+  }
+}
+
+function templates(config: Config): CheckResult {
+  try {
+    const { unknownFiles } = checkTemplates(config.outbound.templatesDir);
+    const where = config.outbound.templatesDir ? `TEMPLATES_DIR ${config.outbound.templatesDir}` : 'the built-in ones';
+    const unknown = unknownFiles.length > 0 ? `; files that replace nothing: ${unknownFiles.join(', ')}` : '';
+    return { name: 'templates', ok: true, detail: `${TEMPLATE_NAMES.length} read from ${where}${unknown}` };
+  } catch (error) {
+    return { name: 'templates', ok: false, detail: reason(error) };
+  }
+}
+
+async function database(config: Config, timeoutMs: number): Promise<CheckResult> {
+  if (!config.databaseUrl) {
+    return { name: 'database', ok: true, detail: `embedded PostgreSQL in ${config.dataDir} (DATABASE_URL unset): started by the gateway, not checked here` };
+  }
+  let orm: Orm | null = null;
+  try {
+    return await check('database', timeoutMs, async () => {
+      orm = await openOrm(config.databaseUrl!);
+      const em = orm.em.fork();
+      const [{ version }] = (await em.execute<{ version: string }[]>(`select current_setting('server_version') as version`)) as [{ version: string }];
+      const pending = (await orm.migrator.getPending()).length;
+      const durability = await checkDurability(em);
+      if (durability && config.requireDurableDatabase) throw new Error(durability);
+      const migrations = pending === 0 ? 'schema up to date' : `${plural(pending, 'migration')} to apply at the next start`;
+      return `PostgreSQL ${version}, ${migrations}, ${durability ? 'NOT durable (allowed: REQUIRE_DURABLE_DATABASE=false)' : 'durable'}`;
+    });
+  } finally {
+    await (orm as Orm | null)?.close();
+  }
+}
+
+async function mailbox(mailbox: MailboxConfig, log: Logger, timeoutMs: number): Promise<CheckResult> {
+  const imap = new ImapFlow({ ...imapOptions(mailbox, log), connectionTimeout: timeoutMs, greetingTimeout: timeoutMs });
+  imap.on('error', () => undefined); // reported through the failed command below
+  try {
+    return await check(`mailbox ${mailbox.name}`, timeoutMs, async () => {
+      await imap.connect();
+      const folders = new Set((await imap.list()).map((f) => f.path));
+      const opened = await imap.mailboxOpen(mailbox.folder, { readOnly: true });
+      const extra = [mailbox.processedFolder, mailbox.quarantineFolder]
+        .filter((f): f is string => !!f)
+        .map((f) => `${f} ${folders.has(f) ? 'exists' : 'will be created'}`);
+      const idle = imap.capabilities.has('IDLE') ? 'IDLE (new mail within a second)' : `no IDLE: polled every POLL_INTERVAL_MS`;
+      return [`${mailbox.folder}: ${plural(opened.exists, 'message')}, UIDVALIDITY ${String(opened.uidValidity)}`, idle, ...extra].join('; ');
+    });
+  } finally {
+    await imap.logout().catch(() => imap.close());
+  }
+}
+
+async function smtpRelay(config: Config, timeoutMs: number): Promise<CheckResult> {
+  if (!config.smtpUrl) return { name: 'smtp relay', ok: true, detail: `SMTP_URL unset: mail is written to ${config.dataDir}/outbox as .eml files` };
+  const transporter = nodemailer.createTransport({ url: config.smtpUrl, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs, logger: false } as never);
+  try {
+    return await check('smtp relay', timeoutMs, async () => {
+      await transporter.verify();
+      return `${redactUrlSecrets(config.smtpUrl!)} answered${new URL(config.smtpUrl!).username ? ' and accepted the login' : ''} (no mail sent)`;
+    });
+  } finally {
+    transporter.close();
+  }
+}
+
+/** Every check, in order; mailboxes and the relay at once (each bounded by `timeoutMs`). */
+export async function runChecks(config: Config, log: Logger, timeoutMs = CHECK_TIMEOUT_MS): Promise<CheckResult[]> {
+  const summary = `${plural(config.mailboxes.length, 'mailbox', 'mailboxes')}, support address ${config.supportAddress}${config.emergencyAddress ? `, emergency address ${config.emergencyAddress}` : ''}`;
+  const results: CheckResult[] = [{ name: 'configuration', ok: true, detail: summary }, templates(config), await database(config, timeoutMs)];
+  results.push(...(await Promise.all([...config.mailboxes.map((m) => mailbox(m, log, timeoutMs)), smtpRelay(config, timeoutMs)])));
+  return results;
+}
+
+/** `ok    name: detail` / `FAIL  name: detail`, one line each. */
+export function formatResults(results: readonly CheckResult[]): string {
+  return results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'}  ${r.name}: ${r.detail}`).join('\n') + '\n';
+}
