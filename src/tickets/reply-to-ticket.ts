@@ -50,6 +50,33 @@ export async function writeMessage(ctx: TicketCommandContext, ticket: Ticket, di
 export interface AgentText {
   readonly body: string;
   readonly attachments?: readonly string[] | null;
+  /**
+   * The newest message of the ticket the agent had read (collision detection): when the ticket has
+   * a newer one — the customer wrote again, a colleague answered or left a note — nothing is sent.
+   */
+  readonly lastSeenMessage?: string | null;
+}
+
+/**
+ * Refuses a reply written without the ticket's newest message in view. The ticket's row is locked
+ * (ticketToWork), so of two agents answering at once the second is told about the first's reply.
+ */
+async function checkNothingNewer(ctx: TicketCommandContext, ticket: Ticket, lastSeen: string): Promise<{ ok: false; errors: { field: string[]; message: string }[] } | null> {
+  const seen = /^[1-9]\d{0,15}$/.test(lastSeen) ? Number(lastSeen) : null;
+  const [row] = await ctx.em.execute<{ seen: boolean; id: number | null; direction: string | null; email: string | null; created_at: Date | null }[]>(
+    `select exists (select 1 from message where id = ? and ticket_id = ?) as seen, n.id, n.direction, p.email, n.created_at
+       from (select 1) one
+       left join lateral (select id, direction, author_id, created_at from message where ticket_id = ? order by id desc limit 1) n on true
+       left join person p on p.id = n.author_id`,
+    [seen ?? 0, ticket.id, ticket.id],
+  );
+  if (!row?.seen) return failure(['lastSeenMessage'], `not a message of ticket #${ticket.number}`);
+  if (row.id !== null && Number(row.id) !== seen) {
+    const what = row.direction === MessageDirection.INBOUND ? 'mail from' : row.direction === MessageDirection.NOTE ? 'a note by' : 'a reply by';
+    const who = row.email ?? 'an unknown sender';
+    return failure(['lastSeenMessage'], `ticket #${ticket.number} has a newer message ${row.id}, ${what} ${who} at ${new Date(row.created_at!).toISOString()}; nothing was sent: read it, then reply again`);
+  }
+  return null;
 }
 
 /** The named uploads, claimed once the ticket is known to be workable. */
@@ -64,6 +91,8 @@ export async function replyToTicket(ctx: TicketCommandContext, number: number, t
   if (isFailure(ticket)) return ticket;
   if (ticket.status === TicketStatus.CLOSED) return failure(['number'], `ticket #${number} is closed: reopen it first`);
   if (ticket.status === TicketStatus.PENDING_APPROVAL) return failure(['number'], `ticket #${number} awaits approval`);
+  const collision = text.lastSeenMessage != null ? await checkNothingNewer(ctx, ticket, text.lastSeenMessage) : null;
+  if (collision) return collision;
   const checked = await claimFor(ctx, text);
   if (!checked.ok) return checked;
   const message = await writeMessage(ctx, ticket, MessageDirection.OUTBOUND, text.body, checked.ids);

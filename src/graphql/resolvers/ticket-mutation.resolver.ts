@@ -97,9 +97,14 @@ export class TicketMutationResolver {
     @Arg('number', () => Int) number: number,
     @Arg('body', () => String) body: string,
     @Arg('attachments', () => [ID], { nullable: true, description: ATTACHMENTS_DESCRIPTION }) attachments: string[] | null,
+    @Arg('lastSeenMessage', () => ID, {
+      nullable: true,
+      description: 'The newest message id the agent had read: when the ticket has a newer one (the customer wrote again, a colleague answered), nothing is sent and a userError names it',
+    })
+    lastSeenMessage: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return run(ctx, (c) => replyToTicket(c, number, { body, attachments }));
+    return run(ctx, (c) => replyToTicket(c, number, { body, attachments, lastSeenMessage }));
   }
 
   @Mutation(() => TicketPayload, { description: 'Internal: mails nobody but watchers' })
