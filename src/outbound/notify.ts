@@ -32,8 +32,8 @@ export type TicketNotification =
   | { kind: 'ticket-opened'; ticket: Ticket; message: Message; actor: Person }
   /** `replyToTicket`: a public OUTBOUND message written by an agent. */
   | { kind: 'public-reply'; ticket: Ticket; message: Message; actor: Person }
-  /** `addNote`: an internal NOTE; watchers only. */
-  | { kind: 'note-added'; ticket: Ticket; message: Message; actor: Person }
+  /** `addNote`: an internal NOTE; watchers, and the staff it mentions. */
+  | { kind: 'note-added'; ticket: Ticket; message: Message; actor: Person; mentioned?: readonly Person[] }
   /** Any status change (updateTicket, closeTicket, reopenTicket, approve/reject, auto-close, reopen by mail). */
   | { kind: 'status-changed'; ticket: Ticket; from: TicketStatus; to: TicketStatus; actor: Person | null; reason?: string | null }
   /** `mergeTickets`: the duplicate's requester learns which ticket now holds their request (sent before its messages move). */
@@ -131,7 +131,23 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
 
   'note-added': async (mailer, em, n) => {
     const thread = await threadHeaders(em, n.ticket, null, n.message);
-    await mailWatchers(mailer, n.ticket, n.actor, 'watcher-note', 'watcher-note', { message: messageVariables(n.message), actor: actorVariables(n.actor) }, thread);
+    const variables = { message: messageVariables(n.message), actor: actorVariables(n.actor) };
+    const mentioned = n.mentioned ?? [];
+    // A mention reaches its person even if they do not watch (or opted out): it asks them by name.
+    // Not limited: only an agent's note causes it, never mail, so it cannot loop.
+    for (const person of mentioned) {
+      await mailer.mail({
+        ticket: n.ticket,
+        kind: 'note-mention',
+        template: 'note-mention',
+        to: [candidate(person)],
+        autoSubmitted: 'auto-generated',
+        limited: false,
+        variables: { ticket: ticketVariables(n.ticket), ...variables },
+        thread,
+      });
+    }
+    await mailWatchers(mailer, n.ticket, n.actor, 'watcher-note', 'watcher-note', variables, thread, new Set(mentioned.map((p) => p.email)));
   },
 
   'status-changed': async (mailer, em, n, ctx) => {
@@ -365,7 +381,7 @@ function signature(mailer: Mailer, ticket: Ticket, actor: Person): string {
   return fill(ticket.queue?.signature ?? DEFAULT_SIGNATURE, { actor: actorVariables(actor), support: desk, ticket: ticketVariables(ticket) });
 }
 
-/** Queue watchers and ticket watchers, one mail each, never the person who caused it, never opted-out agents. */
+/** Queue watchers and ticket watchers, one mail each, never the person who caused it, never opted-out agents, nobody in `alreadyTold`. */
 async function mailWatchers(
   mailer: Mailer,
   ticket: Ticket,
@@ -374,11 +390,12 @@ async function mailWatchers(
   template: TemplateName,
   variables: Record<string, TemplateVariables>,
   thread: { inReplyTo: string | null; references: string[] },
+  alreadyTold: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const watchers = new Map<string, Person>();
   for (const p of [...(ticket.queue?.watchers.getItems() ?? []), ...ticket.watchers.getItems()]) watchers.set(p.email, p);
   for (const watcher of watchers.values()) {
-    if (causedBy && watcher.email === causedBy.email) continue;
+    if ((causedBy && watcher.email === causedBy.email) || alreadyTold.has(watcher.email)) continue;
     if (watcher.watchOptOut || (watcher.role && !watcher.active)) continue;
     await mailer.mail({
       ticket,

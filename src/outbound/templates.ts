@@ -34,6 +34,7 @@ export const TEMPLATE_NAMES = [
   'approval-request',
   'attachments-refused',
   'reply-overdue',
+  'note-mention',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

@@ -14,6 +14,7 @@ import { nextDeliveryId } from '../outbound/outbox.js';
 import { recordEvent } from './record-event.js';
 import { checkText, failure, isFailure, ticketToWork, type TicketCommandContext, type TicketResult } from './ticket-command.js';
 import { attachUploads, claimUploads } from './uploads.js';
+import { findAssignableAgent } from './update-ticket.js';
 
 /**
  * An agent's message on the ticket; an OUTBOUND one is addressed to the requester and CCs and gets our Message-ID.
@@ -55,6 +56,25 @@ export interface AgentText {
    * a newer one — the customer wrote again, a colleague answered or left a note — nothing is sent.
    */
   readonly lastSeenMessage?: string | null;
+  /** Staff to tell about a note even if they do not watch the ticket (emails, at most MAX_MENTIONS). */
+  readonly mention?: readonly string[] | null;
+}
+
+export const MAX_MENTIONS = 20;
+
+/**
+ * The people a note mentions: each an active agent who may work the ticket's queue (or an admin),
+ * never the note's author (they know). Anyone else is a userError naming its index.
+ */
+async function mentionedPeople(ctx: TicketCommandContext, ticket: Ticket, emails: readonly string[]): Promise<Person[] | { ok: false; errors: { field: string[]; message: string }[] }> {
+  if (emails.length > MAX_MENTIONS) return failure(['mention'], `at most ${MAX_MENTIONS} people`);
+  const people = new Map<number, Person>();
+  for (const [i, email] of emails.entries()) {
+    const person = await findAssignableAgent(ctx, email, ticket.queue?.id ?? null);
+    if (!person) return failure(['mention', String(i)], `${email} is not an active agent who may work ticket #${ticket.number}`);
+    if (person.id !== ctx.actor.id) people.set(person.id, person);
+  }
+  return [...people.values()];
 }
 
 /**
@@ -106,10 +126,13 @@ export async function addNote(ctx: TicketCommandContext, number: number, text: A
   if (problem) return { ok: false, errors: [problem] };
   const ticket = await ticketToWork(ctx, number);
   if (isFailure(ticket)) return ticket;
+  const mentioned = await mentionedPeople(ctx, ticket, text.mention ?? []);
+  if (isFailure(mentioned)) return mentioned;
   const checked = await claimFor(ctx, text);
   if (!checked.ok) return checked;
   const message = await writeMessage(ctx, ticket, MessageDirection.NOTE, text.body, checked.ids);
-  recordEvent(ctx.em, ticket, { kind: 'note', actor: ctx.actor, to: String(message.id) });
-  await notify(ctx.em, { kind: 'note-added', ticket, message, actor: ctx.actor }, ctx.notify);
+  const detail = mentioned.length > 0 ? { mentioned: mentioned.map((p) => p.email) } : null;
+  recordEvent(ctx.em, ticket, { kind: 'note', actor: ctx.actor, to: String(message.id), detail });
+  await notify(ctx.em, { kind: 'note-added', ticket, message, actor: ctx.actor, mentioned }, ctx.notify);
   return { ok: true, value: ticket };
 }

@@ -112,9 +112,14 @@ export class TicketMutationResolver {
     @Arg('number', () => Int) number: number,
     @Arg('body', () => String) body: string,
     @Arg('attachments', () => [ID], { nullable: true, description: ATTACHMENTS_DESCRIPTION }) attachments: string[] | null,
+    @Arg('mention', () => [String], {
+      nullable: true,
+      description: 'Emails of up to 20 agents who may work the ticket (or admins): each is mailed the note even without watching it',
+    })
+    mention: string[] | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return run(ctx, (c) => addNote(c, number, { body, attachments }));
+    return run(ctx, (c) => addNote(c, number, { body, attachments, mention }));
   }
 
   @Mutation(() => TicketPayload)
