@@ -10,13 +10,18 @@
  */
 import type { Ticket } from '../entities/index.js';
 import type { CommandResult } from '../queues/create-queue.js';
-import { failure, type TicketCommandContext } from './ticket-command.js';
+import type { FieldError } from '../queues/create-queue.js';
+import { failure, isFailure, type TicketCommandContext } from './ticket-command.js';
 import { updateTicket, type UpdateTicketData } from './update-ticket.js';
 
 export const MAX_BULK_TICKETS = 100;
 
 /** @returns the tickets in the order of `numbers`; errors name the number's index (`["numbers", "3"]`) */
-export async function updateTickets(ctx: TicketCommandContext, numbers: readonly number[], input: UpdateTicketData): Promise<CommandResult<Ticket[]>> {
+/**
+ * The tickets of a bulk command checked (1 to 100, none twice): each number's index in the list,
+ * for errors that name it. Work through them with `ascending` (the order their rows are locked in).
+ */
+export function bulkNumbers(numbers: readonly number[]): Map<number, number> | { ok: false; errors: FieldError[] } {
   if (numbers.length === 0) return failure(['numbers'], 'name at least one ticket');
   if (numbers.length > MAX_BULK_TICKETS) return failure(['numbers'], `at most ${MAX_BULK_TICKETS} tickets at once`);
   const index = new Map<number, number>();
@@ -24,8 +29,17 @@ export async function updateTickets(ctx: TicketCommandContext, numbers: readonly
     if (index.has(number)) return failure(['numbers', String(i)], `#${number} is named twice`);
     index.set(number, i);
   }
+  return index;
+}
+
+/** The numbers in the order bulk commands lock their tickets. */
+export const ascending = (numbers: readonly number[]) => [...numbers].sort((a, b) => a - b);
+
+export async function updateTickets(ctx: TicketCommandContext, numbers: readonly number[], input: UpdateTicketData): Promise<CommandResult<Ticket[]>> {
+  const index = bulkNumbers(numbers);
+  if (isFailure(index)) return index;
   const updated = new Map<number, Ticket>();
-  for (const number of [...numbers].sort((a, b) => a - b)) {
+  for (const number of ascending(numbers)) {
     const result = await updateTicket(ctx, number, input);
     if (!result.ok) {
       const at = ['numbers', String(index.get(number))];

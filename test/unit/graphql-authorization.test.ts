@@ -20,6 +20,7 @@ const AGENT_OPEN = new Set([
   'Mutation.createTicket', // in a queue the agent works (FORBIDDEN for another)
   'Mutation.updateTicket',
   'Mutation.updateTickets', // every ticket in the agent's queues (FORBIDDEN otherwise, and then none changes)
+  'Mutation.markAsSpam', // the same; blockSenders is FORBIDDEN to agents
   'Mutation.replyToTicket',
   'Mutation.addNote',
   'Mutation.addTicketWatcher',

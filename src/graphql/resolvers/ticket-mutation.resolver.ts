@@ -15,6 +15,7 @@ import { addNote, replyToTicket } from '../../tickets/reply-to-ticket.js';
 import { ticketRowById, ticketRowsByIds } from '../../tickets/search.js';
 import type { TicketCommandContext, TicketResult } from '../../tickets/ticket-command.js';
 import { assignToMe, closeTicket, escalateTicket, reopenTicket } from '../../tickets/ticket-lifecycle.js';
+import { markAsSpam } from '../../tickets/mark-spam.js';
 import { mergeTickets } from '../../tickets/merge-tickets.js';
 import { addTicketCc, addTicketWatcher, removeTicketCc, removeTicketWatcher } from '../../tickets/ticket-people.js';
 import { updateTicket } from '../../tickets/update-ticket.js';
@@ -90,6 +91,19 @@ export class TicketMutationResolver {
   updateTickets(@Arg('numbers', () => [Int]) numbers: number[], @Arg('input', () => UpdateTicketInput) input: UpdateTicketInput, @Ctx() ctx: GraphQLContext) {
     chargeBulk(ctx, Math.min(numbers.length, MAX_BULK_TICKETS));
     return runBulk(ctx, (c) => updateTickets(c, numbers, input));
+  }
+
+  @Mutation(() => TicketsPayload, {
+    description:
+      'Closes up to 100 tickets as spam, all or nothing, mailing nobody (no "closed" mail to the spammer); blockSenders (ADMIN only) also blocks their requesters, so their further mail is quarantined',
+  })
+  markAsSpam(
+    @Arg('numbers', () => [Int]) numbers: number[],
+    @Arg('blockSenders', () => Boolean, { nullable: true, defaultValue: false }) blockSenders: boolean,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    chargeBulk(ctx, Math.min(numbers.length, MAX_BULK_TICKETS));
+    return runBulk(ctx, (c) => markAsSpam(c, numbers, blockSenders));
   }
 
   @Mutation(() => TicketPayload, { description: 'Public: mails the requester and CCs' })

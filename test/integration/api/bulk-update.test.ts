@@ -100,3 +100,50 @@ describe('updateTickets', () => {
     expect(new Set((await state(numbers)).map((t) => t.priority)).size).toBe(1);
   });
 });
+
+describe('markAsSpam', () => {
+  const SPAM = `mutation($numbers: [Int!]!, $block: Boolean) { markAsSpam(numbers: $numbers, blockSenders: $block) { tickets { number status } userErrors { field message } } }`;
+  const closedMails = async (numbers: number[]) =>
+    Number(
+      (
+        await queryDatabase<{ n: string }>(
+          gw.databaseUrl,
+          `select count(*)::text as n from outbound_delivery d join ticket t on t.id = d.ticket_id where t.number = any($1) and d.kind like 'status-%'`,
+          [numbers],
+        )
+      )[0]!.n,
+    );
+
+  it('closes the tickets without mailing the spammer, records why, and (for an admin) blocks the senders', async () => {
+    const one = await ticket('pills@spam.test');
+    const two = await ticket('pills@spam.test');
+    const three = await ticket('casino@spam.test');
+
+    // An agent may close them as spam, not block anyone.
+    const refused = await gql<Data>(gw.url, agent, SPAM, { numbers: [one], block: true });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await state([one]))[0]!.status).toBe('OPEN');
+    const byAgent = (await gqlData<Data>(gw.url, agent, SPAM, { numbers: [three] })).markAsSpam;
+    expect(byAgent).toEqual({ tickets: [{ number: three, status: 'CLOSED' }], userErrors: [] });
+
+    const byAdmin = (await gqlData<Data>(gw.url, gw.adminToken, SPAM, { numbers: [two, one], block: true })).markAsSpam;
+    expect(byAdmin).toEqual({ tickets: [two, one].map((number) => ({ number, status: 'CLOSED' })), userErrors: [] });
+    expect(await closedMails([one, two, three])).toBe(0);
+    const events = await queryDatabase<{ number: number; kind: string; detail: unknown }>(
+      gw.databaseUrl,
+      `select t.number, e.kind, e.detail from ticket_event e join ticket t on t.id = e.ticket_id where t.number = any($1) and e.kind in ('status', 'spam') order by t.number, e.id`,
+      [[one, three]],
+    );
+    expect(events).toEqual([
+      { number: one, kind: 'status', detail: { reason: 'spam' } },
+      { number: one, kind: 'spam', detail: { blocked: true } },
+      { number: three, kind: 'status', detail: { reason: 'spam' } },
+      { number: three, kind: 'spam', detail: null },
+    ]);
+    // One block for the sender of two tickets; their next mail is quarantined, not a reopened ticket.
+    const blocked = await gqlData<Data>(gw.url, gw.adminToken, `{ blockedSenders { edges { node { pattern note } } } }`);
+    expect(blocked.blockedSenders.edges).toEqual([{ node: { pattern: 'pills@spam.test', note: `spam: ticket #${Math.min(one, two)}` } }]);
+    expect(await h.ingest(await buildMail({ from: 'pills@spam.test', subject: `Re: [#${one}] Question from pills@spam.test`, text: 'Buy now!' }))).toMatchObject({ kind: 'quarantined', code: 'SENDER_BLOCKED' });
+  });
+});
+
