@@ -20,6 +20,7 @@ import { Migration20261201020000_response_times } from './Migration2026120102000
 import { Migration20261201030000_reply_reminders } from './Migration20261201030000_reply_reminders.js';
 import { Migration20261201040000_blocked_senders } from './Migration20261201040000_blocked_senders.js';
 import { Migration20261201050000_queue_signature } from './Migration20261201050000_queue_signature.js';
+import { Migration20261201060000_snooze } from './Migration20261201060000_snooze.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -39,4 +40,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201030000_reply_reminders', class: Migration20261201030000_reply_reminders },
   { name: 'Migration20261201040000_blocked_senders', class: Migration20261201040000_blocked_senders },
   { name: 'Migration20261201050000_queue_signature', class: Migration20261201050000_queue_signature },
+  { name: 'Migration20261201060000_snooze', class: Migration20261201060000_snooze },
 ];

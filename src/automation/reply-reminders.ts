@@ -17,9 +17,6 @@ import { notify } from '../outbound/notify.js';
 import { replyDueAt, replyOverdueSql } from '../tickets/reply-targets.js';
 import { forEachLockedTicket, TICKET_BATCH, type AutomationContext } from './locked-tickets.js';
 
-/** pg-boss cron of the run: a one-hour target is then reminded at most a minute late. */
-export const REPLY_REMINDER_CRON = '* * * * *';
-
 export interface ReplyReminder {
   readonly number: number;
   readonly dueAt: Date;

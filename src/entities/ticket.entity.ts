@@ -88,6 +88,10 @@ export class Ticket {
   @Property({ type: 'datetime', nullable: true })
   replyRemindedFor: Date | null = null;
 
+  /** Out of the work list until then (tickets/snooze.ts); ended early by the customer's mail or by closing. */
+  @Property({ type: 'datetime', nullable: true })
+  snoozedUntil: Date | null = null;
+
   /** Values of its category's fields by field name (category-fields.ts), e.g. { instanceId: "i-0abc" }. */
   @Property({ type: 'json', defaultRaw: `'{}'` })
   fieldValues: Record<string, string> & Opt = {};

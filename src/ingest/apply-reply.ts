@@ -59,6 +59,11 @@ export async function applyReply(
     }
     // The customer said something new: it waits for an answer from the oldest unanswered message on.
     ticket.awaitingReplySince ??= input.receivedAt;
+    // ... and a snoozed ticket wakes up: the customer does not wait for the snooze to end.
+    if (ticket.snoozedUntil) {
+      recordEvent(em, ticket, { kind: 'snooze-ended', actor, from: ticket.snoozedUntil.toISOString(), detail: { reason: 'the customer wrote' } });
+      ticket.snoozedUntil = null;
+    }
   }
   // The answer to "please send your instance ID" fills the category's empty fields (the caller
   // loaded the category with the ticket).

@@ -47,7 +47,9 @@ export type TicketNotification =
   /** Attachments were refused on an inbound message; the sender is told which and why. */
   | { kind: 'attachments-refused'; ticket: Ticket; message: Message; refused: readonly { filename: string; reason: string }[] }
   /** The customer has waited longer than the priority's reply target (automation/reply-reminders.ts). */
-  | { kind: 'reply-overdue'; ticket: Ticket; dueAt: Date; targetSeconds: number };
+  | { kind: 'reply-overdue'; ticket: Ticket; dueAt: Date; targetSeconds: number }
+  /** A snoozed ticket's time came (automation/wake-snoozed.ts). */
+  | { kind: 'snooze-ended'; ticket: Ticket; until: Date };
 
 /** What the outbound module needs besides the transaction: addresses, limits and the HMAC key. */
 export interface NotifyContext {
@@ -86,6 +88,7 @@ const POPULATE: Record<TicketNotification['kind'], readonly string[]> = {
   'approval-requested': [...BASE, 'category.approver', 'queue.approver'],
   'attachments-refused': BASE,
   'reply-overdue': [...BASE, 'queue.agents'],
+  'snooze-ended': [...BASE, 'queue.agents'],
 };
 
 type Handler<K extends TicketNotification['kind']> = (mailer: Mailer, em: Em, n: Extract<TicketNotification, { kind: K }>, ctx: NotifyContext) => Promise<void>;
@@ -272,7 +275,7 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
 
   'reply-overdue': async (mailer, em, n) => {
     const { ticket } = n;
-    const recipients = await reminderRecipients(em, ticket);
+    const recipients = await responsibleStaff(em, ticket);
     const detail = { dueAt: n.dueAt.toISOString(), target: describeTarget(n.targetSeconds) };
     if (recipients.length === 0) {
       recordEvent(em, ticket, { kind: 'notification-skipped', actorLabel: 'system', detail: { reason: 'reply overdue: no active agent or admin to remind', ...detail } });
@@ -305,13 +308,31 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
     const event = recordEvent(em, ticket, { kind: 'reply-overdue', actorLabel: 'automation:reply-reminders', to: reminded.join(', '), detail });
     event.createdAt = mailer.now;
   },
+
+  'snooze-ended': async (mailer, em, n) => {
+    const { ticket } = n;
+    const thread = await threadHeaders(em, ticket, null);
+    for (const person of await responsibleStaff(em, ticket)) {
+      await mailer.mail({
+        ticket,
+        kind: 'snooze-ended',
+        template: 'snooze-ended',
+        to: [candidate(person)],
+        autoSubmitted: 'auto-generated',
+        limited: false, // at most once per snooze an agent set: nothing mail does can repeat it
+        variables: { ticket: ticketVariables(ticket), snooze: { until: n.until.toISOString() } },
+        thread,
+      });
+    }
+  },
 };
 
 /**
- * Who is reminded of an overdue reply: the assignee; else the agents of the ticket's queue; else
- * every admin (nobody else would notice an unrouted ticket). Only active staff, never the requester.
+ * Who is told that a ticket needs someone (an overdue reply, a snooze that ended): the assignee;
+ * else the agents of the ticket's queue; else every admin (nobody else would notice an unrouted
+ * ticket). Only active staff, never the requester.
  */
-async function reminderRecipients(em: Em, ticket: Ticket): Promise<Person[]> {
+async function responsibleStaff(em: Em, ticket: Ticket): Promise<Person[]> {
   const staff = (people: readonly Person[]) => people.filter((p) => p.role !== null && p.active && p.email !== ticket.requester.email);
   for (const group of [ticket.assignee ? [ticket.assignee] : [], ticket.queue?.agents.getItems() ?? []]) {
     const people = staff(group);

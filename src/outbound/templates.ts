@@ -35,6 +35,7 @@ export const TEMPLATE_NAMES = [
   'attachments-refused',
   'reply-overdue',
   'note-mention',
+  'snooze-ended',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

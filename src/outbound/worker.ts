@@ -1,7 +1,7 @@
 /**
  * The outbound worker of one instance: pg-boss (its own schema `pgboss`, its own small pool, LISTEN/
  * NOTIFY so a new job is picked up in milliseconds), the two delivery queues, the auto-close cron
- * (which also discards expired uploads), the minutely reply-reminder run,
+ * (which also discards expired uploads), the minutely run (reply reminders, snoozes that end),
  * and a sweeper that enqueues outbox rows written by a process without a worker (`postdesk ingest`).
  * Several instances share the queues safely: pg-boss hands each job to one worker at a time.
  */
@@ -11,7 +11,8 @@ import type { Orm } from '../db/orm.js';
 import { isTransientDatabaseError } from '../db/transient.js';
 import { throttledLog, type Logger } from '../log.js';
 import { runAutoClose } from '../automation/auto-close.js';
-import { REPLY_REMINDER_CRON, runReplyReminders } from '../automation/reply-reminders.js';
+import { runReplyReminders } from '../automation/reply-reminders.js';
+import { runSnoozeWakeups } from '../automation/wake-snoozed.js';
 import { discardStaleUploads } from '../tickets/uploads.js';
 import { deliveryAttempts } from '../metrics.js';
 import { deliver, type DeliverDeps } from './deliver.js';
@@ -19,7 +20,9 @@ import { enqueueJob, MAIL_QUEUE, registerOutboxQueue, URGENT_QUEUE } from './out
 import { createMailTransport } from './transport.js';
 
 export const AUTO_CLOSE_QUEUE = 'postdesk-auto-close';
-export const REPLY_REMINDER_QUEUE = 'postdesk-reply-reminders';
+/** Reply reminders and snooze wake-ups, every minute: a one-hour target is then reminded at most a minute late. */
+export const MINUTELY_QUEUE = 'postdesk-minutely';
+const EVERY_MINUTE = '* * * * *';
 const SWEEP_INTERVAL_MS = 30_000;
 /** A QUEUED row older than this without a live job is enqueued by the sweeper. */
 const SWEEP_AFTER_MS = 20_000;
@@ -86,7 +89,7 @@ export async function startOutboundWorker(options: OutboundWorkerOptions): Promi
   }
   if (!(await boss.getQueue(AUTO_CLOSE_QUEUE))) await boss.createQueue(AUTO_CLOSE_QUEUE, { retryLimit: 1, expireInSeconds: 3600 });
   // A failed run is not retried: the next minute's run picks up what it left.
-  if (!(await boss.getQueue(REPLY_REMINDER_QUEUE))) await boss.createQueue(REPLY_REMINDER_QUEUE, { retryLimit: 0, expireInSeconds: 600 });
+  if (!(await boss.getQueue(MINUTELY_QUEUE))) await boss.createQueue(MINUTELY_QUEUE, { retryLimit: 0, expireInSeconds: 600 });
 
   const transport = createMailTransport(config);
   const deps: DeliverDeps = { orm, config, secret, transport, log };
@@ -118,13 +121,16 @@ export async function startOutboundWorker(options: OutboundWorkerOptions): Promi
     if (discarded > 0) log.info({ component: 'automation', discarded }, 'discarded uploads no message used');
     return { closed: closed.length, discarded };
   });
-  // Scheduled even with REPLY_REMINDERS off (the run then does nothing): the schedule lives in the
+  // Scheduled even with REPLY_REMINDERS off (reminders then do nothing): the schedule lives in the
   // shared database, so one instance's setting must not unschedule the others'.
-  await boss.schedule(REPLY_REMINDER_QUEUE, REPLY_REMINDER_CRON, null, { tz: 'UTC' });
-  await boss.work(REPLY_REMINDER_QUEUE, async () => {
-    const reminded = await runReplyReminders(orm, { config, secret }, new Date());
+  await boss.schedule(MINUTELY_QUEUE, EVERY_MINUTE, null, { tz: 'UTC' });
+  await boss.work(MINUTELY_QUEUE, async () => {
+    const now = new Date();
+    const reminded = await runReplyReminders(orm, { config, secret }, now);
     if (reminded.length > 0) log.info({ component: 'automation', reminded: reminded.length }, 'reminded staff of overdue replies');
-    return { reminded: reminded.length };
+    const woken = await runSnoozeWakeups(orm, { config, secret }, now);
+    if (woken.length > 0) log.info({ component: 'automation', woken: woken.length }, 'snoozed tickets are back');
+    return { reminded: reminded.length, woken: woken.length };
   });
 
   const sweep = async (): Promise<number> => {

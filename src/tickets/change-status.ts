@@ -24,9 +24,12 @@ export async function changeStatus(
   await notify(ctx.em, { kind: 'status-changed', ticket, from, to, actor, reason }, ctx.notify);
 }
 
-/** The status and what goes with it: closedAt, and a closed ticket awaits no reply. */
+/** The status and what goes with it: closedAt, and a closed ticket awaits no reply and sleeps no more. */
 export function setStatus(ticket: Ticket, to: TicketStatus, at: Date = new Date()): void {
   ticket.status = to;
   ticket.closedAt = to === TicketStatus.CLOSED ? at : null;
-  if (to === TicketStatus.CLOSED) ticket.awaitingReplySince = null;
+  if (to === TicketStatus.CLOSED) {
+    ticket.awaitingReplySince = null;
+    ticket.snoozedUntil = null;
+  }
 }

@@ -89,6 +89,8 @@ function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope,
   if (filter.requester != null) add(`t.requester_id = (select id from person where email = ?)`, filter.requester.trim().toLowerCase());
   if (filter.unassigned != null) add(filter.unassigned ? 't.assignee_id is null' : 't.assignee_id is not null');
   if (filter.awaitingReply != null) add(filter.awaitingReply ? 't.awaiting_reply_since is not null' : 't.awaiting_reply_since is null');
+  // Snoozed: until a time still ahead (a snooze whose time passed a moment ago is being woken).
+  if (filter.snoozed != null) add(filter.snoozed ? 't.snoozed_until > now()' : '(t.snoozed_until is null or t.snoozed_until <= now())');
   if (filter.replyOverdue != null) {
     const overdue = replyOverdueSql(replyTargets);
     add(filter.replyOverdue ? overdue.sql : `not ${overdue.sql}`, ...overdue.params);
@@ -166,7 +168,7 @@ function rankSql(): string {
 }
 
 const COLUMNS = `t.id, t.number, t.subject, t.status, t.priority, t.type, t.queue_id, t.requester_id, t.assignee_id, t.category_id, t.created_at, t.updated_at, t.closed_at,
-    t.first_response_at, t.awaiting_reply_since,
+    t.first_response_at, t.awaiting_reply_since, t.snoozed_until,
     ${TICKET_RELATION_COLUMNS}`;
 
 export async function listTickets(em: Em, query: TicketListQuery): Promise<TicketListPage> {

@@ -21,6 +21,8 @@ const AGENT_OPEN = new Set([
   'Mutation.updateTicket',
   'Mutation.updateTickets', // every ticket in the agent's queues (FORBIDDEN otherwise, and then none changes)
   'Mutation.markAsSpam', // the same; blockSenders is FORBIDDEN to agents
+  'Mutation.snoozeTicket',
+  'Mutation.unsnoozeTicket',
   'Mutation.replyToTicket',
   'Mutation.addNote',
   'Mutation.addTicketWatcher',

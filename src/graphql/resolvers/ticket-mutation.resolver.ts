@@ -17,6 +17,7 @@ import type { TicketCommandContext, TicketResult } from '../../tickets/ticket-co
 import { assignToMe, closeTicket, escalateTicket, reopenTicket } from '../../tickets/ticket-lifecycle.js';
 import { markAsSpam } from '../../tickets/mark-spam.js';
 import { mergeTickets } from '../../tickets/merge-tickets.js';
+import { snoozeTicket, unsnoozeTicket } from '../../tickets/snooze.js';
 import { addTicketCc, addTicketWatcher, removeTicketCc, removeTicketWatcher } from '../../tickets/ticket-people.js';
 import { updateTicket } from '../../tickets/update-ticket.js';
 import { MAX_BULK_TICKETS, updateTickets } from '../../tickets/update-tickets.js';
@@ -177,6 +178,23 @@ export class TicketMutationResolver {
   })
   mergeTickets(@Arg('number', () => Int) number: number, @Arg('into', () => Int) into: number, @Ctx() ctx: GraphQLContext) {
     return run(ctx, (c) => mergeTickets(c, number, into));
+  }
+
+  @Mutation(() => TicketPayload, {
+    description: 'Out of the work list (filter snoozed: false) until `until` (at most 365 days ahead); it wakes then, or when the customer writes, with a mail to the assignee',
+  })
+  snoozeTicket(
+    @Arg('number', () => Int) number: number,
+    @Arg('until', () => Date) until: Date,
+    @Arg('note', () => String, { nullable: true, description: 'why, in the snoozed event (at most 1,000 characters)' }) note: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return run(ctx, (c) => snoozeTicket(c, number, until, note));
+  }
+
+  @Mutation(() => TicketPayload, { description: 'Ends a snooze now' })
+  unsnoozeTicket(@Arg('number', () => Int) number: number, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => unsnoozeTicket(c, number));
   }
 
   @Mutation(() => TicketPayload)

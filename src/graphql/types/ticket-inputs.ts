@@ -58,6 +58,9 @@ export class TicketFilter {
   @Field(() => Boolean, { nullable: true, description: 'true: tickets whose customer waits for an answer (awaitingReplySince set); false: the others' })
   awaitingReply?: boolean | null;
 
+  @Field(() => Boolean, { nullable: true, description: 'true: snoozed tickets (snoozedUntil ahead); false: the others, the work list' })
+  snoozed?: boolean | null;
+
   @Field(() => Boolean, { nullable: true, description: "true: tickets whose customer has waited longer than the priority's reply target (REPLY_TARGETS); false: the others" })
   replyOverdue?: boolean | null;
 

@@ -44,6 +44,9 @@ export class TicketObject {
   })
   awaitingReplySince!: Date | null;
 
+  @Field(() => Date, { nullable: true, description: 'Out of the work list until then (snoozeTicket); null when not snoozed' })
+  snoozedUntil!: Date | null;
+
   // Not fields: the keys the field resolvers hand to the loaders.
   rowId!: number;
   queueId!: number | null;
@@ -133,6 +136,7 @@ export interface TicketRow extends TicketRelations {
   closed_at: Date | string | null;
   first_response_at: Date | string | null;
   awaiting_reply_since: Date | string | null;
+  snoozed_until: Date | string | null;
 }
 
 const asDate = (value: Date | string): Date => (value instanceof Date ? value : new Date(value));
@@ -152,6 +156,7 @@ export function presentTicketRow(row: TicketRow): TicketObject {
     closedAt: asDateOrNull(row.closed_at),
     firstResponseAt: asDateOrNull(row.first_response_at),
     awaitingReplySince: asDateOrNull(row.awaiting_reply_since),
+    snoozedUntil: asDateOrNull(row.snoozed_until),
     queueId: row.queue_id === null ? null : Number(row.queue_id),
     requesterId: Number(row.requester_id),
     assigneeId: row.assignee_id === null ? null : Number(row.assignee_id),

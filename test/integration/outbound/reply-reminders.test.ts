@@ -11,7 +11,7 @@ import { queryDatabase } from '../../harness/eventually.js';
 import { runReplyReminders } from '../../../src/automation/reply-reminders.js';
 import { Person, Queue, Ticket } from '../../../src/entities/index.js';
 import { Priority, Role } from '../../../src/entities/enums.js';
-import { REPLY_REMINDER_QUEUE } from '../../../src/outbound/worker.js';
+import { MINUTELY_QUEUE } from '../../../src/outbound/worker.js';
 import { replyToTicket } from '../../../src/tickets/reply-to-ticket.js';
 import { asAgent, ids, mailsTo, outboxSettled, startOutboundHarness, waitForMailsTo, type OutboundHarness } from './outbound-harness.js';
 
@@ -141,7 +141,7 @@ describe('reply reminders', () => {
   });
 
   it('run on the pg-boss schedule every minute with the real time', async () => {
-    const schedules = await queryDatabase<{ cron: string }>(url, `select cron from pgboss.schedule where name = $1`, [REPLY_REMINDER_QUEUE]);
+    const schedules = await queryDatabase<{ cron: string }>(url, `select cron from pgboss.schedule where name = $1`, [MINUTELY_QUEUE]);
     expect(schedules).toEqual([{ cron: '* * * * *' }]);
     const t = await ticket('gus@customer.test', { queue: 'Billing', priority: Priority.URGENT });
     await queryDatabase(url, `update ticket set awaiting_reply_since = now() - interval '2 hours' where number = $1`, [t.number]);
