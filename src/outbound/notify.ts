@@ -15,7 +15,7 @@ import { Message, Person, type Ticket } from '../entities/index.js';
 import { MessageDirection, Role, TicketStatus } from '../entities/enums.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { describeTarget } from '../tickets/reply-targets.js';
-import { Mailer } from './mailer.js';
+import { Mailer, type MailPlan } from './mailer.js';
 import { emergencyChatText, newTicketChatText, type ChatTicket } from './chat-text.js';
 import { candidate } from './recipients.js';
 import { bodyText, headerText } from './sanitize.js';
@@ -138,18 +138,7 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
     const mentioned = n.mentioned ?? [];
     // A mention reaches its person even if they do not watch (or opted out): it asks them by name.
     // Not limited: only an agent's note causes it, never mail, so it cannot loop.
-    for (const person of mentioned) {
-      await mailer.mail({
-        ticket: n.ticket,
-        kind: 'note-mention',
-        template: 'note-mention',
-        to: [candidate(person)],
-        autoSubmitted: 'auto-generated',
-        limited: false,
-        variables: { ticket: ticketVariables(n.ticket), ...variables },
-        thread,
-      });
-    }
+    await mailEach(mailer, mentioned, { ticket: n.ticket, kind: 'note-mention', template: 'note-mention', limited: false, variables: { ticket: ticketVariables(n.ticket), ...variables }, thread });
     await mailWatchers(mailer, n.ticket, n.actor, 'watcher-note', 'watcher-note', variables, thread, new Set(mentioned.map((p) => p.email)));
   },
 
@@ -241,19 +230,11 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
     const approvers = designated.length > 0 ? designated : await em.find(Person, { role: Role.ADMIN, active: true }, { orderBy: { id: 'asc' } });
     const first = await em.findOne(Message, { ticket }, { populate: ['author'], orderBy: { id: 'asc' } });
     const thread = await threadHeaders(em, ticket, null);
-    for (const approver of approvers) {
-      if (approver.email === ticket.requester.email) continue;
-      await mailer.mail({
-        ticket,
-        kind: 'approval-request',
-        template: 'approval-request',
-        to: [candidate(approver)],
-        autoSubmitted: 'auto-generated',
-        limited: true,
-        variables: { ticket: ticketVariables(ticket), message: messageVariables(first) },
-        thread,
-      });
-    }
+    await mailEach(
+      mailer,
+      approvers.filter((approver) => approver.email !== ticket.requester.email),
+      { ticket, kind: 'approval-request', template: 'approval-request', limited: true, variables: { ticket: ticketVariables(ticket), message: messageVariables(first) }, thread },
+    );
   },
 
   'attachments-refused': async (mailer, em, n) => {
@@ -289,22 +270,15 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
     const latest = last ? await em.findOne(Message, last.id, { populate: ['author'] }) : null;
     const thread = await threadHeaders(em, ticket, latest);
     const waiting = { since: ticket.awaitingReplySince?.toISOString() ?? '', due: detail.dueAt, target: detail.target };
-    const reminded: string[] = [];
     // Staff only, and at most once per wait of the customer: no hourly limit (no mail can trigger another).
-    for (const person of recipients) {
-      reminded.push(
-        ...(await mailer.mail({
-          ticket,
-          kind: 'reply-overdue',
-          template: 'reply-overdue',
-          to: [candidate(person)],
-          autoSubmitted: 'auto-generated',
-          limited: false,
-          variables: { ticket: ticketVariables(ticket), message: messageVariables(latest, true), waiting },
-          thread,
-        })),
-      );
-    }
+    const reminded = await mailEach(mailer, recipients, {
+      ticket,
+      kind: 'reply-overdue',
+      template: 'reply-overdue',
+      limited: false,
+      variables: { ticket: ticketVariables(ticket), message: messageVariables(latest, true), waiting },
+      thread,
+    });
     const event = recordEvent(em, ticket, { kind: 'reply-overdue', actorLabel: 'automation:reply-reminders', to: reminded.join(', '), detail });
     event.createdAt = mailer.now;
   },
@@ -312,18 +286,15 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
   'snooze-ended': async (mailer, em, n) => {
     const { ticket } = n;
     const thread = await threadHeaders(em, ticket, null);
-    for (const person of await responsibleStaff(em, ticket)) {
-      await mailer.mail({
-        ticket,
-        kind: 'snooze-ended',
-        template: 'snooze-ended',
-        to: [candidate(person)],
-        autoSubmitted: 'auto-generated',
-        limited: false, // at most once per snooze an agent set: nothing mail does can repeat it
-        variables: { ticket: ticketVariables(ticket), snooze: { until: n.until.toISOString() } },
-        thread,
-      });
-    }
+    // Not limited: at most once per snooze an agent set, and nothing mail does can repeat it.
+    await mailEach(mailer, await responsibleStaff(em, ticket), {
+      ticket,
+      kind: 'snooze-ended',
+      template: 'snooze-ended',
+      limited: false,
+      variables: { ticket: ticketVariables(ticket), snooze: { until: n.until.toISOString() } },
+      thread,
+    });
   },
 };
 
@@ -415,20 +386,17 @@ async function mailWatchers(
 ): Promise<void> {
   const watchers = new Map<string, Person>();
   for (const p of [...(ticket.queue?.watchers.getItems() ?? []), ...ticket.watchers.getItems()]) watchers.set(p.email, p);
-  for (const watcher of watchers.values()) {
-    if ((causedBy && watcher.email === causedBy.email) || alreadyTold.has(watcher.email)) continue;
-    if (watcher.watchOptOut || (watcher.role && !watcher.active)) continue;
-    await mailer.mail({
-      ticket,
-      kind,
-      template,
-      to: [candidate(watcher)],
-      autoSubmitted: 'auto-generated',
-      limited: true,
-      variables: { ticket: ticketVariables(ticket), ...variables },
-      thread,
-    });
-  }
+  const told = [...watchers.values()].filter(
+    (watcher) => !(causedBy && watcher.email === causedBy.email) && !alreadyTold.has(watcher.email) && !watcher.watchOptOut && !(watcher.role && !watcher.active),
+  );
+  await mailEach(mailer, told, { ticket, kind, template, limited: true, variables: { ticket: ticketVariables(ticket), ...variables }, thread });
+}
+
+/** One automatic mail to each of `people`, each addressed to them alone; returns the addresses it went to. */
+async function mailEach(mailer: Mailer, people: readonly Person[], plan: Omit<MailPlan, 'to' | 'autoSubmitted'>): Promise<string[]> {
+  const sent: string[] = [];
+  for (const person of people) sent.push(...(await mailer.mail({ ...plan, to: [candidate(person)], autoSubmitted: 'auto-generated' })));
+  return sent;
 }
 
 function ticketPayload(ticket: Ticket): ChatTicket & Record<string, unknown> {
