@@ -13,10 +13,11 @@ import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import type { Config, MailboxConfig } from './config/env.js';
 import { checkDurability } from './db/durability.js';
-import { openOrm, type Orm } from './db/orm.js';
+import { openOrm } from './db/orm.js';
 import { imapOptions } from './ingest/doors/imap-poller.js';
 import { redactUrlSecrets, type Logger } from './log.js';
 import { checkTemplates, TEMPLATE_NAMES } from './outbound/templates.js';
+import { withTimeout } from './with-timeout.js';
 
 export const CHECK_TIMEOUT_MS = 15_000;
 
@@ -28,19 +29,6 @@ export interface CheckResult {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** Rejects with "no answer within N s" when `work` takes longer than `ms`. */
-async function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** The first line of an error, passwords in URLs masked. */
 function reason(error: unknown): string {
   const e = error as { message?: string; responseText?: string; code?: string };
@@ -50,7 +38,7 @@ function reason(error: unknown): string {
 
 async function check(name: string, timeoutMs: number, work: () => Promise<string>): Promise<CheckResult> {
   try {
-    return { name, ok: true, detail: await within(timeoutMs, work()) };
+    return { name, ok: true, detail: await withTimeout(work(), timeoutMs, () => new Error(`no answer within ${timeoutMs / 1000} s`)) };
   } catch (error) {
     return { name, ok: false, detail: reason(error) };
   }
@@ -71,10 +59,9 @@ async function database(config: Config, timeoutMs: number): Promise<CheckResult>
   if (!config.databaseUrl) {
     return { name: 'database', ok: true, detail: `embedded PostgreSQL in ${config.dataDir} (DATABASE_URL unset): started by the gateway, not checked here` };
   }
-  let orm: Orm | null = null;
-  try {
-    return await check('database', timeoutMs, async () => {
-      orm = await openOrm(config.databaseUrl!);
+  return check('database', timeoutMs, async () => {
+    const orm = await openOrm(config.databaseUrl!);
+    try {
       const em = orm.em.fork();
       const [{ version }] = (await em.execute<{ version: string }[]>(`select current_setting('server_version') as version`)) as [{ version: string }];
       const pending = (await orm.migrator.getPending()).length;
@@ -82,10 +69,10 @@ async function database(config: Config, timeoutMs: number): Promise<CheckResult>
       if (durability && config.requireDurableDatabase) throw new Error(durability);
       const migrations = pending === 0 ? 'schema up to date' : `${plural(pending, 'migration')} to apply at the next start`;
       return `PostgreSQL ${version}, ${migrations}, ${durability ? 'NOT durable (allowed: REQUIRE_DURABLE_DATABASE=false)' : 'durable'}`;
-    });
-  } finally {
-    await (orm as Orm | null)?.close();
-  }
+    } finally {
+      await orm.close();
+    }
+  });
 }
 
 async function mailbox(mailbox: MailboxConfig, log: Logger, timeoutMs: number): Promise<CheckResult> {

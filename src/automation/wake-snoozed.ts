@@ -6,7 +6,7 @@
  */
 import type { Orm } from '../db/orm.js';
 import { notify } from '../outbound/notify.js';
-import { recordEvent } from '../tickets/record-event.js';
+import { endSnooze } from '../tickets/snooze.js';
 import { forEachLockedTicket, TICKET_BATCH, type AutomationContext } from './locked-tickets.js';
 
 /** One run at `now` (a controllable clock for tests). Returns the numbers of the tickets it woke. */
@@ -16,9 +16,7 @@ export async function runSnoozeWakeups(orm: Orm, ctx: AutomationContext, now: Da
   return forEachLockedTicket(orm, batch, async (em, ticket) => {
     const until = ticket.snoozedUntil;
     if (!until || until.getTime() > now.getTime()) return null; // woken meanwhile, or snoozed again
-    ticket.snoozedUntil = null;
-    const event = recordEvent(em, ticket, { kind: 'snooze-ended', actorLabel: 'automation:snooze', from: until.toISOString(), detail: { reason: 'its time came' } });
-    event.createdAt = now;
+    endSnooze(em, ticket, { actorLabel: 'automation:snooze' }, 'its time came').createdAt = now;
     await notify(em, { kind: 'snooze-ended', ticket, until }, { config: ctx.config, secret: ctx.secret, now: () => now });
     return ticket.number;
   });

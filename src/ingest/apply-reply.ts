@@ -20,6 +20,7 @@ import { fillFieldsFromMail } from '../tickets/category-fields.js';
 import { setStatus } from '../tickets/change-status.js';
 import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
+import { endSnooze } from '../tickets/snooze.js';
 import type { Classification } from './classify.js';
 import type { ThreadVia } from './thread.js';
 import { ownAddresses } from './own-addresses.js';
@@ -60,10 +61,7 @@ export async function applyReply(
     // The customer said something new: it waits for an answer from the oldest unanswered message on.
     ticket.awaitingReplySince ??= input.receivedAt;
     // ... and a snoozed ticket wakes up: the customer does not wait for the snooze to end.
-    if (ticket.snoozedUntil) {
-      recordEvent(em, ticket, { kind: 'snooze-ended', actor, from: ticket.snoozedUntil.toISOString(), detail: { reason: 'the customer wrote' } });
-      ticket.snoozedUntil = null;
-    }
+    if (ticket.snoozedUntil) endSnooze(em, ticket, { actor }, 'the customer wrote');
   }
   // The answer to "please send your instance ID" fills the category's empty fields (the caller
   // loaded the category with the ticket).

@@ -18,6 +18,7 @@ import { promises as dns } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { authenticate, type AuthenticateOptions as MailauthOptions } from 'mailauth';
 import { bodyOffset } from './store.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** What the SMTP door saw; absent for IMAP and the pipe. */
 export interface SmtpEnvelope {
@@ -114,7 +115,6 @@ export async function authenticateSender(raw: Buffer, options: AuthenticateOptio
   const resolver = options.resolver ?? defaultResolver();
   const envelope = options.envelope ?? null;
   const deadlineMs = options.deadlineMs ?? DEADLINE_MS;
-  let timer: NodeJS.Timeout | undefined;
   try {
     const settings: MailauthOptions & { maxElapsedTime: number } = {
       // Without a client IP there is nothing for SPF to check (see summarise).
@@ -124,18 +124,11 @@ export async function authenticateSender(raw: Buffer, options: AuthenticateOptio
       disableBimi: true, // logos are not our business, and every lookup costs
       maxElapsedTime: deadlineMs, // passed on to SPF (not in mailauth's typings)
     };
-    const result = await Promise.race([
-      authenticate(raw, settings),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error('sender authentication took too long'), { code: 'ETIMEOUT' })), deadlineMs);
-      }),
-    ]);
+    const result = await withTimeout(authenticate(raw, settings), deadlineMs, () => Object.assign(new Error('sender authentication took too long'), { code: 'ETIMEOUT' }));
     return summarise(result, envelope !== null);
   } catch {
     // A bug or a stalled lookup in a verifier must not cost the message: no verdict either way.
     return { ...UNVERIFIED, dkim: 'temperror', spf: 'temperror', dmarc: 'temperror' };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -222,17 +215,7 @@ export function cachingResolver(base: DnsResolver, options: CachingResolverOptio
   const probe = options.probe ?? { name: '.', rrtype: 'NS' };
 
   async function lookup(name: string, rrtype: string): Promise<unknown> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        base(name, rrtype),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(Object.assign(new Error(`DNS ${rrtype} ${name} timed out`), { code: 'ETIMEOUT' })), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withTimeout(base(name, rrtype), timeoutMs, () => Object.assign(new Error(`DNS ${rrtype} ${name} timed out`), { code: 'ETIMEOUT' }));
   }
 
   function trip(): void {

@@ -15,11 +15,14 @@ export async function changeStatus(
   to: TicketStatus,
   detail: Record<string, unknown> | null = null,
   actor: Person = ctx.actor,
+  /** false: nobody is mailed (a spam ticket's sender must not hear that it was closed). */
+  options: { mail: boolean } = { mail: true },
 ): Promise<void> {
   const from = ticket.status;
   if (from === to) return;
   setStatus(ticket, to);
   recordEvent(ctx.em, ticket, { kind: 'status', actor, from, to, detail });
+  if (!options.mail) return;
   const reason = typeof detail?.reason === 'string' ? detail.reason : null;
   await notify(ctx.em, { kind: 'status-changed', ticket, from, to, actor, reason }, ctx.notify);
 }

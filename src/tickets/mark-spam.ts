@@ -10,7 +10,7 @@ import { TicketStatus } from '../entities/enums.js';
 import { forbidden } from '../errors.js';
 import { blockingPattern, blockSender } from '../people/blocked-senders.js';
 import type { CommandResult } from '../queues/create-queue.js';
-import { setStatus } from './change-status.js';
+import { changeStatus } from './change-status.js';
 import { recordEvent } from './record-event.js';
 import { failure, isFailure, ticketToWork, type TicketCommandContext } from './ticket-command.js';
 import { ascending, bulkNumbers } from './update-tickets.js';
@@ -26,11 +26,7 @@ export async function markAsSpam(ctx: TicketCommandContext, numbers: readonly nu
     if (isFailure(ticket)) return failure(at, `#${number}: ${ticket.errors[0]!.message}`);
     if (ticket.status === TicketStatus.PENDING_APPROVAL) return failure(at, `#${number} awaits approval: use rejectTicket`);
     await ctx.em.populate(ticket, ['requester']);
-    const from = ticket.status;
-    if (from !== TicketStatus.CLOSED) {
-      setStatus(ticket, TicketStatus.CLOSED);
-      recordEvent(ctx.em, ticket, { kind: 'status', actor: ctx.actor, from, to: TicketStatus.CLOSED, detail: { reason: 'spam' } });
-    }
+    await changeStatus(ctx, ticket, TicketStatus.CLOSED, { reason: 'spam' }, ctx.actor, { mail: false });
     recordEvent(ctx.em, ticket, { kind: 'spam', actor: ctx.actor, to: ticket.requester.email, detail: blockSenders ? { blocked: true } : null });
     ticket.updatedAt = new Date();
     if (blockSenders && !(await blockingPattern(ctx.em, ticket.requester.email))) {

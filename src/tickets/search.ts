@@ -285,11 +285,10 @@ export async function countTickets(em: Em, scope: TicketScope, queueId: number |
 
 /** One ticket row by id (after a mutation), in the same shape as the listing. */
 export async function ticketRowById(em: Em, id: number): Promise<TicketRow | null> {
-  const rows = await readRows<TicketRow>(em, `select ${COLUMNS} from ticket t where t.id = $1`, [id]);
-  return rows[0] ?? null;
+  return (await ticketRowsByIds(em, [id]))[0] ?? null;
 }
 
-/** Ticket rows by id (after a bulk mutation), in the order of `ids`. */
+/** Ticket rows by id (after a mutation, a bulk one too), in the order of `ids`. */
 export async function ticketRowsByIds(em: Em, ids: readonly number[]): Promise<TicketRow[]> {
   const rows = await readRows<TicketRow>(em, `select ${COLUMNS} from ticket t where t.id = any($1::int[])`, [ids]);
   const byId = new Map(rows.map((row) => [Number(row.id), row]));

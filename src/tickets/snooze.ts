@@ -5,6 +5,8 @@
  * when the customer writes (apply-reply.ts), when an agent ends the snooze, or when it is closed.
  * Each start and end is an event. The status does not change.
  */
+import type { Em } from '../db/orm.js';
+import type { Person, Ticket, TicketEvent } from '../entities/index.js';
 import { TicketStatus } from '../entities/enums.js';
 import { recordEvent } from './record-event.js';
 import { failure, isFailure, ticketToWork, type TicketCommandContext, type TicketResult } from './ticket-command.js';
@@ -30,12 +32,18 @@ export async function snoozeTicket(ctx: TicketCommandContext, number: number, un
   return { ok: true, value: ticket };
 }
 
+/** Ends a ticket's snooze: the `snooze-ended` event (who or what ended it, and why), and the time cleared. */
+export function endSnooze(em: Em, ticket: Ticket, by: { actor?: Person | null; actorLabel?: string }, reason: string): TicketEvent {
+  const event = recordEvent(em, ticket, { kind: 'snooze-ended', ...by, from: ticket.snoozedUntil?.toISOString() ?? null, detail: { reason } });
+  ticket.snoozedUntil = null;
+  return event;
+}
+
 export async function unsnoozeTicket(ctx: TicketCommandContext, number: number): Promise<TicketResult> {
   const ticket = await ticketToWork(ctx, number);
   if (isFailure(ticket)) return ticket;
   if (!ticket.snoozedUntil) return failure(['number'], `ticket #${number} is not snoozed`);
-  recordEvent(ctx.em, ticket, { kind: 'snooze-ended', actor: ctx.actor, from: ticket.snoozedUntil.toISOString(), detail: { reason: 'ended by an agent' } });
-  ticket.snoozedUntil = null;
+  endSnooze(ctx.em, ticket, { actor: ctx.actor }, 'ended by an agent');
   ticket.updatedAt = new Date();
   await ctx.em.flush();
   return { ok: true, value: ticket };
