@@ -227,6 +227,20 @@ async function main(): Promise<number> {
     report.add('gateway peak RSS (VmHWM) under the load above', fmtMiB(memory.peakHwm), 'target ≤ 400 MB', memory.peakHwm <= TARGETS.rss);
     pending.delete('rss');
 
+    // An admin operation, not a load: how long forgetting one customer takes on a desk this size
+    // (every step scans a table: messages naming them, history, quarantine).
+    section('erasePerson (one customer; info)');
+    const ERASE = `mutation($email: String!, $dryRun: Boolean) { erasePerson(email: $email, dryRun: $dryRun) {
+      ticketsDeleted messagesDeleted messagesErased messagesScrubbed deliveriesDeleted eventsScrubbed } }`;
+    for (const dryRun of [true, false]) {
+      const begun = now();
+      const answer = await gql(gateway, token, ERASE, { email: 'customer2@customer2.example', dryRun });
+      const took = now() - begun;
+      if (answer.errors) throw new Error(`erasePerson: ${JSON.stringify(answer.errors)}`);
+      console.log(`  ${dryRun ? 'dry run' : 'erasure'}: ${fmtMs(took)}, ${JSON.stringify(answer.data?.erasePerson)}`);
+      report.add(`erasePerson, one customer${dryRun ? ' (dry run)' : ''}`, fmtMs(took), 'info', null);
+    }
+
     const problems = gateway.logProblems();
     section('gateway log (warn and above)');
     if (problems.length === 0) console.log('  clean (no warn/error lines)');

@@ -9,6 +9,7 @@ import { ApiTokenResolver } from './resolvers/api-token.resolver.js';
 import { AuditResolver } from './resolvers/audit.resolver.js';
 import { BlockedSenderResolver } from './resolvers/blocked-sender.resolver.js';
 import { OrganizationResolver } from './resolvers/organization.resolver.js';
+import { PersonErasureResolver } from './resolvers/person-erasure.resolver.js';
 import { QuarantineResolver } from './resolvers/quarantine.resolver.js';
 import { QueueResolver } from './resolvers/queue.resolver.js';
 import { RoutingResolver } from './resolvers/routing.resolver.js';
@@ -32,6 +33,7 @@ export const RESOLVERS = [
   BlockedSenderResolver,
   ApiTokenResolver,
   OrganizationResolver,
+  PersonErasureResolver,
 ] as const;
 
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {

@@ -63,6 +63,7 @@ const ADMIN_ONLY = new Set([
   'Query.blockedSenders',
   'Mutation.blockSender',
   'Mutation.unblockSender',
+  'Mutation.erasePerson',
   'Mutation.createRule',
   'Mutation.updateRule',
   'Mutation.deleteRule',
