@@ -11,9 +11,8 @@
  * Names follow Prometheus' conventions (`postdesk_` prefix, `_total` counters, base units).
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { ReplyTargets } from './config/env.js';
 import type { RuntimeState } from './runtime-state.js';
-import { replyOverdueSql } from './tickets/reply-targets.js';
+import { replyOverdueSql, type ReplyClock } from './tickets/reply-targets.js';
 
 const processRegistry = new Registry();
 
@@ -34,7 +33,7 @@ export const deliveryAttempts = new Counter({
 let defaultMetricsOn = false;
 
 /** The registry one gateway serves: the process's counters and memory figures, and its gauges. */
-export function createMetricsRegistry(state: RuntimeState, replyTargets: ReplyTargets): Registry {
+export function createMetricsRegistry(state: RuntimeState, replyClock: ReplyClock): Registry {
   if (!defaultMetricsOn) {
     // Resident memory, heap, event-loop delay, GC: once per process, at the first gateway.
     collectDefaultMetrics({ register: processRegistry, prefix: 'postdesk_' });
@@ -96,7 +95,7 @@ export function createMetricsRegistry(state: RuntimeState, replyTargets: ReplyTa
     sql: `select status, count(*)::int as n from outbound_delivery where status in ('QUEUED', 'FAILED') group by status`,
     samples: (rows: { status: string; n: number }[]) => ['QUEUED', 'FAILED'].map((status) => [{ status }, rows.find((r) => r.status === status)?.n ?? 0]),
   });
-  const overdue = replyOverdueSql(replyTargets);
+  const overdue = replyOverdueSql(replyClock);
   sharedGauge(gauges, state, {
     name: 'postdesk_tickets_awaiting_reply',
     help: 'Tickets whose customer waits for an answer, and (overdue="true") those waiting longer than their reply target (REPLY_TARGETS)',

@@ -1,6 +1,6 @@
 /**
  * Reply reminders (REPLY_REMINDERS, on by default): when a waiting customer's reply becomes overdue
- * (REPLY_TARGETS by priority, tickets/reply-targets.ts), staff get one mail saying so — the
+ * (REPLY_TARGETS by priority, in BUSINESS_HOURS when set: tickets/reply-targets.ts), staff get one mail saying so — the
  * assignee, else the queue's agents, else the admins (notify 'reply-overdue') — and the ticket's
  * history a `reply-overdue` event.
  *
@@ -14,7 +14,7 @@
  */
 import type { Orm } from '../db/orm.js';
 import { notify } from '../outbound/notify.js';
-import { replyDueAt, replyOverdueSql } from '../tickets/reply-targets.js';
+import { describeReplyTarget, replyDueOfTicket, replyOverdueSql } from '../tickets/reply-targets.js';
 import { forEachLockedTicket, TICKET_BATCH, type AutomationContext } from './locked-tickets.js';
 
 export interface ReplyReminder {
@@ -26,8 +26,7 @@ export interface ReplyReminder {
 export async function runReplyReminders(orm: Orm, ctx: AutomationContext, now: Date): Promise<ReplyReminder[]> {
   const { config } = ctx;
   if (!config.outbound.replyReminders) return [];
-  const targets = config.replyTargets;
-  const overdue = replyOverdueSql(targets, now);
+  const overdue = replyOverdueSql(config, now);
   const batch = () =>
     orm.em.fork().execute<{ id: number }[]>(
       `select t.id from ticket t
@@ -39,9 +38,10 @@ export async function runReplyReminders(orm: Orm, ctx: AutomationContext, now: D
   return forEachLockedTicket(orm, batch, async (em, ticket) => {
     // Re-checked under the lock: answered, closed or reminded since the batch was read.
     const since = ticket.awaitingReplySince;
-    const dueAt = replyDueAt(since, ticket.priority, targets);
-    if (!since || !dueAt || dueAt >= now || ticket.replyRemindedFor?.getTime() === since.getTime()) return null;
-    await notify(em, { kind: 'reply-overdue', ticket, dueAt, targetSeconds: (dueAt.getTime() - since.getTime()) / 1000 }, { config, secret: ctx.secret, now: () => now });
+    const target = describeReplyTarget(config, ticket.priority);
+    const dueAt = since && target ? await replyDueOfTicket(em, config, ticket.id) : null;
+    if (!since || !target || !dueAt || dueAt >= now || ticket.replyRemindedFor?.getTime() === since.getTime()) return null;
+    await notify(em, { kind: 'reply-overdue', ticket, dueAt, target }, { config, secret: ctx.secret, now: () => now });
     // Not through the entity: that would touch updated_at, and a reminder changes nothing on the ticket.
     await em.execute(`update ticket set reply_reminded_for = awaiting_reply_since where id = ?`, [ticket.id]);
     return { number: ticket.number, dueAt };

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { isTimeZone, parseHolidays, parseOpeningWindows, type BusinessHours, type OpeningWindow } from './business-hours.js';
 import type { Priority } from '../entities/enums.js';
 import { emailAddress } from '../people/email-address.js';
 
@@ -87,6 +88,8 @@ export interface Config {
   readonly senderRateLimit: { readonly max: number; readonly windowMinutes: number };
   /** Seconds support has to answer a waiting customer, by priority (REPLY_TARGETS); null: no target. */
   readonly replyTargets: ReplyTargets;
+  /** The opening times reply targets count in (BUSINESS_HOURS …); null: around the clock. URGENT always counts around the clock. */
+  readonly businessHours: BusinessHours | null;
   /** Outbound mail, webhooks and scheduled automation (src/outbound, src/automation). */
   readonly outbound: OutboundConfig;
 }
@@ -246,6 +249,22 @@ const envSchema = z.object({
     .refine((v) => new Set(v.split(',').map((p) => p.split('=')[0]!.trim().toUpperCase())).size === v.split(',').length, { message: 'names a priority twice' })
     .default('URGENT=1h,HIGH=4h,NORMAL=1d,LOW=3d'),
   REPLY_REMINDERS: bool.optional(),
+  /** Weekly opening times reply targets count in (config/business-hours.ts); unset: around the clock. */
+  BUSINESS_HOURS: z
+    .string()
+    .superRefine((v, ctx) => {
+      const windows = parseOpeningWindows(v);
+      if (typeof windows === 'string') ctx.addIssue({ code: 'custom', message: windows });
+    })
+    .optional(),
+  BUSINESS_TIMEZONE: z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin or America/New_York' }).optional(),
+  BUSINESS_HOLIDAYS: z
+    .string()
+    .superRefine((v, ctx) => {
+      const holidays = parseHolidays(v);
+      if (typeof holidays === 'string') ctx.addIssue({ code: 'custom', message: holidays });
+    })
+    .optional(),
   ESCALATION_ADDRESS: email.optional(),
   AUTOMATIC_MAIL_LIMIT: z.coerce.number({ message: 'must be a whole number of mails per hour' }).int({ message: 'must be a whole number of mails per hour' }).min(1, { message: 'must be at least 1' }).default(10),
   TEMPLATES_DIR: z.string().min(1).optional(),
@@ -371,6 +390,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   const problems: string[] = [];
   const mailboxes = parseMailboxes(e.MAILBOXES, e.IMAP_URL, problems);
   const oncallAddresses = parseAddressList(e.ONCALL_ADDRESSES, 'ONCALL_ADDRESSES', problems);
+  for (const variable of ['BUSINESS_TIMEZONE', 'BUSINESS_HOLIDAYS'] as const) {
+    if (e[variable] !== undefined && e.BUSINESS_HOURS === undefined) problems.push(`${variable}: only counts with BUSINESS_HOURS, which is not set`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const production = e.NODE_ENV === 'production';
@@ -412,6 +434,14 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     defaultQueue: e.DEFAULT_QUEUE,
     senderRateLimit: Object.freeze(parseRate(e.SENDER_RATE_LIMIT)),
     replyTargets: Object.freeze(parseReplyTargets(e.REPLY_TARGETS)),
+    businessHours:
+      e.BUSINESS_HOURS === undefined
+        ? null
+        : Object.freeze({
+            timezone: e.BUSINESS_TIMEZONE ?? 'UTC',
+            windows: parseOpeningWindows(e.BUSINESS_HOURS) as readonly OpeningWindow[],
+            holidays: e.BUSINESS_HOLIDAYS === undefined ? [] : (parseHolidays(e.BUSINESS_HOLIDAYS) as readonly string[]),
+          }),
     outbound: Object.freeze({
       escalationAddress: e.ESCALATION_ADDRESS?.toLowerCase() ?? null,
       automaticMailsPerHour: e.AUTOMATIC_MAIL_LIMIT,

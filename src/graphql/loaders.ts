@@ -14,6 +14,7 @@ import { readRows } from '../db/read-query.js';
 import type { CategoryField } from '../entities/index.js';
 import type { Address } from '../entities/message.entity.js';
 import type { MessageDirection } from '../entities/enums.js';
+import { replyDueByTicket, type ReplyClock } from '../tickets/reply-targets.js';
 import { ticketScope, type TicketScope } from './ticket-access.js';
 
 export interface PersonRow {
@@ -103,6 +104,8 @@ export interface Loaders {
   readonly bodyHtml: DataLoader<number, string | null>;
   /** The new part of a message received by mail (null for others), by message row id. */
   readonly visibleText: DataLoader<number, string | null>;
+  /** When the answer to the customer's current wait is due, by ticket row id (asked only with BUSINESS_HOURS). */
+  readonly replyDue: DataLoader<number, Date | null>;
 }
 
 function byKey<T>(rows: readonly T[], keyOf: (row: T) => number, keys: readonly number[]): (T | null)[] {
@@ -179,7 +182,7 @@ const MESSAGE_EXTRAS = `(select ${personJson('p')} from person p where p.id = m.
 
 type MessageWithExtras = MessageRow & { author: PersonRow | null; attachments: AttachmentRow[] };
 
-export function createLoaders(em: Em, principal: Principal): Loaders {
+export function createLoaders(em: Em, principal: Principal, replyClock: ReplyClock): Loaders {
   let scope: Promise<TicketScope> | null = null;
   const person = new DataLoader<number, PersonRow | null>(async (ids) =>
     byKey(await readRows<PersonRow>(em, `select id, email, name from person where id = any($1::bigint[])`, [ids]), (r) => Number(r.id), ids),
@@ -262,6 +265,10 @@ export function createLoaders(em: Em, principal: Principal): Loaders {
     attachments,
     bodyHtml: messageColumnLoader(em, 'body_html'),
     visibleText: messageColumnLoader(em, 'visible_text'),
+    replyDue: new DataLoader(async (ids) => {
+      const due = await replyDueByTicket(em, replyClock, ids);
+      return ids.map((id) => due.get(id) ?? null);
+    }),
   };
 }
 

@@ -90,7 +90,7 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
       return {
         principal,
         em,
-        loaders: createLoaders(em, principal),
+        loaders: createLoaders(em, principal, config),
         orm,
         secret: state.secret ?? '',
         config,
@@ -127,7 +127,7 @@ export async function createHttpServer(config: Config, state: RuntimeState, sche
   // Prometheus metrics (metrics.ts) for any valid token: an agent with no queues can read them
   // and nothing else, so a scraper needs no admin token. METRICS_TOKEN is checked in memory, so a
   // scrape still answers (postdesk_ready 0, the mailboxes, the process) while PostgreSQL is down.
-  const metrics = createMetricsRegistry(state, config.replyTargets);
+  const metrics = createMetricsRegistry(state, config);
   fastify.get('/metrics', async (request, reply) => {
     if (!matchesConfiguredSecret(config.metricsToken, bearer(request)) && !(await authenticateRequest(state.orm, request, reply))) return reply;
     const body = await metrics.metrics();

@@ -14,7 +14,6 @@ import type { Em } from '../db/orm.js';
 import { Message, Person, type Ticket } from '../entities/index.js';
 import { MessageDirection, Role, TicketStatus } from '../entities/enums.js';
 import { recordEvent } from '../tickets/record-event.js';
-import { describeTarget } from '../tickets/reply-targets.js';
 import { Mailer, type MailPlan } from './mailer.js';
 import { emergencyChatText, newTicketChatText, type ChatTicket } from './chat-text.js';
 import { candidate } from './recipients.js';
@@ -47,7 +46,7 @@ export type TicketNotification =
   /** Attachments were refused on an inbound message; the sender is told which and why. */
   | { kind: 'attachments-refused'; ticket: Ticket; message: Message; refused: readonly { filename: string; reason: string }[] }
   /** The customer has waited longer than the priority's reply target (automation/reply-reminders.ts). */
-  | { kind: 'reply-overdue'; ticket: Ticket; dueAt: Date; targetSeconds: number }
+  | { kind: 'reply-overdue'; ticket: Ticket; dueAt: Date; target: string }
   /** A snoozed ticket's time came (automation/wake-snoozed.ts). */
   | { kind: 'snooze-ended'; ticket: Ticket; until: Date };
 
@@ -257,7 +256,7 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
   'reply-overdue': async (mailer, em, n) => {
     const { ticket } = n;
     const recipients = await responsibleStaff(em, ticket);
-    const detail = { dueAt: n.dueAt.toISOString(), target: describeTarget(n.targetSeconds) };
+    const detail = { dueAt: n.dueAt.toISOString(), target: n.target };
     if (recipients.length === 0) {
       recordEvent(em, ticket, { kind: 'notification-skipped', actorLabel: 'system', detail: { reason: 'reply overdue: no active agent or admin to remind', ...detail } });
       return;

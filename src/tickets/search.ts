@@ -19,7 +19,6 @@
  * trip (about 1 ms); running the first step for every search made bench:api's rare-word search
  * p95 56 → 83–92 ms.
  */
-import type { ReplyTargets } from '../config/env.js';
 import type { Em } from '../db/orm.js';
 import { isStatementTimeout, readRows } from '../db/read-query.js';
 import { TicketStatus } from '../entities/enums.js';
@@ -28,7 +27,7 @@ import { TICKET_RELATION_COLUMNS } from '../graphql/loaders.js';
 import type { TicketScope } from '../graphql/ticket-access.js';
 import type { TicketRow } from '../graphql/types/ticket.type.js';
 import { OrderDirection, TicketOrderField, type TicketFilter, type TicketOrder } from '../graphql/types/ticket-inputs.js';
-import { replyOverdueSql } from './reply-targets.js';
+import { replyOverdueSql, type ReplyClock } from './reply-targets.js';
 
 export interface TicketListQuery {
   filter: TicketFilter | null | undefined;
@@ -40,7 +39,7 @@ export interface TicketListQuery {
   /** SEARCH_TIMEOUT_MS: the longest a costly statement of a search (ranking, counting, the indexed search for common words) may run. */
   searchTimeoutMs?: number;
   /** REPLY_TARGETS, for `filter.replyOverdue`. */
-  replyTargets: ReplyTargets;
+  replyClock: ReplyClock;
 }
 
 export interface TicketListPage {
@@ -66,7 +65,7 @@ interface Where {
 }
 
 /** The caller's scope and every filter but the search (searchCondition). */
-function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope, replyTargets: ReplyTargets): Where {
+function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope, replyClock: ReplyClock): Where {
   const where: Where = { sql: [], params: [] };
   const add = (sql: string, ...params: unknown[]) => {
     where.sql.push(sql);
@@ -92,7 +91,7 @@ function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope,
   // Snoozed: until a time still ahead (a snooze whose time passed a moment ago is being woken).
   if (filter.snoozed != null) add(filter.snoozed ? 't.snoozed_until > now()' : '(t.snoozed_until is null or t.snoozed_until <= now())');
   if (filter.replyOverdue != null) {
-    const overdue = replyOverdueSql(replyTargets);
+    const overdue = replyOverdueSql(replyClock);
     add(filter.replyOverdue ? overdue.sql : `not ${overdue.sql}`, ...overdue.params);
   }
   if (filter.createdAfter != null) add('t.created_at >= ?', filter.createdAfter);
@@ -173,7 +172,7 @@ const COLUMNS = `t.id, t.number, t.subject, t.status, t.priority, t.type, t.queu
 
 export async function listTickets(em: Em, query: TicketListQuery): Promise<TicketListPage> {
   const search = searchText(query.filter);
-  const filters = buildWhere(query.filter, query.scope, query.replyTargets);
+  const filters = buildWhere(query.filter, query.scope, query.replyClock);
   const where = search ? and(filters, searchCondition(search, false)) : filters;
   const field = query.order?.field ?? TicketOrderField.UPDATED_AT;
   const direction = query.order?.direction ?? OrderDirection.DESC;
@@ -257,9 +256,9 @@ export interface TicketCountsRow {
 }
 
 /** Visible tickets per status (the waiting-for-customer count included), unassigned, awaiting a reply and overdue, optionally of one queue: one statement. */
-export async function countTickets(em: Em, scope: TicketScope, queueId: number | null, replyTargets: ReplyTargets): Promise<TicketCountsRow> {
-  const visible = buildWhere(null, scope, replyTargets);
-  const overdue = replyOverdueSql(replyTargets);
+export async function countTickets(em: Em, scope: TicketScope, queueId: number | null, replyClock: ReplyClock): Promise<TicketCountsRow> {
+  const visible = buildWhere(null, scope, replyClock);
+  const overdue = replyOverdueSql(replyClock);
   const where = queueId === null ? visible : and(visible, ['t.queue_id = ?', queueId]);
   const rows = await readRows<{ status: TicketStatus; n: string; unassigned: string; awaiting_reply: string; reply_overdue: string }>(
     em,

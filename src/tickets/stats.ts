@@ -9,15 +9,15 @@
  * - first response: for the tickets created in the window by a customer's mail (not opened by an
  *   agent with createTicket: their first message is the agent's), the time from the ticket's
  *   creation to support's first public answer (firstResponseAt), as median and 90th percentile;
- * - reply target (REPLY_TARGETS, for the ticket's current priority): met when that first answer
+ * - reply target (REPLY_TARGETS, for the ticket's current priority, in BUSINESS_HOURS when set;
+ *   the response times above are plain elapsed time): met when that first answer
  *   came within it; missed when it came later, or has not come, the ticket is still open, and the
  *   target has passed. Tickets whose priority has no target are in neither.
  */
-import type { ReplyTargets } from '../config/env.js';
 import type { Em } from '../db/orm.js';
 import { readRows } from '../db/read-query.js';
-import { Priority } from '../entities/enums.js';
 import type { TicketScope } from '../graphql/ticket-access.js';
+import { numbered, replyDueSql, type ReplyClock } from './reply-targets.js';
 
 export interface TicketFigures {
   created: number;
@@ -47,13 +47,8 @@ interface FiguresRow {
   missed: number;
 }
 
-const PRIORITIES = Object.values(Priority);
-
-// $1 since, $2 until, $3 now, $4.. the targets per priority (seconds or null), then the scope and queue.
-const TARGET = `make_interval(secs => case w.priority ${PRIORITIES.map((p, i) => `when '${p}' then $${4 + i}::int`).join(' ')} end)`;
-const SCOPE = 4 + PRIORITIES.length;
-
-const STATS_SQL = `
+/** $1 since, $2 until, $3 now, $4 the scope's queues, $5 the queue asked for; from $6 what the reply targets need. */
+const statsSql = (due: string) => `
   with w as (
     select t.queue_id, t.priority, t.created_at, t.first_response_at, t.status,
            t.created_at >= $1 and t.created_at < $2 as created_in,
@@ -65,10 +60,10 @@ const STATS_SQL = `
                       else (select m.direction from message m where m.ticket_id = t.id order by m.created_at, m.id limit 1) = 'INBOUND' end as from_customer
       from ticket t
      where ((t.created_at >= $1 and t.created_at < $2) or (t.closed_at >= $1 and t.closed_at < $2))
-       and ($${SCOPE}::bigint[] is null or t.queue_id = any($${SCOPE}::bigint[]))
-       and ($${SCOPE + 1}::bigint is null or t.queue_id = $${SCOPE + 1}::bigint)
+       and ($4::bigint[] is null or t.queue_id = any($4::bigint[]))
+       and ($5::bigint is null or t.queue_id = $5::bigint)
   ), f as (
-    select w.*, extract(epoch from w.first_response_at - w.created_at)::float8 as seconds, w.created_at + ${TARGET} as due from w
+    select w.*, extract(epoch from w.first_response_at - w.created_at)::float8 as seconds, ${due} as due from w
   )
   select q.name as queue, grouping(f.queue_id) = 1 as total,
          (count(*) filter (where created_in))::int as created,
@@ -97,16 +92,11 @@ export async function ticketStats(
   window: { since: Date; until: Date; now: Date },
   scope: TicketScope,
   queueId: number | null,
-  replyTargets: ReplyTargets,
+  replyClock: ReplyClock,
 ): Promise<TicketStatsResult> {
-  const rows = await readRows<FiguresRow>(em, STATS_SQL, [
-    window.since,
-    window.until,
-    window.now,
-    ...PRIORITIES.map((p) => replyTargets[p]),
-    scope.admin ? null : scope.queueIds,
-    queueId,
-  ]);
+  const p = numbered(6);
+  const due = replyDueSql(replyClock, p, 'w.created_at', 'w.priority');
+  const rows = await readRows<FiguresRow>(em, statsSql(due), [window.since, window.until, window.now, scope.admin ? null : scope.queueIds, queueId, ...p.values]);
   const total = rows.find((r) => r.total);
   return { all: figures(total), byQueue: rows.filter((r) => !r.total).map((r) => ({ queue: r.queue, figures: figures(r) })) };
 }

@@ -100,6 +100,27 @@ describe('configuration', () => {
     }
   });
 
+  it('reads BUSINESS_HOURS, BUSINESS_TIMEZONE and BUSINESS_HOLIDAYS, and names what is wrong', () => {
+    expect(loadConfig({}).businessHours).toBeNull();
+    const config = loadConfig({ BUSINESS_HOURS: 'Mon-Thu 08:00-12:00 13:00-17:00, fri 08:00-14:00', BUSINESS_TIMEZONE: 'Europe/Berlin', BUSINESS_HOLIDAYS: '2026-12-26, 2026-12-25' });
+    expect(config.businessHours).toMatchObject({ timezone: 'Europe/Berlin', holidays: ['2026-12-25', '2026-12-26'] });
+    expect(config.businessHours!.windows).toHaveLength(9);
+    expect(config.businessHours!.windows.at(-1)).toEqual({ day: 5, start: 480, end: 840 });
+    expect(loadConfig({ BUSINESS_HOURS: 'Sat 10:00-24:00' }).businessHours).toEqual({ timezone: 'UTC', windows: [{ day: 6, start: 600, end: 1440 }], holidays: [] });
+    for (const bad of ['Mon-Fri', '09:00-17:00', 'Mon-Fri 9:00-17:00', 'Mon-Fri 17:00-09:00', 'Mon-Fri 09:00-24:30', 'Xyz 09:00-17:00', 'Mon 09:00-12:00, Mon 11:00-13:00', 'Mon-Fri 09:60-17:00']) {
+      expect(problems({ BUSINESS_HOURS: bad }), bad).toEqual([expect.stringMatching(/^BUSINESS_HOURS: /)]);
+    }
+    expect(problems({ BUSINESS_HOURS: 'Mon 09:00-12:00, Mon 11:00-13:00' })).toEqual(['BUSINESS_HOURS: Mon has overlapping windows']);
+    expect(problems({ BUSINESS_HOURS: 'Mon-Fri 09:00-17:00', BUSINESS_TIMEZONE: 'Mars/Olympus' })).toEqual([
+      'BUSINESS_TIMEZONE: must be an IANA time zone such as Europe/Berlin or America/New_York',
+    ]);
+    expect(problems({ BUSINESS_HOURS: 'Mon-Fri 09:00-17:00', BUSINESS_HOLIDAYS: '2026-02-30' })).toEqual(['BUSINESS_HOLIDAYS: "2026-02-30" is not a date like 2026-12-25']);
+    expect(problems({ BUSINESS_HOLIDAYS: '2026-12-25', BUSINESS_TIMEZONE: 'UTC' })).toEqual([
+      'BUSINESS_TIMEZONE: only counts with BUSINESS_HOURS, which is not set',
+      'BUSINESS_HOLIDAYS: only counts with BUSINESS_HOURS, which is not set',
+    ]);
+  });
+
   it('takes a METRICS_TOKEN of at least 32 characters', () => {
     expect(loadConfig({}).metricsToken).toBeNull();
     expect(loadConfig({ METRICS_TOKEN: 'm'.repeat(32) }).metricsToken).toBe('m'.repeat(32));

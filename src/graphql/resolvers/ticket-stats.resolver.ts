@@ -30,7 +30,7 @@ export class TicketStatsResolver {
     const scope = await loaders.scope();
     // An unknown queue (for an admin) counts nothing; an agent naming a queue not theirs is FORBIDDEN.
     const queueId = queue != null ? ((await findVisibleQueue(em, scope, queue))?.id ?? -1) : null;
-    const stats = await ticketStats(em, { since, until: end, now }, scope, queueId, config.replyTargets);
+    const stats = await ticketStats(em, { since, until: end, now }, scope, queueId, config);
     return { since, until: end, ...stats };
   }
 }

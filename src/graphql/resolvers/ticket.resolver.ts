@@ -69,7 +69,7 @@ export class TicketResolver {
       after: decodeCursor(CURSOR_KIND, after),
       scope,
       searchTimeoutMs: config.searchTimeoutMs,
-      replyTargets: config.replyTargets,
+      replyClock: config,
     });
     loaders.primeTickets(page.rows);
     const edges = page.rows.map((row) => ({ cursor: encodeCursor(CURSOR_KIND, `${row.position}|${row.id}`), node: presentTicketRow(row) }));
@@ -84,7 +84,7 @@ export class TicketResolver {
   async ticketCounts(@Ctx() { em, loaders, config }: GraphQLContext, @Arg('queue', () => String, { nullable: true }) queue?: string | null): Promise<TicketCounts> {
     const scope = await loaders.scope();
     const queueId = queue != null ? ((await findVisibleQueue(em, scope, queue))?.id ?? -1) : null;
-    const { byStatus: c, unassigned, awaitingReply, replyOverdue } = await countTickets(em, scope, queueId, config.replyTargets);
+    const { byStatus: c, unassigned, awaitingReply, replyOverdue } = await countTickets(em, scope, queueId, config);
     return {
       open: c.OPEN,
       inProgress: c.IN_PROGRESS,
@@ -148,10 +148,12 @@ export class TicketResolver {
 
   @FieldResolver(() => Date, {
     nullable: true,
-    description: "When support's answer is due: awaitingReplySince plus the priority's reply target (REPLY_TARGETS); null when nobody waits or the priority has no target",
+    description:
+      "When support's answer is due: awaitingReplySince plus the priority's reply target (REPLY_TARGETS), counted in opening time when BUSINESS_HOURS is set (URGENT: around the clock); null when nobody waits or the priority has no target",
   })
-  replyDueAt(@Root() t: TicketObject, @Ctx() { config }: GraphQLContext): Date | null {
-    return replyDueAt(t.awaitingReplySince, t.priority, config.replyTargets);
+  async replyDueAt(@Root() t: TicketObject, @Ctx() { config, loaders }: GraphQLContext): Promise<Date | null> {
+    if (!config.businessHours || t.awaitingReplySince === null) return replyDueAt(t.awaitingReplySince, t.priority, config.replyTargets);
+    return loaders.replyDue.load(t.rowId);
   }
 
   @FieldResolver(() => MessageObject, { nullable: true, description: 'The newest message (for lists)' })

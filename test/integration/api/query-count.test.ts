@@ -81,7 +81,7 @@ async function adminContext(): Promise<GraphQLContext> {
   const em = orm.em.fork();
   const admin = await em.findOneOrFail(Person, { role: Role.ADMIN });
   const principal = { person: admin, personId: admin.id, email: admin.email, role: Role.ADMIN, tokenId: 0 };
-  return { principal, em, orm, secret: 'test', config, log: createLogger('warn', new PassThrough()), loaders: createLoaders(em, principal) };
+  return { principal, em, orm, secret: 'test', config, log: createLogger('warn', new PassThrough()), loaders: createLoaders(em, principal, config) };
 }
 
 interface PageMessage {

@@ -43,7 +43,7 @@ async function search(
       after: options.after ?? null,
       scope: options.scope ?? ADMIN,
       searchTimeoutMs: options.timeoutMs,
-      replyTargets: { URGENT: null, HIGH: null, NORMAL: null, LOW: null },
+      replyClock: { replyTargets: { URGENT: null, HIGH: null, NORMAL: null, LOW: null }, businessHours: null },
     });
   } finally {
     counting = false;

@@ -140,6 +140,23 @@ describe('reply reminders', () => {
     expect(await events(t.number)).toEqual([]);
   });
 
+  it('count opening time only with BUSINESS_HOURS: a Friday-evening wait is due on Monday, and the mail says so', async () => {
+    const businessHours = { timezone: 'UTC', windows: [1, 2, 3, 4, 5].map((day) => ({ day, start: 9 * 60, end: 17 * 60 })), holidays: [] };
+    const config = { ...h.ingest.config, businessHours, replyTargets: { ...h.ingest.config.replyTargets, NORMAL: 4 * 3600 } };
+    const open = { ...ctx(), config };
+    const t = await ticket('hal@customer.test', { queue: 'Billing', assignee: 'bob@staff.test' });
+    // Friday 3 January 2020, 16:00: long before every other test's tickets, so only this one can be due.
+    await queryDatabase(url, `update ticket set awaiting_reply_since = '2020-01-03T16:00:00Z' where number = $1`, [t.number]);
+    expect(await runReplyReminders(h.ingest.orm, open, new Date('2020-01-04T12:00:00Z'))).toEqual([]); // Saturday
+    expect(await runReplyReminders(h.ingest.orm, open, new Date('2020-01-06T11:59:00Z'))).toEqual([]); // Monday, 3 h 59 min in
+    const due = new Date('2020-01-06T12:00:00Z');
+    expect(await runReplyReminders(h.ingest.orm, open, new Date('2020-01-06T12:01:00Z'))).toEqual([{ number: t.number, dueAt: due }]);
+    expect((await events(t.number)).map((e) => e.detail)).toEqual([{ dueAt: due.toISOString(), target: '4 hours of opening time' }]);
+    const mails = await waitForMailsTo(h.sink, 'bob@staff.test', 1);
+    const mail = mails.find((m) => m.parsed.subject?.startsWith(`[Overdue] [#${t.number}]`));
+    expect(mail?.parsed.text).toContain(`due at ${due.toISOString()} (4 hours of opening time for NORMAL priority)`);
+  });
+
   it('run on the pg-boss schedule every minute with the real time', async () => {
     const schedules = await queryDatabase<{ cron: string }>(url, `select cron from pgboss.schedule where name = $1`, [MINUTELY_QUEUE]);
     expect(schedules).toEqual([{ cron: '* * * * *' }]);

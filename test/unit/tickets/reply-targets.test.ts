@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Priority } from '../../../src/entities/enums.js';
-import { describeTarget, replyDueAt, replyOverdueSql } from '../../../src/tickets/reply-targets.js';
+import { describeReplyTarget, describeTarget, numbered, replyDueAt, replyDueSql, replyOverdueSql } from '../../../src/tickets/reply-targets.js';
 
 const TARGETS = { URGENT: 3600, HIGH: null, NORMAL: 86_400, LOW: null };
 const SINCE = new Date('2026-11-30T09:00:00Z');
@@ -17,17 +17,41 @@ describe('reply targets', () => {
   });
 
   it('give SQL a parameter per priority, in the order of the case', () => {
-    const { sql, params } = replyOverdueSql(TARGETS);
+    const { sql, params } = replyOverdueSql({ replyTargets: TARGETS, businessHours: null });
     expect(sql.match(/\?/g)).toHaveLength(4);
     expect([...sql.matchAll(/when '(\w+)'/g)].map((m) => m[1])).toEqual(Object.values(Priority));
     expect(params).toEqual(Object.values(Priority).map((p) => TARGETS[p]));
   });
 
   it('judge at a given instant with one more parameter, after the targets', () => {
-    const { sql, params } = replyOverdueSql(TARGETS, SINCE);
+    const { sql, params } = replyOverdueSql({ replyTargets: TARGETS, businessHours: null }, SINCE);
     expect(sql).not.toContain('now()');
     expect(sql.match(/\?/g)).toHaveLength(5);
     expect(params).toEqual([...Object.values(Priority).map((p) => TARGETS[p]), SINCE]);
+  });
+
+  it('with business hours, ask the database for opening time except for URGENT, after the around-the-clock test', () => {
+    const businessHours = { timezone: 'Europe/Berlin', windows: [{ day: 1, start: 540, end: 1020 }, { day: 2, start: 540, end: 1020 }], holidays: ['2026-12-25'] };
+    const { sql, params } = replyOverdueSql({ replyTargets: TARGETS, businessHours }, SINCE);
+    expect(sql.indexOf('make_interval')).toBeLessThan(sql.indexOf('postdesk_business_due'));
+    expect(sql).toContain("when t.priority::text = 'URGENT' then");
+    expect(sql.match(/\?/g)).toHaveLength(params.length);
+    expect(params).toEqual(expect.arrayContaining(['Europe/Berlin', '{1,2}', '{540,540}', '{1020,1020}', '{2026-12-25}']));
+  });
+
+  it('number $n parameters from the first free one', () => {
+    const p = numbered(6);
+    const sql = replyDueSql({ replyTargets: TARGETS, businessHours: null }, p, 'w.created_at', 'w.priority');
+    expect([...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]))).toEqual([6, 7, 8, 9]);
+    expect(p.values).toEqual(Object.values(Priority).map((level) => TARGETS[level]));
+  });
+
+  it('say a target in words, with "of opening time" when business hours count for the priority', () => {
+    const businessHours = { timezone: 'UTC', windows: [{ day: 1, start: 540, end: 1020 }], holidays: [] };
+    expect(describeReplyTarget({ replyTargets: TARGETS, businessHours: null }, Priority.NORMAL)).toBe('1 day');
+    expect(describeReplyTarget({ replyTargets: TARGETS, businessHours }, Priority.NORMAL)).toBe('1 day of opening time');
+    expect(describeReplyTarget({ replyTargets: TARGETS, businessHours }, Priority.URGENT)).toBe('1 hour');
+    expect(describeReplyTarget({ replyTargets: TARGETS, businessHours }, Priority.HIGH)).toBeNull();
   });
 
   it('say a target in words, in the largest unit that divides it', () => {
