@@ -8,7 +8,8 @@
  * - on other tickets, the messages they wrote keep their place in the thread (so replies to them
  *   still thread) but lose their subject, text, HTML, addresses, sender verdict and attachments;
  * - the raw sources of all those messages, and quarantined mail they sent (From is them);
- * - outbound mail (sent or queued) to them, about their tickets, or carrying what they wrote;
+ * - outbound mail (sent or queued) to them or about their tickets, and the copies of mail sent on
+ *   other tickets since they wrote there (notifications and replies may quote them);
  * - their address in other people's messages (To/Cc lists, text) and in other tickets' history,
  *   and those messages' raw sources (the parsed message stays, without them);
  * - the person themselves (CC, watcher and approver places go with them).
@@ -26,6 +27,7 @@
 import { LockMode } from '@mikro-orm/core';
 import { simpleParser } from 'mailparser';
 import type { Em, Orm } from '../db/orm.js';
+import { arrayLiteral, likeContaining } from '../db/sql-values.js';
 import { inTransaction } from '../db/transaction.js';
 import { Person } from '../entities/index.js';
 import { AppError } from '../errors.js';
@@ -51,12 +53,6 @@ class DryRunRollback extends Error {
     super('dry run');
   }
 }
-
-/** A PostgreSQL array literal of ids, bound as one parameter (em.execute would spread a JS array into a list). */
-const idArray = (ids: readonly number[]): string => `{${ids.join(',')}}`;
-
-/** A LIKE pattern matching `text` anywhere, its wildcards taken literally. */
-const containing = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** A regular expression matching `text` literally (PostgreSQL ARE syntax). */
 const literally = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, (c) => `\\${c}`);
@@ -100,12 +96,12 @@ async function quarantinedFrom(em: Em, email: string): Promise<{ id: number; raw
 
 async function erase(em: Em, person: Person, actor: Person): Promise<ErasureCounts> {
   const email = person.email;
-  const like = containing(email);
+  const like = likeContaining(email);
   const pattern = literally(email);
-  const tickets = idArray(await ids(em, `select id from ticket where requester_id = ? order by id for update`, [person.id]));
-  const authored = idArray(await ids(em, `select id from message where author_id = ? and not ticket_id = any(?::int[])`, [person.id, tickets]));
+  const tickets = arrayLiteral(await ids(em, `select id from ticket where requester_id = ? order by id for update`, [person.id]));
+  const authored = arrayLiteral(await ids(em, `select id from message where author_id = ? and not ticket_id = any(?::int[])`, [person.id, tickets]));
   // Other people's messages that name them: in To or Cc, or the address in the text (a quote's "Alice <alice@…> wrote:").
-  const mentioning = idArray(
+  const mentioning = arrayLiteral(
     await ids(
       em,
       `select id from message
@@ -123,10 +119,16 @@ async function erase(em: Em, person: Person, actor: Person): Promise<ErasureCoun
   );
   for (const q of quarantined) if (q.rawId !== null) rawIds.push(q.rawId);
 
+  // Mail to them or about their tickets; and on tickets they wrote on, every copy made since their
+  // first message there that may quote them: notifications (even queued: staff lose a copy), and
+  // sent or failed replies. A queued reply to someone else still goes out.
   const deliveriesDeleted = await count(
     em,
-    `delete from outbound_delivery where ticket_id = any(?::int[]) or thread_id = any(?::int[]) or exists (select 1 from unnest(recipients) r where lower(r) = ?)`,
-    [tickets, authored, email],
+    `delete from outbound_delivery d
+      where d.ticket_id = any(?::int[]) or exists (select 1 from unnest(d.recipients) r where lower(r) = ?)
+         or ((d.automatic or d.status <> 'QUEUED')
+             and exists (select 1 from message m where m.id = any(?::int[]) and m.ticket_id = d.ticket_id and m.created_at <= d.created_at))`,
+    [tickets, email, authored],
   );
   const attachmentsOnTickets = await countOf(em, `select count(*)::int as n from attachment a join message m on m.id = a.message_id where m.ticket_id = any(?::int[])`, [tickets]);
   const messagesDeleted = await countOf(em, `select count(*)::int as n from message where ticket_id = any(?::int[])`, [tickets]);
@@ -151,8 +153,8 @@ async function erase(em: Em, person: Person, actor: Person): Promise<ErasureCoun
   );
   const ticketsDeleted = await count(em, `delete from ticket where id = any(?::int[])`, [tickets]);
   const quarantinedDeleted = await count(em, `delete from quarantined_message where id = any(?::int[]) or raw_source_id = any(?::int[])`, [
-    idArray(quarantined.map((q) => q.id)),
-    idArray(rawIds),
+    arrayLiteral(quarantined.map((q) => q.id)),
+    arrayLiteral(rawIds),
   ]);
   // A raw source some other message still points at (the same bytes delivered twice) stays.
   const rawSourcesDeleted = await count(
@@ -160,7 +162,7 @@ async function erase(em: Em, person: Person, actor: Person): Promise<ErasureCoun
     `delete from raw_source r where r.id = any(?::int[])
         and not exists (select 1 from message m where m.raw_source_id = r.id)
         and not exists (select 1 from quarantined_message q where q.raw_source_id = r.id)`,
-    [idArray(rawIds)],
+    [arrayLiteral(rawIds)],
   );
   const eventsScrubbed = await count(
     em,

@@ -11,6 +11,7 @@
 import { domainToASCII } from 'node:url';
 import { lockKeys } from '../db/advisory-locks.js';
 import type { Em } from '../db/orm.js';
+import { arrayLiteral } from '../db/sql-values.js';
 import { Organization, type Person } from '../entities/index.js';
 import { AppError } from '../errors.js';
 import { badInput, checkUniqueName } from '../routing/manage-rules.js';
@@ -65,7 +66,7 @@ async function checkInput(em: Em, input: OrganizationInput, current: Organizatio
   if (domains.length > 0) {
     const taken = await em.execute<{ name: string; domain: string }[]>(
       `select name, d as domain from organization, unnest(domains) d where d = any(?::text[]) and id <> ?`,
-      [`{${domains.join(',')}}`, current?.id ?? 0],
+      [arrayLiteral(domains), current?.id ?? 0],
     );
     for (const row of taken) problems.push({ field: ['domains', String(given.findIndex((v) => normalisedDomain(v) === row.domain))], message: `${row.domain} belongs to "${row.name}"` });
   }

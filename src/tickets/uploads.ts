@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { Generated } from 'kysely';
 import type { Config } from '../config/env.js';
 import type { Em } from '../db/orm.js';
+import { arrayLiteral } from '../db/sql-values.js';
 import { detectType, formatLimit, refusalReason, sizeLimit } from '../ingest/parse/attachments.js';
 import { extensionOf, safeFilename } from '../ingest/parse/filenames.js';
 import type { FieldError } from '../queues/create-queue.js';
@@ -83,10 +84,8 @@ function shortened(name: string): string {
   return name.length > 40 ? `${name.slice(0, 40)}…` : name;
 }
 
-/** A PostgreSQL array literal: em.execute would spread a JS array into a list of parameters. */
-function intArray(ids: readonly number[]): string {
-  return `{${ids.map((id) => Math.trunc(id)).join(',')}}`;
-}
+/** Whole numbers only, in a PostgreSQL array literal. */
+const intArray = (ids: readonly number[]): string => arrayLiteral(ids.map((id) => Math.trunc(id)));
 
 /**
  * Checks the uploads a mutation names and locks them until it commits, so a second message naming

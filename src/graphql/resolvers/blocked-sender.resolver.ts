@@ -8,6 +8,7 @@ import { Role } from '../../entities/enums.js';
 import { AppError } from '../../errors.js';
 import { blockSender, unblockSender } from '../../people/blocked-senders.js';
 import type { GraphQLContext } from '../context.js';
+import { likeContaining } from '../../db/sql-values.js';
 import { BlockedSenderConnection, BlockedSenderType, presentBlockedSender } from '../types/blocked-sender.type.js';
 import { decodeIdCursor, keysetPage, pageSize } from '../types/pagination.js';
 import { write } from './routing.resolver.js';
@@ -28,7 +29,7 @@ export class BlockedSenderResolver {
     const afterId = decodeIdCursor('blocked-sender', after);
     const text = search?.trim().toLowerCase() ?? '';
     if (text.length > MAX_SEARCH_CHARS) throw new AppError('BAD_USER_INPUT', `search must be at most ${MAX_SEARCH_CHARS} characters`, 'user', ['search']);
-    const matching = text ? { pattern: { $like: `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` } } : {};
+    const matching = text ? { pattern: { $like: likeContaining(text) } } : {};
     const [rows, totalCount] = await Promise.all([
       em.find(BlockedSender, afterId === null ? matching : { ...matching, id: { $lt: afterId } }, { orderBy: { id: 'desc' }, limit: size + 1, populate: ['createdBy'] }),
       em.fork().count(BlockedSender, matching),

@@ -28,7 +28,7 @@ export class PersonErasureType implements ErasureCounts {
   @Field(() => Int, { description: 'Quarantined mail they sent' })
   quarantinedDeleted!: number;
 
-  @Field(() => Int, { description: 'Outbound mail to them, about their tickets or quoting them, sent or still queued' })
+  @Field(() => Int, { description: 'Outbound mail to them or about their tickets, and copies of mail sent on other tickets since they wrote there (which may quote them)' })
   deliveriesDeleted!: number;
 
 

@@ -87,8 +87,10 @@ describe('erasePerson', () => {
     // Alice's own ticket, with a file and Bob in CC; an agent answers it.
     const own = await ticketFrom({ from: `Alice Doe <${ALICE}>`, cc: 'bob@other.test', subject: 'My invoice is wrong', text: 'Invoice 42 charges me twice.', attachments: [pdf] });
     await must(`mutation($n: Int!) { replyToTicket(number: $n, body: "We are on it.") { userErrors { message } } }`, { n: own });
-    // Bob's ticket, Alice in CC; she writes on it with a file, an agent answers both.
+    // Bob's ticket, Alice in CC, a colleague watching; she writes on it with a file (the watcher is told, quoting her), an agent answers both.
     const bobs = await ticketFrom({ from: 'bob@other.test', cc: ALICE, subject: 'Team access', text: 'Please give the team access.' });
+    await agentOfQueue(gw, 'watcher@example.com');
+    expect((await must(`mutation($n: Int!) { addTicketWatcher(number: $n, email: "watcher@example.com") { userErrors { message } } }`, { n: bobs })).addTicketWatcher.userErrors).toEqual([]);
     const aliceComment = await h.ingest(
       await buildMail({ from: ALICE, to: 'support@example.com', cc: 'bob@other.test', subject: `Re: [#${bobs}] Team access`, text: 'Me too, please.', attachments: [pdf] }),
     );
@@ -101,6 +103,8 @@ describe('erasePerson', () => {
     expect(await h.ingest(await looping({ from: ALICE, subject: 'Loop from Alice' }))).toMatchObject({ kind: 'quarantined' });
     expect(await h.ingest(await looping({ from: 'carol@third.test', cc: ALICE, subject: 'Loop from Carol' }))).toMatchObject({ kind: 'quarantined' });
     expect(await rowsNaming(ALICE)).not.toEqual([]);
+    const quoting = `select count(*)::text as n from outbound_delivery where position(convert_to('Me too, please.', 'UTF8') in raw) > 0`;
+    expect(await count(quoting)).toBe(1); // the watcher's copy
 
     const before = await rowsNaming(ALICE);
     const dry = (await must(ERASE, { email: ' Alice@Customer.TEST ', dryRun: true })).erasePerson;
@@ -119,13 +123,14 @@ describe('erasePerson', () => {
       rawSourcesDeleted: 4, // her ticket's mail, her comment, her quarantined mail, Bob's mail naming her
       quarantinedDeleted: 1,
     });
-    expect(done.deliveriesDeleted).toBeGreaterThanOrEqual(3); // acknowledgement, the reply on her ticket, Bob's reply to her as CC
+    expect(done.deliveriesDeleted).toBeGreaterThanOrEqual(4); // acknowledgement and reply on her ticket, the watcher's copy of her comment, the reply to Bob and her
     expect(done.eventsScrubbed).toBeGreaterThanOrEqual(1); // the cc-added on Carol's ticket
 
     // Left: the bytes of Carol's quarantined mail, which only mentions her — Carol's, awaiting an admin.
     expect(await rowsNaming(ALICE)).toEqual(['"public"."raw_source": 1']);
     expect(await count(`select count(*)::text as n from quarantined_message q join raw_source r on r.id = q.raw_source_id where position(convert_to($1, 'UTF8') in r.content) > 0`, [ALICE])).toBe(1);
     expect((await must(`query($n: Int!) { ticket(number: $n) { number } }`, { n: own })).ticket).toBeNull();
+    expect(await count(quoting)).toBe(0);
 
     // Bob's ticket is whole: his messages and the agent's reply stay, hers is an empty place in the thread.
     const bob = (await must(`query($n: Int!) { ticket(number: $n) { ccs { email } messages { bodyText flags from { email } attachments { filename } } } }`, { n: bobs })).ticket;
