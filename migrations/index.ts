@@ -22,6 +22,7 @@ import { Migration20261201040000_blocked_senders } from './Migration202612010400
 import { Migration20261201050000_queue_signature } from './Migration20261201050000_queue_signature.js';
 import { Migration20261201060000_snooze } from './Migration20261201060000_snooze.js';
 import { Migration20261201070000_business_hours } from './Migration20261201070000_business_hours.js';
+import { Migration20261201080000_satisfaction } from './Migration20261201080000_satisfaction.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -43,4 +44,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201050000_queue_signature', class: Migration20261201050000_queue_signature },
   { name: 'Migration20261201060000_snooze', class: Migration20261201060000_snooze },
   { name: 'Migration20261201070000_business_hours', class: Migration20261201070000_business_hours },
+  { name: 'Migration20261201080000_satisfaction', class: Migration20261201080000_satisfaction },
 ];

@@ -15,6 +15,12 @@ export enum Priority {
   URGENT = 'URGENT',
 }
 
+/** The requester's rating of how their ticket was handled (tickets/satisfaction.ts). */
+export enum Satisfaction {
+  GOOD = 'GOOD',
+  BAD = 'BAD',
+}
+
 export enum TicketType {
   INCIDENT = 'INCIDENT',
   PROBLEM = 'PROBLEM',

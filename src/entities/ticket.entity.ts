@@ -1,7 +1,7 @@
 import { Collection, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToMany, ManyToOne, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Category } from './category.entity.js';
-import { Priority, TicketStatus, TicketType } from './enums.js';
+import { Priority, Satisfaction, TicketStatus, TicketType } from './enums.js';
 import { Message } from './message.entity.js';
 import { Person } from './person.entity.js';
 import { Queue } from './queue.entity.js';
@@ -91,6 +91,13 @@ export class Ticket {
   /** Out of the work list until then (tickets/snooze.ts); ended early by the customer's mail or by closing. */
   @Property({ type: 'datetime', nullable: true })
   snoozedUntil: Date | null = null;
+
+  /** The requester's latest rating, given by mail from the closing notice's links (tickets/satisfaction.ts). */
+  @Enum({ items: () => Satisfaction, nativeEnumName: 'satisfaction', nullable: true })
+  satisfaction: Satisfaction | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  satisfactionAt: Date | null = null;
 
   /** Values of its category's fields by field name (category-fields.ts), e.g. { instanceId: "i-0abc" }. */
   @Property({ type: 'json', defaultRaw: `'{}'` })

@@ -5,6 +5,8 @@
  *  - CLOSED -> reopened only when, after quoted history and signature are stripped, new text or
  *    an attachment remains (a bare quote or an auto-reply does not reopen); a reply after the
  *    reopen window opens a new linked ticket instead (the caller does that).
+ *  - A rating from the closing notice's links (`Rating: good` in the subject, from the requester)
+ *    records the rating and changes nothing else (tickets/satisfaction.ts).
  *  - CCs the requester adds are added; CCs added by anyone else are not (TESTPLAN S8).
  *  - "Label: value" lines in the new text fill the category's empty fields (category-fields.ts).
  *  - Mail that fails DMARC where the From domain enforces it (p=quarantine/reject, TESTPLAN S6)
@@ -14,12 +16,13 @@
  */
 import type { Config } from '../config/env.js';
 import type { Em } from '../db/orm.js';
-import type { Message, Ticket } from '../entities/index.js';
-import { TicketStatus } from '../entities/enums.js';
+import type { Message, Person, Ticket } from '../entities/index.js';
+import { TicketStatus, type Satisfaction } from '../entities/enums.js';
 import { fillFieldsFromMail } from '../tickets/category-fields.js';
 import { setStatus } from '../tickets/change-status.js';
 import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
+import { ratingIn, recordRating } from '../tickets/satisfaction.js';
 import { endSnooze } from '../tickets/snooze.js';
 import type { Classification } from './classify.js';
 import type { ThreadVia } from './thread.js';
@@ -41,6 +44,10 @@ export async function applyReply(
   const { parsed } = input;
   const hasNewContent = parsed.visibleText.trim().length > 0 || parsed.attachments.some((a) => !a.inline);
   const automatic = options.classification.automatic;
+  const actor = input.author;
+  const actsAsSender = !input.provenance.auth?.enforcingFail;
+  const rating = ratingIn(parsed.subject);
+  if (rating && !automatic && actsAsSender && actor && actor.email === ticket.requester.email) return applyRating(em, ticket, input, rating, actor);
   if (ticket.status === TicketStatus.CLOSED && !automatic && hasNewContent && ticket.closedAt) {
     const age = input.receivedAt.getTime() - ticket.closedAt.getTime();
     if (age > options.config.reopenWindowDays * DAY_MS) return { kind: 'reopen-window-passed' };
@@ -49,8 +56,6 @@ export async function applyReply(
   if (!hasNewContent) flags.push('quoted-only');
   const message = writeInboundMessage(em, ticket, { ...input, flags });
   ticket.updatedAt = input.receivedAt;
-  const actor = input.author;
-  const actsAsSender = !input.provenance.auth?.enforcingFail;
 
   if (!automatic && hasNewContent && actsAsSender) {
     if (ticket.status === TicketStatus.WAITING_FOR_CUSTOMER || ticket.status === TicketStatus.CLOSED) {
@@ -70,6 +75,23 @@ export async function applyReply(
   if (actor && actor.email === ticket.requester.email && !automatic && actsAsSender) {
     await addCcs(em, ticket, [...parsed.to, ...parsed.cc], new Set([...ownAddresses(options.config), ticket.requester.email]), actor);
   }
-  if (parsed.refused.length > 0) recordEvent(em, ticket, { kind: 'attachments-refused', actor, detail: { refused: parsed.refused } });
+  recordRefused(em, ticket, input, actor);
   return { kind: 'comment', message };
+}
+
+/**
+ * The requester's rating from the closing notice's links (tickets/satisfaction.ts): kept as a
+ * comment (their words beside it are their comment), the rating recorded, and nothing else — it
+ * reopens nothing (even past the reopen window it joins the ticket), and nobody waits for an answer.
+ */
+function applyRating(em: Em, ticket: Ticket, input: InboundMessageInput, rating: Satisfaction, actor: Person): ReplyResult {
+  const message = writeInboundMessage(em, ticket, { ...input, flags: [...input.flags, 'rating'] });
+  ticket.updatedAt = input.receivedAt;
+  recordRating(em, ticket, rating, actor, input.receivedAt);
+  recordRefused(em, ticket, input, actor);
+  return { kind: 'comment', message };
+}
+
+function recordRefused(em: Em, ticket: Ticket, input: InboundMessageInput, actor: Person | null): void {
+  if (input.parsed.refused.length > 0) recordEvent(em, ticket, { kind: 'attachments-refused', actor, detail: { refused: input.parsed.refused } });
 }

@@ -66,6 +66,11 @@ export class Mailer {
     return { address: this.ctx.config.supportAddress, name: local.charAt(0).toUpperCase() + local.slice(1) };
   }
 
+  /** Where replies about `ticket` go: the desk's address (with +<number> under REPLY_TO_PLUS_ADDRESSING). */
+  replyAddress(ticket: Ticket): string {
+    return this.replyTo(this.desk(ticket).address, ticket);
+  }
+
   private replyTo(address: string, ticket: Ticket): string {
     if (!this.ctx.config.outbound.plusAddressing) return address;
     const at = address.lastIndexOf('@');

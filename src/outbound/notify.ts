@@ -14,6 +14,7 @@ import type { Em } from '../db/orm.js';
 import { Message, Person, type Ticket } from '../entities/index.js';
 import { MessageDirection, Role, TicketStatus } from '../entities/enums.js';
 import { recordEvent } from '../tickets/record-event.js';
+import { ratingLinks } from '../tickets/satisfaction.js';
 import { Mailer, type MailPlan } from './mailer.js';
 import { emergencyChatText, newTicketChatText, type ChatTicket } from './chat-text.js';
 import { candidate } from './recipients.js';
@@ -158,7 +159,15 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
       to: [candidate(ticket.requester)],
       autoSubmitted: 'auto-generated',
       limited: true,
-      variables: { ticket: ticketVariables(ticket), actor: actorVariables(n.actor), reason: n.reason ?? '', needed, change: { from: n.from, to: n.to } },
+      variables: {
+        ticket: ticketVariables(ticket),
+        actor: actorVariables(n.actor),
+        reason: n.reason ?? '',
+        needed,
+        change: { from: n.from, to: n.to },
+        // The closing notice's two mailto: links (tickets/satisfaction.ts).
+        rating: ratingLinks(mailer.replyAddress(ticket), ticket.number),
+      },
       thread: await threadHeaders(em, ticket, null),
     });
     void ctx;

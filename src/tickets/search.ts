@@ -90,6 +90,7 @@ function buildWhere(filter: TicketFilter | null | undefined, scope: TicketScope,
   if (filter.awaitingReply != null) add(filter.awaitingReply ? 't.awaiting_reply_since is not null' : 't.awaiting_reply_since is null');
   // Snoozed: until a time still ahead (a snooze whose time passed a moment ago is being woken).
   if (filter.snoozed != null) add(filter.snoozed ? 't.snoozed_until > now()' : '(t.snoozed_until is null or t.snoozed_until <= now())');
+  if (filter.satisfaction != null) add('t.satisfaction = ?', filter.satisfaction);
   if (filter.replyOverdue != null) {
     const overdue = replyOverdueSql(replyClock);
     add(filter.replyOverdue ? overdue.sql : `not ${overdue.sql}`, ...overdue.params);
@@ -167,7 +168,7 @@ function rankSql(): string {
 }
 
 const COLUMNS = `t.id, t.number, t.subject, t.status, t.priority, t.type, t.queue_id, t.requester_id, t.assignee_id, t.category_id, t.created_at, t.updated_at, t.closed_at,
-    t.first_response_at, t.awaiting_reply_since, t.snoozed_until,
+    t.first_response_at, t.awaiting_reply_since, t.snoozed_until, t.satisfaction, t.satisfaction_at,
     ${TICKET_RELATION_COLUMNS}`;
 
 export async function listTickets(em: Em, query: TicketListQuery): Promise<TicketListPage> {

@@ -12,7 +12,8 @@
  * - reply target (REPLY_TARGETS, for the ticket's current priority, in BUSINESS_HOURS when set;
  *   the response times above are plain elapsed time): met when that first answer
  *   came within it; missed when it came later, or has not come, the ticket is still open, and the
- *   target has passed. Tickets whose priority has no target are in neither.
+ *   target has passed. Tickets whose priority has no target are in neither;
+ * - ratings: tickets rated GOOD / BAD in the window (their latest rating; tickets/satisfaction.ts).
  */
 import type { Em } from '../db/orm.js';
 import { readRows } from '../db/read-query.js';
@@ -27,6 +28,8 @@ export interface TicketFigures {
   firstResponseP90Seconds: number | null;
   replyTargetMet: number;
   replyTargetMissed: number;
+  ratedGood: number;
+  ratedBad: number;
 }
 
 export interface TicketStatsResult {
@@ -45,13 +48,16 @@ interface FiguresRow {
   p90: number | null;
   met: number;
   missed: number;
+  good: number;
+  bad: number;
 }
 
 /** $1 since, $2 until, $3 now, $4 the scope's queues, $5 the queue asked for; from $6 what the reply targets need. */
 const statsSql = (due: string) => `
   with w as (
-    select t.queue_id, t.priority, t.created_at, t.first_response_at, t.status,
+    select t.queue_id, t.priority, t.created_at, t.first_response_at, t.status, t.satisfaction,
            t.created_at >= $1 and t.created_at < $2 as created_in,
+           coalesce(t.satisfaction_at >= $1 and t.satisfaction_at < $2, false) as rated_in,
            coalesce(t.closed_at >= $1 and t.closed_at < $2, false) as closed_in,
            -- Opened by a customer's mail: its first message is INBOUND. A ticket an agent opened always
            -- has its first response (the agent's message), so an unanswered one needs no look.
@@ -59,7 +65,7 @@ const statsSql = (due: string) => `
              and case when t.first_response_at is null then true
                       else (select m.direction from message m where m.ticket_id = t.id order by m.created_at, m.id limit 1) = 'INBOUND' end as from_customer
       from ticket t
-     where ((t.created_at >= $1 and t.created_at < $2) or (t.closed_at >= $1 and t.closed_at < $2))
+     where ((t.created_at >= $1 and t.created_at < $2) or (t.closed_at >= $1 and t.closed_at < $2) or (t.satisfaction_at >= $1 and t.satisfaction_at < $2))
        and ($4::bigint[] is null or t.queue_id = any($4::bigint[]))
        and ($5::bigint is null or t.queue_id = $5::bigint)
   ), f as (
@@ -72,7 +78,9 @@ const statsSql = (due: string) => `
          percentile_cont(0.5) within group (order by seconds) filter (where from_customer) as median,
          percentile_cont(0.9) within group (order by seconds) filter (where from_customer) as p90,
          (count(*) filter (where from_customer and first_response_at <= due))::int as met,
-         (count(*) filter (where from_customer and (first_response_at > due or (first_response_at is null and status <> 'CLOSED' and due < $3))))::int as missed
+         (count(*) filter (where from_customer and (first_response_at > due or (first_response_at is null and status <> 'CLOSED' and due < $3))))::int as missed,
+         (count(*) filter (where rated_in and satisfaction = 'GOOD'))::int as good,
+         (count(*) filter (where rated_in and satisfaction = 'BAD'))::int as bad
     from f left join queue q on q.id = f.queue_id
    group by grouping sets ((), (f.queue_id, q.name))
    order by total desc, q.name nulls last`;
@@ -85,6 +93,8 @@ const figures = (row: FiguresRow | undefined): TicketFigures => ({
   firstResponseP90Seconds: row?.p90 ?? null,
   replyTargetMet: row?.met ?? 0,
   replyTargetMissed: row?.missed ?? 0,
+  ratedGood: row?.good ?? 0,
+  ratedBad: row?.bad ?? 0,
 });
 
 export async function ticketStats(

@@ -37,6 +37,7 @@ no-message-id (the sender wrote none),
 agent-address (sent from an agent's address: stored as correspondence only),
 unauthenticated-sender (the From domain is not proven: DMARC failed, or the domain publishes no DMARC record),
 bounce (a delivery failure notice),
+rating (the requester rated the ticket with the closing notice's links: Ticket.satisfaction),
 erased (its author was forgotten with erasePerson: its content, addresses and files are gone, its place in the thread stays).`;
 
 @ObjectType('Message', { simpleResolvers: true })

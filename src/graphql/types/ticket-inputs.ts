@@ -1,6 +1,6 @@
 /** Inputs of the ticket queries and mutations (names fixed by CONTRACT.md). */
 import { Field, ID, InputType, registerEnumType } from 'type-graphql';
-import { Priority, TicketStatus, TicketType } from '../../entities/enums.js';
+import { Priority, Satisfaction, TicketStatus, TicketType } from '../../entities/enums.js';
 
 /** Shared by replyToTicket, addNote and createTicket. */
 export const ATTACHMENTS_DESCRIPTION = 'Ids returned by POST /uploads (the file as the request body, ?filename=…): they become the message\'s attachments, mailed with a reply or a new ticket (a note\'s stay on the ticket); each upload is used once and kept 24 hours';
@@ -60,6 +60,9 @@ export class TicketFilter {
 
   @Field(() => Boolean, { nullable: true, description: 'true: snoozed tickets (snoozedUntil ahead); false: the others, the work list' })
   snoozed?: boolean | null;
+
+  @Field(() => Satisfaction, { nullable: true, description: "Tickets the requester rated so (their latest rating)" })
+  satisfaction?: Satisfaction | null;
 
   @Field(() => Boolean, { nullable: true, description: "true: tickets whose customer has waited longer than the priority's reply target (REPLY_TARGETS); false: the others" })
   replyOverdue?: boolean | null;

@@ -23,6 +23,12 @@ export class TicketFiguresType {
 
   @Field(() => Int, { description: 'First answers after the target, and open tickets still unanswered past it' })
   replyTargetMissed!: number;
+
+  @Field(() => Int, { description: 'Tickets their requester rated GOOD in the window (their latest rating), by mail from the closing notice' })
+  ratedGood!: number;
+
+  @Field(() => Int, { description: 'Tickets their requester rated BAD in the window (their latest rating)' })
+  ratedBad!: number;
 }
 
 @ObjectType('QueueTicketFigures', { simpleResolvers: true })

@@ -1,6 +1,6 @@
 /** The Ticket object of CONTRACT.md; relations are resolved per request through DataLoaders. */
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { Priority, TicketStatus, TicketType } from '../../entities/enums.js';
+import { Priority, Satisfaction, TicketStatus, TicketType } from '../../entities/enums.js';
 import type { TicketRelations } from '../loaders.js';
 import { asInstance } from './as-instance.js';
 import { PageInfo } from './pagination.js';
@@ -46,6 +46,12 @@ export class TicketObject {
 
   @Field(() => Date, { nullable: true, description: 'Out of the work list until then (snoozeTicket); null when not snoozed' })
   snoozedUntil!: Date | null;
+
+  @Field(() => Satisfaction, { nullable: true, description: "The requester's latest rating, given by mail from the closing notice's links; null until they rate" })
+  satisfaction!: Satisfaction | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the requester rated' })
+  satisfactionAt!: Date | null;
 
   // Not fields: the keys the field resolvers hand to the loaders.
   rowId!: number;
@@ -137,6 +143,8 @@ export interface TicketRow extends TicketRelations {
   first_response_at: Date | string | null;
   awaiting_reply_since: Date | string | null;
   snoozed_until: Date | string | null;
+  satisfaction: Satisfaction | null;
+  satisfaction_at: Date | string | null;
 }
 
 const asDate = (value: Date | string): Date => (value instanceof Date ? value : new Date(value));
@@ -157,6 +165,8 @@ export function presentTicketRow(row: TicketRow): TicketObject {
     firstResponseAt: asDateOrNull(row.first_response_at),
     awaitingReplySince: asDateOrNull(row.awaiting_reply_since),
     snoozedUntil: asDateOrNull(row.snoozed_until),
+    satisfaction: row.satisfaction,
+    satisfactionAt: asDateOrNull(row.satisfaction_at),
     queueId: row.queue_id === null ? null : Number(row.queue_id),
     requesterId: Number(row.requester_id),
     assigneeId: row.assignee_id === null ? null : Number(row.assignee_id),
