@@ -24,3 +24,16 @@ export async function gqlData<T = Record<string, unknown>>(baseUrl: string, toke
   if (response.errors?.length || !response.data) throw new Error(`GraphQL call failed (HTTP ${response.status}): ${JSON.stringify(response.errors)}`);
   return response.data;
 }
+
+/** gql() for a call that must be refused: its first error's code, message and input path (failing the test when it succeeded). */
+export async function gqlError(
+  baseUrl: string,
+  token: string | null,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<{ code: string; message: string; field: unknown }> {
+  const response = await gql(baseUrl, token, query, variables);
+  const error = response.errors?.[0];
+  if (!error) throw new Error(`GraphQL call succeeded but should have been refused: ${JSON.stringify(response.data)}`);
+  return { code: error.extensions?.code as string, message: error.message, field: error.extensions?.field };
+}

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
 import { queryDatabase } from '../../harness/eventually.js';
-import { gql } from '../../harness/graphql-client.js';
+import { gqlData, gqlError } from '../../harness/graphql-client.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
 import { buildMail, type TestMail } from '../../harness/mail.js';
 
@@ -17,17 +17,8 @@ let gw: TestApp;
 let h: IngestHarness;
 let adminEmail: string;
 
-async function must(query: string, variables?: Record<string, unknown>, token = gw.adminToken): Promise<Data> {
-  const response = await gql<Data>(gw.url, token, query, variables);
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  return response.data!;
-}
-async function refused(query: string, variables?: Record<string, unknown>, token = gw.adminToken): Promise<{ code: string; message: string; field: unknown }> {
-  const response = await gql<Data>(gw.url, token, query, variables);
-  const error = response.errors?.[0];
-  expect(error, JSON.stringify(response.data)).toBeDefined();
-  return { code: error!.extensions?.code as string, message: error!.message, field: error!.extensions?.field };
-}
+const must = (query: string, variables?: Record<string, unknown>, token = gw.adminToken): Promise<Data> => gqlData<Data>(gw.url, token, query, variables);
+const refused = (query: string, variables?: Record<string, unknown>, token = gw.adminToken) => gqlError(gw.url, token, query, variables);
 
 const BLOCK = `mutation($pattern: String!, $note: String) { blockSender(pattern: $pattern, note: $note) { id pattern note createdBy { email } createdAt } }`;
 const UNBLOCK = `mutation($pattern: String!) { unblockSender(pattern: $pattern) { pattern note } }`;

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
 import { queryDatabase } from '../../harness/eventually.js';
-import { gql } from '../../harness/graphql-client.js';
+import { gqlData, gqlError } from '../../harness/graphql-client.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
 import { buildMail, type TestMail } from '../../harness/mail.js';
 
@@ -20,17 +20,8 @@ const ERASE = `mutation($email: String!, $dryRun: Boolean) { erasePerson(email: 
 let gw: TestApp;
 let h: IngestHarness;
 
-async function must(query: string, variables?: Record<string, unknown>, token = gw.adminToken): Promise<Data> {
-  const response = await gql<Data>(gw.url, token, query, variables);
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  return response.data!;
-}
-async function refused(query: string, variables?: Record<string, unknown>, token = gw.adminToken): Promise<{ code: string; message: string; field: unknown }> {
-  const response = await gql<Data>(gw.url, token, query, variables);
-  const error = response.errors?.[0];
-  expect(error, JSON.stringify(response.data)).toBeDefined();
-  return { code: error!.extensions?.code as string, message: error!.message, field: error!.extensions?.field };
-}
+const must = (query: string, variables?: Record<string, unknown>, token = gw.adminToken): Promise<Data> => gqlData<Data>(gw.url, token, query, variables);
+const refused = (query: string, variables?: Record<string, unknown>, token = gw.adminToken) => gqlError(gw.url, token, query, variables);
 
 async function ticketFrom(spec: TestMail): Promise<number> {
   const outcome = await h.ingest(await buildMail(spec));
