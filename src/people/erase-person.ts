@@ -85,13 +85,24 @@ async function quarantinedFrom(em: Em, email: string): Promise<{ id: number; raw
   const found: { id: number; rawId: number | null }[] = [];
   for (const row of candidates) {
     if (!row.head) continue;
-    const head = Buffer.from(row.head);
-    const end = headerBlockEnd(head);
-    const parsed = await simpleParser(head.subarray(0, end > 0 ? end : head.length), { skipTextLinks: true, skipHtmlToText: true, skipImageLinks: true });
-    const from = parsed.from?.value.map((a) => a.address?.toLowerCase()) ?? [];
-    if (from.includes(email)) found.push({ id: Number(row.id), rawId: row.raw_id === null ? null : Number(row.raw_id) });
+    if (await sentBy(Buffer.from(row.head), email)) found.push({ id: Number(row.id), rawId: row.raw_id === null ? null : Number(row.raw_id) });
   }
   return found;
+}
+
+/** Whether the From header of a raw message's header block names `email`; a block mailparser cannot read is searched for a From line naming it. */
+async function sentBy(head: Buffer, email: string): Promise<boolean> {
+  const end = headerBlockEnd(head);
+  const block = head.subarray(0, end > 0 ? end : head.length);
+  try {
+    const parsed = await simpleParser(block, { skipTextLinks: true, skipHtmlToText: true, skipImageLinks: true });
+    return (parsed.from?.value ?? []).some((a) => a.address?.toLowerCase() === email);
+  } catch {
+    return block
+      .toString('latin1')
+      .split(/\r?\n(?![ \t])/)
+      .some((line) => /^from:/i.test(line) && line.toLowerCase().includes(email));
+  }
 }
 
 async function erase(em: Em, person: Person, actor: Person): Promise<ErasureCounts> {
