@@ -17,6 +17,7 @@ import { openOrm } from './db/orm.js';
 import { imapOptions } from './ingest/doors/imap-poller.js';
 import { redactUrlSecrets, type Logger } from './log.js';
 import { checkTemplates, TEMPLATE_NAMES } from './outbound/templates.js';
+import { describeReplyTargets } from './tickets/reply-targets.js';
 import { withTimeout } from './with-timeout.js';
 
 export const CHECK_TIMEOUT_MS = 15_000;
@@ -110,7 +111,12 @@ async function smtpRelay(config: Config, timeoutMs: number): Promise<CheckResult
 /** Every check, in order; mailboxes and the relay at once (each bounded by `timeoutMs`). */
 export async function runChecks(config: Config, log: Logger, timeoutMs = CHECK_TIMEOUT_MS): Promise<CheckResult[]> {
   const summary = `${plural(config.mailboxes.length, 'mailbox', 'mailboxes')}, support address ${config.supportAddress}${config.emergencyAddress ? `, emergency address ${config.emergencyAddress}` : ''}`;
-  const results: CheckResult[] = [{ name: 'configuration', ok: true, detail: summary }, templates(config), await database(config, timeoutMs)];
+  const results: CheckResult[] = [
+    { name: 'configuration', ok: true, detail: summary },
+    { name: 'reply targets', ok: true, detail: describeReplyTargets(config) },
+    templates(config),
+    await database(config, timeoutMs),
+  ];
   results.push(...(await Promise.all([...config.mailboxes.map((m) => mailbox(m, log, timeoutMs)), smtpRelay(config, timeoutMs)])));
   return results;
 }

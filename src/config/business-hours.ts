@@ -87,3 +87,25 @@ export function isTimeZone(name: string): boolean {
     return false;
   }
 }
+
+const clock = (minutes: number): string => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+
+/** Windows back in BUSINESS_HOURS form, consecutive days with the same windows as one range: `Mon-Fri 09:00-17:00, Sat 10:00-14:00`. */
+export function describeOpeningWindows(windows: readonly OpeningWindow[]): string {
+  const byDay = [1, 2, 3, 4, 5, 6, 7].map((day) =>
+    windows
+      .filter((w) => w.day === day)
+      .map((w) => `${clock(w.start)}-${clock(w.end)}`)
+      .join(' '),
+  );
+  const name = (day: number) => `${DAYS[day - 1]![0]!.toUpperCase()}${DAYS[day - 1]!.slice(1)}`;
+  const entries: string[] = [];
+  for (let day = 1; day <= 7; day++) {
+    if (!byDay[day - 1]) continue;
+    let last = day;
+    while (last < 7 && byDay[last] === byDay[day - 1]) last++;
+    entries.push(`${name(day)}${last > day ? `-${name(last)}` : ''} ${byDay[day - 1]}`);
+    day = last;
+  }
+  return entries.join(', ');
+}

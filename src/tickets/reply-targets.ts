@@ -12,7 +12,7 @@
  * metrics, reminders, statistics), so every place agrees. Ticket.replyDueAt computes the
  * around-the-clock case in JavaScript (a sum) and asks the database with business hours.
  */
-import type { BusinessHours } from '../config/business-hours.js';
+import { describeOpeningWindows, type BusinessHours } from '../config/business-hours.js';
 import type { ReplyTargets } from '../config/env.js';
 import type { Em } from '../db/orm.js';
 import { readRows } from '../db/read-query.js';
@@ -87,6 +87,18 @@ export async function replyDueByTicket(em: Em, clock: ReplyClock, ids: readonly 
 export function describeTarget(seconds: number): string {
   const [amount, unit] = seconds % 86_400 === 0 ? [seconds / 86_400, 'day'] : seconds % 3_600 === 0 ? [seconds / 3_600, 'hour'] : [Math.round(seconds / 60), 'minute'];
   return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
+}
+
+/** Every priority's target and how it counts, for `postdesk check`: "URGENT 1 hour, …, LOW off; in opening time Mon-Fri 09:00-17:00 (Europe/Berlin, 2 holidays) except URGENT". */
+export function describeReplyTargets(clock: ReplyClock): string {
+  const targets = [...Object.values(Priority)]
+    .reverse()
+    .map((level) => `${level} ${clock.replyTargets[level] === null ? 'off' : describeTarget(clock.replyTargets[level])}`)
+    .join(', ');
+  const hours = clock.businessHours;
+  if (!hours) return `${targets}; around the clock`;
+  const holidays = hours.holidays.length === 0 ? '' : `, ${hours.holidays.length} holiday${hours.holidays.length === 1 ? '' : 's'}`;
+  return `${targets}; in opening time ${describeOpeningWindows(hours.windows)} (${hours.timezone}${holidays}) except URGENT`;
 }
 
 /** A priority's reply target in words, saying when it counts opening time only: "4 hours of opening time". */

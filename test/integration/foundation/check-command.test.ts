@@ -42,9 +42,16 @@ describe.skipIf(!dovecotAvailable())('postdesk check', () => {
   const mailboxes = (url: string) => JSON.stringify([{ name: 'support', url, folder: 'INBOX', processedFolder: 'Processed' }]);
 
   it('passes every check for a working configuration, and changes nothing', async () => {
-    const result = await check({ DATABASE_URL: databaseUrl, MAILBOXES: mailboxes(dovecot.imapUrl('support')), SMTP_URL: sink.url });
+    const result = await check({
+      DATABASE_URL: databaseUrl,
+      MAILBOXES: mailboxes(dovecot.imapUrl('support')),
+      SMTP_URL: sink.url,
+      BUSINESS_HOURS: 'Mon-Fri 09:00-17:00',
+      BUSINESS_TIMEZONE: 'Europe/Berlin',
+    });
     expect(result.stdout.split('\n').filter(Boolean).map((line) => line.replace(/:.*/, ''))).toEqual([
       'ok    configuration',
+      'ok    reply targets',
       'ok    templates',
       'ok    database',
       'ok    mailbox support',
@@ -54,6 +61,7 @@ describe.skipIf(!dovecotAvailable())('postdesk check', () => {
     expect(result.stdout).toMatch(/ok {4}database: PostgreSQL \d+(\.\d+)?.*, schema up to date, (durable|NOT durable)/);
     expect(result.stdout).toMatch(/ok {4}mailbox support: INBOX: 1 message, UIDVALIDITY \d+; IDLE \(new mail within a second\); Processed will be created/);
     expect(result.stdout).toContain('(no mail sent)');
+    expect(result.stdout).toContain('ok    reply targets: URGENT 1 hour, HIGH 4 hours, NORMAL 1 day, LOW 3 days; in opening time Mon-Fri 09:00-17:00 (Europe/Berlin) except URGENT\n');
     expect(sink.messages).toHaveLength(0);
 
     // The message is still unseen, and no folder was created.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { describeOpeningWindows, parseOpeningWindows, type OpeningWindow } from '../../../src/config/business-hours.js';
 import { Priority } from '../../../src/entities/enums.js';
-import { describeReplyTarget, describeTarget, numbered, replyDueAt, replyDueSql, replyOverdueSql } from '../../../src/tickets/reply-targets.js';
+import { describeReplyTarget, describeReplyTargets, describeTarget, numbered, replyDueAt, replyDueSql, replyOverdueSql } from '../../../src/tickets/reply-targets.js';
 
 const TARGETS = { URGENT: 3600, HIGH: null, NORMAL: 86_400, LOW: null };
 const SINCE = new Date('2026-11-30T09:00:00Z');
@@ -52,6 +53,24 @@ describe('reply targets', () => {
     expect(describeReplyTarget({ replyTargets: TARGETS, businessHours }, Priority.NORMAL)).toBe('1 day of opening time');
     expect(describeReplyTarget({ replyTargets: TARGETS, businessHours }, Priority.URGENT)).toBe('1 hour');
     expect(describeReplyTarget({ replyTargets: TARGETS, businessHours }, Priority.HIGH)).toBeNull();
+  });
+
+  it('say every target and how it counts, for postdesk check', () => {
+    expect(describeReplyTargets({ replyTargets: TARGETS, businessHours: null })).toBe('URGENT 1 hour, HIGH off, NORMAL 1 day, LOW off; around the clock');
+    const businessHours = { timezone: 'Europe/Berlin', windows: parseOpeningWindows('Mon-Thu 08:00-12:00 13:00-17:00, Fri 08:00-14:00, Sun 10:00-11:00') as OpeningWindow[], holidays: ['2026-12-24', '2026-12-25'] };
+    expect(describeReplyTargets({ replyTargets: TARGETS, businessHours })).toBe(
+      'URGENT 1 hour, HIGH off, NORMAL 1 day, LOW off; in opening time Mon-Thu 08:00-12:00 13:00-17:00, Fri 08:00-14:00, Sun 10:00-11:00 (Europe/Berlin, 2 holidays) except URGENT',
+    );
+  });
+
+  it('write opening windows back as they are configured, whatever the order given', () => {
+    for (const [given, described] of [
+      ['Mon-Fri 09:00-17:00', 'Mon-Fri 09:00-17:00'],
+      ['Fri-Mon 10:00-24:00', 'Mon 10:00-24:00, Fri-Sun 10:00-24:00'],
+      ['Tue 13:00-17:00 09:00-12:00, Mon 09:00-12:00 13:00-17:00', 'Mon-Tue 09:00-12:00 13:00-17:00'],
+    ]) {
+      expect(describeOpeningWindows(parseOpeningWindows(given!) as OpeningWindow[]), given).toBe(described);
+    }
   });
 
   it('say a target in words, in the largest unit that divides it', () => {
