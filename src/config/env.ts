@@ -164,6 +164,13 @@ const imapUrl = z
     message: 'must be an imap:// or imaps:// URL such as imaps://user:pass@mail.example.com:993',
   });
 
+/** A string `parse` accepts; otherwise the problem it returns in words is the variable's error. */
+const parsedBy = (parse: (value: string) => unknown) =>
+  z.string().superRefine((value, ctx) => {
+    const parsed = parse(value);
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+  });
+
 /** `URGENT=1h,HIGH=4h,…`: priorities not named have no target. */
 const REPLY_TARGETS_PATTERN = /^\s*(URGENT|HIGH|NORMAL|LOW)\s*=\s*(\d{1,6}[mhd]|off)\s*(,\s*(URGENT|HIGH|NORMAL|LOW)\s*=\s*(\d{1,6}[mhd]|off)\s*)*$/i;
 const UNIT_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400 };
@@ -250,21 +257,9 @@ const envSchema = z.object({
     .default('URGENT=1h,HIGH=4h,NORMAL=1d,LOW=3d'),
   REPLY_REMINDERS: bool.optional(),
   /** Weekly opening times reply targets count in (config/business-hours.ts); unset: around the clock. */
-  BUSINESS_HOURS: z
-    .string()
-    .superRefine((v, ctx) => {
-      const windows = parseOpeningWindows(v);
-      if (typeof windows === 'string') ctx.addIssue({ code: 'custom', message: windows });
-    })
-    .optional(),
+  BUSINESS_HOURS: parsedBy(parseOpeningWindows).optional(),
   BUSINESS_TIMEZONE: z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin or America/New_York' }).optional(),
-  BUSINESS_HOLIDAYS: z
-    .string()
-    .superRefine((v, ctx) => {
-      const holidays = parseHolidays(v);
-      if (typeof holidays === 'string') ctx.addIssue({ code: 'custom', message: holidays });
-    })
-    .optional(),
+  BUSINESS_HOLIDAYS: parsedBy(parseHolidays).optional(),
   ESCALATION_ADDRESS: email.optional(),
   AUTOMATIC_MAIL_LIMIT: z.coerce.number({ message: 'must be a whole number of mails per hour' }).int({ message: 'must be a whole number of mails per hour' }).min(1, { message: 'must be at least 1' }).default(10),
   TEMPLATES_DIR: z.string().min(1).optional(),
