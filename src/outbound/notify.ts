@@ -165,8 +165,8 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
         reason: n.reason ?? '',
         needed,
         change: { from: n.from, to: n.to },
-        // The closing notice's two mailto: links (tickets/satisfaction.ts).
-        rating: ratingLinks(mailer.replyAddress(ticket), ticket.number),
+        // The closing notice's two mailto: links (tickets/satisfaction.ts); no other status mail has them.
+        ...(template === 'status-closed' ? { rating: ratingLinks(mailer.replyAddress(ticket), ticket.number) } : {}),
       },
       thread: await threadHeaders(em, ticket, null),
     });
