@@ -79,6 +79,12 @@ export interface TicketFieldRow {
   value: string | null;
 }
 
+/** Tickets one ticket points to, by number. */
+export interface TicketLinks {
+  mergedInto: number | null;
+  linkedTo: number | null;
+}
+
 export interface Loaders {
   /** The caller's ticket scope, computed once per request. */
   scope(): Promise<TicketScope>;
@@ -90,8 +96,8 @@ export interface Loaders {
   readonly category: DataLoader<number, string | null>;
   /** By ticket row id: its category's fields, each with the ticket's value. */
   readonly fields: DataLoader<number, TicketFieldRow[]>;
-  /** By ticket row id: the number of the ticket it was merged into, if it was. */
-  readonly mergedInto: DataLoader<number, number | null>;
+  /** By ticket row id: the numbers of the ticket it was merged into and of the ticket it was opened from, if any. */
+  readonly links: DataLoader<number, TicketLinks>;
   /** By ticket row id. */
   readonly ccs: DataLoader<number, PersonRow[]>;
   readonly watchers: DataLoader<number, PersonRow[]>;
@@ -229,9 +235,16 @@ export function createLoaders(em: Em, principal: Principal, replyClock: ReplyClo
       );
       return byKey(rows, (r) => Number(r.id), ids).map((r) => (r ? r.fields.map((f) => ({ name: f.name, label: f.label, value: r.values[f.name] ?? null })) : []));
     }),
-    mergedInto: new DataLoader(async (ids) => {
-      const rows = await readRows<{ id: number; number: number }>(em, `select t.id, m.number from ticket t join ticket m on m.id = t.merged_into_id where t.id = any($1::bigint[])`, [ids]);
-      return byKey(rows, (r) => Number(r.id), ids).map((r) => (r ? Number(r.number) : null));
+    links: new DataLoader(async (ids) => {
+      const rows = await readRows<{ id: number; merged_into: number | null; linked_to: number | null }>(
+        em,
+        `select t.id, m.number as merged_into, l.number as linked_to from ticket t
+           left join ticket m on m.id = t.merged_into_id left join ticket l on l.id = t.linked_to_id
+         where t.id = any($1::bigint[]) and (t.merged_into_id is not null or t.linked_to_id is not null)`,
+        [ids],
+      );
+      const number = (n: number | null) => (n === null ? null : Number(n));
+      return byKey(rows, (r) => Number(r.id), ids).map((r) => ({ mergedInto: number(r?.merged_into ?? null), linkedTo: number(r?.linked_to ?? null) }));
     }),
     ccs: new DataLoader((ids) => peopleVia(em, 'ticket_cc', ids)),
     watchers: new DataLoader((ids) => peopleVia(em, 'ticket_watcher', ids)),

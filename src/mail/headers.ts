@@ -51,12 +51,33 @@ export function findTicketTag(subject: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
-/** Fwd:, Fw:, WG: (German), TR: (French), Doorst:, RV: (Spanish) — a forward starts a new thread. */
+/** Re:, AW: (German), SV: (Nordic), Antw: (Dutch), VS: (Finnish), Odp: (Polish), YNT: (Turkish), also as "Re[2]:". */
+export const REPLY_PREFIX = /^\s*(?:re|aw|sv|antw|vs|odp|ynt)\s*(?:\[\d+\])?\s*:/i;
+
+/** Fwd:, Fw:, WG: (German), TR: (French), Doorst: (Dutch), RV: (Spanish), VS: (Norwegian). */
+const FORWARD_PREFIX = /^\s*(?:fwd?|wg|tr|rv|doorst|vs)\s*(?:\[\d+\])?\s*:/i;
+
+/** A forward starts a new thread. */
 export function isForward(subject: string): boolean {
-  return /^\s*(?:fwd?|wg|tr|rv|doorst|vs)\s*(?:\[\d+\])?\s*:/i.test(subject);
+  return FORWARD_PREFIX.test(subject);
 }
 
 /** The outbound subject: the [#N] tag added once, in front. */
 export function taggedSubject(number: number, subject: string): string {
   return findTicketTag(subject) === number ? subject : `[#${number}] ${subject}`;
+}
+
+/**
+ * A subject for a ticket of its own (splitTicket): the reply and forward prefixes of any language
+ * we know ("Re: AW: Fwd:") and every [#N] tag dropped, so the new ticket does not carry the old
+ * ticket's number; "(no subject)" when nothing is left.
+ */
+export function subjectOfItsOwn(subject: string): string {
+  let rest = subject.replace(/\[#\d{1,9}\]/g, ' ');
+  for (;;) {
+    const shorter = rest.replace(REPLY_PREFIX, '').replace(FORWARD_PREFIX, '');
+    if (shorter === rest) break;
+    rest = shorter;
+  }
+  return rest.replace(/\s+/g, ' ').trim() || '(no subject)';
 }

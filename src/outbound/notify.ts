@@ -38,6 +38,8 @@ export type TicketNotification =
   | { kind: 'status-changed'; ticket: Ticket; from: TicketStatus; to: TicketStatus; actor: Person | null; reason?: string | null }
   /** `mergeTickets`: the duplicate's requester learns which ticket now holds their request (sent before its messages move). */
   | { kind: 'merged'; ticket: Ticket; into: Ticket; actor: Person }
+  /** `splitTicket`: `message` (moved to the new `ticket`) started it; its author learns the new number, in that message's thread. */
+  | { kind: 'split'; ticket: Ticket; message: Message; from: Ticket; actor: Person }
   /** `escalateTicket`. */
   | { kind: 'escalated'; ticket: Ticket; note: string | null; actor: Person }
   /** A ticket became an emergency (new emergency mail, or the emergency copy of a known message). */
@@ -84,6 +86,7 @@ const POPULATE: Record<TicketNotification['kind'], readonly string[]> = {
   'status-changed': BASE,
   escalated: BASE,
   merged: BASE,
+  split: WATCHERS,
   emergency: BASE,
   'approval-requested': [...BASE, 'category.approver', 'queue.approver'],
   'attachments-refused': BASE,
@@ -186,6 +189,26 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
       // In the duplicate's own thread, so the customer's mail program shows it with their request.
       thread: await threadHeaders(em, ticket, null),
     });
+  },
+
+  split: async (mailer, em, n, ctx) => {
+    const { ticket, message } = n;
+    const thread = await threadHeaders(em, ticket, message);
+    if (!message.flags.includes('automatic')) {
+      await mailer.mail({
+        ticket,
+        kind: 'ticket-split',
+        template: 'ticket-split',
+        to: [candidate(ticket.requester)],
+        cc: ticket.ccs.getItems().map(candidate),
+        autoSubmitted: 'auto-generated',
+        limited: true,
+        variables: { ticket: ticketVariables(ticket), from: ticketVariables(n.from), message: messageVariables(message), actor: actorVariables(n.actor) },
+        thread,
+        answering: message,
+      });
+    }
+    await announceNewTicket(mailer, ticket, message, n.actor, thread, ctx);
   },
 
   escalated: async (mailer, em, n, ctx) => {

@@ -21,6 +21,7 @@ export const TEMPLATE_NAMES = [
   'public-reply',
   'ticket-opened',
   'ticket-merged',
+  'ticket-split',
   'status-in-progress',
   'status-waiting',
   'status-closed',

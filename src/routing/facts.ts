@@ -4,6 +4,7 @@
  */
 import { stripForgeableHeaders } from '../ingest/classify.js';
 import type { ParsedMessage } from '../ingest/types.js';
+import { REPLY_PREFIX } from '../mail/headers.js';
 
 export interface MessageFacts {
   from: string | null;
@@ -22,8 +23,6 @@ export interface MessageFacts {
   /** In-Reply-To or References present, or a reply prefix on the subject. */
   isReply: boolean;
 }
-
-const REPLY_PREFIX = /^\s*(?:re|aw|sv|antw|vs|odp|ynt)\s*(?:\[\d+\])?\s*:/i;
 
 export function messageFacts(parsed: ParsedMessage, mailbox: { name: string; address: string | null }): MessageFacts {
   const from = parsed.from?.email ?? null;

@@ -34,6 +34,7 @@ const AGENT_OPEN = new Set([
   'Mutation.escalateTicket',
   'Mutation.closeTicket',
   'Mutation.mergeTickets', // both tickets in the agent's queues (FORBIDDEN otherwise)
+  'Mutation.splitTicket', // the ticket and the target queue in the agent's queues (FORBIDDEN otherwise)
   // The category approver may be an agent; the command refuses everyone else (FORBIDDEN).
   'Mutation.approveTicket',
   'Mutation.rejectTicket',

@@ -17,6 +17,7 @@ import type { TicketCommandContext, TicketResult } from '../../tickets/ticket-co
 import { assignToMe, closeTicket, escalateTicket, reopenTicket } from '../../tickets/ticket-lifecycle.js';
 import { markAsSpam } from '../../tickets/mark-spam.js';
 import { mergeTickets } from '../../tickets/merge-tickets.js';
+import { splitTicket } from '../../tickets/split-ticket.js';
 import { snoozeTicket, unsnoozeTicket } from '../../tickets/snooze.js';
 import { addTicketCc, addTicketWatcher, removeTicketCc, removeTicketWatcher } from '../../tickets/ticket-people.js';
 import { updateTicket } from '../../tickets/update-ticket.js';
@@ -178,6 +179,20 @@ export class TicketMutationResolver {
   })
   mergeTickets(@Arg('number', () => Int) number: number, @Arg('into', () => Int) into: number, @Ctx() ctx: GraphQLContext) {
     return run(ctx, (c) => mergeTickets(c, number, into));
+  }
+
+  @Mutation(() => TicketPayload, {
+    description:
+      "A customer's mail on ticket `number` raises a new matter: it moves, with its attachments and the mail answering it, to a new ticket requested by its author, in the same queue (or `queue`), linked to `number` (linkedTo); replies to it thread there from now on, and its author and CCs are told the new number. Only inbound mail other than the ticket's first message can be split off. Returns the new ticket",
+  })
+  splitTicket(
+    @Arg('number', () => Int) number: number,
+    @Arg('messageId', () => ID, { description: 'Message.id of the inbound message that starts the new ticket' }) messageId: string,
+    @Arg('subject', () => String, { nullable: true, description: "default: the message's, without Re:/Fwd: and [#N] tags" }) subject: string | null,
+    @Arg('queue', () => String, { nullable: true, description: "a queue's name (agents: one of theirs); default: the ticket's queue" }) queue: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return run(ctx, (c) => splitTicket(c, { number, messageId, subject, queue }));
   }
 
   @Mutation(() => TicketPayload, {

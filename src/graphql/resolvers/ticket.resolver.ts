@@ -110,7 +110,16 @@ export class TicketResolver {
 
   @FieldResolver(() => Int, { nullable: true, description: 'The number of the ticket this one was merged into (mergeTickets): its mail goes there' })
   async mergedInto(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<number | null> {
-    return loaders.mergedInto.load(t.rowId);
+    return (await loaders.links.load(t.rowId)).mergedInto;
+  }
+
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description:
+      'The number of the ticket this one was opened from: splitTicket, a [#N] tag from someone not on ticket N, or a reply after REOPEN_WINDOW_DAYS',
+  })
+  async linkedTo(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<number | null> {
+    return (await loaders.links.load(t.rowId)).linkedTo;
   }
 
   @FieldResolver(() => QueueType, { nullable: true })

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkOurMessageId, findTicketTag, isForward, messageIdDomain, ourMessageId, taggedSubject } from '../../../src/mail/headers.js';
+import { checkOurMessageId, findTicketTag, isForward, messageIdDomain, ourMessageId, subjectOfItsOwn, taggedSubject } from '../../../src/mail/headers.js';
 
 const SECRET = 'a'.repeat(64);
 const DOMAIN = 'example.com';
@@ -66,5 +66,19 @@ describe('subject tags and forwards', () => {
   it('adds the tag once', () => {
     expect(taggedSubject(5, 'Printer')).toBe('[#5] Printer');
     expect(taggedSubject(5, 'Re: [#5] Printer')).toBe('Re: [#5] Printer');
+  });
+});
+
+describe('a subject of its own (splitTicket)', () => {
+  it.each([
+    ['Re: [#42] Printer jam', 'Printer jam'],
+    ['AW: Re: Fwd: [#42] Printer jam', 'Printer jam'],
+    ['RE[2]: SV: Scanner', 'Scanner'],
+    ['Printer [#42] jam [#7]', 'Printer jam'],
+    ['Regarding the invoice', 'Regarding the invoice'],
+    ['Re: [#42]', '(no subject)'],
+    ['', '(no subject)'],
+  ])('%j becomes %j', (subject, expected) => {
+    expect(subjectOfItsOwn(subject)).toBe(expected);
   });
 });
