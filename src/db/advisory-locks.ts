@@ -37,3 +37,12 @@ export async function lockKeys(em: Em, keys: readonly string[]): Promise<void> {
   const missing = keysToLock(em, keys);
   if (missing.length > 0) await em.execute(`select ${missing.map(() => LOCK_EXPRESSION).join(', ')}`, missing);
 }
+
+/**
+ * The lock on one Message-ID: ingest takes it for the message it stores and the one it answers
+ * before reading where that one is (ingest-message.ts); splitTicket takes it for the messages it
+ * moves before moving them, so a reply arriving meanwhile finds its original where it ends up.
+ */
+export function messageIdLock(messageId: string): string {
+  return `message-id:${messageId}`;
+}

@@ -10,7 +10,7 @@
  */
 import type { Config } from '../config/env.js';
 import type { Em, Orm } from '../db/orm.js';
-import { keysToLock, LOCK_EXPRESSION } from '../db/advisory-locks.js';
+import { keysToLock, LOCK_EXPRESSION, messageIdLock } from '../db/advisory-locks.js';
 import { inTransaction } from '../db/transaction.js';
 import { isTransientDatabaseError } from '../db/transient.js';
 import { AppError } from '../errors.js';
@@ -230,7 +230,7 @@ function messageLocks(p: Prepared): string[] {
   if (!p.parsed || p.failure) return [];
   const { parsed } = p;
   const answered = parsed.inReplyTo ?? parsed.references.at(-1) ?? null;
-  const messages = [storedMessageId(parsed, p.hash), ...(answered ? [answered] : [])].sort().map((id) => `message-id:${id}`);
+  const messages = [storedMessageId(parsed, p.hash), ...(answered ? [answered] : [])].sort().map(messageIdLock);
   const sender = parsed.from ? normalisedEmail(parsed.from.email) : null;
   return [...messages, ...(sender === null ? [] : [`sender:${sender}`, automaticMailLock(sender)])];
 }

@@ -15,6 +15,7 @@
  * Only inbound mail moves: our replies and internal notes were written on the old ticket (our
  * Message-IDs name it), and the ticket's first message is the ticket itself.
  */
+import { lockKeys, messageIdLock } from '../db/advisory-locks.js';
 import { Message, Ticket } from '../entities/index.js';
 import { MessageDirection } from '../entities/enums.js';
 import { findVisibleQueue } from '../graphql/ticket-access.js';
@@ -39,10 +40,16 @@ const MAX_SUBJECT_CHARS = 998;
 
 export async function splitTicket(ctx: TicketCommandContext, input: SplitTicketInput): Promise<TicketResult> {
   const { em, actor } = ctx;
+  const rowId = /^\d{1,15}$/.test(input.messageId) ? Number(input.messageId) : null;
+  // A reply takes the lock of the Message-ID it answers before it reads where that message is,
+  // and the ticket's row lock after (ingest-message.ts). Taking the moving messages' locks in the
+  // same order makes such a reply wait for the split and then find its original on the new ticket.
+  const candidate = rowId === null ? null : await em.findOne(Message, { id: rowId, ticket: { number: input.number } });
+  if (candidate) await lockKeys(em, messageIdsOf(await messageWithAnswers(ctx, candidate)).sort().map(messageIdLock));
+
   const source = await ticketToWork(ctx, input.number);
   if (isFailure(source)) return source;
-  const rowId = /^\d{1,15}$/.test(input.messageId) ? Number(input.messageId) : null;
-  const message = rowId === null ? null : await em.findOne(Message, { id: rowId, ticket: source }, { populate: ['author'] });
+  const message = rowId === null ? null : await em.findOne(Message, { id: rowId, ticket: source }, { populate: ['author'], refresh: true });
   const refused = (why: string) => failure(['messageId'], why);
   if (!message) return refused(`ticket #${input.number} has no message ${input.messageId}`);
   if (message.direction !== MessageDirection.INBOUND) return refused('only mail that came in can start a ticket of its own: replies and notes stay where they were written');
@@ -57,7 +64,7 @@ export async function splitTicket(ctx: TicketCommandContext, input: SplitTicketI
   const queue = input.queue != null ? await findVisibleQueue(em, ctx.scope, input.queue.trim()) : source.queue;
   if (input.queue != null && !queue) return failure(['queue'], `no queue named "${input.queue}"`);
 
-  const moving = await messageWithAnswers(ctx, source, message);
+  const moving = await messageWithAnswers(ctx, message);
   const ticket = new Ticket(input.subject?.trim() || subjectOfItsOwn(message.subject ?? ''), message.author);
   ticket.queue = queue;
   ticket.linkedTo = source;
@@ -68,31 +75,36 @@ export async function splitTicket(ctx: TicketCommandContext, input: SplitTicketI
   await em.flush(); // the new ticket's number, for the events
 
   await addCcs(em, ticket, [...message.to, ...message.cc], new Set([...ownAddresses(ctx.notify.config), ticket.requester.email]), actor);
-  const messageIds = moving.map((m) => String(m.id));
+  const messageRows = moving.map((m) => String(m.id));
   recordEvent(em, ticket, { kind: 'created', actor, to: queue?.name ?? null, detail: { text: `split from #${source.number} by ${actor.email}` } });
-  recordEvent(em, ticket, { kind: 'split-from', actor, from: String(source.number), detail: { messages: messageIds } });
-  recordEvent(em, source, { kind: 'split', actor, to: String(ticket.number), detail: { messages: messageIds } });
+  recordEvent(em, ticket, { kind: 'split-from', actor, from: String(source.number), detail: { messages: messageRows } });
+  recordEvent(em, source, { kind: 'split', actor, to: String(ticket.number), detail: { messages: messageRows } });
   source.awaitingReplySince = await stillWaitingSince(ctx, source);
   source.updatedAt = new Date();
   await notify(em, { kind: 'split', ticket, message, from: source, actor }, ctx.notify);
   return { ok: true, value: ticket };
 }
 
-/** The message and the inbound mail on the same ticket answering it, directly or through one another (In-Reply-To), oldest first. */
-async function messageWithAnswers(ctx: TicketCommandContext, source: Ticket, message: Message): Promise<Message[]> {
+/** The message and the inbound mail on its ticket answering it, directly or through one another (In-Reply-To), oldest first. */
+async function messageWithAnswers(ctx: TicketCommandContext, message: Message): Promise<Message[]> {
   const later = await ctx.em.find(
     Message,
-    { ticket: source, direction: MessageDirection.INBOUND, id: { $gt: message.id }, inReplyTo: { $ne: null } },
-    { orderBy: { id: 'asc' } },
+    { ticket: message.ticket, direction: MessageDirection.INBOUND, id: { $gt: message.id }, inReplyTo: { $ne: null } },
+    { orderBy: { id: 'asc' }, refresh: true },
   );
   const moving = [message];
-  const answered = new Set(message.messageId && !message.messageIdSynthetic ? [message.messageId] : []);
+  const answered = new Set(messageIdsOf([message]));
   for (const m of later) {
     if (!answered.has(m.inReplyTo!)) continue;
     moving.push(m);
-    if (m.messageId && !m.messageIdSynthetic) answered.add(m.messageId);
+    for (const id of messageIdsOf([m])) answered.add(id);
   }
   return moving;
+}
+
+/** The real Message-IDs of these messages (synthetic ones are never answered). */
+function messageIdsOf(messages: readonly Message[]): string[] {
+  return messages.flatMap((m) => (m.messageId && !m.messageIdSynthetic ? [m.messageId] : []));
 }
 
 /**

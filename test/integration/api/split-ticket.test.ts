@@ -6,6 +6,7 @@
  * through the real ingest pipeline into the database the gateway serves.
  */
 import { simpleParser } from 'mailparser';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
 import { queryDatabase } from '../../harness/eventually.js';
@@ -155,5 +156,30 @@ describe('splitting a new matter off a ticket', () => {
     // Nothing moved.
     expect((await view(old)).messages).toHaveLength(4);
     expect(await deliveries('ticket-split')).toHaveLength(noticesBefore);
+  });
+
+  it('waits for a reply in flight to the message it moves, holding no ticket lock meanwhile, so the reply finds its original where it ends up', async () => {
+    const old = (await ingest({ from: 'ray@customer.test', subject: 'Laptop', messageId: 'ray-1@customer.test', text: 'My laptop is slow.' })).ticketNumber;
+    await ingest({ from: 'ray@customer.test', subject: `Re: [#${old}] Laptop`, messageId: 'ray-2@customer.test', text: 'Also my phone is broken.' });
+    const moving = messageIdOf(await view(old), 'phone is broken');
+    // What ingest does first for a reply to ray-2: the lock of the Message-ID it answers.
+    const inFlight = new pg.Client({ connectionString: gw.databaseUrl });
+    await inFlight.connect();
+    try {
+      await inFlight.query('begin');
+      await inFlight.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, ['message-id:ray-2@customer.test']);
+      let settled = false;
+      const splitting = split(agentToken, { n: old, m: moving }).finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(settled).toBe(false);
+      // The reply could go on to lock the ticket (lockReplyTicket): the split does not hold it yet.
+      await inFlight.query(`select id from ticket where number = $1 for update nowait`, [old]);
+      await inFlight.query('commit');
+      const result = (await splitting).data!.splitTicket;
+      expect(result.userErrors).toEqual([]);
+      expect((await view(result.ticket.number)).messages.map((m: { bodyText: string }) => m.bodyText.trim())).toEqual(['Also my phone is broken.']);
+    } finally {
+      await inFlight.end();
+    }
   });
 });
