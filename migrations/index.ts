@@ -23,6 +23,7 @@ import { Migration20261201050000_queue_signature } from './Migration202612010500
 import { Migration20261201060000_snooze } from './Migration20261201060000_snooze.js';
 import { Migration20261201070000_business_hours } from './Migration20261201070000_business_hours.js';
 import { Migration20261201080000_satisfaction } from './Migration20261201080000_satisfaction.js';
+import { Migration20261201090000_saved_replies } from './Migration20261201090000_saved_replies.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -45,4 +46,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201060000_snooze', class: Migration20261201060000_snooze },
   { name: 'Migration20261201070000_business_hours', class: Migration20261201070000_business_hours },
   { name: 'Migration20261201080000_satisfaction', class: Migration20261201080000_satisfaction },
+  { name: 'Migration20261201090000_saved_replies', class: Migration20261201090000_saved_replies },
 ];

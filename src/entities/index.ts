@@ -14,6 +14,7 @@ import { QuarantinedMessage } from './quarantined-message.entity.js';
 import { Queue } from './queue.entity.js';
 import { RawSource } from './raw-source.entity.js';
 import { Rule } from './rule.entity.js';
+import { SavedReply } from './saved-reply.entity.js';
 import { TicketEvent } from './ticket-event.entity.js';
 import { Ticket } from './ticket.entity.js';
 
@@ -35,6 +36,7 @@ export {
   Queue,
   RawSource,
   Rule,
+  SavedReply,
   Ticket,
   TicketEvent,
 };
@@ -55,6 +57,7 @@ export const ENTITIES = [
   Queue,
   RawSource,
   Rule,
+  SavedReply,
   Ticket,
   TicketEvent,
 ];

@@ -23,6 +23,11 @@ export interface PersonRow {
   name: string | null;
 }
 
+export interface SavedReplyRow {
+  name: string;
+  body: string;
+}
+
 export interface QueueRow {
   id: number;
   name: string;
@@ -96,6 +101,8 @@ export interface Loaders {
   readonly category: DataLoader<number, string | null>;
   /** By ticket row id: its category's fields, each with the ticket's value. */
   readonly fields: DataLoader<number, TicketFieldRow[]>;
+  /** By queue id (0: a ticket without a queue): the saved replies its tickets offer, by name. */
+  readonly savedReplies: DataLoader<number, SavedReplyRow[]>;
   /** By ticket row id: the numbers of the ticket it was merged into and of the ticket it was opened from, if any. */
   readonly links: DataLoader<number, TicketLinks>;
   /** By ticket row id. */
@@ -234,6 +241,14 @@ export function createLoaders(em: Em, principal: Principal, replyClock: ReplyClo
         [ids],
       );
       return byKey(rows, (r) => Number(r.id), ids).map((r) => (r ? r.fields.map((f) => ({ name: f.name, label: f.label, value: r.values[f.name] ?? null })) : []));
+    }),
+    savedReplies: new DataLoader(async (queueIds) => {
+      const rows = await readRows<SavedReplyRow & { queue_id: number | null }>(
+        em,
+        `select name, body, queue_id from saved_reply where queue_id is null or queue_id = any($1::bigint[]) order by name`,
+        [queueIds],
+      );
+      return queueIds.map((queueId) => rows.filter((r) => r.queue_id === null || Number(r.queue_id) === queueId));
     }),
     links: new DataLoader(async (ids) => {
       const rows = await readRows<{ id: number; merged_into: number | null; linked_to: number | null }>(

@@ -13,6 +13,7 @@ import { PersonErasureResolver } from './resolvers/person-erasure.resolver.js';
 import { QuarantineResolver } from './resolvers/quarantine.resolver.js';
 import { QueueResolver } from './resolvers/queue.resolver.js';
 import { RoutingResolver } from './resolvers/routing.resolver.js';
+import { SavedReplyResolver } from './resolvers/saved-reply.resolver.js';
 import { TicketMutationResolver } from './resolvers/ticket-mutation.resolver.js';
 import { TicketStatsResolver } from './resolvers/ticket-stats.resolver.js';
 import { MessageResolver, TicketConnectionResolver, TicketEventResolver, TicketResolver } from './resolvers/ticket.resolver.js';
@@ -34,6 +35,7 @@ export const RESOLVERS = [
   ApiTokenResolver,
   OrganizationResolver,
   PersonErasureResolver,
+  SavedReplyResolver,
 ] as const;
 
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {

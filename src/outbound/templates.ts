@@ -147,3 +147,14 @@ export function renderTemplate(template: Template, variables: TemplateVariables)
     html: template.html === null ? null : fill(template.html, variables, escapeHtml),
   };
 }
+
+/** The placeholders in `template` that name no value of `variables` (a typo would print nothing). */
+export function unknownPlaceholders(template: string, variables: TemplateVariables): string[] {
+  const unknown = new Set<string>();
+  for (const [, path] of template.matchAll(PLACEHOLDER)) {
+    let value: unknown = variables;
+    for (const part of path!.split('.')) value = value !== null && typeof value === 'object' && Object.hasOwn(value, part) ? (value as Record<string, unknown>)[part] : undefined;
+    if (typeof value !== 'string' && typeof value !== 'number') unknown.add(path!);
+  }
+  return [...unknown];
+}

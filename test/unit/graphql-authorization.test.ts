@@ -17,6 +17,7 @@ const AGENT_OPEN = new Set([
   'Query.tickets',
   'Query.ticketCounts',
   'Query.ticketStats', // over the agent's queues only
+  'Query.savedReplies', // every queue's and the agent's queues'
   'Mutation.createTicket', // in a queue the agent works (FORBIDDEN for another)
   'Mutation.updateTicket',
   'Mutation.updateTickets', // every ticket in the agent's queues (FORBIDDEN otherwise, and then none changes)
@@ -79,6 +80,9 @@ const ADMIN_ONLY = new Set([
   'Mutation.deleteCategory',
   'Mutation.setCategoryEnabled',
   'Mutation.reorderCategories',
+  'Mutation.createSavedReply',
+  'Mutation.updateSavedReply',
+  'Mutation.deleteSavedReply',
 ]);
 
 interface Described {

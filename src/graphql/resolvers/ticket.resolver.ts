@@ -4,6 +4,8 @@
  * ticket-access.ts (through the request's scope); relations come from the request's DataLoaders.
  */
 import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { fillSavedReply } from '../../tickets/saved-replies.js';
+import { SavedReplyTextType } from '../types/saved-reply.type.js';
 import { Role } from '../../entities/enums.js';
 import { replyDueAt } from '../../tickets/reply-targets.js';
 import { countTickets, listTickets, ticketRowByNumber } from '../../tickets/search.js';
@@ -120,6 +122,22 @@ export class TicketResolver {
   })
   async linkedTo(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<number | null> {
     return (await loaders.links.load(t.rowId)).linkedTo;
+  }
+
+  @FieldResolver(() => [SavedReplyTextType], { description: "The saved replies this ticket's queue offers (and every queue's), filled in for it and for the caller, by name" })
+  async savedReplies(@Root() t: TicketObject, @Ctx() { loaders, principal }: GraphQLContext): Promise<SavedReplyTextType[]> {
+    const [replies, requester, agent, queue] = await Promise.all([
+      loaders.savedReplies.load(t.queueId ?? 0),
+      loaders.person.load(t.requesterId),
+      loaders.person.load(principal.personId),
+      t.queueId === null ? null : loaders.queue.load(t.queueId),
+    ]);
+    const context = {
+      ticket: { number: t.number, subject: t.subject, queue: queue?.name ?? '' },
+      requester: requester ?? { email: '', name: null },
+      agent: agent ?? { email: '', name: null },
+    };
+    return replies.map((r) => ({ name: r.name, text: fillSavedReply(r.body, context) }));
   }
 
   @FieldResolver(() => QueueType, { nullable: true })

@@ -1,6 +1,6 @@
 /**
  * No N+1 (issue 5 item 6): the SQL statements behind `tickets(first: 50)` with queue, requester,
- * assignee, category fields, CCs, watchers, messages and their attachments are counted with MikroORM's query
+ * assignee, category fields, CCs, watchers, messages and their attachments, links and saved replies are counted with MikroORM's query
  * logger on a real PostgreSQL; a page of 50 tickets needs exactly as many as a page of 5.
  * The schema and context are the gateway's own (buildGraphQLSchema, createLoaders). The same page
  * through the gateway's graphql-jit executor must come back exactly as graphql-js gives it.
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap } from '../../../src/bootstrap.js';
 import { loadConfig } from '../../../src/config/env.js';
 import { migrate, openOrm, type Orm } from '../../../src/db/orm.js';
-import { Attachment, Category, Message, Person, Queue, Ticket } from '../../../src/entities/index.js';
+import { Attachment, Category, Message, Person, Queue, SavedReply, Ticket } from '../../../src/entities/index.js';
 import { MessageDirection, Role } from '../../../src/entities/enums.js';
 import type { GraphQLContext } from '../../../src/graphql/context.js';
 import { COMPILED_DOCUMENTS, compiledDocuments, jitExecutor, noProtoAliasRule } from '../../../src/graphql/jit-executor.js';
@@ -39,6 +39,7 @@ const PAGE = `query($queue: String) { tickets(first: 50, filter: { queue: $queue
     lastMessage { bodyText }
     messages { direction bodyText from { email name } to { email } attachments { filename size sha256 url } }
     events { kind actor { email } from to }
+    mergedInto linkedTo savedReplies { name text }
   } } } }`;
 
 /** Seeds `count` tickets in a new queue and category (with a field), each with CCs, a watcher, 3 messages with an attachment each. */
@@ -52,7 +53,9 @@ async function seed(queueName: string, count: number): Promise<void> {
   queue.defaultAssignee = agent;
   const category = new Category(`${queueName} category`);
   category.fields = [{ name: 'instanceId', label: 'Instance ID' }];
-  em.persist([agent, queue, category]);
+  const savedReply = new SavedReply(`${queueName} reply`, 'Hello {{requester.greeting}}, {{agent.name}} on {{ticket.tag}} here.');
+  savedReply.queue = queue;
+  em.persist([agent, queue, category, savedReply]);
   for (let i = 0; i < count; i++) {
     const requester = new Person(`customer-${queueName}-${i}@customer.test`, `Customer ${i}`);
     const ticket = new Ticket(`${queueName} ticket ${i}`, requester);
@@ -94,7 +97,7 @@ interface PageMessage {
 async function countStatements(
   queueName: string,
   source = PAGE,
-): Promise<{ statements: number; sql: string[]; tickets: number; messages: PageMessage[]; attachments: number }> {
+): Promise<{ statements: number; sql: string[]; tickets: number; messages: PageMessage[]; attachments: number; nodes: Record<string, unknown>[] }> {
   const context = await adminContext();
   statements = [];
   counting = true;
@@ -103,7 +106,7 @@ async function countStatements(
   expect(result.errors).toBeUndefined();
   const edges = (result.data as { tickets: { edges: { node: { messages: PageMessage[] } }[] } }).tickets.edges;
   const messages = edges.flatMap((e) => e.node.messages);
-  return { statements: statements.length, sql: statements, tickets: edges.length, messages, attachments: messages.flatMap((m) => m.attachments ?? []).length };
+  return { statements: statements.length, sql: statements, tickets: edges.length, messages, attachments: messages.flatMap((m) => m.attachments ?? []).length, nodes: edges.map((e) => e.node) };
 }
 
 beforeAll(async () => {
@@ -130,6 +133,8 @@ describe('SQL statements per page', () => {
     expect(small.messages).toHaveLength(15);
     expect(large).toMatchObject({ tickets: 50, attachments: 150 });
     expect(large.messages).toHaveLength(150);
+    const filled = large.nodes.map((n) => (n.savedReplies as { name: string; text: string }[])[0]?.text ?? '');
+    expect(filled.filter((text) => /^Hello Customer \d+, .+ on \[#\d+\] here\.$/.test(text))).toHaveLength(50);
     console.log(`tickets(first: 50) with every relation: ${small.statements} SQL statements for 5 tickets, ${large.statements} for 50`);
     expect(large.statements).toBe(small.statements);
     // One statement per relation kind, not per ticket (the page, count, scope, queue + its
