@@ -12,7 +12,7 @@ import { readBlob } from '../db/blobs.js';
 import { LARGE_MESSAGE_BYTES, reclaimMemorySoon } from '../memory.js';
 import type { Em } from '../db/orm.js';
 import { Message, Person, type Ticket } from '../entities/index.js';
-import { MessageDirection, Role, TicketStatus } from '../entities/enums.js';
+import { MessageDirection, Role, Satisfaction, TicketStatus } from '../entities/enums.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { ratingLinks } from '../tickets/satisfaction.js';
 import { Mailer, type MailPlan } from './mailer.js';
@@ -118,8 +118,12 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
   },
 
   'inbound-comment': async (mailer, em, n) => {
-    const thread = await threadHeaders(em, n.ticket, n.message);
-    await mailWatchers(mailer, n.ticket, n.message.author, 'watcher-comment', 'watcher-comment', { message: messageVariables(n.message, true) }, thread);
+    const { ticket, message } = n;
+    const thread = await threadHeaders(em, ticket, message);
+    const variables = { message: messageVariables(message, true) };
+    // A bad rating asks for a follow-up: whoever is responsible hears of it at once, instead of a watcher copy.
+    const told = isBadRating(ticket, message) ? await mailBadRating(mailer, em, ticket, { ticket: ticketVariables(ticket), ...variables }, thread) : [];
+    await mailWatchers(mailer, ticket, message.author, 'watcher-comment', 'watcher-comment', variables, thread, new Set(told));
   },
 
   'ticket-opened': async (mailer, em, n, ctx) => {
@@ -329,8 +333,20 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
   },
 };
 
+/** The staff responsible for the ticket (queue agents loaded only now: rarely needed on this path); returns whom it reached. */
+async function mailBadRating(mailer: Mailer, em: Em, ticket: Ticket, variables: Record<string, TemplateVariables>, thread: ThreadHeaders): Promise<string[]> {
+  await em.populate(ticket, ['queue.agents']);
+  // Limited: a customer could send the rating mail again and again.
+  return mailEach(mailer, await responsibleStaff(em, ticket), { ticket, kind: 'rating-bad', template: 'rating-bad', limited: true, variables, thread });
+}
+
+/** The requester's rating mail (applyRating flags it) that rated the ticket BAD. */
+function isBadRating(ticket: Ticket, message: Message): boolean {
+  return message.flags.includes('rating') && ticket.satisfaction === Satisfaction.BAD;
+}
+
 /**
- * Who is told that a ticket needs someone (an overdue reply, a snooze that ended): the assignee;
+ * Who is told that a ticket needs someone (an overdue reply, a snooze that ended, a bad rating): the assignee;
  * else the agents of the ticket's queue; else every admin (nobody else would notice an unrouted
  * ticket). Only active staff, never the requester.
  */

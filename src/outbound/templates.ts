@@ -37,6 +37,7 @@ export const TEMPLATE_NAMES = [
   'reply-overdue',
   'note-mention',
   'snooze-ended',
+  'rating-bad',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

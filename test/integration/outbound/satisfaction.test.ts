@@ -88,4 +88,32 @@ describe('satisfaction ratings', () => {
     expect(await ticketRow(n)).toMatchObject({ status: 'CLOSED', satisfaction: null, satisfaction_at: null });
     expect(await events(n)).toEqual([]);
   });
+
+  it('a bad rating reaches the staff responsible at once, with what the customer wrote, instead of a watcher copy; a good one does not', async () => {
+    const outcome = await h.ingest.ingest(await buildMail({ from: 'Dana <dana@customer.test>', to: 'support@example.com', subject: 'Slow laptop' }));
+    if (outcome.kind !== 'ticket') throw new Error(outcome.kind);
+    const n = outcome.ticketNumber;
+    await asAgent(h, 'owner@staff.test', n, async (ctx, t) => {
+      t.assignee = ctx.actor;
+      t.watchers.add(ctx.actor);
+      await changeStatus(ctx, t, TicketStatus.CLOSED);
+    });
+    const link = (word: string) => `mailto:support@example.com?subject=${encodeURIComponent(`Re: [#${n}] Rating: ${word}`)}`;
+    expect(await h.ingest.ingest(await mailFromLink(link('good'), 'dana@customer.test', 'Quick, thanks.'))).toMatchObject({ kind: 'comment', ticketNumber: n });
+    expect(await h.ingest.ingest(await mailFromLink(link('bad'), 'dana@customer.test', 'Actually it is slow again after a day.'))).toMatchObject({ kind: 'comment', ticketNumber: n });
+
+    const mails = await waitForMailsTo(h.sink, 'owner@staff.test', 2);
+    const alert = mails.find((m) => m.parsed.subject?.startsWith('[Bad rating]'));
+    expect(alert?.parsed.subject).toBe(`[Bad rating] [#${n}] Slow laptop`);
+    expect(alert?.parsed.text).toContain(`Dana <dana@customer.test> rated ticket #${n} as bad.`);
+    expect(alert?.parsed.text).toContain('Actually it is slow again after a day.');
+    expect(alert?.parsed.headers.get('auto-submitted')).toBe('auto-generated');
+    const kinds = await queryDatabase<{ kind: string }>(
+      h.ingest.config.databaseUrl!,
+      `select d.kind from outbound_delivery d join ticket t on t.id = d.ticket_id where t.number = $1 and 'owner@staff.test' = any(d.recipients) order by d.id`,
+      [n],
+    );
+    // The good rating: the usual watcher copy; the bad one: the alert alone.
+    expect(kinds.map((k) => k.kind)).toEqual(['watcher-comment', 'rating-bad']);
+  });
 });
