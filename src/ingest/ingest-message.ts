@@ -26,8 +26,9 @@ import { classifyMessage, type Classification } from './classify.js';
 import { applyReply } from './apply-reply.js';
 import { senderVerdict, type DnsResolver } from './authenticate-sender.js';
 import { lockReplyTicket, lookupAnsweredTicket, lookupBouncedMessage, lookupReferences, lookupTaggedTicket } from './lookup-thread.js';
+import { forwardedOriginal, type ForwardedOriginal } from './forwarded.js';
 import { openTicket, type OpenedTicket } from './open-ticket.js';
-import { ownAddresses } from './own-addresses.js';
+import { isOwnAddress, loadOwnAddresses, ownAddresses } from './own-addresses.js';
 import { parseMessage } from './parse.js';
 import { bodyOffset, provenanceLabel, quarantine, recordReceipt, sha256, storeRaw, type Provenance } from './store.js';
 import { chooseThread, needsAnswerLookup, referenceOrder } from './thread.js';
@@ -355,8 +356,21 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   }
   const linkedTo = decision.linkedTo !== null ? await em.findOneOrFail(Ticket, decision.linkedTo) : null;
   if (decision.reason === 'stranger-tag') flags.push('unverified-follow-up');
-  const opened = await openTicket(em, { ...base, linkedTo, linkReason: decision.reason, emergency, automatic: classification.automatic, config: ctx.config });
+  const forwarded = await staffForward(em, parsed, sender, provenance, classification, ctx.config);
+  const opened = await openTicket(em, { ...base, linkedTo, linkReason: decision.reason, emergency, automatic: classification.automatic, config: ctx.config, forwarded });
   return finishNewTicket(em, p, provenance, opened, ctx, !classification.suppressAcknowledgement && !classification.automatic);
+}
+
+/**
+ * The original of a customer's mail an active staff member forwarded (forwarded.ts): the ticket
+ * becomes the customer's. Only for staff whose mail does not fail an enforcing DMARC policy, and
+ * not for automatic mail; a "forward" of our own mail or of the agent's own is none.
+ */
+async function staffForward(em: CommitEm, parsed: ParsedMessage, sender: Person | null, provenance: Provenance, classification: Classification, config: Config): Promise<ForwardedOriginal | null> {
+  if (!sender?.role || !sender.active || provenance.auth?.enforcingFail || classification.automatic) return null;
+  const original = forwardedOriginal(parsed.text, parsed.subject);
+  if (!original || original.from.email === sender.email || isOwnAddress(original.from.email, await loadOwnAddresses(em, config))) return null;
+  return original;
 }
 
 async function finishNewTicket(

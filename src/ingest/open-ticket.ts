@@ -5,9 +5,12 @@
 import type { Config } from '../config/env.js';
 import type { Em } from '../db/orm.js';
 import { Ticket, type Message } from '../entities/index.js';
+import { subjectOfItsOwn } from '../mail/headers.js';
+import { emailDomain } from '../people/email-address.js';
 import { findOrCreatePerson } from '../people/find-or-create-person.js';
 import { fillFieldsFromMail } from '../tickets/category-fields.js';
 import { recordEvent } from '../tickets/record-event.js';
+import type { ForwardedOriginal } from './forwarded.js';
 import { ownAddresses } from './own-addresses.js';
 import { addCcs } from './people.js';
 import { applyRouting, recordRoutingSteps } from '../routing/apply-routing.js';
@@ -23,6 +26,8 @@ export interface OpenTicketInput extends InboundMessageInput {
   emergency: boolean;
   /** Automatic mail (classify.ts): stored and routed, but it fills no field. */
   automatic: boolean;
+  /** Staff forwarded a customer's mail (forwarded.ts): the ticket is the original sender's. */
+  forwarded?: ForwardedOriginal | null;
   config: Config;
 }
 
@@ -34,28 +39,35 @@ export interface OpenedTicket {
 }
 
 export async function openTicket(em: Em, input: OpenTicketInput): Promise<OpenedTicket> {
-  const { parsed, config } = input;
-  const requester = input.author ?? (await findOrCreatePerson(em, `unknown-sender@${'postdesk.invalid'}`));
-  const ticket = new Ticket(parsed.subject.trim() || '(no subject)', requester);
+  const { parsed, config, forwarded } = input;
+  const requester = forwarded
+    ? await findOrCreatePerson(em, forwarded.from.email, forwarded.from.name)
+    : (input.author ?? (await findOrCreatePerson(em, `unknown-sender@${'postdesk.invalid'}`)));
+  const subject = forwarded ? (forwarded.subject ?? subjectOfItsOwn(parsed.subject)) : parsed.subject.trim();
+  const ticket = new Ticket(subject || '(no subject)', requester);
   ticket.createdAt = input.receivedAt;
   ticket.updatedAt = input.receivedAt;
   ticket.linkedTo = input.linkedTo;
   // Someone wrote and waits for an answer; automatic mail (alerts, newsletters) waits for no one.
   if (!input.automatic) ticket.awaitingReplySince = input.receivedAt;
   em.persist(ticket);
-  const routing = decide(await loadRuleSet(em, config.defaultQueue), messageFacts(parsed, factsMailbox(input.provenance)), { emergency: input.emergency });
-  const exclude = new Set([...ownAddresses(config), requester.email]);
+  // Rules see the customer who wrote the original, as if they had written to us themselves.
+  const facts = messageFacts(parsed, factsMailbox(input.provenance));
+  const routing = decide(await loadRuleSet(em, config.defaultQueue), forwarded ? { ...facts, from: requester.email, fromDomain: emailDomain(requester.email) } : facts, { emergency: input.emergency });
+  const exclude = new Set([...ownAddresses(config), requester.email, ...(forwarded && input.author ? [input.author.email] : [])]);
   await applyRouting(em, ticket, routing, exclude);
-  const message = writeInboundMessage(em, ticket, input);
+  const message = writeInboundMessage(em, ticket, forwarded ? { ...input, flags: [...input.flags, 'forwarded'] } : input);
   const actorLabel = provenanceLabel(input.provenance);
   recordEvent(em, ticket, { kind: 'created', actor: input.author, to: ticket.queue?.name ?? null });
+  if (forwarded) recordEvent(em, ticket, { kind: 'forwarded', actor: input.author, to: requester.email });
   recordRoutingSteps(em, ticket, routing);
   // Automatic mail and mail failing an enforcing DMARC policy speak for no one: they fill nothing.
   if (!input.automatic && !input.provenance.auth?.enforcingFail) fillFieldsFromMail(em, ticket, ticket.category, parsed.visibleText, input.author);
   if (input.linkedTo) recordEvent(em, ticket, { kind: 'linked', actorLabel, to: String(input.linkedTo.number), detail: { reason: input.linkReason } });
   if (input.emergency) recordEvent(em, ticket, { kind: 'emergency', actorLabel });
   if (parsed.refused.length > 0) recordEvent(em, ticket, { kind: 'attachments-refused', actorLabel, detail: { refused: parsed.refused } });
-  await addCcs(em, ticket, [...parsed.to, ...parsed.cc], exclude, input.author);
+  // A forward's own recipients are the agent's audience; the original's CCs are the customer's.
+  await addCcs(em, ticket, forwarded ? forwarded.cc : [...parsed.to, ...parsed.cc], exclude, input.author);
   return { ticket, message, routing };
 }
 

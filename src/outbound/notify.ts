@@ -101,12 +101,15 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
     const { ticket, message } = n;
     const thread = firstMessageThread(message);
     if (n.acknowledge && !message.flags.includes('automatic')) {
+      // A customer's mail staff forwarded: the number goes to the agent who sent it; the customer
+      // hears from us when the agent answers.
+      const forwardedBy = message.flags.includes('forwarded') ? message.author : null;
       await mailer.mail({
         ticket,
         kind: n.emergency ? 'acknowledgement-emergency' : 'acknowledgement',
         template: n.emergency ? 'acknowledgement-emergency' : 'acknowledgement',
-        to: [candidate(ticket.requester)],
-        cc: ticket.ccs.getItems().map(candidate),
+        to: [candidate(forwardedBy ?? ticket.requester)],
+        cc: forwardedBy ? [] : ticket.ccs.getItems().map(candidate),
         autoSubmitted: 'auto-replied',
         limited: true,
         variables: { ticket: ticketVariables(ticket), message: messageVariables(message) },
