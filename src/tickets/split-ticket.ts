@@ -37,6 +37,8 @@ export interface SplitTicketInput {
 }
 
 const MAX_SUBJECT_CHARS = 998;
+/** Flags of inbound mail that makes nobody wait for an answer (apply-reply.ts): a machine's, a bare quote, a rating. */
+const ASKS_NOTHING = ['automatic', 'quoted-only', 'rating'];
 
 export async function splitTicket(ctx: TicketCommandContext, input: SplitTicketInput): Promise<TicketResult> {
   const { em, actor } = ctx;
@@ -68,8 +70,8 @@ export async function splitTicket(ctx: TicketCommandContext, input: SplitTicketI
   const ticket = new Ticket(input.subject?.trim() || subjectOfItsOwn(message.subject ?? ''), message.author);
   ticket.queue = queue;
   ticket.linkedTo = source;
-  // The author has waited since they wrote, unless a machine wrote it.
-  if (!message.flags.includes('automatic')) ticket.awaitingReplySince = message.createdAt;
+  // The author has waited since they wrote, unless their mail asked for nothing.
+  if (!message.flags.some((flag) => ASKS_NOTHING.includes(flag))) ticket.awaitingReplySince = message.createdAt;
   em.persist(ticket);
   for (const m of moving) m.ticket = ticket; // their attachments follow them
   await em.flush(); // the new ticket's number, for the events
@@ -109,15 +111,15 @@ function messageIdsOf(messages: readonly Message[]): string[] {
 
 /**
  * When the old ticket's oldest unanswered customer mail arrived, now that some of it moved: the
- * first inbound, non-automatic message after our last reply; null when none is left (or nobody
- * was waiting before).
+ * first inbound message after our last reply that asks for something; null when none is left (or
+ * nobody was waiting before).
  */
 async function stillWaitingSince(ctx: TicketCommandContext, source: Ticket): Promise<Date | null> {
   if (source.awaitingReplySince === null) return null;
   const lastReply = await ctx.em.findOne(Message, { ticket: source, direction: MessageDirection.OUTBOUND }, { fields: ['id'], orderBy: { id: 'desc' } });
   const waiting = await ctx.em.findOne(
     Message,
-    { ticket: source, direction: MessageDirection.INBOUND, id: { $gt: lastReply?.id ?? 0 }, $not: { flags: { $contains: ['automatic'] } } },
+    { ticket: source, direction: MessageDirection.INBOUND, id: { $gt: lastReply?.id ?? 0 }, $not: { flags: { $overlap: ASKS_NOTHING } } },
     { fields: ['createdAt'], orderBy: { id: 'asc' } },
   );
   return waiting?.createdAt ?? null;

@@ -158,6 +158,19 @@ describe('splitting a new matter off a ticket', () => {
     expect(await deliveries('ticket-split')).toHaveLength(noticesBefore);
   });
 
+  it('leaves the old ticket waiting only for mail that asks for something: a bare quote after our reply does not', async () => {
+    const old = (await ingest({ from: 'una@customer.test', subject: 'Mailbox full', messageId: 'una-1@customer.test', text: 'My mailbox is full.' })).ticketNumber;
+    await ok(agentToken, `mutation($n: Int!) { replyToTicket(number: $n, body: "I doubled your quota.") { userErrors { message } } }`, { n: old });
+    await ingest({ from: 'una@customer.test', subject: `Re: [#${old}] Mailbox full`, messageId: 'una-2@customer.test', text: '> I doubled your quota.' });
+    await ingest({ from: 'una@customer.test', subject: `Re: [#${old}] Mailbox full`, messageId: 'una-3@customer.test', text: 'Thanks. Also, can I get a second monitor?' });
+    const before = await view(old);
+    expect(before.awaitingReplySince).not.toBeNull();
+    const result = (await split(agentToken, { n: old, m: messageIdOf(before, 'second monitor') })).data!.splitTicket;
+    expect(result.userErrors).toEqual([]);
+    expect((await view(old)).awaitingReplySince).toBeNull();
+    expect((await view(result.ticket.number)).awaitingReplySince).not.toBeNull();
+  });
+
   it('waits for a reply in flight to the message it moves, holding no ticket lock meanwhile, so the reply finds its original where it ends up', async () => {
     const old = (await ingest({ from: 'ray@customer.test', subject: 'Laptop', messageId: 'ray-1@customer.test', text: 'My laptop is slow.' })).ticketNumber;
     await ingest({ from: 'ray@customer.test', subject: `Re: [#${old}] Laptop`, messageId: 'ray-2@customer.test', text: 'Also my phone is broken.' });
