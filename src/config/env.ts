@@ -82,6 +82,8 @@ export interface Config {
   readonly reopenWindowDays: number;
   /** SPF/DKIM/DMARC/ARC of inbound mail (SENDER_AUTHENTICATION); off: no DNS lookups, no verdicts. */
   readonly senderAuthentication: boolean;
+  /** REPLY_TO_REQUESTER: a new ticket from mail with one Reply-To address is requested by that address (web forms). */
+  readonly replyToRequester: boolean;
   /** Where a new ticket goes when no rule, queue address or keyword routes it; created at start. */
   readonly defaultQueue: string;
   /** More than this many new tickets from one sender within the window are quarantined. */
@@ -246,6 +248,7 @@ const envSchema = z.object({
   DEFAULT_QUEUE: z.string().trim().min(1, { message: 'must not be blank' }).max(100, { message: 'must be at most 100 characters' }).default('General'),
   REOPEN_WINDOW_DAYS: z.coerce.number({ message: 'must be a number of days' }).int({ message: 'must be a whole number of days' }).min(0, { message: 'must not be negative' }).default(30),
   SENDER_AUTHENTICATION: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
+  REPLY_TO_REQUESTER: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
   SENDER_RATE_LIMIT: z
     .string()
     .regex(/^\d+\/\d+m$/, { message: 'must look like 20/10m (tickets per minutes)' })
@@ -426,6 +429,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     maxMessageBytes: Math.round(e.MAX_MESSAGE_MB * MB),
     reopenWindowDays: e.REOPEN_WINDOW_DAYS,
     senderAuthentication: e.SENDER_AUTHENTICATION === 'on',
+    replyToRequester: e.REPLY_TO_REQUESTER === 'on',
     defaultQueue: e.DEFAULT_QUEUE,
     senderRateLimit: Object.freeze(parseRate(e.SENDER_RATE_LIMIT)),
     replyTargets: Object.freeze(parseReplyTargets(e.REPLY_TARGETS)),

@@ -20,6 +20,8 @@ export interface Address {
  */
 @Entity({ tableName: 'message' })
 @Index({ name: 'message_ticket_created_idx', properties: ['ticket', 'createdAt'] })
+/** A sender's new tickets in the rate-limit window (ingest-message.ts, SENDER_RATE_LIMIT). */
+@Index({ name: 'message_author_created_idx', properties: ['author', 'createdAt'] })
 @Unique({ name: 'message_provenance_unique', properties: ['mailbox', 'uidValidity', 'uid'] })
 @Index({ name: 'message_search_idx', expression: 'create index "message_search_idx" on "message" using gin ("search_vector")' })
 // Threading rule 3 (ingest/lookup-thread.ts): which stored message answers a message arriving now.

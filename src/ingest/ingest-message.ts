@@ -32,7 +32,7 @@ import { isOwnAddress, loadOwnAddresses, ownAddresses } from './own-addresses.js
 import { parseMessage } from './parse.js';
 import { bodyOffset, provenanceLabel, quarantine, recordReceipt, sha256, storeRaw, type Provenance } from './store.js';
 import { chooseThread, needsAnswerLookup, referenceOrder } from './thread.js';
-import { UnprocessableMessageError, type ParsedMessage } from './types.js';
+import { UnprocessableMessageError, type ParsedAddress, type ParsedMessage } from './types.js';
 import { writeInboundMessage } from './write-message.js';
 import { threadEmergencyFlood } from '../routing/emergency-flood.js';
 import { isEmergencyTicket, notifyInboundComment, notifyNewTicket } from '../outbound/ingest-notifications.js';
@@ -357,7 +357,8 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   const linkedTo = decision.linkedTo !== null ? await em.findOneOrFail(Ticket, decision.linkedTo) : null;
   if (decision.reason === 'stranger-tag') flags.push('unverified-follow-up');
   const forwarded = await staffForward(em, parsed, sender, provenance, classification, ctx.config);
-  const opened = await openTicket(em, { ...base, linkedTo, linkReason: decision.reason, emergency, automatic: classification.automatic, config: ctx.config, forwarded });
+  const replyTo = forwarded ? null : await replyToRequester(em, parsed, sender, provenance, classification, ctx.config);
+  const opened = await openTicket(em, { ...base, linkedTo, linkReason: decision.reason, emergency, automatic: classification.automatic, config: ctx.config, forwarded, replyTo });
   return finishNewTicket(em, p, provenance, opened, ctx, !classification.suppressAcknowledgement && !classification.automatic);
 }
 
@@ -371,6 +372,20 @@ async function staffForward(em: CommitEm, parsed: ParsedMessage, sender: Person 
   const original = forwardedOriginal(parsed.text, parsed.subject);
   if (!original || original.from.email === sender.email || isOwnAddress(original.from.email, await loadOwnAddresses(em, config))) return null;
   return original;
+}
+
+/**
+ * The one Reply-To address of a customer's mail, when it names someone else than From: a web
+ * form's mail ("From: noreply@shop.example, Reply-To: the customer") is the customer's request, and
+ * our answers must reach them (RFC 5322: where the author asks replies to go). Not with
+ * REPLY_TO_REQUESTER=off, not for automatic mail (a list's Reply-To is the list), staff, mail
+ * failing an enforcing DMARC policy, or a Reply-To of our own.
+ */
+async function replyToRequester(em: CommitEm, parsed: ParsedMessage, sender: Person | null, provenance: Provenance, classification: Classification, config: Config): Promise<ParsedAddress | null> {
+  if (!config.replyToRequester || parsed.replyTo.length !== 1 || sender?.role || provenance.auth?.enforcingFail || classification.automatic) return null;
+  const [replyTo] = parsed.replyTo;
+  if (replyTo!.email === sender?.email || isOwnAddress(replyTo!.email, await loadOwnAddresses(em, config))) return null;
+  return replyTo!;
 }
 
 async function finishNewTicket(
@@ -443,6 +458,14 @@ function escalateToEmergency(em: CommitEm, ticket: Ticket, provenance: Provenanc
 async function overRateLimit(em: CommitEm, sender: Person, config: Config, now: Date): Promise<boolean> {
   if (sender.id === undefined) return false;
   const since = new Date(now.getTime() - config.senderRateLimit.windowMinutes * 60_000);
-  return (await em.count(Ticket, { requester: sender, createdAt: { $gt: since } })) >= config.senderRateLimit.max;
+  // Tickets their mail opened, whoever became the requester (a Reply-To, a forward): one sender
+  // naming a new Reply-To each time still counts once per ticket. Index message_author_created_idx.
+  const [row] = await em.execute<{ opened: string }[]>(
+    `select count(*) as opened from message m
+      where m.author_id = ? and m.created_at > ? and m.direction = 'INBOUND'
+        and not exists (select 1 from message e where e.ticket_id = m.ticket_id and e.id < m.id)`,
+    [sender.id, since],
+  );
+  return Number(row?.opened ?? 0) >= config.senderRateLimit.max;
 }
 

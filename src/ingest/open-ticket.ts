@@ -11,6 +11,7 @@ import { findOrCreatePerson } from '../people/find-or-create-person.js';
 import { fillFieldsFromMail } from '../tickets/category-fields.js';
 import { recordEvent } from '../tickets/record-event.js';
 import type { ForwardedOriginal } from './forwarded.js';
+import type { ParsedAddress } from './types.js';
 import { ownAddresses } from './own-addresses.js';
 import { addCcs } from './people.js';
 import { applyRouting, recordRoutingSteps } from '../routing/apply-routing.js';
@@ -28,6 +29,8 @@ export interface OpenTicketInput extends InboundMessageInput {
   automatic: boolean;
   /** Staff forwarded a customer's mail (forwarded.ts): the ticket is the original sender's. */
   forwarded?: ForwardedOriginal | null;
+  /** The mail's Reply-To names the customer (a web form's mail): the ticket is theirs. */
+  replyTo?: ParsedAddress | null;
   config: Config;
 }
 
@@ -40,8 +43,9 @@ export interface OpenedTicket {
 
 export async function openTicket(em: Em, input: OpenTicketInput): Promise<OpenedTicket> {
   const { parsed, config, forwarded } = input;
-  const requester = forwarded
-    ? await findOrCreatePerson(em, forwarded.from.email, forwarded.from.name)
+  const onBehalfOf = forwarded?.from ?? input.replyTo ?? null;
+  const requester = onBehalfOf
+    ? await findOrCreatePerson(em, onBehalfOf.email, onBehalfOf.name)
     : (input.author ?? (await findOrCreatePerson(em, `unknown-sender@${'postdesk.invalid'}`)));
   const subject = forwarded ? (forwarded.subject ?? subjectOfItsOwn(parsed.subject)) : parsed.subject.trim();
   const ticket = new Ticket(subject || '(no subject)', requester);
@@ -54,12 +58,13 @@ export async function openTicket(em: Em, input: OpenTicketInput): Promise<Opened
   // Rules see the customer who wrote the original, as if they had written to us themselves.
   const facts = messageFacts(parsed, factsMailbox(input.provenance));
   const routing = decide(await loadRuleSet(em, config.defaultQueue), forwarded ? { ...facts, from: requester.email, fromDomain: emailDomain(requester.email) } : facts, { emergency: input.emergency });
-  const exclude = new Set([...ownAddresses(config), requester.email, ...(forwarded && input.author ? [input.author.email] : [])]);
+  const exclude = new Set([...ownAddresses(config), requester.email, ...(onBehalfOf && input.author ? [input.author.email] : [])]);
   await applyRouting(em, ticket, routing, exclude);
   const message = writeInboundMessage(em, ticket, forwarded ? { ...input, flags: [...input.flags, 'forwarded'] } : input);
   const actorLabel = provenanceLabel(input.provenance);
   recordEvent(em, ticket, { kind: 'created', actor: input.author, to: ticket.queue?.name ?? null });
   if (forwarded) recordEvent(em, ticket, { kind: 'forwarded', actor: input.author, to: requester.email });
+  if (input.replyTo) recordEvent(em, ticket, { kind: 'requester-from-reply-to', actor: input.author, to: requester.email });
   recordRoutingSteps(em, ticket, routing);
   // Automatic mail and mail failing an enforcing DMARC policy speak for no one: they fill nothing.
   if (!input.automatic && !input.provenance.auth?.enforcingFail) fillFieldsFromMail(em, ticket, ticket.category, parsed.visibleText, input.author);
