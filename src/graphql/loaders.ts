@@ -105,6 +105,8 @@ export interface Loaders {
   readonly savedReplies: DataLoader<number, SavedReplyRow[]>;
   /** By ticket row id: the numbers of the ticket it was merged into and of the ticket it was opened from, if any. */
   readonly links: DataLoader<number, TicketLinks>;
+  /** By ticket row id: the numbers of the tickets opened from it (linkedTo it), in order. */
+  readonly linkedFrom: DataLoader<number, number[]>;
   /** By ticket row id. */
   readonly ccs: DataLoader<number, PersonRow[]>;
   readonly watchers: DataLoader<number, PersonRow[]>;
@@ -249,6 +251,10 @@ export function createLoaders(em: Em, principal: Principal, replyClock: ReplyClo
         [queueIds],
       );
       return queueIds.map((queueId) => rows.filter((r) => r.queue_id === null || Number(r.queue_id) === queueId));
+    }),
+    linkedFrom: new DataLoader(async (ids) => {
+      const rows = await readRows<{ linked_to_id: number; number: number }>(em, `select linked_to_id, number from ticket where linked_to_id = any($1::bigint[]) order by number`, [ids]);
+      return ids.map((id) => rows.filter((r) => Number(r.linked_to_id) === id).map((r) => Number(r.number)));
     }),
     links: new DataLoader(async (ids) => {
       const rows = await readRows<{ id: number; merged_into: number | null; linked_to: number | null }>(

@@ -124,6 +124,13 @@ export class TicketResolver {
     return (await loaders.links.load(t.rowId)).linkedTo;
   }
 
+  @FieldResolver(() => [Int], {
+    description: "The numbers of the tickets opened from this one (their linkedTo): split off, or a stranger's mail naming its [#N] tag, which agents should see here",
+  })
+  async linkedFrom(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<number[]> {
+    return loaders.linkedFrom.load(t.rowId);
+  }
+
   @FieldResolver(() => [SavedReplyTextType], { description: "The saved replies this ticket's queue offers (and every queue's), filled in for it and for the caller, by name" })
   async savedReplies(@Root() t: TicketObject, @Ctx() { loaders, principal }: GraphQLContext): Promise<SavedReplyTextType[]> {
     const [replies, requester, agent, queue] = await Promise.all([

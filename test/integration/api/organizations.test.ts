@@ -55,6 +55,10 @@ afterAll(async () => {
 describe('a customer organisation', () => {
   it("lets the requester's colleagues post by tag, exactly on its domains, and only while it exists", async () => {
     expect(await followUp('Dave <dave@acme.test>')).toBe('ticket'); // no organisation yet: a stranger
+    // The stranger's ticket is linked to Rosa's, and Rosa's ticket shows it.
+    const linked = (await ok(`query($n: Int!) { ticket(number: $n) { linkedFrom } }`, { n: ticket })).ticket.linkedFrom;
+    expect(linked).toHaveLength(1);
+    expect((await ok(`query($n: Int!) { ticket(number: $n) { linkedTo requester { email } } }`, { n: linked[0] })).ticket).toEqual({ linkedTo: ticket, requester: { email: 'dave@acme.test' } });
 
     const created = await ok(CREATE, { i: { name: 'Acme', domains: [' ACME.test ', '@acme-group.example', 'acme.test'] } });
     expect(created.createOrganization).toEqual({ name: 'Acme', domains: ['acme.test', 'acme-group.example'] });

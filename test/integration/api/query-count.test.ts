@@ -39,7 +39,7 @@ const PAGE = `query($queue: String) { tickets(first: 50, filter: { queue: $queue
     lastMessage { bodyText }
     messages { direction bodyText from { email name } to { email } attachments { filename size sha256 url } }
     events { kind actor { email } from to }
-    mergedInto linkedTo savedReplies { name text }
+    mergedInto linkedTo linkedFrom savedReplies { name text }
   } } } }`;
 
 /** Seeds `count` tickets in a new queue and category (with a field), each with CCs, a watcher, 3 messages with an attachment each. */

@@ -24,7 +24,7 @@ const SPLIT = `mutation($n: Int!, $m: ID!, $subject: String, $queue: String) {
   splitTicket(number: $n, messageId: $m, subject: $subject, queue: $queue) { ticket { number } userErrors { field message } } }`;
 const split = (token: string, variables: { n: number; m: string; subject?: string; queue?: string }) => gql<Data>(gw.url, token, SPLIT, variables);
 const VIEW = `query($n: Int!) { ticket(number: $n) {
-  number subject status linkedTo awaitingReplySince queue { name } requester { email } ccs { email }
+  number subject status linkedTo linkedFrom awaitingReplySince queue { name } requester { email } ccs { email }
   messages { id direction bodyText attachments { filename } } events { kind actor { email } from to } } }`;
 const view = async (n: number) => (await ok(agentToken, VIEW, { n })).ticket;
 
@@ -94,6 +94,8 @@ describe('splitting a new matter off a ticket', () => {
     const a = await view(old);
     expect(a.messages.map((m: { bodyText: string }) => m.bodyText.trim())).toEqual(['The printer jams.', 'Open tray 2 and pull the sheet out.']);
     expect(a.linkedTo).toBeNull();
+    expect(a.linkedFrom).toEqual([fresh]);
+    expect(b.linkedFrom).toEqual([]);
     expect(a.awaitingReplySince).toBeNull(); // what waited for an answer moved; our reply answered the rest
     expect(a.events).toContainEqual({ kind: 'split', actor: { email: 'agent@example.com' }, from: null, to: String(fresh) });
 
