@@ -40,6 +40,8 @@ export type TicketNotification =
   | { kind: 'merged'; ticket: Ticket; into: Ticket; actor: Person }
   /** `splitTicket`: `message` (moved to the new `ticket`) started it; its author learns the new number, in that message's thread. */
   | { kind: 'split'; ticket: Ticket; message: Message; from: Ticket; actor: Person }
+  /** `updateTicket` (or its bulk form) gave the ticket to an agent other than the one acting. */
+  | { kind: 'assigned'; ticket: Ticket; actor: Person }
   /** `escalateTicket`. */
   | { kind: 'escalated'; ticket: Ticket; note: string | null; actor: Person }
   /** A ticket became an emergency (new emergency mail, or the emergency copy of a known message). */
@@ -87,6 +89,7 @@ const POPULATE: Record<TicketNotification['kind'], readonly string[]> = {
   escalated: BASE,
   merged: BASE,
   split: WATCHERS,
+  assigned: BASE,
   emergency: BASE,
   'approval-requested': [...BASE, 'category.approver', 'queue.approver'],
   'attachments-refused': BASE,
@@ -216,6 +219,23 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
       });
     }
     await announceNewTicket(mailer, ticket, message, n.actor, thread, ctx);
+  },
+
+  assigned: async (mailer, em, n) => {
+    const { ticket } = n;
+    const assignee = ticket.assignee;
+    if (!assignee || assignee.role === null || !assignee.active) return;
+    // What the customer last said, so the mail alone tells the new owner what it is about.
+    const latest = await em.findOne(Message, { ticket, direction: MessageDirection.INBOUND }, { populate: ['author'], orderBy: { id: 'desc' } });
+    // Not limited: only an agent's action causes it, never mail, so it cannot loop.
+    await mailEach(mailer, [assignee], {
+      ticket,
+      kind: 'ticket-assigned',
+      template: 'ticket-assigned',
+      limited: false,
+      variables: { ticket: ticketVariables(ticket), actor: actorVariables(n.actor), message: messageVariables(latest, true) },
+      thread: await threadHeaders(em, ticket, latest),
+    });
   },
 
   escalated: async (mailer, em, n, ctx) => {
@@ -423,7 +443,7 @@ function signature(mailer: Mailer, ticket: Ticket, actor: Person): string {
   return fill(ticket.queue?.signature ?? DEFAULT_SIGNATURE, { actor: actorVariables(actor), support: desk, ticket: ticketVariables(ticket) });
 }
 
-/** Queue watchers and ticket watchers, one mail each, never the person who caused it, never opted-out agents, nobody in `alreadyTold`. */
+/** Queue watchers, ticket watchers and the assignee, one mail each, never the person who caused it, never opted-out agents, nobody in `alreadyTold`. */
 async function mailWatchers(
   mailer: Mailer,
   ticket: Ticket,
@@ -435,7 +455,8 @@ async function mailWatchers(
   alreadyTold: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const watchers = new Map<string, Person>();
-  for (const p of [...(ticket.queue?.watchers.getItems() ?? []), ...ticket.watchers.getItems()]) watchers.set(p.email, p);
+  // The assignee hears of their tickets as if they watched them.
+  for (const p of [...(ticket.queue?.watchers.getItems() ?? []), ...ticket.watchers.getItems(), ...(ticket.assignee ? [ticket.assignee] : [])]) watchers.set(p.email, p);
   const told = [...watchers.values()].filter(
     (watcher) => !(causedBy && watcher.email === causedBy.email) && !alreadyTold.has(watcher.email) && !watcher.watchOptOut && !(watcher.role && !watcher.active),
   );

@@ -38,6 +38,7 @@ export const TEMPLATE_NAMES = [
   'note-mention',
   'snooze-ended',
   'rating-bad',
+  'ticket-assigned',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

@@ -15,6 +15,7 @@ import type { FieldError } from '../queues/create-queue.js';
 import { checkFieldValues, setFieldValue, type FieldValueInput } from './category-fields.js';
 import { changeStatus } from './change-status.js';
 import { pageIfBecameEmergency } from './mark-emergency.js';
+import { notify } from '../outbound/notify.js';
 import { recordEvent } from './record-event.js';
 import { isFailure, ticketToWork, type TicketCommandContext, type TicketResult } from './ticket-command.js';
 
@@ -100,6 +101,7 @@ export async function updateTicket(ctx: TicketCommandContext, number: number, in
     recordEvent(em, ticket, { kind: 'queue', actor, from: before, to: queue.name });
     ticket.queue = queue;
   }
+  const newlyAssigned = assignee !== undefined && assignee !== null && assignee.id !== ticket.assignee?.id ? assignee : null;
   if (assignee !== undefined && assignee?.id !== ticket.assignee?.id) {
     const before = ticket.assignee ? (await em.findOneOrFail(Person, ticket.assignee.id)).email : null;
     recordEvent(em, ticket, { kind: 'assignee', actor, from: before, to: assignee?.email ?? null });
@@ -109,6 +111,8 @@ export async function updateTicket(ctx: TicketCommandContext, number: number, in
   ticket.updatedAt = new Date();
   await em.flush();
   await pageIfBecameEmergency(ctx, ticket, wasEmergency);
+  // Someone else gave it to them: they hear of it (taking it yourself needs no mail).
+  if (newlyAssigned && newlyAssigned.id !== actor.id) await notify(em, { kind: 'assigned', ticket, actor }, ctx.notify);
   return { ok: true, value: ticket };
 }
 
