@@ -6,11 +6,9 @@
  * priority change). Checked through what actually leaves over SMTP (the outbound capture).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Person, Queue } from '../../../src/entities/index.js';
-import { Role } from '../../../src/entities/enums.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { buildMail, randomMessageId } from '../../harness/mail.js';
-import { ids, mailsTo, outboxSettled, startOutboundHarness, waitForMailsTo, type OutboundHarness } from '../outbound/outbound-harness.js';
+import { addStaff, ids, mailsTo, outboxSettled, startOutboundHarness, waitForMailsTo, type OutboundHarness } from '../outbound/outbound-harness.js';
 
 const AGENT = 'agent.s5@staff.test';
 const CUSTOMER = 'carol@customer.test';
@@ -18,14 +16,7 @@ const CUSTOMER = 'carol@customer.test';
 let h: OutboundHarness;
 beforeAll(async () => {
   h = await startOutboundHarness();
-  const em = h.ingest.orm.em.fork();
-  const queue = await em.findOneOrFail(Queue, { name: 'General' }, { populate: ['watchers', 'agents'] });
-  const agent = new Person(AGENT, 'Agent Sam');
-  agent.role = Role.AGENT;
-  queue.watchers.add(agent);
-  queue.agents.add(agent);
-  em.persist(agent);
-  await em.flush();
+  await addStaff(h, AGENT, 'Agent Sam', { watcher: true });
 });
 afterAll(() => h?.close());
 

@@ -6,11 +6,9 @@
  * deactivated agent, is an ordinary new ticket of its sender. Real ingest, real SMTP sink.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Person, Queue } from '../../../src/entities/index.js';
-import { Role } from '../../../src/entities/enums.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { buildMail } from '../../harness/mail.js';
-import { mailsTo, outboxSettled, startOutboundHarness, waitForMailsTo, type OutboundHarness } from '../outbound/outbound-harness.js';
+import { addStaff, mailsTo, outboxSettled, startOutboundHarness, waitForMailsTo, type OutboundHarness } from '../outbound/outbound-harness.js';
 
 const AGENT = 'sam.fw@staff.test';
 const RETIRED = 'old.fw@staff.test';
@@ -18,16 +16,8 @@ const RETIRED = 'old.fw@staff.test';
 let h: OutboundHarness;
 beforeAll(async () => {
   h = await startOutboundHarness();
-  const em = h.ingest.orm.em.fork();
-  const queue = await em.findOneOrFail(Queue, { name: 'General' }, { populate: ['agents'] });
-  const agent = new Person(AGENT, 'Sam Agent');
-  agent.role = Role.AGENT;
-  const retired = new Person(RETIRED, 'Old Agent');
-  retired.role = Role.AGENT;
-  retired.active = false;
-  queue.agents.add(agent);
-  em.persist([agent, retired]);
-  await em.flush();
+  await addStaff(h, AGENT, 'Sam Agent');
+  await addStaff(h, RETIRED, 'Old Agent', { active: false, agent: false });
 });
 afterAll(() => h?.close());
 

@@ -4,24 +4,16 @@
  * Taking a ticket yourself sends nothing. Real ingest, the real command, a real SMTP sink.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Person, Queue } from '../../../src/entities/index.js';
-import { Role } from '../../../src/entities/enums.js';
 import { updateTicket } from '../../../src/tickets/update-ticket.js';
 import { buildMail } from '../../harness/mail.js';
-import { asAgent, mailsTo, outboxSettled, startOutboundHarness, waitForMailsTo, type OutboundHarness } from './outbound-harness.js';
+import { addStaff, asAgent, mailsTo, outboxSettled, startOutboundHarness, waitForMailsTo, type OutboundHarness } from './outbound-harness.js';
 
 const AMY = 'amy@staff.test';
 
 let h: OutboundHarness;
 beforeAll(async () => {
   h = await startOutboundHarness({ SUPPORT_ADDRESS: 'support@example.com' });
-  const em = h.ingest.orm.em.fork();
-  const queue = await em.findOneOrFail(Queue, { name: 'General' }, { populate: ['agents'] });
-  const amy = new Person(AMY, 'Amy Agent');
-  amy.role = Role.AGENT;
-  queue.agents.add(amy); // an agent of the queue, not a watcher
-  em.persist(amy);
-  await em.flush();
+  await addStaff(h, AMY, 'Amy Agent'); // an agent of the queue, not a watcher
 });
 afterAll(() => h?.close());
 

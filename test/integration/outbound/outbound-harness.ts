@@ -7,7 +7,7 @@ import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js
 import { startSmtpSink, type CapturedMail, type SmtpSink, type SmtpSinkOptions } from '../../harness/smtp-sink.js';
 import { startOutboundWorker, type OutboundWorker } from '../../../src/outbound/worker.js';
 import { createLogger } from '../../../src/log.js';
-import { Person, Ticket } from '../../../src/entities/index.js';
+import { Person, Queue, Ticket } from '../../../src/entities/index.js';
 import { Role } from '../../../src/entities/enums.js';
 import type { TicketCommandContext } from '../../../src/tickets/ticket-command.js';
 import { PassThrough } from 'node:stream';
@@ -101,6 +101,21 @@ export async function outboxSettled(databaseUrl: string): Promise<void> {
     const rows = await queryDatabase<{ n: string }>(databaseUrl, `select count(*)::text as n from outbound_delivery where status = 'QUEUED'`);
     return rows[0]!.n === '0';
   }, 'outbox settled');
+}
+
+/** Adds a staff member (an AGENT unless `role` says otherwise) to the database, as an agent of the General queue unless `agent` is false, and as its watcher with `watcher`. */
+export async function addStaff(h: OutboundHarness, email: string, name: string, options: { role?: Role; active?: boolean; agent?: boolean; watcher?: boolean } = {}): Promise<void> {
+  const em = h.ingest.orm.em.fork();
+  const person = new Person(email, name);
+  person.role = options.role ?? Role.AGENT;
+  person.active = options.active ?? true;
+  em.persist(person);
+  if (options.agent !== false || options.watcher) {
+    const queue = await em.findOneOrFail(Queue, { name: 'General' }, { populate: ['agents', 'watchers'] });
+    if (options.agent !== false) queue.agents.add(person);
+    if (options.watcher) queue.watchers.add(person);
+  }
+  await em.flush();
 }
 
 /** Runs an agent command on ticket `number` in a transaction, as the GraphQL mutations do, as an admin `email` (created on first use). */
