@@ -226,7 +226,7 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
     const assignee = ticket.assignee;
     if (!assignee || assignee.role === null || !assignee.active) return;
     // What the customer last said, so the mail alone tells the new owner what it is about.
-    const latest = await em.findOne(Message, { ticket, direction: MessageDirection.INBOUND }, { populate: ['author'], orderBy: { id: 'desc' } });
+    const latest = await latestCustomerWords(em, ticket);
     // Not limited: only an agent's action causes it, never mail, so it cannot loop.
     await mailEach(mailer, [assignee], {
       ticket,
@@ -320,12 +320,7 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
       recordEvent(em, ticket, { kind: 'notification-skipped', actorLabel: 'system', detail: { reason: 'reply overdue: no active agent or admin to remind', ...detail } });
       return;
     }
-    // The customer's latest own words (an out-of-office auto-reply says nothing new).
-    const [last] = await em.execute<{ id: number }[]>(
-      `select id from message where ticket_id = ? and direction = 'INBOUND' and not ('automatic' = any(flags)) order by id desc limit 1`,
-      [ticket.id],
-    );
-    const latest = last ? await em.findOne(Message, last.id, { populate: ['author'] }) : null;
+    const latest = await latestCustomerWords(em, ticket);
     const thread = await threadHeaders(em, ticket, latest);
     const waiting = { since: ticket.awaitingReplySince?.toISOString() ?? '', due: detail.dueAt, target: detail.target };
     // Staff only, and at most once per wait of the customer: no hourly limit (no mail can trigger another).
@@ -355,6 +350,15 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
     });
   },
 };
+
+/** The ticket's latest inbound message that is not automatic (an out-of-office auto-reply says nothing new), with its author. */
+async function latestCustomerWords(em: Em, ticket: Ticket): Promise<Message | null> {
+  const [last] = await em.execute<{ id: number }[]>(
+    `select id from message where ticket_id = ? and direction = 'INBOUND' and not ('automatic' = any(flags)) order by id desc limit 1`,
+    [ticket.id],
+  );
+  return last ? em.findOne(Message, last.id, { populate: ['author'] }) : null;
+}
 
 /** The staff responsible for the ticket (queue agents loaded only now: rarely needed on this path); returns whom it reached. */
 async function mailBadRating(mailer: Mailer, em: Em, ticket: Ticket, variables: Record<string, TemplateVariables>, thread: ThreadHeaders): Promise<string[]> {

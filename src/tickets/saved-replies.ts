@@ -63,11 +63,10 @@ export function fillSavedReply(body: string, ctx: SavedReplyContext): string {
 
 const SAMPLE: SavedReplyContext = { ticket: { number: 1, subject: 's', queue: 'q' }, requester: { email: 'r@x', name: 'r' }, agent: { email: 'a@x', name: 'a' } };
 
-/** Saved replies for agents of these queues (admins: every one), by name; `queueId` narrows to what one ticket offers. */
-export function listSavedReplies(em: Em, scope: TicketScope, queueId?: number | null): Promise<SavedReply[]> {
+/** Saved replies for agents of these queues and every queue's (admins: all), by name. */
+export function listSavedReplies(em: Em, scope: TicketScope): Promise<SavedReply[]> {
   const visible = scope.admin ? {} : { $or: [{ queue: null }, { queue: { $in: [...scope.queueIds] } }] };
-  const forTicket = queueId === undefined ? {} : { $or: [{ queue: null }, ...(queueId === null ? [] : [{ queue: queueId }])] };
-  return em.find(SavedReply, { $and: [visible, forTicket] }, { populate: ['queue'], orderBy: { name: 'asc' } });
+  return em.find(SavedReply, visible, { populate: ['queue'], orderBy: { name: 'asc' } });
 }
 
 /** Saved-reply commands take turns, so two admins cannot save one name twice. */

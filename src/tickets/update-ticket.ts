@@ -101,11 +101,12 @@ export async function updateTicket(ctx: TicketCommandContext, number: number, in
     recordEvent(em, ticket, { kind: 'queue', actor, from: before, to: queue.name });
     ticket.queue = queue;
   }
-  const newlyAssigned = assignee !== undefined && assignee !== null && assignee.id !== ticket.assignee?.id ? assignee : null;
+  let newlyAssigned: Person | null = null;
   if (assignee !== undefined && assignee?.id !== ticket.assignee?.id) {
     const before = ticket.assignee ? (await em.findOneOrFail(Person, ticket.assignee.id)).email : null;
     recordEvent(em, ticket, { kind: 'assignee', actor, from: before, to: assignee?.email ?? null });
     ticket.assignee = assignee;
+    newlyAssigned = assignee;
   }
   if (input.status != null) await changeStatus(ctx, ticket, input.status);
   ticket.updatedAt = new Date();
