@@ -26,7 +26,8 @@ import { classifyMessage, type Classification } from './classify.js';
 import { applyReply } from './apply-reply.js';
 import { senderVerdict, type DnsResolver } from './authenticate-sender.js';
 import { lockReplyTicket, lookupAnsweredTicket, lookupBouncedMessage, lookupReferences, lookupTaggedTicket } from './lookup-thread.js';
-import { forwardedOriginal, type ForwardedOriginal } from './forwarded.js';
+import { forwardedOriginal } from './forwarded.js';
+import { attachedForward, type ForwardedMail } from './forwarded-attachment.js';
 import { openTicket, type OpenedTicket } from './open-ticket.js';
 import { isOwnAddress, loadOwnAddresses, ownAddresses } from './own-addresses.js';
 import { parseMessage } from './parse.js';
@@ -356,22 +357,34 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   }
   const linkedTo = decision.linkedTo !== null ? await em.findOneOrFail(Ticket, decision.linkedTo) : null;
   if (decision.reason === 'stranger-tag') flags.push('unverified-follow-up');
-  const forwarded = await staffForward(em, parsed, sender, provenance, classification, ctx.config);
-  const replyTo = forwarded ? null : await replyToRequester(em, parsed, sender, provenance, classification, ctx.config);
-  const opened = await openTicket(em, { ...base, linkedTo, linkReason: decision.reason, emergency, automatic: classification.automatic, config: ctx.config, forwarded, replyTo });
-  return finishNewTicket(em, p, provenance, opened, ctx, !classification.suppressAcknowledgement && !classification.automatic);
+  const forward = await staffForward(em, parsed, sender, provenance, classification, ctx.config);
+  const replyTo = forward ? null : await replyToRequester(em, parsed, sender, provenance, classification, ctx.config);
+  const opened = await openTicket(em, {
+    ...base,
+    parsed: forward?.parsed ?? parsed,
+    linkedTo,
+    linkReason: decision.reason,
+    emergency,
+    automatic: classification.automatic,
+    config: ctx.config,
+    forwarded: forward?.original ?? null,
+    replyTo,
+  });
+  return finishNewTicket(em, forward ? { ...p, parsed: forward.parsed } : p, provenance, opened, ctx, !classification.suppressAcknowledgement && !classification.automatic);
 }
 
 /**
- * The original of a customer's mail an active staff member forwarded (forwarded.ts): the ticket
+ * A customer's mail an active staff member forwarded, inline (forwarded.ts) or as an attachment
+ * (forwarded-attachment.ts, which also gives the message with the original merged in): the ticket
  * becomes the customer's. Only for staff whose mail does not fail an enforcing DMARC policy, and
  * not for automatic mail; a "forward" of our own mail or of the agent's own is none.
  */
-async function staffForward(em: CommitEm, parsed: ParsedMessage, sender: Person | null, provenance: Provenance, classification: Classification, config: Config): Promise<ForwardedOriginal | null> {
+async function staffForward(em: CommitEm, parsed: ParsedMessage, sender: Person | null, provenance: Provenance, classification: Classification, config: Config): Promise<ForwardedMail | null> {
   if (!sender?.role || !sender.active || provenance.auth?.enforcingFail || classification.automatic) return null;
-  const original = forwardedOriginal(parsed.text, parsed.subject);
-  if (!original || original.from.email === sender.email || isOwnAddress(original.from.email, await loadOwnAddresses(em, config))) return null;
-  return original;
+  const inline = forwardedOriginal(parsed.text, parsed.subject);
+  const forward = inline ? { original: inline, parsed } : await attachedForward(parsed, config.attachments);
+  if (!forward || forward.original.from.email === sender.email || isOwnAddress(forward.original.from.email, await loadOwnAddresses(em, config))) return null;
+  return forward;
 }
 
 /**

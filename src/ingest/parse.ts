@@ -10,7 +10,7 @@
  */
 import { Readable } from 'node:stream';
 import { MailParser, parseAddressHeader, type AttachmentStream, type HeaderLines, type Headers, type MessageText } from 'mailparser';
-import type { AttachmentPolicy, ParsedAttachment, ParsedMessage, RefusedAttachment } from './types.js';
+import type { AttachedMessage, AttachmentPolicy, ParsedAttachment, ParsedMessage, RefusedAttachment } from './types.js';
 import { UnprocessableMessageError } from './types.js';
 import { addressPrefix, firstAddress, toAddressList, type AddressEntry } from './parse/addresses.js';
 import { detectType, refusalReason, sizeLimit } from './parse/attachments.js';
@@ -37,6 +37,8 @@ export const DEFAULT_ATTACHMENT_POLICY: AttachmentPolicy = Object.freeze({
 
 /** The machine-readable parts of a DSN are read as text up to this size; they are small. */
 const REPORT_PART_BYTES = 256 * 1024;
+/** A mail attached whole (parts shown inline are part of the body instead). */
+const ATTACHED_MESSAGE_TYPES = new Set(['message/rfc822', 'message/global']);
 /** Enough first bytes of a refused part to recognise its type by its magic number. */
 const SIGNATURE_BYTES = 64;
 /** A parse that has not finished after this long is given up (quarantined), never awaited forever. */
@@ -53,6 +55,7 @@ interface Collected {
   statusTexts: string[];
   returned: string | null;
   inlineCount: number;
+  attachedMessage: AttachedMessage | null;
 }
 
 /**
@@ -95,6 +98,7 @@ export async function parseMessage(raw: Buffer, policy: AttachmentPolicy, now: D
     refused: mail.refused,
     receivedCount: headers.get('received')?.length ?? 0,
     deliveryReport: mail.isReport ? buildDeliveryReport(mail.statusTexts, mail.returned ?? returnedFromRaw(raw), headers.get('x-failed-recipients') ?? []) : null,
+    attachedMessage: mail.attachedMessage,
   };
 }
 
@@ -126,7 +130,7 @@ function runParser(raw: Buffer, policy: AttachmentPolicy): Promise<Collected> {
     maxHeadSize: MAX_HEADER_BYTES,
     maxChildNodes: MAX_PARTS,
   });
-  const mail: Collected = { headerLines: [], isReport: false, text: null, attachments: [], refused: [], statusTexts: [], returned: null, inlineCount: 0 };
+  const mail: Collected = { headerLines: [], isReport: false, text: null, attachments: [], refused: [], statusTexts: [], returned: null, inlineCount: 0, attachedMessage: null };
   return new Promise<Collected>((resolve, reject) => {
     let settled = false;
     const settle = (error: unknown): void => {
@@ -190,16 +194,22 @@ async function takePart(part: AttachmentStream, mail: Collected, policy: Attachm
   const given = part.filename ?? locationName(part.headers);
   const filename = given ? safeFilename(given) : unnamedFilename(contentType, inline ? ++mail.inlineCount : null);
   const extension = extensionOf(filename);
-  const keep = policy.allowedExtensions.includes(extension) ? sizeLimit(extension, policy) : 0;
+  // The first mail attached whole is read even when policy refuses it as a file: it may be a
+  // customer's mail a staff member forwarded, unpacked later (forwarded-attachment.ts).
+  const attachedMessage = ATTACHED_MESSAGE_TYPES.has(contentType) && mail.attachedMessage === null;
+  const keep = Math.max(policy.allowedExtensions.includes(extension) ? sizeLimit(extension, policy) : 0, attachedMessage ? policy.maxBytes : 0);
   // A part not kept is still recognised by its first bytes, so a refusal can say what it was.
   const { content, head, size, sha256 } = await readPart(part.content, keep, SIGNATURE_BYTES);
   const detected = await detectType(content ?? head);
   const reason = refusalReason(filename, size, detected, mail.attachments.length, policy);
   if (reason !== null || content === null) {
-    mail.refused.push({ filename, contentType, size, reason: reason ?? 'could not be read' });
+    const refusal = { filename, contentType, size, reason: reason ?? 'could not be read' };
+    mail.refused.push(refusal);
+    if (attachedMessage && content) mail.attachedMessage = { content, refusal };
     return;
   }
   mail.attachments.push({ filename, contentType, detectedType: detected?.mime ?? null, content, size, sha256, inline, contentId });
+  if (attachedMessage) mail.attachedMessage = { content, refusal: null };
 }
 
 /** RFC 2557 Content-Location names some inline parts that have no filename (Apple Mail). */

@@ -74,6 +74,19 @@ export interface ParsedMessage {
   receivedCount: number;
   /** For multipart/report delivery notices: the machine-readable parts, if any. */
   deliveryReport: DeliveryReport | null;
+  /**
+   * The first mail attached whole (a message/rfc822 or message/global file part, as "Forward as
+   * attachment" sends it), when no larger than the attachment size limit; a staff member's forward
+   * is unpacked from it (forwarded-attachment.ts). Null when there is none.
+   */
+  attachedMessage: AttachedMessage | null;
+}
+
+export interface AttachedMessage {
+  /** The attached mail's bytes. */
+  content: Buffer;
+  /** Its entry in `refused` when the attachment policy refused it as a file (.eml is not allowed by default). */
+  refusal: RefusedAttachment | null;
 }
 
 /** What a DSN (RFC 3464) or a non-standard bounce says. */

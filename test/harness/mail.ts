@@ -17,7 +17,7 @@ export interface TestMail {
   inReplyTo?: string;
   references?: string[];
   headers?: Record<string, string>;
-  attachments?: { filename: string; content: Buffer | string; contentType?: string; cid?: string }[];
+  attachments?: { filename: string; content: Buffer | string; contentType?: string; cid?: string; contentDisposition?: 'attachment' | 'inline' }[];
   date?: Date;
 }
 

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDatabase } from '../../harness/eventually.js';
 import { buildMail } from '../../harness/mail.js';
+import { fileBytes, MAGIC } from '../../unit/ingest/build-eml.js';
 import { addStaff, mailsTo, outboxSettled, startOutboundHarness, waitForMailsTo, type OutboundHarness } from '../outbound/outbound-harness.js';
 
 const AGENT = 'sam.fw@staff.test';
@@ -42,6 +43,36 @@ function gmailForward(from: string, subject: string, customer: string): Promise<
   });
 }
 
+/** Outlook's "Forward as attachment": the customer's mail (with a PDF) travels whole as a .eml. */
+async function forwardAsAttachment(from: string, subject: string, customer: string): Promise<Buffer> {
+  const original = await buildMail({
+    from: `Carol Customer <${customer}>`,
+    to: `Sam Agent <${AGENT}>`,
+    cc: 'Dan <dan@customer.test>',
+    subject,
+    text: 'The badge reader at the side door rejects every card.',
+    attachments: [{ filename: 'reader.pdf', content: fileBytes(MAGIC.pdf, 2048), contentType: 'application/pdf' }],
+  });
+  return buildMail({
+    from,
+    to: 'support@example.com',
+    subject: `FW: ${subject}`,
+    text: 'Forwarding this one; please answer her.',
+    // nodemailer would mark it inline (shown in the text, as Apple Mail does); Outlook and Gmail attach it.
+    attachments: [{ filename: `${subject}.eml`, content: original, contentType: 'message/rfc822', contentDisposition: 'attachment' }],
+  });
+}
+
+/** Kinds and details of a ticket's events of the given kinds. */
+function eventsOf(number: number, kinds: string[]): Promise<{ kind: string; to_value: string | null; actor: string | null; detail: unknown }[]> {
+  return queryDatabase(
+    h.ingest.databaseUrl,
+    `select e.kind, e.to_value, p.email as actor, e.detail from ticket_event e join ticket t on t.id = e.ticket_id left join person p on p.id = e.actor_id
+      where t.number = $1 and e.kind = any($2) order by e.id`,
+    [number, kinds],
+  );
+}
+
 interface TicketView {
   subject: string;
   requester: string;
@@ -72,12 +103,7 @@ describe('mail an agent forwards', () => {
       author: AGENT,
       flags: expect.arrayContaining(['forwarded', 'agent-address']),
     });
-    const events = await queryDatabase<{ kind: string; to_value: string | null; actor: string | null }>(
-      h.ingest.databaseUrl,
-      `select e.kind, e.to_value, p.email as actor from ticket_event e join ticket t on t.id = e.ticket_id left join person p on p.id = e.actor_id where t.number = $1 and e.kind = 'forwarded'`,
-      [outcome.ticketNumber],
-    );
-    expect(events).toEqual([{ kind: 'forwarded', to_value: 'carol@customer.test', actor: AGENT }]);
+    expect(await eventsOf(outcome.ticketNumber, ['forwarded'])).toEqual([{ kind: 'forwarded', to_value: 'carol@customer.test', actor: AGENT, detail: null }]);
 
     const [ack] = await waitForMailsTo(h.sink, AGENT, 1);
     expect(ack!.parsed.subject).toBe(`Re: [#${outcome.ticketNumber}] Printer on floor 3 is broken`);
@@ -94,5 +120,47 @@ describe('mail an agent forwards', () => {
       expect(view).toMatchObject({ subject: `Fwd: Scanner for ${sender}`, requester: sender, author: sender });
       expect(view.flags).not.toContain('forwarded');
     }
+  });
+
+  it("forwarded as an attachment, becomes the customer's ticket with her words and files; the .eml is no refused file", async () => {
+    await outboxSettled(h.ingest.databaseUrl);
+    const before = mailsTo(h.sink, AGENT).length;
+    const outcome = await h.ingest.ingest(await forwardAsAttachment(`Sam Agent <${AGENT}>`, 'Badge reader rejects cards', 'carol.badge@customer.test'));
+    if (outcome.kind !== 'ticket') throw new Error(`expected a ticket, got ${outcome.kind}`);
+    expect(await ticketView(outcome.ticketNumber)).toEqual({
+      subject: 'Badge reader rejects cards',
+      requester: 'carol.badge@customer.test',
+      ccs: ['dan@customer.test'],
+      author: AGENT,
+      flags: expect.arrayContaining(['forwarded', 'agent-address']),
+    });
+    const [message] = await queryDatabase<{ body_text: string; visible_text: string; files: string[] }>(
+      h.ingest.databaseUrl,
+      `select m.body_text, m.visible_text, array(select a.filename from attachment a where a.message_id = m.id order by a.id) as files
+         from message m join ticket t on t.id = m.ticket_id where t.number = $1`,
+      [outcome.ticketNumber],
+    );
+    expect(message!.body_text).toMatch(/^Forwarding this one; please answer her\.\n\n---------- Forwarded message ---------\nFrom: Carol Customer <carol\.badge@customer\.test>\n/);
+    for (const text of [message!.body_text, message!.visible_text]) expect(text).toContain('The badge reader at the side door rejects every card.');
+    expect(message!.files).toEqual(['reader.pdf']);
+    expect(await eventsOf(outcome.ticketNumber, ['forwarded', 'attachments-refused'])).toEqual([{ kind: 'forwarded', to_value: 'carol.badge@customer.test', actor: AGENT, detail: null }]);
+
+    // One mail to the agent, the acknowledgement; no refusal notice; nothing to the customer yet.
+    const ack = (await waitForMailsTo(h.sink, AGENT, before + 1)).at(-1);
+    expect(ack!.parsed.subject).toBe(`Re: [#${outcome.ticketNumber}] Badge reader rejects cards`);
+    await outboxSettled(h.ingest.databaseUrl);
+    expect(mailsTo(h.sink, AGENT)).toHaveLength(before + 1);
+    expect(mailsTo(h.sink, 'carol.badge@customer.test')).toEqual([]);
+  });
+
+  it('forwarded as an attachment by a customer, stays their ticket, the .eml refused as a file', async () => {
+    const sender = 'gina@customer.test';
+    const outcome = await h.ingest.ingest(await forwardAsAttachment(sender, 'Door for gina', 'hal@customer.test'));
+    if (outcome.kind !== 'ticket') throw new Error(`expected a ticket, got ${outcome.kind}`);
+    expect(await ticketView(outcome.ticketNumber)).toMatchObject({ subject: 'FW: Door for gina', requester: sender, author: sender });
+    const events = await eventsOf(outcome.ticketNumber, ['forwarded', 'attachments-refused']);
+    expect(events.map((e) => [e.kind, e.detail])).toEqual([
+      ['attachments-refused', { refused: [expect.objectContaining({ filename: 'Door for gina.eml', reason: 'type .eml is not allowed' })] }],
+    ]);
   });
 });
