@@ -26,6 +26,8 @@ export interface SmtpEnvelope {
   helo: string | null;
   /** MAIL FROM; '' for the null reverse-path. */
   mailFrom: string | null;
+  /** RCPT TO, lower-cased: routing sees them as addresses the mail was sent to (a Bcc to a queue's address). */
+  recipients?: readonly string[];
 }
 
 /** Same shape as `dns.promises.resolve(name, rrtype)`; errors carry DNS codes (ENOTFOUND, ENODATA, ETIMEOUT…). */

@@ -35,6 +35,7 @@ import { bodyOffset, provenanceLabel, quarantine, recordReceipt, sha256, storeRa
 import { chooseThread, needsAnswerLookup, referenceOrder } from './thread.js';
 import { UnprocessableMessageError, type ParsedAddress, type ParsedMessage } from './types.js';
 import { writeInboundMessage } from './write-message.js';
+import { isEmergencyMail } from '../routing/emergency.js';
 import { threadEmergencyFlood } from '../routing/emergency-flood.js';
 import { isEmergencyTicket, notifyInboundComment, notifyNewTicket } from '../outbound/ingest-notifications.js';
 import { notify } from '../outbound/notify.js';
@@ -277,7 +278,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   if (await alreadyIngested(em, provenance)) return { kind: 'already-ingested' };
   const now = ctx.now?.() ?? new Date();
   const contentHash = sha256(`${parsed.from?.email ?? ''}\n${parsed.subject}\n${parsed.date?.toISOString() ?? ''}\n`, p.raw.subarray(bodyOffset(p.raw)));
-  const emergency = isEmergency(parsed, provenance, ctx.config);
+  const emergency = isEmergencyMail(parsed, provenance.mailbox?.role ?? null, ctx.config);
 
   if (classification.ownMail) return commitQuarantine(em, p, provenance, 'OWN_MAIL', 'mail sent by postdesk itself came back', ctx);
   if (classification.probableLoop && !ctx.retryOf) return commitQuarantine(em, p, provenance, 'PROBABLE_LOOP', `more than 50 Received headers (${parsed.receivedCount})`);
@@ -451,12 +452,6 @@ async function commitBounce(
   recordReceipt(em, provenance, 'note', p.hash, { message: note });
   await em.flush();
   return { kind: 'note', ticketNumber: ticket.number, messageRowId: note.id };
-}
-
-function isEmergency(parsed: ParsedMessage, provenance: Provenance, config: Config): boolean {
-  if (provenance.mailbox?.role === 'EMERGENCY') return true;
-  const address = config.emergencyAddress;
-  return address !== null && [...parsed.to, ...parsed.cc].some((a) => a.email === address);
 }
 
 /** The emergency copy wins (D5): a ticket first seen through support becomes URGENT INCIDENT (and reopens), once. */

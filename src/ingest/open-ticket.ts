@@ -16,7 +16,7 @@ import { ownAddresses } from './own-addresses.js';
 import { addCcs } from './people.js';
 import { applyRouting, recordRoutingSteps } from '../routing/apply-routing.js';
 import { decide, type RoutingDecision } from '../routing/decide.js';
-import { messageFacts } from '../routing/facts.js';
+import { messageFacts, type Arrival } from '../routing/facts.js';
 import { loadRuleSet } from '../routing/rule-set.js';
 import { provenanceLabel, type Provenance } from './store.js';
 import { writeInboundMessage, type InboundMessageInput } from './write-message.js';
@@ -56,7 +56,7 @@ export async function openTicket(em: Em, input: OpenTicketInput): Promise<Opened
   if (!input.automatic) ticket.awaitingReplySince = input.receivedAt;
   em.persist(ticket);
   // Rules see the customer who wrote the original, as if they had written to us themselves.
-  const facts = messageFacts(parsed, factsMailbox(input.provenance));
+  const facts = messageFacts(parsed, arrivalOf(input.provenance));
   const routing = decide(await loadRuleSet(em, config.defaultQueue), forwarded ? { ...facts, from: requester.email, fromDomain: emailDomain(requester.email) } : facts, { emergency: input.emergency });
   const exclude = new Set([...ownAddresses(config), requester.email, ...(onBehalfOf && input.author ? [input.author.email] : [])]);
   await applyRouting(em, ticket, routing, exclude);
@@ -76,7 +76,7 @@ export async function openTicket(em: Em, input: OpenTicketInput): Promise<Opened
   return { ticket, message, routing };
 }
 
-/** The mailbox name and address rules see: the IMAP mailbox, else the door (`smtp`, `pipe`). */
-function factsMailbox(provenance: Provenance): { name: string; address: string | null } {
-  return { name: provenance.mailbox?.name ?? provenance.door.toLowerCase(), address: provenance.mailbox?.address ?? null };
+/** Where rules see the mail arrived: the IMAP mailbox, else the door (`smtp`, `pipe`), and the SMTP envelope's recipients. */
+function arrivalOf(provenance: Provenance): Arrival {
+  return { name: provenance.mailbox?.name ?? provenance.door.toLowerCase(), address: provenance.mailbox?.address ?? null, envelopeRecipients: provenance.envelope?.recipients };
 }

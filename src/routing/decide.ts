@@ -4,8 +4,9 @@
  *   1. Enabled rules in order; each matching rule's actions apply in turn (a later action overrides
  *      an earlier one), and `stop` ends the evaluation. A setCategory naming a disabled category
  *      is skipped (a `routing-skipped` step says so).
- *   2. If no rule set a queue: a queue whose emailAddress the mail was sent to, else the queue whose
- *      keywords match best, else the default queue.
+ *   2. If no rule set a queue: a queue whose emailAddress the mail was sent to (facts.to: the
+ *      headers, the mailbox, where it was delivered), else the queue whose keywords match best,
+ *      else the default queue.
  *   3. Emergencies are URGENT INCIDENT whatever rules say (rules may add people, never lower it);
  *      a category that requires approval starts the ticket in PENDING_APPROVAL (not for emergencies).
  *

@@ -5,11 +5,12 @@
 import { stripForgeableHeaders } from '../ingest/classify.js';
 import type { ParsedMessage } from '../ingest/types.js';
 import { REPLY_PREFIX } from '../mail/headers.js';
+import { deliveredTo } from '../mail/delivered-to.js';
 
 export interface MessageFacts {
   from: string | null;
   fromDomain: string | null;
-  /** To and Cc addresses, plus the address of the mailbox it arrived in. */
+  /** To and Cc addresses, plus the address of the mailbox it arrived in and those it was delivered to (envelope, delivery headers). */
   to: string[];
   subject: string;
   body: string;
@@ -24,10 +25,18 @@ export interface MessageFacts {
   isReply: boolean;
 }
 
-export function messageFacts(parsed: ParsedMessage, mailbox: { name: string; address: string | null }): MessageFacts {
+/** Where a message arrived: the mailbox (or door) and, from the SMTP door, the envelope's RCPT TO addresses. */
+export interface Arrival {
+  name: string;
+  address: string | null;
+  envelopeRecipients?: readonly string[];
+}
+
+export function messageFacts(parsed: ParsedMessage, arrival: Arrival): MessageFacts {
   const from = parsed.from?.email ?? null;
   const to = [...parsed.to, ...parsed.cc].map((a) => a.email);
-  if (mailbox.address) to.push(mailbox.address.toLowerCase());
+  if (arrival.address) to.push(arrival.address.toLowerCase());
+  to.push(...(arrival.envelopeRecipients ?? []).map((a) => a.toLowerCase()), ...deliveredTo(parsed.headers));
   const attachmentTypes = new Set<string>();
   for (const a of parsed.attachments) {
     attachmentTypes.add(a.contentType);
@@ -43,7 +52,8 @@ export function messageFacts(parsed: ParsedMessage, mailbox: { name: string; add
     headers: stripForgeableHeaders(parsed.headers),
     hasAttachment: parsed.attachments.length + parsed.refused.length > 0,
     attachmentTypes: [...attachmentTypes],
-    mailbox: mailbox.name,
+    mailbox: arrival.name,
     isReply: parsed.inReplyTo !== null || parsed.references.length > 0 || REPLY_PREFIX.test(parsed.subject),
   };
 }
+

@@ -50,11 +50,13 @@ function provenanceFor(session: SMTPServerSession, config: Config): Provenance {
         : null,
     uidValidity: null,
     uid: null,
-    // What SPF checks (sender authentication): the connecting client, its HELO and MAIL FROM.
+    // What SPF checks (sender authentication): the connecting client, its HELO and MAIL FROM; and
+    // for routing, where the mail was sent to.
     envelope: {
       ip: session.remoteAddress,
       helo: session.hostNameAppearsAs || null,
       mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+      recipients,
     },
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ATTACHMENT_POLICY, parseMessage } from '../../../src/ingest/parse.js';
+import { isEmergencyMail } from '../../../src/routing/emergency.js';
 import { messageFacts } from '../../../src/routing/facts.js';
 
 const mail = (headers: string, body = 'Hello') =>
@@ -29,5 +30,26 @@ describe('message facts for rules', () => {
     expect(facts.headers.has('x-postdesk-queue')).toBe(false);
     expect(facts.headers.has('authentication-results')).toBe(false);
     expect(facts.headers.get('x-other')).toEqual(['kept']);
+  });
+
+  it('counts the addresses the mail was delivered to as recipients: the SMTP envelope and the delivery headers', async () => {
+    const delivery = 'X-Original-To: <Billing@Example.com>\r\nDelivered-To: support@example.com\r\nEnvelope-To: sales@example.com, not an address\r\n';
+    const facts = messageFacts(await parseMessage(mail(delivery), DEFAULT_ATTACHMENT_POLICY), { name: 'smtp', address: null, envelopeRecipients: ['VIP@Example.com'] });
+    expect(facts.to).toEqual(['support@example.com', 'boss@customer.example', 'vip@example.com', 'billing@example.com', 'sales@example.com']);
+    // The same addresses are no CCs, senders or anything else: only what rules and queues match on.
+    expect(facts.from).toBe('alice@customer.example');
+  });
+
+  it('reads at most 20 delivery addresses, however many a sender forges', async () => {
+    const forged = Array.from({ length: 100 }, (_, i) => `Delivered-To: hop${i}@relay.example\r\n`).join('');
+    const facts = messageFacts(await parseMessage(mail(forged), DEFAULT_ATTACHMENT_POLICY), { name: 'support', address: null });
+    expect(facts.to.filter((a) => a.endsWith('@relay.example'))).toHaveLength(20);
+  });
+
+  it('makes mail delivered to EMERGENCY_ADDRESS through an alias or a Bcc an emergency, as To/Cc does', async () => {
+    const config = { emergencyAddress: 'emergency@example.com' };
+    const viaAlias = await parseMessage(mail('X-Original-To: emergency@example.com\r\n'), DEFAULT_ATTACHMENT_POLICY);
+    const plain = await parseMessage(mail(''), DEFAULT_ATTACHMENT_POLICY);
+    expect([isEmergencyMail(viaAlias, 'SUPPORT', config), isEmergencyMail(plain, 'SUPPORT', config), isEmergencyMail(plain, 'EMERGENCY', config)]).toEqual([true, false, true]);
   });
 });
