@@ -25,6 +25,7 @@ import { Migration20261201070000_business_hours } from './Migration2026120107000
 import { Migration20261201080000_satisfaction } from './Migration20261201080000_satisfaction.js';
 import { Migration20261201090000_saved_replies } from './Migration20261201090000_saved_replies.js';
 import { Migration20261201100000_sender_window } from './Migration20261201100000_sender_window.js';
+import { Migration20261201110000_quarantine_summary } from './Migration20261201110000_quarantine_summary.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -49,4 +50,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201080000_satisfaction', class: Migration20261201080000_satisfaction },
   { name: 'Migration20261201090000_saved_replies', class: Migration20261201090000_saved_replies },
   { name: 'Migration20261201100000_sender_window', class: Migration20261201100000_sender_window },
+  { name: 'Migration20261201110000_quarantine_summary', class: Migration20261201110000_quarantine_summary },
 ];

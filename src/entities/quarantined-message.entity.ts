@@ -25,6 +25,14 @@ export class QuarantinedMessage {
   @Property({ type: 'text' })
   reason: string;
 
+  /** The From address, when its header block could be read (quarantine-summary.ts). */
+  @Property({ type: 'string', length: 320, nullable: true })
+  sender: string | null = null;
+
+  /** The Subject, when its header block could be read. */
+  @Property({ type: 'text', nullable: true })
+  subject: string | null = null;
+
   @Property({ type: 'integer' })
   attempts: number & Opt = 0;
 

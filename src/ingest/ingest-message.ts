@@ -27,6 +27,7 @@ import { applyReply } from './apply-reply.js';
 import { senderVerdict, type DnsResolver } from './authenticate-sender.js';
 import { lockReplyTicket, lookupAnsweredTicket, lookupBouncedMessage, lookupReferences, lookupTaggedTicket } from './lookup-thread.js';
 import { forwardedOriginal } from './forwarded.js';
+import { summaryOfHeaders, summaryOfParsed } from './quarantine-summary.js';
 import { attachedForward, type ForwardedMail } from './forwarded-attachment.js';
 import { openTicket, type OpenedTicket } from './open-ticket.js';
 import { isOwnAddress, loadOwnAddresses, ownAddresses } from './own-addresses.js';
@@ -169,11 +170,12 @@ async function commitQuarantine(
   raw?: RawSource,
 ): Promise<IngestOutcome> {
   const retryOf = retry?.retryOf;
+  const summary = p.parsed ? summaryOfParsed(p.parsed) : await summaryOfHeaders(p.raw);
   if (retryOf) {
     const record = await em.findOneOrFail(QuarantinedMessage, retryOf.id);
     recordRetry(em, record, retry.retriedBy, `still quarantined: ${code}`);
     // Retried, so wanted after all: a dismissal is undone and the message is pending again.
-    Object.assign(record, { reasonCode: code, reason, attempts: record.attempts + 1, lastAttemptAt: new Date(), refetchRequestedAt: null, dismissedAt: null, dismissedBy: null });
+    Object.assign(record, { reasonCode: code, reason, ...summary, attempts: record.attempts + 1, lastAttemptAt: new Date(), refetchRequestedAt: null, dismissedAt: null, dismissedBy: null });
     // A message fetched again on an admin's retry: its bytes and its ledger receipt are new.
     if (!record.rawSource) record.rawSource = raw ?? storeRaw(em, p.raw, p.hash);
     if (provenance.uid !== null) recordReceipt(em, provenance, 'quarantined', p.hash, { quarantined: record });
@@ -181,7 +183,7 @@ async function commitQuarantine(
     return { kind: 'quarantined', code, reason, quarantineId: record.id };
   }
   if (await alreadyIngested(em, provenance)) return { kind: 'already-ingested' };
-  const record = quarantine(em, raw ?? storeRaw(em, p.raw, p.hash), provenance, code, reason);
+  const record = Object.assign(quarantine(em, raw ?? storeRaw(em, p.raw, p.hash), provenance, code, reason), summary);
   recordReceipt(em, provenance, 'quarantined', p.hash, { quarantined: record });
   await em.flush();
   return { kind: 'quarantined', code, reason, quarantineId: record.id };

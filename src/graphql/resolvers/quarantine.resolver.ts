@@ -34,6 +34,7 @@ function whereOf(filter: QuarantineFilter | null): FilterQuery<QuarantinedMessag
     where.push({ reasonCode: { $in: filter.reasonCode } });
   }
   if (filter?.mailbox != null) where.push({ mailbox: filter.mailbox });
+  if (filter?.from != null) where.push({ sender: filter.from.trim().toLowerCase() });
   return where;
 }
 

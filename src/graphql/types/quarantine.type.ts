@@ -32,6 +32,12 @@ export class QuarantinedMessageType {
   @Field(() => String)
   reason!: string;
 
+  @Field(() => String, { nullable: true, description: 'The From address, when the header block could be read (for a message too large to fetch: as the mail server gave it)' })
+  from!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The Subject, when the header block could be read' })
+  subject!: string | null;
+
   @Field(() => Int)
   attempts!: number;
 
@@ -109,6 +115,9 @@ export class QuarantineFilter {
 
   @Field(() => String, { nullable: true, description: 'Mailbox name' })
   mailbox?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The From address (any case): everything one sender got quarantined' })
+  from?: string | null;
 }
 
 @ObjectType('DismissQuarantinedPayload', { simpleResolvers: true })
@@ -138,6 +147,8 @@ export function presentQuarantined(record: QuarantinedMessage): QuarantinedMessa
     id: String(record.id),
     reasonCode: record.reasonCode,
     reason: record.reason,
+    from: record.sender,
+    subject: record.subject,
     attempts: record.attempts,
     door: record.door,
     mailbox: record.mailbox,

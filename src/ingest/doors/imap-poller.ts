@@ -28,6 +28,7 @@ import { imapLibraryLogger, logImapConnectionError } from './imap-errors.js';
 import { LARGE_MESSAGE_BYTES, reclaimMemory } from '../../memory.js';
 import { handedOverBeforeFailure } from './fetch-failure.js';
 import { pauseAfterMark } from './test-pause.js';
+import { summaryOfHeaders, type QuarantineSummary } from '../quarantine-summary.js';
 
 export const PROCESSED_KEYWORD = '$Postdesk';
 /** Added besides PROCESSED_KEYWORD to messages kept in quarantine (visible in any mail client). */
@@ -211,6 +212,23 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
   }
 
   /**
+   * The From and Subject of messages too large to fetch, as the server hands them over, so their
+   * quarantine records say who sent what. Best effort: a failure leaves them unknown.
+   */
+  async function summariesOf(imap: ImapFlow, messages: readonly { uid: number }[]): Promise<Map<number, QuarantineSummary>> {
+    const found = new Map<number, QuarantineSummary>();
+    if (messages.length === 0) return found;
+    try {
+      for await (const m of imap.fetch(messages.map((m) => m.uid).join(','), { uid: true, headers: ['from', 'subject'] }, { uid: true }) as AsyncIterable<FetchMessageObject>) {
+        if (m.headers) found.set(m.uid, await summaryOfHeaders(m.headers));
+      }
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'could not read the headers of messages too large to fetch');
+    }
+    return found;
+  }
+
+  /**
    * Fetches and ingests one batch; marks the committed messages and advances the watermark once
    * for the batch (the ledger recognises anything re-fetched after a crash in between).
    * @returns how many messages of the batch were dealt with, in UID order
@@ -226,6 +244,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     // crash): marked and counted without fetching them again.
     const known = new Map((await progress.committedAmong(batch.map((m) => m.uid))).map((m) => [m.uid, m.quarantined]));
     if (known.size > 0) log.info({ messages: known.size }, 'messages already committed above the watermark; not fetched again');
+    const tooLarge = await summariesOf(imap, batch.filter((m) => m.size > deps.config.maxMessageBytes && !known.has(m.uid)));
     const wanted = batch.filter((m) => m.size <= deps.config.maxMessageBytes && !known.has(m.uid));
     const sources = new Map<number, Buffer>();
     // Memory back before a large message is on the wire (memory.ts); app.ts collects after parse and commit.
@@ -274,7 +293,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
           continue;
         }
         if (item.size > deps.config.maxMessageBytes) {
-          await progress.recordFetchFailure(item.uid, 'MESSAGE_TOO_LARGE', `${item.size} bytes is over MAX_MESSAGE_MB`);
+          await progress.recordFetchFailure(item.uid, 'MESSAGE_TOO_LARGE', `${item.size} bytes is over MAX_MESSAGE_MB`, tooLarge.get(item.uid));
           done++;
           continue;
         }

@@ -7,6 +7,7 @@ import { Door } from '../../entities/enums.js';
 import { QuarantinedMessage } from '../../entities/index.js';
 import type { Logger } from '../../log.js';
 import { LeaseLostError } from '../ingest-message.js';
+import type { QuarantineSummary } from '../quarantine-summary.js';
 
 export class MailboxProgress {
   private constructor(
@@ -88,7 +89,7 @@ export class MailboxProgress {
    * A message the server would not hand over (too large, fetch keeps failing): recorded with the
    * reason in the quarantine list and the ledger, so no UID is ever skipped silently (D10, M10).
    */
-  async recordFetchFailure(uid: number, code: string, reason: string): Promise<void> {
+  async recordFetchFailure(uid: number, code: string, reason: string, summary: QuarantineSummary = { sender: null, subject: null }): Promise<void> {
     await this.orm.em.fork().transactional(async (em) => {
       const seen = await em.execute<{ n: string }[]>(
         'select count(*) as n from inbound_receipt where mailbox = ? and uid_validity = ? and uid = ?',
@@ -97,16 +98,17 @@ export class MailboxProgress {
       if (Number(seen[0]?.n) > 0) {
         // Fetched again on an admin's retry and still not handed over: the record says so.
         await em.execute(
-          `update quarantined_message set reason_code = ?, reason = ?, attempts = attempts + 1, last_attempt_at = now(), refetch_requested_at = null
+          `update quarantined_message set reason_code = ?, reason = ?, sender = coalesce(?, sender), subject = coalesce(?, subject),
+                  attempts = attempts + 1, last_attempt_at = now(), refetch_requested_at = null
            where mailbox = ? and uid_validity = ? and uid = ? and refetch_requested_at is not null and resolved_at is null`,
-          [code, reason, this.mailbox, this.uidValidity, uid],
+          [code, reason, summary.sender, summary.subject, this.mailbox, this.uidValidity, uid],
         );
         return;
       }
       const inserted = await em.execute<{ id: number }[]>(
-        `insert into quarantined_message (raw_source_id, reason_code, reason, attempts, door, mailbox, uid_validity, uid, created_at, last_attempt_at)
-         values (null, ?, ?, 1, ?, ?, ?, ?, now(), now()) returning id`,
-        [code, reason, Door.IMAP, this.mailbox, this.uidValidity, uid],
+        `insert into quarantined_message (raw_source_id, reason_code, reason, sender, subject, attempts, door, mailbox, uid_validity, uid, created_at, last_attempt_at)
+         values (null, ?, ?, ?, ?, 1, ?, ?, ?, ?, now(), now()) returning id`,
+        [code, reason, summary.sender, summary.subject, Door.IMAP, this.mailbox, this.uidValidity, uid],
       );
       await em.execute(
         `insert into inbound_receipt (door, mailbox, uid_validity, uid, outcome, sha256, quarantined_id, received_at) values (?, ?, ?, ?, 'fetch-failed', '', ?, now())`,

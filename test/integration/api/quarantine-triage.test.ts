@@ -172,3 +172,19 @@ describe('adminEvents', () => {
     expect(foreign.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
+
+describe('who sent a quarantined message, and what about', () => {
+  it('shows who sent each message and its subject, read from the header block when the message itself cannot be parsed', async () => {
+    // A header block over 1 MiB is quarantined unparsed (HEADER_TOO_LARGE); its first lines still tell who and what.
+    const padding = Array.from({ length: 20_000 }, (_, i) => `X-Pad-${i}: ${'p'.repeat(60)}`).join('\r\n');
+    const huge = Buffer.from(`From: Hugo <Hugo@Customer.test>\r\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n${padding}\r\nContent-Type: text/plain\r\n\r\nhello\r\n`);
+    const hugeId = await quarantine(huge);
+    const data = await must(`{ quarantinedMessages(first: 50) { edges { node { id reasonCode from subject } } } }`);
+    const byId = new Map(data.quarantinedMessages.edges.map((e: Data) => [e.node.id, e.node]));
+    expect(byId.get(hugeId)).toEqual({ id: hugeId, reasonCode: 'HEADER_TOO_LARGE', from: 'hugo@customer.test', subject: 'Grüße' });
+    expect(byId.get(ids.autoTwo)).toMatchObject({ from: 'news@vendor.test', subject: 'Re: Our newsletter' });
+    expect(byId.get(ids.own)).toMatchObject({ from: 'support@example.com', subject: 'Came back' });
+    // Everything one sender got quarantined, whatever the case of the address asked for.
+    expect(await listed({ from: 'News@Vendor.TEST' })).toEqual({ total: 1, ids: [ids.autoTwo] });
+  });
+});
