@@ -28,10 +28,20 @@ export function summaryOfParsed(parsed: Pick<ParsedMessage, 'from' | 'subject'>)
 
 /** @param raw a whole message, or only some of its header lines */
 export async function summaryOfHeaders(raw: Buffer): Promise<QuarantineSummary> {
+  const parsed = await parseHeaderBlock(raw);
+  return parsed ? summaryOfParsed(parsed) : UNKNOWN; // not even the header block reads: the raw bytes are there to look at
+}
+
+/**
+ * The header block of `raw` (its first HEADER_BYTES at most) parsed as a message without a body;
+ * null when even that does not parse.
+ * @param raw a whole message, or only some of its header lines
+ */
+export async function parseHeaderBlock(raw: Buffer): Promise<ParsedMessage | null> {
   const head = raw.subarray(0, Math.min(bodyOffset(raw), HEADER_BYTES));
   try {
-    return summaryOfParsed(await parseMessage(Buffer.concat([head, Buffer.from('\r\n\r\n')]), NO_FILES));
+    return await parseMessage(Buffer.concat([head, Buffer.from('\r\n\r\n')]), NO_FILES);
   } catch {
-    return UNKNOWN; // not even the header block reads: the raw bytes are there to look at
+    return null;
   }
 }

@@ -3,6 +3,7 @@
  * template, composes the frozen bytes and enqueues them in the caller's transaction (outbox.ts).
  */
 import { createHmac } from 'node:crypto';
+import type { Config } from '../config/env.js';
 import type { Em } from '../db/orm.js';
 import type { Message, Ticket } from '../entities/index.js';
 import { messageIdDomain, ourMessageId } from '../mail/headers.js';
@@ -40,6 +41,14 @@ export interface MailPlan {
   files?: readonly MailFile[];
 }
 
+/** Who mail comes from (see Mailer.desk); without a ticket, the desk itself. */
+export function deskOf(config: Config, ticket: Ticket | null): { address: string; name: string } {
+  const queue = ticket?.queue;
+  if (config.outbound.fromQueueAddress && queue?.emailAddress) return { address: queue.emailAddress, name: queue.name };
+  const local = config.supportAddress.split('@')[0]!.split('+')[0]!;
+  return { address: config.supportAddress, name: local.charAt(0).toUpperCase() + local.slice(1) };
+}
+
 export class Mailer {
   readonly admission: Admission;
   private readonly domain: string;
@@ -60,10 +69,7 @@ export class Mailer {
    * a reroute to that queue).
    */
   desk(ticket: Ticket): { address: string; name: string } {
-    const queue = ticket.queue;
-    if (this.ctx.config.outbound.fromQueueAddress && queue?.emailAddress) return { address: queue.emailAddress, name: queue.name };
-    const local = this.ctx.config.supportAddress.split('@')[0]!.split('+')[0]!;
-    return { address: this.ctx.config.supportAddress, name: local.charAt(0).toUpperCase() + local.slice(1) };
+    return deskOf(this.ctx.config, ticket);
   }
 
   /** Where replies about `ticket` go: the desk's address (with +<number> under REPLY_TO_PLUS_ADDRESSING). */

@@ -48,7 +48,7 @@ export class Admission {
 
   constructor(
     private readonly em: Em,
-    private readonly ctx: NotifyContext,
+    private readonly ctx: Pick<NotifyContext, 'config'>,
     private readonly now: Date,
   ) {}
 

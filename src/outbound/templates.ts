@@ -39,6 +39,7 @@ export const TEMPLATE_NAMES = [
   'snooze-ended',
   'rating-bad',
   'ticket-assigned',
+  'message-too-large',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

@@ -28,7 +28,9 @@ import { imapLibraryLogger, logImapConnectionError } from './imap-errors.js';
 import { LARGE_MESSAGE_BYTES, reclaimMemory } from '../../memory.js';
 import { handedOverBeforeFailure } from './fetch-failure.js';
 import { pauseAfterMark } from './test-pause.js';
-import { summaryOfHeaders, type QuarantineSummary } from '../quarantine-summary.js';
+import { parseHeaderBlock, summaryOfParsed } from '../quarantine-summary.js';
+import type { ParsedMessage } from '../types.js';
+import { TOO_LARGE_FIELDS, tellSenderTooLarge } from '../../outbound/too-large-notice.js';
 
 export const PROCESSED_KEYWORD = '$Postdesk';
 /** Added besides PROCESSED_KEYWORD to messages kept in quarantine (visible in any mail client). */
@@ -212,15 +214,16 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
   }
 
   /**
-   * The From and Subject of messages too large to fetch, as the server hands them over, so their
-   * quarantine records say who sent what. Best effort: a failure leaves them unknown.
+   * Some header lines of messages too large to fetch (TOO_LARGE_FIELDS), as the server hands them
+   * over: who sent what, and whether it is automatic mail. Best effort: a failure leaves them unknown.
    */
-  async function summariesOf(imap: ImapFlow, messages: readonly { uid: number }[]): Promise<Map<number, QuarantineSummary>> {
-    const found = new Map<number, QuarantineSummary>();
+  async function headersOf(imap: ImapFlow, messages: readonly { uid: number }[]): Promise<Map<number, ParsedMessage>> {
+    const found = new Map<number, ParsedMessage>();
     if (messages.length === 0) return found;
     try {
-      for await (const m of imap.fetch(messages.map((m) => m.uid).join(','), { uid: true, headers: ['from', 'subject'] }, { uid: true }) as AsyncIterable<FetchMessageObject>) {
-        if (m.headers) found.set(m.uid, await summaryOfHeaders(m.headers));
+      for await (const m of imap.fetch(messages.map((m) => m.uid).join(','), { uid: true, headers: TOO_LARGE_FIELDS }, { uid: true }) as AsyncIterable<FetchMessageObject>) {
+        const parsed = m.headers ? await parseHeaderBlock(m.headers) : null;
+        if (parsed) found.set(m.uid, parsed);
       }
     } catch (error) {
       log.warn({ err: (error as Error).message }, 'could not read the headers of messages too large to fetch');
@@ -244,7 +247,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     // crash): marked and counted without fetching them again.
     const known = new Map((await progress.committedAmong(batch.map((m) => m.uid))).map((m) => [m.uid, m.quarantined]));
     if (known.size > 0) log.info({ messages: known.size }, 'messages already committed above the watermark; not fetched again');
-    const tooLarge = await summariesOf(imap, batch.filter((m) => m.size > deps.config.maxMessageBytes && !known.has(m.uid)));
+    const tooLarge = await headersOf(imap, batch.filter((m) => m.size > deps.config.maxMessageBytes && !known.has(m.uid)));
     const wanted = batch.filter((m) => m.size <= deps.config.maxMessageBytes && !known.has(m.uid));
     const sources = new Map<number, Buffer>();
     // Memory back before a large message is on the wire (memory.ts); app.ts collects after parse and commit.
@@ -293,7 +296,15 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
           continue;
         }
         if (item.size > deps.config.maxMessageBytes) {
-          await progress.recordFetchFailure(item.uid, 'MESSAGE_TOO_LARGE', `${item.size} bytes is over MAX_MESSAGE_MB`, tooLarge.get(item.uid));
+          // Who sent what, and the sender told (too-large-notice.ts), as far as the header lines tell.
+          const headers = tooLarge.get(item.uid);
+          await progress.recordFetchFailure(
+            item.uid,
+            'MESSAGE_TOO_LARGE',
+            `${item.size} bytes is over MAX_MESSAGE_MB`,
+            headers && summaryOfParsed(headers),
+            headers && (async (em) => ((await tellSenderTooLarge(em, headers, item.size, deps.config)) === null ? null : 'the sender was told')),
+          );
           done++;
           continue;
         }

@@ -2,7 +2,7 @@
  * A mailbox's committed progress: UIDVALIDITY and the highest UID whose message is committed.
  * Every write is fenced by the lease generation, so a former leader cannot move it.
  */
-import type { Orm } from '../../db/orm.js';
+import type { Em, Orm } from '../../db/orm.js';
 import { Door } from '../../entities/enums.js';
 import { QuarantinedMessage } from '../../entities/index.js';
 import type { Logger } from '../../log.js';
@@ -89,7 +89,19 @@ export class MailboxProgress {
    * A message the server would not hand over (too large, fetch keeps failing): recorded with the
    * reason in the quarantine list and the ledger, so no UID is ever skipped silently (D10, M10).
    */
-  async recordFetchFailure(uid: number, code: string, reason: string, summary: QuarantineSummary = { sender: null, subject: null }): Promise<void> {
+  /**
+   * Records a message the server did not hand over, and moves past it.
+   * @param summary who sent what, when the server gave the header lines
+   * @param whenNew work to commit with a new record (not on an admin's retry), e.g. telling the
+   *   sender; the sentence it returns is added to the reason
+   */
+  async recordFetchFailure(
+    uid: number,
+    code: string,
+    reason: string,
+    summary: QuarantineSummary = { sender: null, subject: null },
+    whenNew?: (em: Em) => Promise<string | null>,
+  ): Promise<void> {
     await this.orm.em.fork().transactional(async (em) => {
       const seen = await em.execute<{ n: string }[]>(
         'select count(*) as n from inbound_receipt where mailbox = ? and uid_validity = ? and uid = ?',
@@ -105,10 +117,11 @@ export class MailboxProgress {
         );
         return;
       }
+      const note = whenNew ? await whenNew(em) : null;
       const inserted = await em.execute<{ id: number }[]>(
         `insert into quarantined_message (raw_source_id, reason_code, reason, sender, subject, attempts, door, mailbox, uid_validity, uid, created_at, last_attempt_at)
          values (null, ?, ?, ?, ?, 1, ?, ?, ?, ?, now(), now()) returning id`,
-        [code, reason, summary.sender, summary.subject, Door.IMAP, this.mailbox, this.uidValidity, uid],
+        [code, note ? `${reason}; ${note}` : reason, summary.sender, summary.subject, Door.IMAP, this.mailbox, this.uidValidity, uid],
       );
       await em.execute(
         `insert into inbound_receipt (door, mailbox, uid_validity, uid, outcome, sha256, quarantined_id, received_at) values (?, ?, ?, ?, 'fetch-failed', '', ?, now())`,

@@ -199,26 +199,40 @@ describe.skipIf(!dovecotAvailable())('IMAP faults through the fault proxy', () =
     console.info(`[D10] a recorded failure at the folder's end: ${cuts} cuts until recorded, none in the 5 s of sweeps after`);
   });
 
-  it('records a message over MAX_MESSAGE_MB as too large with its UID, without blocking the mailbox (M10)', async () => {
+  it('records a message over MAX_MESSAGE_MB as too large with its UID and sender, tells the sender, and does not block the mailbox (M10)', async () => {
     const user = dovecot.users[2]!;
     const uids: number[] = [];
+    const huge = [{ filename: 'huge.pdf', content: Buffer.alloc(1536 * 1024, 7) }];
     for (let i = 0; i < 5; i++) {
-      const attachments = i === 2 ? [{ filename: 'huge.pdf', content: Buffer.alloc(1536 * 1024, 7) }] : undefined;
-      uids.push(await dovecot.append(user, await buildMail({ subject: `m10 ${i}`, attachments })));
+      // 2: a customer's; 4: an automatic one (an auto-reply with a big attachment), which is told nothing.
+      const mail = i === 2 ? { attachments: huge } : i === 4 ? { from: 'Robot <robot@vendor.test>', headers: { 'Auto-Submitted': 'auto-replied' }, attachments: huge } : {};
+      uids.push(await dovecot.append(user, await buildMail({ subject: `m10 ${i}`, messageId: `m10-${i}@customer.test`, ...mail })));
     }
     const { app } = await gatewayVia(user, 'm10', { MAX_MESSAGE_MB: '1' });
     await eventually(async () => (await count(app.databaseUrl, `select 1 from inbound_receipt where mailbox = 'm10'`)) === 5, '5 receipts');
-    // Who sent it and what about, from the From and Subject lines the server handed over alone.
-    const records = await query<{ uid: string; reason_code: string; sender: string | null; subject: string | null }>(
+    // Who sent it and what about, from the header lines the server handed over alone.
+    const records = await query<{ uid: string; reason_code: string; reason: string; sender: string | null; subject: string | null }>(
       app.databaseUrl,
-      `select uid::text, reason_code, sender, subject from quarantined_message where mailbox = 'm10'`,
+      `select uid::text, reason_code, reason, sender, subject from quarantined_message where mailbox = 'm10' order by uid`,
     );
-    expect(records).toEqual([{ uid: String(uids[2]), reason_code: 'MESSAGE_TOO_LARGE', sender: 'customer@customer.test', subject: 'm10 2' }]);
+    expect(records).toEqual([
+      { uid: String(uids[2]), reason_code: 'MESSAGE_TOO_LARGE', reason: expect.stringMatching(/ bytes is over MAX_MESSAGE_MB; the sender was told$/), sender: 'customer@customer.test', subject: 'm10 2' },
+      { uid: String(uids[4]), reason_code: 'MESSAGE_TOO_LARGE', reason: expect.stringMatching(/ bytes is over MAX_MESSAGE_MB$/), sender: 'robot@vendor.test', subject: 'm10 4' },
+    ]);
+    // The customer's notice: one, in the thread of their message, marked automatic and ours.
+    const notices = await query<{ recipients: string[]; raw: string }>(app.databaseUrl, `select recipients, convert_from(raw, 'UTF8') as raw from outbound_delivery where kind = 'message-too-large'`);
+    expect(notices.map((n) => n.recipients)).toEqual([['customer@customer.test']]);
+    expect(notices[0]!.raw).toMatch(/^Subject: Re: m10 2 \(message too large\)\r$/m);
+    expect(notices[0]!.raw).toMatch(/^In-Reply-To: <m10-2@customer\.test>\r$/m);
+    expect(notices[0]!.raw).toMatch(/^Auto-Submitted: auto-replied\r$/m);
+    expect(notices[0]!.raw.replace(/=\r\n/g, '')).toMatch(/more than the 1 MB our support desk accepts/); // quoted-printable, soft breaks undone
+    // Delivered like any mail, though it belongs to no ticket (here into $DATA_DIR/outbox: no SMTP_URL).
+    await eventually(async () => (await count(app.databaseUrl, `select 1 from outbound_delivery where kind = 'message-too-large' and status = 'SENT'`)) === 1, 'notice sent');
     // Not blocked: mail arriving afterwards comes in too.
     await dovecot.append(user, await buildMail({ subject: 'm10 5' }));
-    await eventually(async () => (await tickets(app, 'm10 %')) === 5, '5 tickets');
+    await eventually(async () => (await tickets(app, 'm10 %')) === 4, '4 tickets');
     const subjects = await query<{ subject: string }>(app.databaseUrl, `select subject from ticket where subject like 'm10 %' order by subject`);
-    expect(subjects.map((s) => s.subject)).toEqual(['m10 0', 'm10 1', 'm10 3', 'm10 4', 'm10 5']);
+    expect(subjects.map((s) => s.subject)).toEqual(['m10 0', 'm10 1', 'm10 3', 'm10 5']);
     expect(await count(app.databaseUrl, `select 1 from inbound_receipt where mailbox = 'm10'`)).toBe(6);
   });
 });
