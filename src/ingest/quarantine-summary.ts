@@ -2,8 +2,8 @@
  * Who sent a quarantined message and what it is about, so admins can triage the list
  * (`quarantinedMessages`) without downloading every raw message: from the parsed message, else
  * from its header block alone (a message whose body cannot be parsed, or whose structure is too
- * deep, mostly has readable headers), else unknown. For a message too large to fetch, the caller
- * hands over the From and Subject lines the mail server gave.
+ * deep, mostly has readable headers), else unknown. For a message too large to fetch, the IMAP
+ * poller parses the few header lines the mail server hands over (too-large-notice.ts).
  */
 import { parseMessage } from './parse.js';
 import { bodyOffset } from './store.js';

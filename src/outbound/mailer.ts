@@ -41,7 +41,12 @@ export interface MailPlan {
   files?: readonly MailFile[];
 }
 
-/** Who mail comes from (see Mailer.desk); without a ticket, the desk itself. */
+/**
+ * Who mail about `ticket` comes from: SUPPORT_ADDRESS with its capitalised local part ("Support"
+ * for support@…), as CONTRACT.md says; with FROM_QUEUE_ADDRESS, its queue's own address and name
+ * when the queue has one (the customer wrote to billing@, so billing@ answers, as it does after
+ * a reroute to that queue). Mail about no ticket comes from SUPPORT_ADDRESS.
+ */
 export function deskOf(config: Config, ticket: Ticket | null): { address: string; name: string } {
   const queue = ticket?.queue;
   if (config.outbound.fromQueueAddress && queue?.emailAddress) return { address: queue.emailAddress, name: queue.name };
@@ -62,12 +67,7 @@ export class Mailer {
     this.domain = messageIdDomain(ctx.config.supportAddress);
   }
 
-  /**
-   * Who mail about `ticket` comes from: SUPPORT_ADDRESS with its capitalised local part ("Support"
-   * for support@…), as CONTRACT.md says; with FROM_QUEUE_ADDRESS, its queue's own address and name
-   * when the queue has one (the customer wrote to billing@, so billing@ answers, as it does after
-   * a reroute to that queue).
-   */
+  /** Who mail about `ticket` comes from (deskOf). */
   desk(ticket: Ticket): { address: string; name: string } {
     return deskOf(this.ctx.config, ticket);
   }

@@ -25,9 +25,10 @@ import { Admission } from './recipients.js';
 import { loadTemplate, renderTemplate } from './templates.js';
 import { recipientVariables } from './variables.js';
 
-/** What classify.ts reads to tell automatic mail and our own, plus who sent what. */
+/** What classify.ts reads to tell automatic mail, our own and loops (Received), plus who sent what. */
 export const TOO_LARGE_FIELDS = [
   'from',
+  'received',
   'subject',
   'message-id',
   'auto-submitted',

@@ -88,9 +88,6 @@ export class MailboxProgress {
   /**
    * A message the server would not hand over (too large, fetch keeps failing): recorded with the
    * reason in the quarantine list and the ledger, so no UID is ever skipped silently (D10, M10).
-   */
-  /**
-   * Records a message the server did not hand over, and moves past it.
    * @param summary who sent what, when the server gave the header lines
    * @param whenNew work to commit with a new record (not on an admin's retry), e.g. telling the
    *   sender; the sentence it returns is added to the reason
