@@ -12,6 +12,9 @@ import { isTimeZone, parseHolidays, parseOpeningWindows, type BusinessHours, typ
 import type { Priority } from '../entities/enums.js';
 import { emailAddress } from '../people/email-address.js';
 
+/** Where replies are cut (visible-text.ts): a line such as Zendesk's, and osTicket's reply separator, above every mail. */
+export const DEFAULT_REPLY_MARKER = '## Please type your reply above this line ##';
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -128,6 +131,8 @@ export interface OutboundConfig {
   readonly autoCloseCron: string;
   /** Mail staff once when a waiting customer's reply becomes overdue (REPLY_REMINDERS). */
   readonly replyReminders: boolean;
+  /** The line above every mail's text where replies are cut (REPLY_MARKER); null: none. */
+  readonly replyMarker: string | null;
 }
 
 /** A configuration problem; `problems` are `VARIABLE: what is wrong` lines without values. */
@@ -266,6 +271,12 @@ const envSchema = z.object({
   ESCALATION_ADDRESS: email.optional(),
   AUTOMATIC_MAIL_LIMIT: z.coerce.number({ message: 'must be a whole number of mails per hour' }).int({ message: 'must be a whole number of mails per hour' }).min(1, { message: 'must be at least 1' }).default(10),
   TEMPLATES_DIR: z.string().min(1).optional(),
+  REPLY_MARKER: z
+    .string()
+    .max(100, { message: 'must be at most 100 characters' })
+    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { message: 'must be one line without control characters' })
+    .refine((v) => v === 'off' || v.trim().length >= 10, { message: 'must be at least 10 characters (a short one could equal a line of a real reply), or off' })
+    .default(DEFAULT_REPLY_MARKER),
   WEBHOOK_SECRET: z.string().min(16, { message: 'must be at least 16 characters long' }).optional(),
   REPLY_TO_PLUS_ADDRESSING: bool.optional(),
   FROM_QUEUE_ADDRESS: bool.optional(),
@@ -458,6 +469,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       autoCloseWaitingDays: e.AUTO_CLOSE_WAITING_DAYS,
       autoCloseCron: e.AUTO_CLOSE_CRON,
       replyReminders: e.REPLY_REMINDERS ?? true,
+      replyMarker: e.REPLY_MARKER === 'off' ? null : e.REPLY_MARKER.trim(),
     }),
   });
 }

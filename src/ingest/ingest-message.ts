@@ -144,7 +144,7 @@ async function prepare(raw: Buffer, ctx: IngestContext): Promise<Prepared> {
   const hash = sha256(raw);
   const now = ctx.now?.() ?? new Date();
   try {
-    const parsed = await parseMessage(raw, ctx.config.attachments, now);
+    const parsed = await parseMessage(raw, ctx.config.attachments, now, ctx.config.outbound.replyMarker);
     const classification = classifyMessage(parsed, {
       ownAddresses: ownAddresses(ctx.config),
       ownMessageIdDomain: messageIdDomain(ctx.config.supportAddress),

@@ -63,10 +63,11 @@ interface Collected {
  * @param raw the message exactly as received (RFC 5322, any line endings)
  * @param policy which attachments to keep (DEFAULT_ATTACHMENT_POLICY unless configured)
  * @param now the clock for rejecting future Date headers
+ * @param replyMarker the line above our mail where a reply's new part ends (REPLY_MARKER); null: none
  * @throws UnprocessableMessageError HEADER_TOO_LARGE, TOO_MANY_PARTS, TOO_DEEPLY_NESTED, or
  *   MESSAGE_UNPARSEABLE with mailparser's reason
  */
-export async function parseMessage(raw: Buffer, policy: AttachmentPolicy, now: Date = new Date()): Promise<ParsedMessage> {
+export async function parseMessage(raw: Buffer, policy: AttachmentPolicy, now: Date = new Date(), replyMarker: string | null = null): Promise<ParsedMessage> {
   checkStructure(raw);
   const mail = await runParser(raw, policy);
   const headers = headerMap(mail.headerLines);
@@ -92,7 +93,7 @@ export async function parseMessage(raw: Buffer, policy: AttachmentPolicy, now: D
     date: headerDate(headers.get('date'), now),
     headers,
     text,
-    visibleText: visibleText(text),
+    visibleText: visibleText(text, replyMarker),
     html,
     attachments: mail.attachments,
     refused: mail.refused,

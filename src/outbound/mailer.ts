@@ -11,7 +11,7 @@ import { composeMail, type MailAddress, type MailFile } from './compose.js';
 import type { NotifyContext } from './notify.js';
 import { enqueueDelivery, nextDeliveryId, WEBHOOK_PREFIX } from './outbox.js';
 import { Admission, type Candidate } from './recipients.js';
-import { loadTemplate, renderTemplate, type TemplateName, type TemplateVariables } from './templates.js';
+import { loadTemplate, renderTemplate, withReplyMarker, type TemplateName, type TemplateVariables } from './templates.js';
 import { recipientVariables } from './variables.js';
 import { displayName } from './sanitize.js';
 import { recordEvent } from '../tickets/record-event.js';
@@ -94,11 +94,9 @@ export class Mailer {
     if (to.length === 0) [to, cc] = [cc, []];
     const first = to[0]!;
     const desk = this.desk(plan.ticket);
-    const rendered = renderTemplate(loadTemplate(plan.template, this.ctx.config.outbound.templatesDir), {
-      ...plan.variables,
-      recipient: recipientVariables(first),
-      support: desk,
-    });
+    const template = loadTemplate(plan.template, this.ctx.config.outbound.templatesDir);
+    const variables = { ...plan.variables, recipient: recipientVariables(first), support: desk };
+    const rendered = withReplyMarker(renderTemplate(template, variables), this.ctx.config.outbound.replyMarker);
     const id = await nextDeliveryId(this.em);
     const messageId = plan.carries?.messageId ?? ourMessageId(this.ctx.secret, this.domain, plan.ticket.id, id);
     if (plan.carries && !plan.carries.messageId) plan.carries.messageId = messageId;

@@ -151,6 +151,16 @@ export function renderTemplate(template: Template, variables: TemplateVariables)
   };
 }
 
+/**
+ * The reply marker (REPLY_MARKER) above a mail's text and HTML: a reply that quotes it is cut there
+ * (visible-text.ts). Unchanged when there is none.
+ */
+export function withReplyMarker(mail: RenderedMail, marker: string | null): RenderedMail {
+  if (!marker) return mail;
+  const html = mail.html === null ? null : `<p style="color:#8a8a8a;font-size:small">${escapeHtml(marker)}</p>\n${mail.html}`;
+  return { subject: mail.subject, text: `${marker}\n\n${mail.text}`, html };
+}
+
 /** The placeholders in `template` that name no value of `variables` (a typo would print nothing). */
 export function unknownPlaceholders(template: string, variables: TemplateVariables): string[] {
   const unknown = new Set<string>();

@@ -22,7 +22,7 @@ import { composeMail } from './compose.js';
 import { deskOf } from './mailer.js';
 import { enqueueDelivery, nextDeliveryId } from './outbox.js';
 import { Admission } from './recipients.js';
-import { loadTemplate, renderTemplate } from './templates.js';
+import { loadTemplate, renderTemplate, withReplyMarker } from './templates.js';
 import { recipientVariables } from './variables.js';
 
 /** What classify.ts reads to tell automatic mail, our own and loops (Received), plus who sent what. */
@@ -61,13 +61,8 @@ export async function tellSenderTooLarge(em: Em, mail: ClassifierInput, size: nu
   if (!to) return null;
   const desk = deskOf(config, null);
   const subject = mail.subject.trim() || '(no subject)';
-  const rendered = renderTemplate(loadTemplate('message-too-large', config.outbound.templatesDir), {
-    recipient: recipientVariables(to),
-    support: desk,
-    message: { subject },
-    size: `${(size / MIB).toFixed(1)} MB`,
-    limit: formatLimit(config.maxMessageBytes),
-  });
+  const variables = { recipient: recipientVariables(to), support: desk, message: { subject }, size: `${(size / MIB).toFixed(1)} MB`, limit: formatLimit(config.maxMessageBytes) };
+  const rendered = withReplyMarker(renderTemplate(loadTemplate('message-too-large', config.outbound.templatesDir), variables), config.outbound.replyMarker);
   // No ticket, so no Message-ID of the signed ticket form: a reply to this opens a new ticket.
   const messageId = `notice.${randomUUID()}@${domain}`;
   const raw = await composeMail({

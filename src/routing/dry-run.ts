@@ -31,7 +31,7 @@ export async function dryRunRouting(em: Em, raw: string, config: Config, mailbox
   if (mailbox === undefined) throw new AppError('BAD_USER_INPUT', `no mailbox named "${mailboxName}" is configured`, 'user', ['mailbox']);
   let parsed;
   try {
-    parsed = await parseMessage(bytes, config.attachments);
+    parsed = await parseMessage(bytes, config.attachments, new Date(), config.outbound.replyMarker);
   } catch (error) {
     throw new AppError('BAD_USER_INPUT', `the message cannot be parsed: ${(error as Error).message}`, 'user', ['raw'], { cause: error });
   }

@@ -132,4 +132,13 @@ describe('configuration', () => {
     expect(loadConfig({ REPLY_REMINDERS: 'false' }).outbound.replyReminders).toBe(false);
     expect(problems({ REPLY_REMINDERS: 'sometimes' })).toEqual(['REPLY_REMINDERS: must be true or false']);
   });
+
+  it('puts a reply marker above mail unless REPLY_MARKER is off, and refuses one that could cut real replies', () => {
+    expect(loadConfig({}).outbound.replyMarker).toBe('## Please type your reply above this line ##');
+    expect(loadConfig({ REPLY_MARKER: '  -- Antworten Sie oberhalb dieser Zeile --  ' }).outbound.replyMarker).toBe('-- Antworten Sie oberhalb dieser Zeile --');
+    expect(loadConfig({ REPLY_MARKER: 'off' }).outbound.replyMarker).toBeNull();
+    expect(problems({ REPLY_MARKER: '--' })).toEqual(['REPLY_MARKER: must be at least 10 characters (a short one could equal a line of a real reply), or off']);
+    expect(problems({ REPLY_MARKER: 'reply above\nthis line' })).toEqual(['REPLY_MARKER: must be one line without control characters']);
+    expect(problems({ REPLY_MARKER: '#'.repeat(101) })).toEqual(['REPLY_MARKER: must be at most 100 characters']);
+  });
 });

@@ -8,7 +8,10 @@
  * header block without "Original Message" line and without an address ("From: Jane Doe" / "Sent:
  * …" / "To: …") escapes the library, so a From line directly followed by a Sent or Date line with
  * a To or Subject line right after cuts the text too (English, German, French, Dutch, Italian,
- * Spanish labels, optionally *bold*).
+ * Spanish labels, optionally *bold*). First of all, our own mail starts with a reply marker
+ * (REPLY_MARKER, "## Please type your reply above this line ##"): where a reply quotes it, what is
+ * above is the new part, in any language and from any client; a reply with nothing above it
+ * (written under the quote) is read as if there were no marker.
  *
  * Bounds: the library's regular expressions are quadratic on some inputs (16 KB of blank lines
  * took 2.2 s, 64 KB 35 s; 64 KB of "From: a <" 1 s). So it only sees a normalised copy of the
@@ -54,9 +57,51 @@ function cutOutlookHeader(text: string): string {
 /**
  * The visible (new) part of `text`.
  * @param text the message's plain text
+ * @param replyMarker the line above our mail (REPLY_MARKER): a reply's new part ends where it is
+ *   quoted, whatever the mail client wrote around it; null: none
  */
-export function visibleText(text: string): string {
+export function visibleText(text: string, replyMarker: string | null = null): string {
+  const split = replyMarker ? splitAtMarker(text, replyMarker) : null;
+  if (!split) return newPart(text);
+  // Nothing above the marker: the answer may be under the quote (bottom-posting); else a bare quote.
+  return newPart(split.above) || (split.below === null ? '' : newPart(split.below));
+}
+
+function newPart(text: string): string {
   return cutOutlookHeader(replyParserVisible(text)).trim();
+}
+
+const markerKey = (line: string): string => line.replace(/^[\s>]+/, '').trim().replace(/\s+/g, ' ').toLowerCase();
+const QUOTED = /^\s*>/;
+
+/**
+ * `text` around the first line that is the marker: the lines above it without the client's
+ * attribution line, and, when the marker is quoted, what follows the quote; null when no line is
+ * the marker.
+ */
+function splitAtMarker(text: string, marker: string): { above: string; below: string | null } | null {
+  const key = markerKey(marker);
+  const lines = text.slice(0, MAX_INPUT_CHARS).split(/\r\n|\r|\n/);
+  const at = lines.findIndex((line) => line.length <= 2 * marker.length + 20 && markerKey(line) === key);
+  if (at < 0) return null;
+  const above = lines.slice(0, at);
+  while (above.length > 0 && above.at(-1)!.trim() === '') above.pop();
+  let after = at + 1;
+  while (after < lines.length && (QUOTED.test(lines[after]!) || lines[after]!.trim() === '')) after++;
+  return { above: withoutAttribution(above).join('\n'), below: QUOTED.test(lines[at]!) ? lines.slice(after).join('\n') : null };
+}
+
+/**
+ * Lines without a last paragraph that introduces a quote in whatever language ("On Tue, 1 Dec 2026
+ * at 10:00, Support <support@…> wrote:", "ti 1.12.2026 klo 10.00 Support kirjoitti:"): at most two
+ * lines, ending in a colon, naming a date or an address.
+ */
+function withoutAttribution(lines: string[]): string[] {
+  let start = lines.length;
+  while (start > 0 && lines[start - 1]!.trim() !== '' && lines.length - start < 3) start--;
+  const paragraph = lines.slice(start).join(' ').trim();
+  const attribution = lines.length - start <= 2 && paragraph.endsWith(':') && /[\d@]/.test(paragraph) && (start === 0 || lines[start - 1]!.trim() === '');
+  return attribution ? lines.slice(0, start) : lines;
 }
 
 function replyParserVisible(text: string): string {

@@ -176,6 +176,30 @@ describe('parseMessage: text', () => {
     expect(visibleText(text)).toBe(expected);
   });
 
+  describe('visibleText with our reply marker', () => {
+    const MARKER = '## Please type your reply above this line ##';
+    // Finnish Gmail's quote header: email-reply-parser does not know it, so without the marker it stays "new".
+    const finnish = ['Kiitos, toimii taas!', '', 'ti 1.12.2026 klo 10.00 Support <support@desk.example> kirjoitti:', `> ${MARKER}`, '>', '> Hello Anna,', '> we replaced the fuser unit.'].join('\n');
+
+    it.each([
+      ['a quote whose header the parser does not know', finnish, 'Kiitos, toimii taas!'],
+      ['the marker unquoted, under an Outlook block', ['Thanks!', '', 'From: Support', 'Sent: Tuesday', 'To: Anna', '', MARKER, 'Hello Anna'].join('\n'), 'Thanks!'],
+      ['the marker in other case and spacing', `Fine now\n\n>  ##  PLEASE type your reply above this line ##  \n> Hello`, 'Fine now'],
+      ['nothing above it: written under the quote, read as without the marker', `> ${MARKER}\n> Hello Anna\n\nStill broken, sorry.`, 'Still broken, sorry.'],
+      ['a bare quote stays empty', `On Tue, 1 Dec 2026 at 10:00, Support <support@desk.example> wrote:\n> ${MARKER}\n> Hello Anna`, ''],
+      ['a bare quote under a header the parser does not know stays empty too', `ti 1.12.2026 klo 10.00 Support <support@desk.example> kirjoitti:\n> ${MARKER}\n> Hello Anna\n`, ''],
+      ['a last line of their own ending in a colon stays', `Here is what I see:\n\n> ${MARKER}\n> Hello Anna`, 'Here is what I see:'],
+    ])('%s', (_case, text, expected) => {
+      expect(visibleText(text, MARKER)).toBe(expected);
+    });
+
+    it('is what the parser applies when given the marker, and only then', async () => {
+      const raw = buildEml({ text: finnish.replaceAll('\n', '\r\n') });
+      expect((await parseMessage(raw, DEFAULT_ATTACHMENT_POLICY, new Date(), MARKER)).visibleText).toBe('Kiitos, toimii taas!');
+      expect((await parseMessage(raw, DEFAULT_ATTACHMENT_POLICY)).visibleText).toContain('kirjoitti:');
+    });
+  });
+
   it('leaves nothing visible when everything is quoted (a bare quote must not reopen a ticket)', async () => {
     const m = await parse(buildEml({ text: '> only a quote\r\n> nothing new\r\n' }));
     expect(m.visibleText).toBe('');
