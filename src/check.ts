@@ -3,12 +3,14 @@
  * configuration can work — without changing anything. It reads the configuration (errors name the
  * variable, as at start), reads the mail templates, connects to PostgreSQL (version, migrations
  * pending, durability), logs in to every IMAP mailbox and opens its folder read-only (messages,
- * UIDVALIDITY, IDLE, the processed and quarantine folders), and asks the SMTP relay to accept the
- * login (no mail is sent). One line per check on stdout; exit 0 when every check passed.
+ * UIDVALIDITY, IDLE, the processed and quarantine folders), asks the SMTP relay to accept the
+ * login (no mail is sent), and with DKIM signing looks up the published key. One line per check on stdout; exit 0 when every check passed.
  *
  * Nothing is created, migrated, marked or sent; each check gives up after CHECK_TIMEOUT_MS, so a
  * firewall that drops packets makes a failed line, not a hanging command. Passwords never appear.
  */
+import { createPublicKey } from 'node:crypto';
+import { resolveTxt } from 'node:dns/promises';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import type { Config, MailboxConfig } from './config/env.js';
@@ -108,7 +110,29 @@ async function smtpRelay(config: Config, timeoutMs: number): Promise<CheckResult
   }
 }
 
-/** Every check, in order; mailboxes and the relay at once (each bounded by `timeoutMs`). */
+/** TXT records as `dns.promises.resolveTxt` gives them: each a list of chunks. */
+export type TxtResolver = (name: string) => Promise<string[][]>;
+
+/**
+ * With DKIM_* set: the key published at `<selector>._domainkey.<domain>` is the public half of
+ * DKIM_PRIVATE_KEY_FILE. A mismatch (a rotated key not yet published, a typo in the selector)
+ * fails every receiver's check while mail still goes out, so it is worth a FAIL line here.
+ */
+export async function dkimKey(config: Config, resolveTxt: TxtResolver, timeoutMs = CHECK_TIMEOUT_MS): Promise<CheckResult | null> {
+  if (!config.dkim) return null;
+  const { domain, selector, privateKey } = config.dkim;
+  const name = `${selector}._domainkey.${domain}`;
+  return check('dkim', timeoutMs, async () => {
+    const records = (await resolveTxt(name)).map((chunks) => chunks.join(''));
+    const published = records.map((record) => /(?:^|;)\s*p=([^;]*)/.exec(record)?.[1]?.replace(/\s+/g, '')).find((key) => !!key);
+    if (!published) throw new Error(`no DKIM key is published at ${name}`);
+    const ours = createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).toString('base64');
+    if (published !== ours) throw new Error(`the key published at ${name} is not the public half of DKIM_PRIVATE_KEY_FILE`);
+    return `signing as ${name}, whose published key matches`;
+  });
+}
+
+/** Every check, in order; mailboxes, the relay and the DKIM key at once (each bounded by `timeoutMs`). */
 export async function runChecks(config: Config, log: Logger, timeoutMs = CHECK_TIMEOUT_MS): Promise<CheckResult[]> {
   const summary = `${plural(config.mailboxes.length, 'mailbox', 'mailboxes')}, support address ${config.supportAddress}${config.emergencyAddress ? `, emergency address ${config.emergencyAddress}` : ''}`;
   const results: CheckResult[] = [
@@ -117,7 +141,8 @@ export async function runChecks(config: Config, log: Logger, timeoutMs = CHECK_T
     templates(config),
     await database(config, timeoutMs),
   ];
-  results.push(...(await Promise.all([...config.mailboxes.map((m) => mailbox(m, log, timeoutMs)), smtpRelay(config, timeoutMs)])));
+  const remote = await Promise.all([...config.mailboxes.map((m) => mailbox(m, log, timeoutMs)), smtpRelay(config, timeoutMs), dkimKey(config, resolveTxt, timeoutMs)]);
+  results.push(...remote.filter((r): r is CheckResult => r !== null));
   return results;
 }
 

@@ -16,6 +16,8 @@ const REDACT_PATHS = [
   'password',
   'pass',
   'adminToken',
+  'privateKey',
+  '*.privateKey',
   'authorization',
   '*.token',
   '*.secret',

@@ -5,6 +5,7 @@
  * hand them their own. Problems are collected and reported together as `VARIABLE: what is wrong`
  * without echoing the value (values may be secrets), and start-up exits 78 (EX_CONFIG).
  */
+import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -52,6 +53,8 @@ export interface Config {
   readonly oncallWebhookUrl: string | null;
   readonly newTicketWebhookUrl: string | null;
   readonly smtpUrl: string | null;
+  /** DKIM signing of what goes out over SMTP_URL (DKIM_PRIVATE_KEY_FILE, DKIM_SELECTOR, DKIM_DOMAIN); null: none. */
+  readonly dkim: DkimConfig | null;
   readonly smtpInboundPort: number;
   readonly pollIntervalMs: number;
   /** IMAP inactivity timeout: a half-open connection is noticed and replaced after this long (F2). */
@@ -97,6 +100,14 @@ export interface Config {
   readonly businessHours: BusinessHours | null;
   /** Outbound mail, webhooks and scheduled automation (src/outbound, src/automation). */
   readonly outbound: OutboundConfig;
+}
+
+export interface DkimConfig {
+  /** The d= domain: DKIM_DOMAIN, else SUPPORT_ADDRESS's domain. */
+  readonly domain: string;
+  readonly selector: string;
+  /** PEM, read from DKIM_PRIVATE_KEY_FILE: never logged. */
+  readonly privateKey: string;
 }
 
 export interface OutboundConfig {
@@ -221,6 +232,15 @@ const envSchema = z.object({
   SMTP_URL: z
     .string()
     .refine((v) => /^smtps?:\/\//.test(v) && URL.canParse(v), { message: 'must be an smtp:// or smtps:// URL' })
+    .optional(),
+  DKIM_PRIVATE_KEY_FILE: z.string().optional(),
+  DKIM_SELECTOR: z
+    .string()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))*$/i, { message: 'must be a DNS label such as mail or s2026' })
+    .optional(),
+  DKIM_DOMAIN: z
+    .string()
+    .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,62})\.)+[a-z]{2,63}$/i, { message: 'must be a domain name such as example.com' })
     .optional(),
   /** Local SMTP listener feeding the ingest pipeline; 0 disables it. */
   SMTP_INBOUND_PORT: port('TCP port').default(2525),
@@ -367,6 +387,34 @@ function parseAddressList(raw: string | undefined, variable: string, problems: s
   return list.map((a) => a.toLowerCase());
 }
 
+/** The key and selector go together; the key file must hold a private key (checked now, not at the first mail). */
+function parseDkim(e: { DKIM_PRIVATE_KEY_FILE?: string; DKIM_SELECTOR?: string; DKIM_DOMAIN?: string; SUPPORT_ADDRESS: string }, problems: string[]): DkimConfig | null {
+  const problem = (message: string): null => {
+    problems.push(message);
+    return null;
+  };
+  const file = e.DKIM_PRIVATE_KEY_FILE;
+  const selector = e.DKIM_SELECTOR;
+  if (file === undefined && selector === undefined) {
+    return e.DKIM_DOMAIN === undefined ? null : problem('DKIM_DOMAIN: only counts with DKIM_PRIVATE_KEY_FILE and DKIM_SELECTOR, which are not set');
+  }
+  if (file === undefined) return problem('DKIM_PRIVATE_KEY_FILE: is required with DKIM_SELECTOR');
+  if (selector === undefined) return problem('DKIM_SELECTOR: is required with DKIM_PRIVATE_KEY_FILE');
+  let privateKey: string;
+  try {
+    privateKey = readFileSync(file, 'utf8');
+  } catch (error) {
+    return problem(`DKIM_PRIVATE_KEY_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    createPrivateKey(privateKey);
+  } catch {
+    return problem(`DKIM_PRIVATE_KEY_FILE: ${file} holds no PEM private key`);
+  }
+  const domain = (e.DKIM_DOMAIN ?? e.SUPPORT_ADDRESS.slice(e.SUPPORT_ADDRESS.lastIndexOf('@') + 1)).toLowerCase();
+  return Object.freeze({ domain, selector: selector.toLowerCase(), privateKey });
+}
+
 const MB = 1024 * 1024;
 
 function parseReplyTargets(value: string): ReplyTargets {
@@ -402,6 +450,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   for (const variable of ['BUSINESS_TIMEZONE', 'BUSINESS_HOLIDAYS'] as const) {
     if (e[variable] !== undefined && e.BUSINESS_HOURS === undefined) problems.push(`${variable}: only counts with BUSINESS_HOURS, which is not set`);
   }
+  const dkim = parseDkim(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const production = e.NODE_ENV === 'production';
@@ -419,6 +468,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     oncallWebhookUrl: e.ONCALL_WEBHOOK_URL ?? null,
     newTicketWebhookUrl: e.NEW_TICKET_WEBHOOK_URL ?? null,
     smtpUrl: e.SMTP_URL ?? null,
+    dkim,
     smtpInboundPort: e.SMTP_INBOUND_PORT,
     pollIntervalMs: e.POLL_INTERVAL_MS,
     imapSocketTimeoutMs: e.IMAP_SOCKET_TIMEOUT_MS,

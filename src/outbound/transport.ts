@@ -60,6 +60,10 @@ export function classifySmtpError(error: unknown): DeliveryError {
   return new DeliveryError(text, permanent, permanent && e.code === 'EENVELOPE' ? (e.rejected ?? []) : []);
 }
 
+/** A mail larger than this waits on disk (under $DATA_DIR/dkim-cache), not in memory, while its DKIM signature is computed. */
+const DKIM_MEMORY_BYTES = 1024 * 1024;
+const DKIM_CACHE_DIR = 'dkim-cache';
+
 export function createMailTransport(config: Config): MailTransport {
   if (!config.smtpUrl) return emlTransport(join(config.dataDir, 'outbox'));
   const timeout = config.outbound.smtpTimeoutSeconds * 1000;
@@ -73,7 +77,19 @@ export function createMailTransport(config: Config): MailTransport {
     // Inactivity while waiting for any reply, including the final one after DATA (RFC 5321 §4.5.3.2.6: 10 minutes).
     socketTimeout: timeout,
     logger: false,
+    // Signed as it leaves (DKIM_*): the frozen bytes in the outbox stay unsigned, so a key rotation
+    // takes effect on retries too. A large mail is cached on disk while its signature is computed.
+    ...(config.dkim && {
+      dkim: {
+        domainName: config.dkim.domain,
+        keySelector: config.dkim.selector,
+        privateKey: config.dkim.privateKey,
+        cacheDir: join(config.dataDir, DKIM_CACHE_DIR),
+        cacheTreshold: DKIM_MEMORY_BYTES,
+      },
+    }),
   };
+  if (config.dkim) mkdirSync(join(config.dataDir, DKIM_CACHE_DIR), { recursive: true, mode: 0o700 });
   const transporter = nodemailer.createTransport(options);
   return {
     kind: 'smtp',

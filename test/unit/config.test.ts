@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -131,6 +132,28 @@ describe('configuration', () => {
     expect(loadConfig({}).outbound.replyReminders).toBe(true);
     expect(loadConfig({ REPLY_REMINDERS: 'false' }).outbound.replyReminders).toBe(false);
     expect(problems({ REPLY_REMINDERS: 'sometimes' })).toEqual(['REPLY_REMINDERS: must be true or false']);
+  });
+
+  it('signs with DKIM when a key file and a selector are given, checking the key at start-up', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'postdesk-dkim-'));
+    try {
+      const keyFile = join(dir, 'dkim.pem');
+      writeFileSync(keyFile, generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      const notAKey = join(dir, 'public.txt');
+      writeFileSync(notAKey, 'v=DKIM1; k=rsa; p=MIIB');
+      expect(loadConfig({}).dkim).toBeNull();
+      const config = loadConfig({ SUPPORT_ADDRESS: 'help@Desk.Example', DKIM_PRIVATE_KEY_FILE: keyFile, DKIM_SELECTOR: 'S2026' });
+      expect([config.dkim?.domain, config.dkim?.selector, config.dkim?.privateKey.startsWith('-----BEGIN PRIVATE KEY-----')]).toEqual(['desk.example', 's2026', true]);
+      expect(loadConfig({ DKIM_PRIVATE_KEY_FILE: keyFile, DKIM_SELECTOR: 'mail', DKIM_DOMAIN: 'mail.example.org' }).dkim?.domain).toBe('mail.example.org');
+      expect(problems({ DKIM_SELECTOR: 'mail' })).toEqual(['DKIM_PRIVATE_KEY_FILE: is required with DKIM_SELECTOR']);
+      expect(problems({ DKIM_PRIVATE_KEY_FILE: keyFile })).toEqual(['DKIM_SELECTOR: is required with DKIM_PRIVATE_KEY_FILE']);
+      expect(problems({ DKIM_DOMAIN: 'example.org' })).toEqual(['DKIM_DOMAIN: only counts with DKIM_PRIVATE_KEY_FILE and DKIM_SELECTOR, which are not set']);
+      expect(problems({ DKIM_PRIVATE_KEY_FILE: join(dir, 'missing.pem'), DKIM_SELECTOR: 'mail' })).toEqual([`DKIM_PRIVATE_KEY_FILE: cannot read ${join(dir, 'missing.pem')} (ENOENT)`]);
+      expect(problems({ DKIM_PRIVATE_KEY_FILE: notAKey, DKIM_SELECTOR: 'mail' })).toEqual([`DKIM_PRIVATE_KEY_FILE: ${notAKey} holds no PEM private key`]);
+      expect(problems({ DKIM_PRIVATE_KEY_FILE: keyFile, DKIM_SELECTOR: 'bad selector' })).toEqual(['DKIM_SELECTOR: must be a DNS label such as mail or s2026']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('puts a reply marker above mail unless REPLY_MARKER is off, and refuses one that could cut real replies', () => {
