@@ -94,13 +94,14 @@ function splitAtMarker(text: string, marker: string): { above: string; below: st
 /**
  * Lines without a last paragraph that introduces a quote in whatever language ("On Tue, 1 Dec 2026
  * at 10:00, Support <support@…> wrote:", "ti 1.12.2026 klo 10.00 Support kirjoitti:"): at most two
- * lines, ending in a colon, naming a date or an address.
+ * lines, ending in a colon, naming an address or a time of day. A customer's own last line rarely
+ * looks like that right above the quote; if it does, it stays in bodyText.
  */
 function withoutAttribution(lines: string[]): string[] {
   let start = lines.length;
   while (start > 0 && lines[start - 1]!.trim() !== '' && lines.length - start < 3) start--;
   const paragraph = lines.slice(start).join(' ').trim();
-  const attribution = lines.length - start <= 2 && paragraph.endsWith(':') && /[\d@]/.test(paragraph) && (start === 0 || lines[start - 1]!.trim() === '');
+  const attribution = lines.length - start <= 2 && paragraph.endsWith(':') && /@|\b\d{1,2}[:.]\d{2}\b/.test(paragraph) && (start === 0 || lines[start - 1]!.trim() === '');
   return attribution ? lines.slice(0, start) : lines;
 }
 

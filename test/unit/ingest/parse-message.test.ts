@@ -189,6 +189,8 @@ describe('parseMessage: text', () => {
       ['a bare quote stays empty', `On Tue, 1 Dec 2026 at 10:00, Support <support@desk.example> wrote:\n> ${MARKER}\n> Hello Anna`, ''],
       ['a bare quote under a header the parser does not know stays empty too', `ti 1.12.2026 klo 10.00 Support <support@desk.example> kirjoitti:\n> ${MARKER}\n> Hello Anna\n`, ''],
       ['a last line of their own ending in a colon stays', `Here is what I see:\n\n> ${MARKER}\n> Hello Anna`, 'Here is what I see:'],
+      ['… also with a number in it', `Error 42 again, log from today:\n\n> ${MARKER}\n> Hello Anna`, 'Error 42 again, log from today:'],
+      ['Thunderbird\'s attribution, without an address', `Works now.\n\nOn 12/1/26 10:00 AM, Support wrote:\n> ${MARKER}\n> Hello Anna`, 'Works now.'],
     ])('%s', (_case, text, expected) => {
       expect(visibleText(text, MARKER)).toBe(expected);
     });
