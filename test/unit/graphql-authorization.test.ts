@@ -60,6 +60,7 @@ const ADMIN_ONLY = new Set([
   'Mutation.createApiToken',
   'Mutation.revokeApiToken',
   'Mutation.retryQuarantinedMessage',
+  'Mutation.retryQuarantinedMessages',
   'Mutation.dismissQuarantinedMessages',
   'Query.adminEvents',
   'Query.blockedSenders',

@@ -13,7 +13,27 @@ import {
   QuarantinedMessageConnection,
   QuarantineFilter,
   QuarantinePayload,
+  RetryQuarantinedPayload,
 } from '../types/quarantine.type.js';
+
+/** As many as one dismissal takes; each retry runs the whole pipeline. */
+const MAX_RETRY_IDS = 100;
+
+/** One retry; its userErrors name `field` (the argument, or its place in a list). */
+async function retryOne(id: string, field: string[], ctx: GraphQLContext): Promise<QuarantinePayload> {
+  const numeric = Number(id);
+  if (!Number.isInteger(numeric) || numeric <= 0) return { quarantinedMessage: null, ticketNumber: null, userErrors: [{ field, message: 'not a quarantined message id' }] };
+  try {
+    const { record, outcome } = await retryQuarantinedMessage(ctx.orm, numeric, { config: ctx.config, secret: ctx.secret, log: ctx.log, retriedBy: ctx.principal.personId });
+    const ticketNumber = 'ticketNumber' in outcome ? outcome.ticketNumber : null;
+    // A refetch is not an error: the record's refetchRequestedAt says the poller will fetch it again.
+    const userErrors = outcome.kind === 'quarantined' ? [{ field, message: `still quarantined: ${outcome.reason}` }] : [];
+    return { quarantinedMessage: presentQuarantined(record), ticketNumber, userErrors };
+  } catch (error) {
+    if (error instanceof AppError && error.kind === 'user') return { quarantinedMessage: null, ticketNumber: null, userErrors: [{ field, message: error.message }] };
+    throw error;
+  }
+}
 
 /** More reason codes than the catalogue has is a mistake, not a filter. */
 const MAX_REASON_CODES = 50;
@@ -64,18 +84,18 @@ export class QuarantineResolver {
 
   @Mutation(() => QuarantinePayload, { description: 'Runs the stored message through the pipeline again (a dismissed one too); policy quarantines are overridden' })
   async retryQuarantinedMessage(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<QuarantinePayload> {
-    const numeric = Number(id);
-    if (!Number.isInteger(numeric) || numeric <= 0) return { quarantinedMessage: null, ticketNumber: null, userErrors: [{ field: ['id'], message: 'not a quarantined message id' }] };
-    try {
-      const { record, outcome } = await retryQuarantinedMessage(ctx.orm, numeric, { config: ctx.config, secret: ctx.secret, log: ctx.log, retriedBy: ctx.principal.personId });
-      const ticketNumber = 'ticketNumber' in outcome ? outcome.ticketNumber : null;
-      // A refetch is not an error: the record's refetchRequestedAt says the poller will fetch it again.
-      const userErrors = outcome.kind === 'quarantined' ? [{ field: ['id'], message: `still quarantined: ${outcome.reason}` }] : [];
-      return { quarantinedMessage: presentQuarantined(record), ticketNumber, userErrors };
-    } catch (error) {
-      if (error instanceof AppError && error.kind === 'user') return { quarantinedMessage: null, ticketNumber: null, userErrors: [{ field: error.field, message: error.message }] };
-      throw error;
-    }
+    return retryOne(id, ['id'], ctx);
+  }
+
+  @Mutation(() => RetryQuarantinedPayload, {
+    description: `Runs up to ${MAX_RETRY_IDS} stored messages through the pipeline again, one after another, as retryQuarantinedMessage does each (after a fix or an upgrade: every PIPELINE_ERROR at once)`,
+  })
+  async retryQuarantinedMessages(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: GraphQLContext): Promise<RetryQuarantinedPayload> {
+    if (ids.length === 0 || ids.length > MAX_RETRY_IDS) return { results: [], userErrors: [{ field: ['ids'], message: `give between 1 and ${MAX_RETRY_IDS} ids` }] };
+    const results: QuarantinePayload[] = [];
+    // In turn, each in its own transaction as a single retry: a message that fails again does not hold up the rest.
+    for (const [index, id] of ids.entries()) results.push(await retryOne(id, ['ids', String(index)], ctx));
+    return { results, userErrors: [] };
   }
 
   @Mutation(() => DismissQuarantinedPayload, {

@@ -141,6 +141,15 @@ export class QuarantinePayload {
   userErrors!: UserError[];
 }
 
+@ObjectType('RetryQuarantinedPayload', { simpleResolvers: true })
+export class RetryQuarantinedPayload {
+  @Field(() => [QuarantinePayload], { description: 'One per id, in the order given: what its retry did (userErrors name the id as ["ids", i])' })
+  results!: QuarantinePayload[];
+
+  @Field(() => [UserError], { description: 'What is wrong with the list as a whole; then nothing was retried' })
+  userErrors!: UserError[];
+}
+
 /** `rawSource` and `dismissedBy` must be loaded (the source's size and sha256; never its bytes). */
 export function presentQuarantined(record: QuarantinedMessage): QuarantinedMessageType {
   return {

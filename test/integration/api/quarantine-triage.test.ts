@@ -188,3 +188,30 @@ describe('who sent a quarantined message, and what about', () => {
     expect(await listed({ from: 'News@Vendor.TEST' })).toEqual({ total: 1, ids: [ids.autoTwo] });
   });
 });
+
+describe('retryQuarantinedMessages', () => {
+  it('retries each id in turn, as a single retry would, and says per id what became of it', async () => {
+    const first = await quarantine(await buildMail({ subject: 'Away until Monday', from: 'ola@customer.test', headers: { 'Auto-Submitted': 'auto-replied' } }));
+    const second = await quarantine(await buildMail({ subject: 'Away until Tuesday', from: 'per@customer.test', headers: { 'Auto-Submitted': 'auto-replied' } }));
+    const RETRY_ALL = `mutation($ids: [ID!]!) { retryQuarantinedMessages(ids: $ids) {
+      results { ticketNumber quarantinedMessage { id status } userErrors { field message } } userErrors { field message } } }`;
+    const data = await must(RETRY_ALL, { ids: [first, 'x', '99999999', second] });
+    const { results, userErrors } = data.retryQuarantinedMessages;
+    expect(userErrors).toEqual([]);
+    expect(results.map((r: Data) => r.quarantinedMessage?.status ?? null)).toEqual(['RESOLVED', null, null, 'RESOLVED']);
+    expect(results.map((r: Data) => r.ticketNumber === null)).toEqual([false, true, true, false]);
+    expect(results.map((r: Data) => r.userErrors)).toEqual([
+      [],
+      [{ field: ['ids', '1'], message: 'not a quarantined message id' }],
+      [{ field: ['ids', '2'], message: 'no quarantined message 99999999' }],
+      [],
+    ]);
+    // Again: both were ingested, so each says so, and nothing is ingested twice.
+    const again = (await must(RETRY_ALL, { ids: [first, second] })).retryQuarantinedMessages.results;
+    expect(again.map((r: Data) => r.userErrors[0]?.message)).toEqual([`quarantined message ${first} was already ingested`, `quarantined message ${second} was already ingested`]);
+    // The list as a whole: none, or more than 100.
+    for (const ids of [[], Array.from({ length: 101 }, (_, i) => String(i + 1))]) {
+      expect((await must(RETRY_ALL, { ids })).retryQuarantinedMessages).toEqual({ results: [], userErrors: [{ field: ['ids'], message: 'give between 1 and 100 ids' }] });
+    }
+  });
+});
