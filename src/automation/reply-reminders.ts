@@ -1,6 +1,6 @@
 /**
  * Reply reminders (REPLY_REMINDERS, on by default): when a waiting customer's reply becomes overdue
- * (REPLY_TARGETS by priority, in BUSINESS_HOURS when set: tickets/reply-targets.ts), staff get one mail saying so — the
+ * (REPLY_TARGETS by priority, in the queue's opening times or BUSINESS_HOURS when set: tickets/reply-targets.ts), staff get one mail saying so — the
  * assignee, else the queue's agents, else the admins (notify 'reply-overdue') — and the ticket's
  * history a `reply-overdue` event.
  *
@@ -13,7 +13,9 @@
  * its own transaction with the row locked (locked-tickets.ts), so overlapping runs remind once.
  */
 import type { Orm } from '../db/orm.js';
+import { Queue } from '../entities/index.js';
 import { notify } from '../outbound/notify.js';
+import { queueCalendar } from '../queues/queue-hours.js';
 import { describeReplyTarget, replyDueOfTicket, replyOverdueSql } from '../tickets/reply-targets.js';
 import { forEachLockedTicket, TICKET_BATCH, type AutomationContext } from './locked-tickets.js';
 
@@ -38,7 +40,8 @@ export async function runReplyReminders(orm: Orm, ctx: AutomationContext, now: D
   return forEachLockedTicket(orm, batch, async (em, ticket) => {
     // Re-checked under the lock: answered, closed or reminded since the batch was read.
     const since = ticket.awaitingReplySince;
-    const target = describeReplyTarget(config, ticket.priority);
+    const queue = ticket.queue ? await em.findOne(Queue, ticket.queue.id) : null;
+    const target = describeReplyTarget(config, ticket.priority, queueCalendar(queue, config.businessHours));
     const dueAt = since && target ? await replyDueOfTicket(em, config, ticket.id) : null;
     if (!since || !target || !dueAt || dueAt >= now || ticket.replyRemindedFor?.getTime() === since.getTime()) return null;
     await notify(em, { kind: 'reply-overdue', ticket, dueAt, target }, { config, secret: ctx.secret, now: () => now });

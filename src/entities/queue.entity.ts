@@ -1,4 +1,4 @@
-import { Collection, type Opt, type Rel } from '@mikro-orm/core';
+import { ArrayType, Collection, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, ManyToMany, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Person } from './person.entity.js';
 
@@ -42,6 +42,31 @@ export class Queue {
   /** Ends agents' replies about this queue's tickets (placeholders such as {{actor.name}} filled in); null: the default. */
   @Property({ type: 'text', nullable: true })
   signature: string | null = null;
+
+  /**
+   * The queue's own opening times for reply targets (src/queues/queue-hours.ts): null keeps the
+   * desk's BUSINESS_HOURS, 'always' counts around the clock, else windows in BUSINESS_HOURS form,
+   * stored parsed in businessDays/Starts/Ends for the database's postdesk_queue_due.
+   */
+  @Property({ type: 'text', nullable: true })
+  businessHours: string | null = null;
+
+  /** IANA time zone of the queue's opening times; null: the desk's BUSINESS_TIMEZONE. */
+  @Property({ type: 'text', nullable: true })
+  businessTimezone: string | null = null;
+
+  /** YYYY-MM-DD dates the queue is closed; null: the desk's BUSINESS_HOLIDAYS. */
+  @Property({ type: 'text[]', nullable: true })
+  businessHolidays: string[] | null = null;
+
+  @Property({ type: new ArrayType<number>(Number), columnType: 'int[]', nullable: true, hidden: true })
+  businessDays: number[] | null = null;
+
+  @Property({ type: new ArrayType<number>(Number), columnType: 'int[]', nullable: true, hidden: true })
+  businessStarts: number[] | null = null;
+
+  @Property({ type: new ArrayType<number>(Number), columnType: 'int[]', nullable: true, hidden: true })
+  businessEnds: number[] | null = null;
 
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();

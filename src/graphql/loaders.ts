@@ -14,6 +14,7 @@ import { readRows } from '../db/read-query.js';
 import type { CategoryField } from '../entities/index.js';
 import type { Address } from '../entities/message.entity.js';
 import type { MessageDirection } from '../entities/enums.js';
+import type { QueueHours } from '../queues/queue-hours.js';
 import { replyDueByTicket, type ReplyClock } from '../tickets/reply-targets.js';
 import { ticketScope, type TicketScope } from './ticket-access.js';
 
@@ -38,7 +39,17 @@ export interface QueueRow {
   agents: PersonRow[];
   watchers: PersonRow[];
   signature: string | null;
+  business_hours: string | null;
+  business_timezone: string | null;
+  business_holidays: string[] | null;
 }
+
+/** A queue row's own opening times, as queues/queue-hours.ts reads them. */
+export const queueHoursOfRow = (q: QueueRow): QueueHours => ({
+  businessHours: q.business_hours,
+  businessTimezone: q.business_timezone,
+  businessHolidays: q.business_holidays,
+});
 
 export interface MessageRow {
   id: number;
@@ -161,7 +172,8 @@ const QUEUE_JSON = `json_build_object('id', q.id, 'name', q.name, 'email_address
     'default_assignee', (select ${personJson('p')} from person p where p.id = q.default_assignee_id),
     'approver', (select ${personJson('p')} from person p where p.id = q.approver_id),
     'agents', ${queuePeople('queue_agent')},
-    'watchers', ${queuePeople('queue_watcher')}, 'signature', q.signature)`;
+    'watchers', ${queuePeople('queue_watcher')}, 'signature', q.signature,
+    'business_hours', q.business_hours, 'business_timezone', q.business_timezone, 'business_holidays', q.business_holidays)`;
 
 /** Queues: one statement for any number of them. */
 const QUEUES_SQL = `select ${QUEUE_JSON} as queue from queue q where q.id = any($1::bigint[])`;

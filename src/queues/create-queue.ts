@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Em } from '../db/orm.js';
 import { Person, Queue } from '../entities/index.js';
 import { emailAddress } from '../people/email-address.js';
+import { applyQueueHours, queueHoursSchema } from './queue-hours.js';
 
 export interface FieldError {
   field: string[];
@@ -37,6 +38,7 @@ const inputSchema = z.object({
   defaultAssignee: emailAddress().nullish(),
   /** May approve or reject the queue's PENDING_APPROVAL tickets (besides admins). */
   approver: emailAddress().nullish(),
+  ...queueHoursSchema,
 });
 
 export type CreateQueueInputData = z.input<typeof inputSchema>;
@@ -78,6 +80,7 @@ export async function createQueue(em: Em, raw: CreateQueueInputData): Promise<Co
   queue.keywords = [...new Map((input.keywords ?? []).map((k) => [k.toLowerCase(), k])).values()];
   queue.defaultAssignee = assignee;
   if (assignee) queue.agents.add(assignee);
+  applyQueueHours(queue, input, () => {});
   em.persist(queue);
   await em.flush();
   return { ok: true, value: queue };

@@ -1,7 +1,7 @@
 /**
  * Changing a queue after creation: name, keywords, address, default assignee, approver, auto-close
- * days, escalation address and the signature of agents' replies; agents and watchers one at a
- * time. Validation failures come back as data (field + message); every change is an admin event
+ * days, escalation address, the signature of agents' replies and opening times (queue-hours.ts);
+ * agents and watchers one at a time. Validation failures come back as data (field + message); every change is an admin event
  * with the actor and old → new.
  */
 import { z } from 'zod';
@@ -10,6 +10,7 @@ import { Person, Queue } from '../entities/index.js';
 import { emailAddress } from '../people/email-address.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { toFieldErrors, type CommandResult, type FieldError } from './create-queue.js';
+import { applyQueueHours, queueHoursSchema } from './queue-hours.js';
 
 const text = (max: number) =>
   z
@@ -41,6 +42,7 @@ const updateSchema = z.object({
   approver: z.union([z.literal(''), emailAddress()]).nullish(),
   /** '' (or only whitespace) goes back to the default. */
   signature: lines(MAX_SIGNATURE_CHARS).nullish(),
+  ...queueHoursSchema,
 });
 
 export type UpdateQueueData = z.input<typeof updateSchema>;
@@ -125,6 +127,7 @@ export async function updateQueue(em: Em, actor: Person, name: string, raw: Upda
     if (signature !== queue.signature) change('signature', queue.signature, signature);
     queue.signature = signature;
   }
+  applyQueueHours(queue, input, change);
   await em.flush();
   return { ok: true, value: queue };
 }

@@ -6,11 +6,12 @@
  * Counted around the clock, or, with BUSINESS_HOURS set, in opening time only (the database's
  * postdesk_business_due, Migration20261201070000_business_hours): a NORMAL ticket with a 4-hour
  * target that arrives on Friday at 16:00 is due on Monday at 12:00 when the desk opens 09:00-17:00.
- * URGENT always counts around the clock: urgent incidents page on-call at any hour.
+ * A queue can keep opening times of its own (src/queues/queue-hours.ts; postdesk_queue_due): its
+ * tickets count in those. URGENT always counts around the clock: urgent incidents page on-call at
+ * any hour.
  *
  * The due instant is computed by SQL wherever it decides something (the overdue filter, counts,
- * metrics, reminders, statistics), so every place agrees. Ticket.replyDueAt computes the
- * around-the-clock case in JavaScript (a sum) and asks the database with business hours.
+ * metrics, reminders, statistics), so every place agrees; Ticket.replyDueAt asks it too.
  */
 import { describeOpeningWindows, type BusinessHours } from '../config/business-hours.js';
 import type { ReplyTargets } from '../config/env.js';
@@ -50,21 +51,59 @@ export function replyDueAt(awaitingSince: Date | null, priority: Priority, targe
   return new Date(awaitingSince.getTime() + seconds * 1000);
 }
 
+/** A priority's target in seconds in SQL (null: no target), for the priority expression `priority`. */
+const targetSecondsSql = (clock: ReplyClock, p: SqlParams, priority: string) =>
+  `(case ${priority}::text ${Object.values(Priority).map((level) => `when '${level}' then ${p.bind(clock.replyTargets[level], 'int')}`).join(' ')} end)`;
+
+/** "The ticket's queue keeps a calendar of its own" in SQL (the queues are read once per statement). */
+const ownCalendarSql = (queue: string) =>
+  `coalesce(${queue} = any(array(select id from queue where business_hours is not null or business_timezone is not null or business_holidays is not null)), false)`;
+
+/** A calendar's windows and holidays as SQL arrays (nulls without one), in postdesk_business_due's order after `seconds`. */
+function calendarParams(hours: BusinessHours | null, p: SqlParams): string {
+  const w = hours?.windows;
+  const array = (values: readonly (number | string)[] | undefined, cast: string) => p.bind(values ? arrayLiteral(values) : null, cast);
+  return [
+    p.bind(hours?.timezone ?? null, 'text'),
+    array(w?.map((x) => x.day), 'int[]'),
+    array(w?.map((x) => x.start), 'int[]'),
+    array(w?.map((x) => x.end), 'int[]'),
+    array(hours?.holidays, 'date[]'),
+  ].join(', ');
+}
+
+/** How a ticket's due instant is counted: the clock (URGENT, or nobody keeps hours), its queue's calendar, or the desk's. */
+type Counting = 'clock' | 'queue' | 'desk';
+
 /**
- * The due instant in SQL for the wait starting at `since` of a ticket with priority `priority`
- * (SQL expressions); null when the priority has no target.
+ * The three ways a due instant is counted as one SQL case, each branch what `branch` makes of the
+ * due instant of that way. Both come as functions, called in reading order: `?` placeholders are
+ * positional, so a piece binds its parameters only where it stands.
  */
-export function replyDueSql(clock: ReplyClock, p: SqlParams, since = 't.awaiting_reply_since', priority = 't.priority'): string {
-  const seconds = () => `(case ${priority}::text ${Object.values(Priority).map((level) => `when '${level}' then ${p.bind(clock.replyTargets[level], 'int')}`).join(' ')} end)`;
-  const aroundTheClock = `${since} + make_interval(secs => ${seconds()})`;
+function byCounting(
+  clock: ReplyClock,
+  p: SqlParams,
+  columns: { since: string; priority: string; queue: string },
+  branch: (due: () => string, counting: Counting) => string,
+): string {
+  const { since, priority, queue } = columns;
+  const seconds = () => targetSecondsSql(clock, p, priority);
   const hours = clock.businessHours;
-  if (!hours) return aroundTheClock;
-  const w = hours.windows;
-  const inOpeningTime = `postdesk_business_due(${since}, ${seconds()}, ${p.bind(hours.timezone, 'text')}, ${p.bind(arrayLiteral(w.map((x) => x.day)), 'int[]')}, ${p.bind(
-    arrayLiteral(w.map((x) => x.start)),
-    'int[]',
-  )}, ${p.bind(arrayLiteral(w.map((x) => x.end)), 'int[]')}, ${p.bind(arrayLiteral(hours.holidays), 'date[]')})`;
-  return `(case when ${priority}::text = '${Priority.URGENT}' then ${aroundTheClock} else ${inOpeningTime} end)`;
+  const urgent = branch(() => `${since} + make_interval(secs => ${seconds()})`, 'clock');
+  const ownCalendar = branch(() => `postdesk_queue_due(${since}, ${seconds()}, ${queue}, ${calendarParams(hours, p)})`, 'queue');
+  const desk = hours
+    ? branch(() => `postdesk_business_due(${since}, ${seconds()}, ${calendarParams(hours, p)})`, 'desk')
+    : branch(() => `${since} + make_interval(secs => ${seconds()})`, 'clock');
+  return `(case when ${priority}::text = '${Priority.URGENT}' then ${urgent} when ${ownCalendarSql(queue)} then ${ownCalendar} else ${desk} end)`;
+}
+
+/**
+ * The due instant in SQL for the wait starting at `since` of a ticket with priority `priority` in
+ * queue `queue` (SQL expressions); null when the priority has no target. A queue with opening
+ * times of its own (src/queues/queue-hours.ts) counts in those, the others in BUSINESS_HOURS.
+ */
+export function replyDueSql(clock: ReplyClock, p: SqlParams, since = 't.awaiting_reply_since', priority = 't.priority', queue = 't.queue_id'): string {
+  return byCounting(clock, p, { since, priority, queue }, (due) => due());
 }
 
 /** The due instant of one ticket's current wait, computed as the overdue filter does; null when nobody waits or there is no target. Inside a transaction too. */
@@ -101,11 +140,14 @@ export function describeReplyTargets(clock: ReplyClock): string {
   return `${targets}; in opening time ${describeOpeningWindows(hours.windows)} (${hours.timezone}${holidays}) except URGENT`;
 }
 
-/** A priority's reply target in words, saying when it counts opening time only: "4 hours of opening time". */
-export function describeReplyTarget(clock: ReplyClock, priority: Priority): string | null {
+/**
+ * A priority's reply target in words, saying when it counts opening time only: "4 hours of opening time".
+ * @param calendar what the ticket's queue counts in (queueCalendar); default the desk's
+ */
+export function describeReplyTarget(clock: ReplyClock, priority: Priority, calendar = clock.businessHours): string | null {
   const seconds = clock.replyTargets[priority];
   if (seconds === null) return null;
-  return clock.businessHours && priority !== Priority.URGENT ? `${describeTarget(seconds)} of opening time` : describeTarget(seconds);
+  return calendar && priority !== Priority.URGENT ? `${describeTarget(seconds)} of opening time` : describeTarget(seconds);
 }
 
 /**
@@ -128,15 +170,23 @@ function latestDueSql(clock: ReplyClock, hours: BusinessHours, p: SqlParams): st
  *
  * With business hours, the walk through the calendar is the last resort: opening time never runs
  * faster than the clock, so a wait not yet due by the clock is not overdue, and one older than the
- * latest possible due instant (latestDueSql) is, both without the walk (20,000 waits, most long
- * overdue: 190 ms with every one walked, see the note in README's Response times).
+ * latest possible due instant of the desk's calendar (latestDueSql) is, both without the walk
+ * (20,000 waits, most long overdue: 190 ms with every one walked, see the note in README's Response
+ * times). Tickets of a queue with its own calendar are walked (as many steps as their target spans
+ * in days).
  * @param at the instant to judge at (a controllable clock for the reminders); default the database's now()
  */
 export function replyOverdueSql(clock: ReplyClock, at?: Date): { sql: string; params: unknown[] } {
   const p = questionMarks();
   const now = () => (at ? p.bind(at, 'timestamptz') : 'now()');
-  let sql = `t.awaiting_reply_since is not null and coalesce(${replyDueSql({ ...clock, businessHours: null }, p)} < ${now()}, false)`;
+  // Built in reading order: `?` placeholders are positional.
+  const byTheClock = `coalesce(t.awaiting_reply_since + make_interval(secs => ${targetSecondsSql(clock, p, 't.priority')}) < ${now()}, false)`;
   const hours = clock.businessHours;
-  if (hours) sql += ` and (coalesce(${latestDueSql(clock, hours, p)} < ${now()}, false) or coalesce(${replyDueSql(clock, p)} < ${now()}, false))`;
+  const pastDue = byCounting(clock, p, { since: 't.awaiting_reply_since', priority: 't.priority', queue: 't.queue_id' }, (due, counting) => {
+    if (counting === 'clock') return 'true'; // decided by the clock already
+    const pastLatest = counting === 'desk' && hours ? `coalesce(${latestDueSql(clock, hours, p)} < ${now()}, false) or ` : '';
+    return `(${pastLatest}coalesce(${due()} < ${now()}, false))`;
+  });
+  const sql = `t.awaiting_reply_since is not null and ${byTheClock} and ${pastDue}`;
   return { sql: `(${sql})`, params: p.values };
 }

@@ -9,9 +9,9 @@
  * - first response: for the tickets created in the window by a customer's mail (not opened by an
  *   agent with createTicket: their first message is the agent's), the time from the ticket's
  *   creation to support's first public answer (firstResponseAt), as median and 90th percentile;
- * - reply target (REPLY_TARGETS, for the ticket's current priority, in BUSINESS_HOURS when set;
- *   the response times above are plain elapsed time): met when that first answer
- *   came within it; missed when it came later, or has not come, the ticket is still open, and the
+ * - reply target (REPLY_TARGETS, for the ticket's current priority, in the queue's opening times or
+ *   BUSINESS_HOURS when set; the response times above are plain elapsed time): met when that first
+ *   answer came within it; missed when it came later, or has not come, the ticket is still open, and the
  *   target has passed. Tickets whose priority has no target are in neither;
  * - ratings: tickets rated GOOD / BAD in the window (their latest rating; tickets/satisfaction.ts).
  */
@@ -105,7 +105,7 @@ export async function ticketStats(
   replyClock: ReplyClock,
 ): Promise<TicketStatsResult> {
   const p = numbered(6);
-  const due = replyDueSql(replyClock, p, 'w.created_at', 'w.priority');
+  const due = replyDueSql(replyClock, p, 'w.created_at', 'w.priority', 'w.queue_id');
   const rows = await readRows<FiguresRow>(em, statsSql(due), [window.since, window.until, window.now, scope.admin ? null : scope.queueIds, queueId, ...p.values]);
   const total = rows.find((r) => r.total);
   return { all: figures(total), byQueue: rows.filter((r) => !r.total).map((r) => ({ queue: r.queue, figures: figures(r) })) };

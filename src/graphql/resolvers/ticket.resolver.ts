@@ -6,18 +6,19 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { fillSavedReply } from '../../tickets/saved-replies.js';
 import { SavedReplyTextType } from '../types/saved-reply.type.js';
-import { Role } from '../../entities/enums.js';
+import { Priority, Role } from '../../entities/enums.js';
+import { hasOwnHours } from '../../queues/queue-hours.js';
 import { replyDueAt } from '../../tickets/reply-targets.js';
 import { countTickets, listTickets, ticketRowByNumber } from '../../tickets/search.js';
 import type { GraphQLContext } from '../context.js';
-import type { PersonRow, QueueRow, TicketFieldRow } from '../loaders.js';
+import { queueHoursOfRow, type PersonRow, type QueueRow, type TicketFieldRow } from '../loaders.js';
 import { findVisibleQueue, visibleTicketRow } from '../ticket-access.js';
 import { asInstance } from '../types/as-instance.js';
 import { AttachmentObject, presentAttachment } from '../types/attachment.type.js';
 import { MessageObject, presentMessage } from '../types/message.type.js';
 import { decodeCursor, encodeCursor, pageSize } from '../types/pagination.js';
 import { PersonType } from '../types/person.type.js';
-import { QueueType } from '../types/queue.type.js';
+import { presentQueueHours, QueueType } from '../types/queue.type.js';
 import { TicketEventObject, presentTicketEvent } from '../types/ticket-event.type.js';
 import { TicketFilter, TicketOrder } from '../types/ticket-inputs.js';
 import { TicketConnection, TicketCounts, TicketFieldObject, TicketObject, presentTicketRow } from '../types/ticket.type.js';
@@ -38,6 +39,7 @@ function presentQueueRow(q: QueueRow): QueueType {
     watchers: people(q.watchers),
     approver: q.approver ? presentPerson(q.approver) : null,
     signature: q.signature,
+    ...presentQueueHours(queueHoursOfRow(q)),
   };
 }
 
@@ -183,10 +185,16 @@ export class TicketResolver {
   @FieldResolver(() => Date, {
     nullable: true,
     description:
-      "When support's answer is due: awaitingReplySince plus the priority's reply target (REPLY_TARGETS), counted in opening time when BUSINESS_HOURS is set (URGENT: around the clock); null when nobody waits or the priority has no target",
+      "When support's answer is due: awaitingReplySince plus the priority's reply target (REPLY_TARGETS), counted in opening time when BUSINESS_HOURS is set or the queue keeps its own (URGENT: around the clock); null when nobody waits or the priority has no target",
   })
   async replyDueAt(@Root() t: TicketObject, @Ctx() { config, loaders }: GraphQLContext): Promise<Date | null> {
-    if (!config.businessHours || t.awaitingReplySince === null) return replyDueAt(t.awaitingReplySince, t.priority, config.replyTargets);
+    const byTheClock = replyDueAt(t.awaitingReplySince, t.priority, config.replyTargets);
+    if (byTheClock === null || t.priority === Priority.URGENT) return byTheClock;
+    if (!config.businessHours) {
+      const queue = t.queueId === null ? null : await loaders.queue.load(t.queueId);
+      if (!queue || !hasOwnHours(queueHoursOfRow(queue))) return byTheClock;
+    }
+    // Opening time: the database counts it, as the overdue filter does.
     return loaders.replyDue.load(t.rowId);
   }
 

@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { Queue } from '../../entities/index.js';
+import type { QueueHours } from '../../queues/queue-hours.js';
 import { PersonType, presentPerson } from './person.type.js';
 
 @ObjectType('Queue', { simpleResolvers: true })
@@ -30,10 +31,45 @@ export class QueueType {
 
   @Field(() => String, { nullable: true, description: "Ends agents' replies about this queue's tickets; null: the default (the agent's name and the desk's)" })
   signature!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The queue's own opening times for reply targets, in BUSINESS_HOURS form (Mon-Fri 09:00-17:00); \"always\": around the clock; null: the desk's BUSINESS_HOURS",
+  })
+  businessHours!: string | null;
+
+  @Field(() => String, { nullable: true, description: "The time zone of the queue's opening times and holidays; null: the desk's BUSINESS_TIMEZONE" })
+  businessTimezone!: string | null;
+
+  @Field(() => [String], { nullable: true, description: "The dates (YYYY-MM-DD) the queue is closed; null: the desk's BUSINESS_HOLIDAYS" })
+  businessHolidays!: string[] | null;
+}
+
+/** A queue's own opening times as the API shows them. */
+export const presentQueueHours = (hours: QueueHours): Pick<QueueType, 'businessHours' | 'businessTimezone' | 'businessHolidays'> => ({
+  businessHours: hours.businessHours,
+  businessTimezone: hours.businessTimezone,
+  businessHolidays: hours.businessHolidays === null ? null : [...hours.businessHolidays],
+});
+
+/** The queue's own opening times, as createQueue and updateQueue take them (inherited: the type itself is in no field, so not in the schema). */
+@InputType('QueueHoursInput')
+abstract class QueueHoursInput {
+  @Field(() => String, {
+    nullable: true,
+    description: 'Opening times reply targets count in for this queue: BUSINESS_HOURS form (Mon-Fri 09:00-17:00), "always" for around the clock, "" for the desk\'s',
+  })
+  businessHours?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'IANA time zone of the queue\'s opening times and holidays (Asia/Tokyo); "" for the desk\'s' })
+  businessTimezone?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Dates the queue is closed, BUSINESS_HOLIDAYS form (2026-12-25, 2026-12-26); "none"; "" for the desk\'s' })
+  businessHolidays?: string | null;
 }
 
 @InputType('CreateQueueInput')
-export class CreateQueueInput {
+export class CreateQueueInput extends QueueHoursInput {
   @Field(() => String)
   name!: string;
 
@@ -63,11 +99,12 @@ export function presentQueue(queue: Queue): QueueType {
     watchers: queue.watchers.getItems().map(presentPerson),
     approver: queue.approver ? presentPerson(queue.approver) : null,
     signature: queue.signature,
+    ...presentQueueHours(queue),
   };
 }
 
 @InputType('UpdateQueueInput')
-export class UpdateQueueInput {
+export class UpdateQueueInput extends QueueHoursInput {
   @Field(() => String, { nullable: true, description: 'A new name' })
   name?: string | null;
 

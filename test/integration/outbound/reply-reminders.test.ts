@@ -12,6 +12,7 @@ import { runReplyReminders } from '../../../src/automation/reply-reminders.js';
 import { Person, Queue, Ticket } from '../../../src/entities/index.js';
 import { Priority, Role } from '../../../src/entities/enums.js';
 import { MINUTELY_QUEUE } from '../../../src/outbound/worker.js';
+import { applyQueueHours, AROUND_THE_CLOCK } from '../../../src/queues/queue-hours.js';
 import { replyToTicket } from '../../../src/tickets/reply-to-ticket.js';
 import { asAgent, ids, mailsTo, outboxSettled, startOutboundHarness, waitForMailsTo, type OutboundHarness } from './outbound-harness.js';
 
@@ -155,6 +156,34 @@ describe('reply reminders', () => {
     const mails = await waitForMailsTo(h.sink, 'bob@staff.test', 1);
     const mail = mails.find((m) => m.parsed.subject?.startsWith(`[Overdue] [#${t.number}]`));
     expect(mail?.parsed.text).toContain(`due at ${due.toISOString()} (4 hours of opening time for NORMAL priority)`);
+  });
+
+  it("count in the queue's own opening times: a team in Tokyo is reminded on its Monday, a queue open always around the clock", async () => {
+    const em = h.ingest.orm.em.fork();
+    const tokyo = new Queue('Tokyo desk');
+    applyQueueHours(tokyo, { businessHours: 'Mon-Fri 09:00-17:00', businessTimezone: 'Asia/Tokyo' }, () => {});
+    tokyo.agents.add(await em.findOneOrFail(Person, { email: 'alice@staff.test' }));
+    await em.persist(tokyo).flush();
+    const config = { ...h.ingest.config, replyTargets: { ...h.ingest.config.replyTargets, NORMAL: 4 * 3600 } };
+    const t = await ticket('ida@customer.test', { queue: 'Tokyo desk' });
+    // Friday 10 January 2020, 16:00 in Tokyo (07:00Z); the desk itself keeps no BUSINESS_HOURS.
+    await queryDatabase(url, `update ticket set awaiting_reply_since = '2020-01-10T07:00:00Z' where number = $1`, [t.number]);
+    expect(await runReplyReminders(h.ingest.orm, { ...ctx(), config }, new Date('2020-01-11T12:00:00Z'))).toEqual([]); // Saturday
+    const due = new Date('2020-01-13T03:00:00Z'); // Monday 12:00 in Tokyo
+    expect(await runReplyReminders(h.ingest.orm, { ...ctx(), config }, new Date('2020-01-13T03:01:00Z'))).toEqual([{ number: t.number, dueAt: due }]);
+    expect((await events(t.number)).map((e) => e.detail)).toEqual([{ dueAt: due.toISOString(), target: '4 hours of opening time' }]);
+
+    // A queue working around the clock while the desk keeps hours: due four hours after, "4 hours".
+    const always = new Queue('Always open');
+    applyQueueHours(always, { businessHours: AROUND_THE_CLOCK }, () => {});
+    await em.persist(always).flush();
+    const weekdays = { timezone: 'UTC', windows: [1, 2, 3, 4, 5].map((day) => ({ day, start: 9 * 60, end: 17 * 60 })), holidays: [] };
+    const u = await ticket('jo@customer.test', { queue: 'Always open' });
+    await queryDatabase(url, `update ticket set awaiting_reply_since = '2020-01-18T10:00:00Z' where number = $1`, [u.number]); // a Saturday
+    expect(await runReplyReminders(h.ingest.orm, { ...ctx(), config: { ...config, businessHours: weekdays } }, new Date('2020-01-18T14:01:00Z'))).toEqual([
+      { number: u.number, dueAt: new Date('2020-01-18T14:00:00Z') },
+    ]);
+    expect((await events(u.number)).map((e) => e.detail.target)).toEqual(['4 hours']);
   });
 
   it('run on the pg-boss schedule every minute with the real time', async () => {

@@ -17,18 +17,22 @@ describe('reply targets', () => {
     expect(replyDueAt(SINCE, Priority.HIGH, TARGETS)).toBeNull();
   });
 
-  it('give SQL a parameter per priority, in the order of the case', () => {
+  it('give SQL one parameter per placeholder, each priority\'s target in the order of its case', () => {
     const { sql, params } = replyOverdueSql({ replyTargets: TARGETS, businessHours: null });
-    expect(sql.match(/\?/g)).toHaveLength(4);
-    expect([...sql.matchAll(/when '(\w+)'/g)].map((m) => m[1])).toEqual(Object.values(Priority));
-    expect(params).toEqual(Object.values(Priority).map((p) => TARGETS[p]));
+    expect(sql.match(/\?/g)).toHaveLength(params.length);
+    expect([...sql.matchAll(/when '(\w+)'/g)].slice(0, 4).map((m) => m[1])).toEqual(Object.values(Priority));
+    expect(params.slice(0, 4)).toEqual(Object.values(Priority).map((p) => TARGETS[p]));
+    // Tickets of a queue with its own calendar are asked of the database, even without BUSINESS_HOURS.
+    expect(sql).toContain('postdesk_queue_due(');
+    expect(sql).not.toContain('postdesk_business_due(');
   });
 
-  it('judge at a given instant with one more parameter, after the targets', () => {
+  it('judge at a given instant: every comparison with that instant, in the order of the placeholders', () => {
     const { sql, params } = replyOverdueSql({ replyTargets: TARGETS, businessHours: null }, SINCE);
     expect(sql).not.toContain('now()');
-    expect(sql.match(/\?/g)).toHaveLength(5);
-    expect(params).toEqual([...Object.values(Priority).map((p) => TARGETS[p]), SINCE]);
+    expect(sql.match(/\?/g)).toHaveLength(params.length);
+    const casts = [...sql.matchAll(/\?::([\w[\]]+)/g)].map((m) => m[1]);
+    expect(casts.flatMap((cast, i) => (cast === 'timestamptz' ? [params[i]] : []))).toEqual([SINCE, SINCE]);
   });
 
   it('with business hours, ask the database for opening time except for URGENT, after the around-the-clock test', () => {
@@ -42,9 +46,11 @@ describe('reply targets', () => {
 
   it('number $n parameters from the first free one', () => {
     const p = numbered(6);
-    const sql = replyDueSql({ replyTargets: TARGETS, businessHours: null }, p, 'w.created_at', 'w.priority');
-    expect([...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]))).toEqual([6, 7, 8, 9]);
-    expect(p.values).toEqual(Object.values(Priority).map((level) => TARGETS[level]));
+    const sql = replyDueSql({ replyTargets: TARGETS, businessHours: null }, p, 'w.created_at', 'w.priority', 'w.queue_id');
+    const numbers = [...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]));
+    expect(numbers).toEqual(p.values.map((_, i) => 6 + i));
+    expect(p.values.slice(0, 4)).toEqual(Object.values(Priority).map((level) => TARGETS[level]));
+    expect(sql).toContain('postdesk_queue_due(w.created_at, ');
   });
 
   it('say a target in words, with "of opening time" when business hours count for the priority', () => {
