@@ -27,6 +27,7 @@ import { Migration20261201090000_saved_replies } from './Migration20261201090000
 import { Migration20261201100000_sender_window } from './Migration20261201100000_sender_window.js';
 import { Migration20261201110000_quarantine_summary } from './Migration20261201110000_quarantine_summary.js';
 import { Migration20261201120000_queue_business_hours } from './Migration20261201120000_queue_business_hours.js';
+import { Migration20261201130000_quarantine_envelope } from './Migration20261201130000_quarantine_envelope.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -53,4 +54,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201100000_sender_window', class: Migration20261201100000_sender_window },
   { name: 'Migration20261201110000_quarantine_summary', class: Migration20261201110000_quarantine_summary },
   { name: 'Migration20261201120000_queue_business_hours', class: Migration20261201120000_queue_business_hours },
+  { name: 'Migration20261201130000_quarantine_envelope', class: Migration20261201130000_quarantine_envelope },
 ];

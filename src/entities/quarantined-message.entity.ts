@@ -1,5 +1,6 @@
 import { BigIntType, type Opt, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import type { SmtpEnvelope } from '../ingest/authenticate-sender.js';
 import { Door } from './enums.js';
 import { Message } from './message.entity.js';
 import { Person } from './person.entity.js';
@@ -47,6 +48,10 @@ export class QuarantinedMessage {
 
   @Property({ type: new BigIntType('number'), nullable: true })
   uid: number | null = null;
+
+  /** What the SMTP door saw (client IP, HELO, MAIL FROM, RCPT TO): a retry routes and checks SPF as the first try did. Null for the other doors. */
+  @Property({ type: 'json', nullable: true })
+  envelope: SmtpEnvelope | null = null;
 
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();

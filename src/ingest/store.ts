@@ -17,7 +17,7 @@ export interface Provenance {
   uid: number | null;
   /** The poller's lease generation; the commit is refused when it is no longer current. */
   fence?: number;
-  /** What the SMTP door saw (client IP, HELO, MAIL FROM) for SPF; absent for IMAP and the pipe. */
+  /** What the SMTP door saw (client IP, HELO, MAIL FROM) for SPF, and RCPT TO for routing; absent for IMAP and the pipe. */
   envelope?: SmtpEnvelope;
   /** Sender authentication, set by ingestMessage before the transaction; null when SENDER_AUTHENTICATION=off. */
   auth?: SenderVerdict | null;
@@ -64,6 +64,7 @@ export function recordReceipt(
 /** Keeps a message we will not turn into a ticket or comment: raw bytes, reason, provenance. */
 export function quarantine(em: Em, raw: RawSource | null, provenance: Provenance, code: string, reason: string): QuarantinedMessage {
   const record = Object.assign(new QuarantinedMessage(raw, provenance.door, code, reason), provenanceColumns(provenance));
+  record.envelope = provenance.envelope ?? null;
   record.lastAttemptAt = new Date();
   record.attempts = 1;
   em.persist(record);

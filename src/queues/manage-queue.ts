@@ -1,8 +1,8 @@
 /**
  * Changing a queue after creation: name, keywords, address, default assignee, approver, auto-close
  * days, escalation address, the signature of agents' replies and opening times (queue-hours.ts);
- * agents and watchers one at a time. Validation failures come back as data (field + message); every change is an admin event
- * with the actor and old → new.
+ * agents and watchers one at a time. Validation failures come back as data (field + message);
+ * every change is an admin event with the actor and old → new.
  */
 import { z } from 'zod';
 import type { Em } from '../db/orm.js';

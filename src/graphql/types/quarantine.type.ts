@@ -47,6 +47,9 @@ export class QuarantinedMessageType {
   @Field(() => String, { nullable: true })
   mailbox!: string | null;
 
+  @Field(() => [String], { nullable: true, description: 'Where a message from the SMTP door was sent (RCPT TO, Bccs included); a retry routes by them again. Null for the other doors' })
+  envelopeRecipients!: string[] | null;
+
   @Field(() => String, { nullable: true, description: 'IMAP UID (as a string: UIDs exceed 32 bits)' })
   uid!: string | null;
 
@@ -161,6 +164,7 @@ export function presentQuarantined(record: QuarantinedMessage): QuarantinedMessa
     attempts: record.attempts,
     door: record.door,
     mailbox: record.mailbox,
+    envelopeRecipients: record.envelope ? [...(record.envelope.recipients ?? [])] : null,
     uid: record.uid === null ? null : String(record.uid),
     size: record.rawSource?.size ?? null,
     sha256: record.rawSource?.sha256 ?? null,

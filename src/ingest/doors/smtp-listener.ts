@@ -5,10 +5,11 @@
  */
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../../config/env.js';
-import { Door } from '../../entities/enums.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import type { SmtpEnvelope } from '../authenticate-sender.js';
 import type { IngestOutcome, Provenance } from '../ingest-message.js';
+import { smtpProvenance } from './smtp-provenance.js';
 
 export type IngestFn = (raw: Buffer, provenance: Provenance) => Promise<IngestOutcome>;
 
@@ -36,28 +37,13 @@ function hungUp(error: unknown): boolean {
   return code === 'ECONNECTION' || code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
-/** Where an SMTP delivery belongs: the emergency role when any envelope recipient is the emergency address. */
-function provenanceFor(session: SMTPServerSession, config: Config): Provenance {
-  const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
-  const emergency = config.emergencyAddress !== null && recipients.includes(config.emergencyAddress);
-  const mailbox = config.mailboxes.find((m) => m.address && recipients.includes(m.address));
+/** What the session saw: for SPF (sender authentication) the connecting client, its HELO and MAIL FROM; for routing, where the mail was sent to. */
+function envelopeOf(session: SMTPServerSession): SmtpEnvelope {
   return {
-    door: Door.SMTP,
-    mailbox: emergency
-      ? { name: 'smtp', role: 'EMERGENCY', address: config.emergencyAddress }
-      : mailbox
-        ? { name: mailbox.name, role: mailbox.role, address: mailbox.address }
-        : null,
-    uidValidity: null,
-    uid: null,
-    // What SPF checks (sender authentication): the connecting client, its HELO and MAIL FROM; and
-    // for routing, where the mail was sent to.
-    envelope: {
-      ip: session.remoteAddress,
-      helo: session.hostNameAppearsAs || null,
-      mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-      recipients,
-    },
+    ip: session.remoteAddress,
+    helo: session.hostNameAppearsAs || null,
+    mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+    recipients: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
   };
 }
 
@@ -73,7 +59,7 @@ export async function startSmtpListener(config: Config, ingest: IngestFn, log: L
       readAll(stream, config.maxMessageBytes)
         .then(async (raw) => {
           if (!raw) return callback(smtpError(`message exceeds ${Math.round(config.maxMessageBytes / 1048576)} MB`, 552));
-          const outcome = await ingest(raw, provenanceFor(session, config));
+          const outcome = await ingest(raw, smtpProvenance(envelopeOf(session), config));
           log.info({ outcome: outcome.kind }, 'smtp message accepted');
           callback(null, `stored as ${outcome.kind}`);
         })

@@ -10,6 +10,7 @@ import { freePort } from '../../../src/db/embedded.js';
 import { Queue } from '../../../src/entities/index.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { startTestApp, type TestApp } from '../../harness/app.js';
+import { gqlData } from '../../harness/graphql-client.js';
 import { buildMail } from '../../harness/mail.js';
 
 let gw: TestApp;
@@ -26,10 +27,10 @@ beforeAll(async () => {
 afterAll(() => gw?.stop());
 
 /** Sends `raw` through the SMTP door with the given envelope recipients; the door answers after the commit. */
-async function deliver(raw: Buffer, recipients: string[]): Promise<void> {
+async function deliver(raw: Buffer, recipients: string[], answer = /^250 stored as ticket/): Promise<void> {
   const transport = createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
   const info = await transport.sendMail({ envelope: { from: 'customer@customer.test', to: recipients }, raw });
-  expect(info.response).toMatch(/^250 stored as ticket/);
+  expect(info.response).toMatch(answer);
 }
 
 async function ticketBySubject(subject: string): Promise<{ queue: string; priority: string; ccs: string[] }> {
@@ -62,5 +63,35 @@ describe("a queue's address seen only where the mail was delivered", () => {
   it('the emergency address in a delivery header makes an URGENT incident', async () => {
     await deliver(await buildMail({ to: 'outage-list@customer.test', subject: 'Everything is down', headers: { 'X-Original-To': 'emergency@example.com' } }), ['support@example.com']);
     expect((await ticketBySubject('Everything is down')).priority).toBe('URGENT');
+  });
+});
+
+type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('a quarantined message from the SMTP door', () => {
+  /** A mail from the customer with 51 Received lines: a probable loop, quarantined; the admin who looks decides it is real. */
+  const looped = async (subject: string, to: string, from = 'customer@customer.test') =>
+    Buffer.concat([
+      Buffer.from(Array.from({ length: 51 }, (_, i) => `Received: from hop${i}.customer.test by mx.customer.test; Tue, 1 Dec 2026 10:00:00 +0000\r\n`).join('')),
+      await buildMail({ from, to, subject }),
+    ]);
+
+  it('keeps its envelope, and an admin\'s retry routes by it as the first try would have: the Bcc to billing@ still counts', async () => {
+    await deliver(await looped('Invoice 10 (bcc, looped)', 'Colleague <colleague@customer.test>'), ['billing@example.com'], /^250 stored as quarantined/);
+    const listed = await gqlData<Data>(gw.url, gw.adminToken, `{ quarantinedMessages(filter: { status: PENDING }) { edges { node { id door subject envelopeRecipients } } } }`);
+    const record = listed.quarantinedMessages.edges.map((e: Data) => e.node).find((n: Data) => n.subject === 'Invoice 10 (bcc, looped)');
+    expect(record).toMatchObject({ door: 'SMTP', envelopeRecipients: ['billing@example.com'] });
+    const retried = await gqlData<Data>(gw.url, gw.adminToken, `mutation($id: ID!) { retryQuarantinedMessage(id: $id) { userErrors { message } } }`, { id: record.id });
+    expect(retried.retryQuarantinedMessage.userErrors).toEqual([]);
+    expect(await ticketBySubject('Invoice 10 (bcc, looped)')).toEqual({ queue: 'Billing', priority: 'NORMAL', ccs: ['colleague@customer.test'] });
+  });
+
+  it('a looped mail sent only by Bcc to the emergency address is, once retried, the URGENT incident it was', async () => {
+    // Another sender than the incident of the test above: that one's follow-up emergencies would thread onto it (emergency-flood.ts).
+    await deliver(await looped('Everything is down (bcc, looped)', 'ops@customer.test', 'monitor@customer.test'), ['emergency@example.com'], /^250 stored as quarantined/);
+    const [record] = await queryDatabase<{ id: number }>(gw.databaseUrl, `select id from quarantined_message where subject = $1`, ['Everything is down (bcc, looped)']);
+    const retried = await gqlData<Data>(gw.url, gw.adminToken, `mutation($id: ID!) { retryQuarantinedMessage(id: $id) { userErrors { message } } }`, { id: String(record!.id) });
+    expect(retried.retryQuarantinedMessage.userErrors).toEqual([]);
+    expect((await ticketBySubject('Everything is down (bcc, looped)')).priority).toBe('URGENT');
   });
 });
