@@ -43,6 +43,10 @@ export class Queue {
   @Property({ type: 'text', nullable: true })
   signature: string | null = null;
 
+  /** A paragraph of its own in the acknowledgement of this queue's new tickets (opening hours, what to send along); null: none. */
+  @Property({ type: 'text', nullable: true })
+  acknowledgementNote: string | null = null;
+
   /**
    * The queue's own opening times for reply targets (src/queues/queue-hours.ts): null keeps the
    * desk's BUSINESS_HOURS, 'always' counts around the clock, else windows in BUSINESS_HOURS form,

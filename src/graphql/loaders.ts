@@ -39,6 +39,7 @@ export interface QueueRow {
   agents: PersonRow[];
   watchers: PersonRow[];
   signature: string | null;
+  acknowledgement_note: string | null;
   business_hours: string | null;
   business_timezone: string | null;
   business_holidays: string[] | null;
@@ -172,7 +173,7 @@ const QUEUE_JSON = `json_build_object('id', q.id, 'name', q.name, 'email_address
     'default_assignee', (select ${personJson('p')} from person p where p.id = q.default_assignee_id),
     'approver', (select ${personJson('p')} from person p where p.id = q.approver_id),
     'agents', ${queuePeople('queue_agent')},
-    'watchers', ${queuePeople('queue_watcher')}, 'signature', q.signature,
+    'watchers', ${queuePeople('queue_watcher')}, 'signature', q.signature, 'acknowledgement_note', q.acknowledgement_note,
     'business_hours', q.business_hours, 'business_timezone', q.business_timezone, 'business_holidays', q.business_holidays)`;
 
 /** Queues: one statement for any number of them. */

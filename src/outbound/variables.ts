@@ -28,6 +28,7 @@ export function ticketVariables(ticket: Ticket): TemplateVariables {
     category: ticket.category?.name ?? '',
     fields: fieldLines(ticket),
     fieldsRequest: fieldsRequest(ticket),
+    queueNote: ticket.queue?.acknowledgementNote ? `${ticket.queue.acknowledgementNote}\n\n` : '',
     assignee: ticket.assignee ? personDisplay(ticket.assignee) : '(nobody)',
     createdAt: ticket.createdAt.toISOString(),
     requester: { email: requester.email, name: requester.name ?? '', display: personDisplay(requester) },

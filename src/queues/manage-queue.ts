@@ -1,8 +1,8 @@
 /**
  * Changing a queue after creation: name, keywords, address, default assignee, approver, auto-close
- * days, escalation address, the signature of agents' replies and opening times (queue-hours.ts);
- * agents and watchers one at a time. Validation failures come back as data (field + message);
- * every change is an admin event with the actor and old → new.
+ * days, escalation address, the signature of agents' replies, the acknowledgement's note and opening
+ * times (queue-hours.ts); agents and watchers one at a time. Validation failures come back as data
+ * (field + message); every change is an admin event with the actor and old → new.
  */
 import { z } from 'zod';
 import type { Em } from '../db/orm.js';
@@ -42,6 +42,8 @@ const updateSchema = z.object({
   approver: z.union([z.literal(''), emailAddress()]).nullish(),
   /** '' (or only whitespace) goes back to the default. */
   signature: lines(MAX_SIGNATURE_CHARS).nullish(),
+  /** '' (or only whitespace) removes it. */
+  acknowledgementNote: lines(MAX_SIGNATURE_CHARS).nullish(),
   ...queueHoursSchema,
 });
 
@@ -122,10 +124,11 @@ export async function updateQueue(em: Em, actor: Person, name: string, raw: Upda
     if (escalation !== queue.escalationAddress) change('escalationAddress', queue.escalationAddress, escalation);
     queue.escalationAddress = escalation;
   }
-  if (input.signature != null) {
-    const signature = input.signature.replace(/\r\n?/g, '\n').trim() || null;
-    if (signature !== queue.signature) change('signature', queue.signature, signature);
-    queue.signature = signature;
+  for (const field of ['signature', 'acknowledgementNote'] as const) {
+    if (input[field] == null) continue;
+    const text = input[field].replace(/\r\n?/g, '\n').trim() || null;
+    if (text !== queue[field]) change(field, queue[field], text);
+    queue[field] = text;
   }
   applyQueueHours(queue, input, change);
   await em.flush();

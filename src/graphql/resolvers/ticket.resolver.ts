@@ -39,6 +39,7 @@ function presentQueueRow(q: QueueRow): QueueType {
     watchers: people(q.watchers),
     approver: q.approver ? presentPerson(q.approver) : null,
     signature: q.signature,
+    acknowledgementNote: q.acknowledgement_note,
     ...presentQueueHours(queueHoursOfRow(q)),
   };
 }

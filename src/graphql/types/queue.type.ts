@@ -32,6 +32,9 @@ export class QueueType {
   @Field(() => String, { nullable: true, description: "Ends agents' replies about this queue's tickets; null: the default (the agent's name and the desk's)" })
   signature!: string | null;
 
+  @Field(() => String, { nullable: true, description: "A paragraph of the queue's own in the acknowledgement of its new tickets; null: none" })
+  acknowledgementNote!: string | null;
+
   @Field(() => String, {
     nullable: true,
     description: "The queue's own opening times for reply targets, in BUSINESS_HOURS form (Mon-Fri 09:00-17:00); \"always\": around the clock; null: the desk's BUSINESS_HOURS",
@@ -99,6 +102,7 @@ export function presentQueue(queue: Queue): QueueType {
     watchers: queue.watchers.getItems().map(presentPerson),
     approver: queue.approver ? presentPerson(queue.approver) : null,
     signature: queue.signature,
+    acknowledgementNote: queue.acknowledgementNote,
     ...presentQueueHours(queue),
   };
 }
@@ -131,4 +135,11 @@ export class UpdateQueueInput extends QueueHoursInput {
     description: "Ends agents' replies (replyToTicket, createTicket) about this queue's tickets, at most 2,000 characters over several lines; {{actor.name}}, {{actor.email}}, {{support.name}}, {{support.address}}, {{ticket.number}} and {{ticket.queue}} are filled in; \"\" goes back to the default",
   })
   signature?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A paragraph the acknowledgement of this queue\'s new tickets adds after its first (opening hours, what to send along, a number for urgent matters), at most 2,000 characters over several lines, plain text; "" removes it',
+  })
+  acknowledgementNote?: string | null;
 }
