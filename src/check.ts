@@ -17,7 +17,7 @@ import nodemailer from 'nodemailer';
 import type { Config, MailboxConfig } from './config/env.js';
 import { checkDurability } from './db/durability.js';
 import { openOrm } from './db/orm.js';
-import { imapOptions } from './ingest/doors/imap-poller.js';
+import { imapAuth, imapOptions } from './ingest/doors/imap-poller.js';
 import { redactUrlSecrets, type Logger } from './log.js';
 import { checkTemplates, TEMPLATE_NAMES } from './outbound/templates.js';
 import { describeReplyTargets } from './tickets/reply-targets.js';
@@ -80,10 +80,12 @@ async function database(config: Config, timeoutMs: number): Promise<CheckResult>
 }
 
 async function mailbox(mailbox: MailboxConfig, log: Logger, timeoutMs: number): Promise<CheckResult> {
-  const imap = new ImapFlow({ ...imapOptions(mailbox, log), connectionTimeout: timeoutMs, greetingTimeout: timeoutMs });
-  imap.on('error', () => undefined); // reported through the failed command below
+  let imap: ImapFlow | null = null;
   try {
     return await check(`mailbox ${mailbox.name}`, timeoutMs, async () => {
+      // With OAuth 2.0 this asks the provider for a token first: a refused client fails here, named.
+      imap = new ImapFlow({ ...imapOptions(mailbox, log, await imapAuth(mailbox)), connectionTimeout: timeoutMs, greetingTimeout: timeoutMs });
+      imap.on('error', () => undefined); // reported through the failed command below
       await imap.connect();
       const folders = new Set((await imap.list()).map((f) => f.path));
       const opened = await imap.mailboxOpen(mailbox.folder, { readOnly: true });
@@ -94,7 +96,8 @@ async function mailbox(mailbox: MailboxConfig, log: Logger, timeoutMs: number): 
       return [`${mailbox.folder}: ${plural(opened.exists, 'message')}, UIDVALIDITY ${String(opened.uidValidity)}`, idle, ...extra].join('; ');
     });
   } finally {
-    await imap.logout().catch(() => imap.close());
+    const opened = imap as ImapFlow | null;
+    await opened?.logout().catch(() => opened.close());
   }
 }
 

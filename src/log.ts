@@ -28,6 +28,15 @@ const REDACT_PATHS = [
   'headers.authorization',
   'auth.pass',
   '*.auth.pass',
+  // OAuth 2.0 (mail/oauth2.ts): the client's secret, a refresh token, an access token.
+  'clientSecret',
+  '*.clientSecret',
+  'refreshToken',
+  '*.refreshToken',
+  'accessToken',
+  '*.accessToken',
+  'auth.accessToken',
+  '*.auth.accessToken',
 ];
 
 /** Replaces the password part of any URL in a string (imap://u:secret@h -> imap://u:***@h). */

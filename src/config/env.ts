@@ -11,6 +11,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { isTimeZone, parseHolidays, parseOpeningWindows, type BusinessHours, type OpeningWindow } from './business-hours.js';
 import type { Priority } from '../entities/enums.js';
+import type { OAuth2Settings } from '../mail/oauth2.js';
 import { emailAddress } from '../people/email-address.js';
 
 /** Where replies are cut (visible-text.ts): a line such as Zendesk's, and osTicket's reply separator, above every mail. */
@@ -33,6 +34,8 @@ export interface MailboxConfig {
   readonly processedFolder: string | null;
   /** After the commit, move quarantined messages here (else they stay, also marked $PostdeskQuarantined). */
   readonly quarantineFolder: string | null;
+  /** Sign in with an OAuth 2.0 access token from this provider instead of a password (mail/oauth2.ts); contains secrets, never log it. */
+  readonly oauth2: OAuth2Settings | null;
 }
 
 /** Seconds to answer a waiting customer, by priority; null: no target for it. */
@@ -201,7 +204,28 @@ const mailboxSchema = z.object({
   role: z.enum(MAILBOX_ROLES, { message: 'must be SUPPORT or EMERGENCY' }).default('SUPPORT'),
   processedFolder: z.string().min(1, { message: 'must not be empty' }).optional(),
   quarantineFolder: z.string().min(1, { message: 'must not be empty' }).optional(),
-});
+  oauth2: z
+    .strictObject({
+      /** https, or http to this machine only (a token endpoint must not be read in clear over a network). */
+      tokenUrl: z.string().refine(isTokenUrl, { message: 'must be an https:// URL (http:// only to localhost)' }),
+      clientId: z.string().min(1, { message: 'must not be empty' }),
+      clientSecret: z.string().min(1, { message: 'must not be empty' }),
+      refreshToken: z.string().min(1, { message: 'must not be empty' }).optional(),
+      scope: z.string().min(1, { message: 'must not be empty' }).optional(),
+    })
+    .optional(),
+})
+  // The token signs in; a password beside it would be a second secret nobody uses.
+  .refine((m) => !m.oauth2 || !URL.canParse(m.url) || (new URL(m.url).username !== '' && new URL(m.url).password === ''), {
+    message: 'with oauth2 the url names the mailbox user and no password, e.g. imaps://support%40example.com@outlook.office365.com',
+    path: ['url'],
+  });
+
+function isTokenUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
+}
 
 /** The raw variables: each with its default and meaning (README's configuration table mirrors this). */
 const envSchema = z.object({
@@ -363,12 +387,13 @@ function parseMailboxes(raw: string | undefined, imapUrlValue: string | undefine
         role: m.role,
         processedFolder: m.processedFolder ?? null,
         quarantineFolder: m.quarantineFolder ?? null,
+        oauth2: m.oauth2 ? Object.freeze({ ...m.oauth2, refreshToken: m.oauth2.refreshToken ?? null, scope: m.oauth2.scope ?? null }) : null,
       });
     }
   }
   if (imapUrlValue !== undefined) {
     const path = decodeURIComponent(new URL(imapUrlValue).pathname.replace(/^\/+/, ''));
-    mailboxes.push({ name: 'default', url: imapUrlValue, folder: path || 'INBOX', address: null, role: 'SUPPORT', processedFolder: null, quarantineFolder: null });
+    mailboxes.push({ name: 'default', url: imapUrlValue, folder: path || 'INBOX', address: null, role: 'SUPPORT', processedFolder: null, quarantineFolder: null, oauth2: null });
   }
   const seen = new Set<string>();
   for (const m of mailboxes) {

@@ -68,8 +68,8 @@ describe('configuration', () => {
     const config = loadConfig({ MAILBOXES: file, IMAP_URL: 'imap://u:p@127.0.0.1:1143/Support%20Desk' });
     rmSync(dir, { recursive: true, force: true });
     expect(config.mailboxes).toEqual([
-      { name: 'emergency', url: 'imaps://u:p@mail.example.com:993', folder: 'INBOX', address: 'emergency@example.com', role: 'EMERGENCY', processedFolder: 'Done', quarantineFolder: null },
-      { name: 'default', url: 'imap://u:p@127.0.0.1:1143/Support%20Desk', folder: 'Support Desk', address: null, role: 'SUPPORT', processedFolder: null, quarantineFolder: null },
+      { name: 'emergency', url: 'imaps://u:p@mail.example.com:993', folder: 'INBOX', address: 'emergency@example.com', role: 'EMERGENCY', processedFolder: 'Done', quarantineFolder: null, oauth2: null },
+      { name: 'default', url: 'imap://u:p@127.0.0.1:1143/Support%20Desk', folder: 'Support Desk', address: null, role: 'SUPPORT', processedFolder: null, quarantineFolder: null, oauth2: null },
     ]);
   });
 
@@ -83,6 +83,22 @@ describe('configuration', () => {
     expect(problems({ MAILBOXES: '[{"name":"a","url":"imap://h"},{"name":"a","url":"imap://h"}]' })).toEqual([
       'MAILBOXES: mailbox name "a" is used twice',
     ]);
+  });
+
+  it('reads a mailbox\'s OAuth 2.0 client, and refuses one that could leak or would never be used', () => {
+    const oauth2 = { tokenUrl: 'https://login.microsoftonline.com/tenant/oauth2/v2.0/token', clientId: 'app', clientSecret: 's3cret', scope: 'https://outlook.office365.com/.default' };
+    const mailboxes = (url: string, settings: object) => JSON.stringify([{ name: 'o365', url, oauth2: settings }]);
+    expect(loadConfig({ MAILBOXES: mailboxes('imaps://support%40example.com@outlook.office365.com', oauth2) }).mailboxes[0]!.oauth2).toEqual({ ...oauth2, refreshToken: null });
+    expect(problems({ MAILBOXES: mailboxes('imaps://support%40example.com:pw@outlook.office365.com', oauth2) })).toEqual([
+      'MAILBOXES[0].url: with oauth2 the url names the mailbox user and no password, e.g. imaps://support%40example.com@outlook.office365.com',
+    ]);
+    expect(problems({ MAILBOXES: mailboxes('imaps://outlook.office365.com', oauth2) })[0]).toMatch(/^MAILBOXES\[0\]\.url: with oauth2 the url names the mailbox user/);
+    expect(problems({ MAILBOXES: mailboxes('imaps://u@h', { ...oauth2, tokenUrl: 'http://idp.example.com/token' }) })).toEqual([
+      'MAILBOXES[0].oauth2.tokenUrl: must be an https:// URL (http:// only to localhost)',
+    ]);
+    expect(loadConfig({ MAILBOXES: mailboxes('imaps://u@h', { ...oauth2, tokenUrl: 'http://127.0.0.1:8080/token' }) }).mailboxes[0]!.oauth2?.tokenUrl).toBe('http://127.0.0.1:8080/token');
+    expect(problems({ MAILBOXES: mailboxes('imaps://u@h', { ...oauth2, clientSecret: '' }) })).toEqual(['MAILBOXES[0].oauth2.clientSecret: must not be empty']);
+    expect(problems({ MAILBOXES: mailboxes('imaps://u@h', { ...oauth2, secret: 'typo' }) })[0]).toMatch(/^MAILBOXES\[0\]\.oauth2/);
   });
 
   it('turns introspection off and durability on in production', () => {

@@ -21,6 +21,7 @@ import { Door } from '../../entities/enums.js';
 import type { QuarantinedMessage } from '../../entities/index.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { accessTokens } from '../../mail/oauth2.js';
 import type { MailboxHealth } from '../../runtime-state.js';
 import { LeaseLostError, type IngestOutcome, type Provenance } from '../ingest-message.js';
 import { MailboxProgress } from './mailbox-progress.js';
@@ -78,14 +79,25 @@ export function reconnectDelay(attempt: number): number {
   return Math.round(base * (0.5 + Math.random() / 2));
 }
 
-export function imapOptions(mailbox: MailboxConfig, log: Logger) {
+/**
+ * How the mailbox signs in: an OAuth 2.0 access token from its provider (mail/oauth2.ts; `renew`
+ * after the server refused the last one), else the password in its URL.
+ */
+export async function imapAuth(mailbox: MailboxConfig, renew = false): Promise<{ user: string; pass?: string; accessToken?: string }> {
+  const url = new URL(mailbox.url);
+  const user = decodeURIComponent(url.username);
+  return mailbox.oauth2 ? { user, accessToken: await accessTokens(mailbox.oauth2).get(renew) } : { user, pass: decodeURIComponent(url.password) };
+}
+
+/** Connection settings, signing in with `auth` (imapAuth). */
+export function imapOptions(mailbox: MailboxConfig, log: Logger, auth: { user: string; pass?: string; accessToken?: string }) {
   const url = new URL(mailbox.url);
   const secure = url.protocol === 'imaps:';
   return {
     host: url.hostname,
     port: url.port ? Number(url.port) : secure ? 993 : 143,
     secure,
-    auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) },
+    auth,
     logger: imapLibraryLogger(log) as never,
     autoIdleDelay: 50,
     maxIdleTime: MAX_IDLE_MS,
@@ -122,13 +134,17 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
       wake = done;
     });
   const fetchFailures = new Map<number, number>();
+  /** The server refused our OAuth 2.0 token (revoked, or the provider changed its mind early): ask for a new one. */
+  let renewToken = false;
   /** Whether the current session committed a message: proof the server worked (see run()). */
   let committedInSession = false;
   const health: MailboxHealth = { state: 'connecting', backlog: null, lastError: null };
   const report = (change: Partial<MailboxHealth>) => deps.health(Object.assign(health, change));
 
   async function session(lease: MailboxLease): Promise<void> {
-    const imap = new ImapFlow({ ...imapOptions(mailbox, log), socketTimeout: deps.config.imapSocketTimeoutMs });
+    const auth = await imapAuth(mailbox, renewToken);
+    renewToken = false;
+    const imap = new ImapFlow({ ...imapOptions(mailbox, log, auth), socketTimeout: deps.config.imapSocketTimeoutMs });
     client = imap;
     imap.on('error', (error: Error) => logImapConnectionError(log, error, deps.config.imapSocketTimeoutMs));
     await imap.connect();
@@ -472,6 +488,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
         const transient = endedOnStorage(error, client !== null && !client.usable);
         const delay = transient ? Math.min(reconnectDelay(attempt), STORAGE_RETRY_MAX_MS) : reconnectDelay(attempt);
         const leaseLost = error instanceof LeaseLostError;
+        if ((error as { authenticationFailed?: unknown }).authenticationFailed === true) renewToken = true;
         const reason = error instanceof Error ? error.message : String(error);
         report({ state: 'reconnecting', lastError: { reason: reason.split('\n')[0]!.slice(0, MAX_REASON_CHARS), at: new Date() } });
         log.warn({ attempt, retryInMs: delay, reason, storage: transient, leaseLost }, 'mailbox session ended; reconnecting');
