@@ -20,6 +20,7 @@ import { openOrm } from './db/orm.js';
 import { imapAuth, imapOptions } from './ingest/doors/imap-poller.js';
 import { redactUrlSecrets, type Logger } from './log.js';
 import { checkTemplates, TEMPLATE_NAMES } from './outbound/templates.js';
+import { smtpOAuth2Auth } from './outbound/transport.js';
 import { describeReplyTargets } from './tickets/reply-targets.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -103,11 +104,13 @@ async function mailbox(mailbox: MailboxConfig, log: Logger, timeoutMs: number): 
 
 async function smtpRelay(config: Config, timeoutMs: number): Promise<CheckResult> {
   if (!config.smtpUrl) return { name: 'smtp relay', ok: true, detail: `SMTP_URL unset: mail is written to ${config.dataDir}/outbox as .eml files` };
-  const transporter = nodemailer.createTransport({ url: config.smtpUrl, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs, logger: false } as never);
+  const auth = smtpOAuth2Auth(config); // with SMTP_OAUTH2, the login is the token's
+  const transporter = nodemailer.createTransport({ url: config.smtpUrl, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs, logger: false, ...(auth && { auth }) } as never);
   try {
     return await check('smtp relay', timeoutMs, async () => {
       await transporter.verify();
-      return `${redactUrlSecrets(config.smtpUrl!)} answered${new URL(config.smtpUrl!).username ? ' and accepted the login' : ''} (no mail sent)`;
+      const login = auth ? ' and accepted the OAuth 2.0 login' : new URL(config.smtpUrl!).username ? ' and accepted the login' : '';
+      return `${redactUrlSecrets(config.smtpUrl!)} answered${login} (no mail sent)`;
     });
   } finally {
     transporter.close();

@@ -56,6 +56,8 @@ export interface Config {
   readonly oncallWebhookUrl: string | null;
   readonly newTicketWebhookUrl: string | null;
   readonly smtpUrl: string | null;
+  /** Sign in to SMTP_URL with an OAuth 2.0 access token (SMTP_OAUTH2); null: the URL's password, if any. Contains secrets, never log it. */
+  readonly smtpOAuth2: OAuth2Settings | null;
   /** DKIM signing of what goes out over SMTP_URL (DKIM_PRIVATE_KEY_FILE, DKIM_SELECTOR, DKIM_DOMAIN); null: none. */
   readonly dkim: DkimConfig | null;
   readonly smtpInboundPort: number;
@@ -196,6 +198,21 @@ const parsedBy = (parse: (value: string) => unknown) =>
 const REPLY_TARGETS_PATTERN = /^\s*(URGENT|HIGH|NORMAL|LOW)\s*=\s*(\d{1,6}[mhd]|off)\s*(,\s*(URGENT|HIGH|NORMAL|LOW)\s*=\s*(\d{1,6}[mhd]|off)\s*)*$/i;
 const UNIT_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400 };
 
+/** An OAuth 2.0 client (mail/oauth2.ts), in a mailbox of MAILBOXES or in SMTP_OAUTH2. */
+const oauth2Schema = z.strictObject({
+  /** https, or http to this machine only (a token endpoint must not be read in clear over a network). */
+  tokenUrl: z.string().refine(isTokenUrl, { message: 'must be an https:// URL (http:// only to localhost)' }),
+  clientId: z.string().min(1, { message: 'must not be empty' }),
+  clientSecret: z.string().min(1, { message: 'must not be empty' }),
+  refreshToken: z.string().min(1, { message: 'must not be empty' }).optional(),
+  scope: z.string().min(1, { message: 'must not be empty' }).optional(),
+});
+
+const oauth2Settings = (o: z.infer<typeof oauth2Schema>): OAuth2Settings => Object.freeze({ ...o, refreshToken: o.refreshToken ?? null, scope: o.scope ?? null });
+
+/** With OAuth 2.0 the URL names the user and no password: the token signs in, and a password beside it would be a second secret nobody uses. */
+const namesUserOnly = (url: string): boolean => URL.canParse(url) && new URL(url).username !== '' && new URL(url).password === '';
+
 const mailboxSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'must be 1-64 letters, digits, dot, dash or underscore' }),
   url: imapUrl,
@@ -204,19 +221,9 @@ const mailboxSchema = z.object({
   role: z.enum(MAILBOX_ROLES, { message: 'must be SUPPORT or EMERGENCY' }).default('SUPPORT'),
   processedFolder: z.string().min(1, { message: 'must not be empty' }).optional(),
   quarantineFolder: z.string().min(1, { message: 'must not be empty' }).optional(),
-  oauth2: z
-    .strictObject({
-      /** https, or http to this machine only (a token endpoint must not be read in clear over a network). */
-      tokenUrl: z.string().refine(isTokenUrl, { message: 'must be an https:// URL (http:// only to localhost)' }),
-      clientId: z.string().min(1, { message: 'must not be empty' }),
-      clientSecret: z.string().min(1, { message: 'must not be empty' }),
-      refreshToken: z.string().min(1, { message: 'must not be empty' }).optional(),
-      scope: z.string().min(1, { message: 'must not be empty' }).optional(),
-    })
-    .optional(),
+  oauth2: oauth2Schema.optional(),
 })
-  // The token signs in; a password beside it would be a second secret nobody uses.
-  .refine((m) => !m.oauth2 || !URL.canParse(m.url) || (new URL(m.url).username !== '' && new URL(m.url).password === ''), {
+  .refine((m) => !m.oauth2 || !URL.canParse(m.url) || namesUserOnly(m.url), {
     message: 'with oauth2 the url names the mailbox user and no password, e.g. imaps://support%40example.com@outlook.office365.com',
     path: ['url'],
   });
@@ -257,6 +264,8 @@ const envSchema = z.object({
     .string()
     .refine((v) => /^smtps?:\/\//.test(v) && URL.canParse(v), { message: 'must be an smtp:// or smtps:// URL' })
     .optional(),
+  /** JSON: an OAuth 2.0 client SMTP_URL's user signs in with (mail/oauth2.ts). */
+  SMTP_OAUTH2: z.string().optional(),
   DKIM_PRIVATE_KEY_FILE: z.string().optional(),
   DKIM_SELECTOR: z
     .string()
@@ -387,7 +396,7 @@ function parseMailboxes(raw: string | undefined, imapUrlValue: string | undefine
         role: m.role,
         processedFolder: m.processedFolder ?? null,
         quarantineFolder: m.quarantineFolder ?? null,
-        oauth2: m.oauth2 ? Object.freeze({ ...m.oauth2, refreshToken: m.oauth2.refreshToken ?? null, scope: m.oauth2.scope ?? null }) : null,
+        oauth2: m.oauth2 ? oauth2Settings(m.oauth2) : null,
       });
     }
   }
@@ -401,6 +410,26 @@ function parseMailboxes(raw: string | undefined, imapUrlValue: string | undefine
     seen.add(m.name);
   }
   return mailboxes;
+}
+
+/** SMTP_OAUTH2: JSON like a mailbox's `oauth2`; SMTP_URL must name the user, without a password. */
+function parseSmtpOAuth2(raw: string | undefined, smtpUrl: string | undefined, problems: string[]): OAuth2Settings | null {
+  if (raw === undefined) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    problems.push('SMTP_OAUTH2: is not valid JSON');
+    return null;
+  }
+  const parsed = oauth2Schema.safeParse(json);
+  if (!parsed.success) {
+    problems.push(...describeIssues(parsed.error.issues, json, ['SMTP_OAUTH2']));
+    return null;
+  }
+  if (smtpUrl === undefined) problems.push('SMTP_OAUTH2: only counts with SMTP_URL, which is not set');
+  else if (!namesUserOnly(smtpUrl)) problems.push('SMTP_URL: with SMTP_OAUTH2 it names the user and no password, e.g. smtp://support%40example.com@smtp.office365.com:587');
+  return oauth2Settings(parsed.data);
 }
 
 function parseAddressList(raw: string | undefined, variable: string, problems: string[]): string[] {
@@ -476,6 +505,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     if (e[variable] !== undefined && e.BUSINESS_HOURS === undefined) problems.push(`${variable}: only counts with BUSINESS_HOURS, which is not set`);
   }
   const dkim = parseDkim(e, problems);
+  const smtpOAuth2 = parseSmtpOAuth2(e.SMTP_OAUTH2, e.SMTP_URL, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const production = e.NODE_ENV === 'production';
@@ -493,6 +523,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     oncallWebhookUrl: e.ONCALL_WEBHOOK_URL ?? null,
     newTicketWebhookUrl: e.NEW_TICKET_WEBHOOK_URL ?? null,
     smtpUrl: e.SMTP_URL ?? null,
+    smtpOAuth2,
     dkim,
     smtpInboundPort: e.SMTP_INBOUND_PORT,
     pollIntervalMs: e.POLL_INTERVAL_MS,

@@ -1,9 +1,10 @@
 /**
  * OAuth 2.0 access tokens for mail servers that take no passwords (Microsoft 365, Google
- * Workspace): a mailbox's `oauth2` settings name the provider's token endpoint and the app's
- * client; postdesk asks it for a token with the client credentials grant (Microsoft's app-only
- * access), or with a refresh token when one is configured (a person's consent, e.g. Google), and
- * signs in with XOAUTH2/OAUTHBEARER (imapflow picks the one the server offers).
+ * Workspace): a mailbox's `oauth2` settings, or SMTP_OAUTH2, name the provider's token endpoint and
+ * the app's client; postdesk asks it for a token with the client credentials grant (Microsoft's
+ * app-only access), or with a refresh token when one is configured (a person's consent, e.g.
+ * Google), and signs in with XOAUTH2/OAUTHBEARER (imapflow picks the one the server offers;
+ * nodemailer sends XOAUTH2).
  *
  * The token requests are openid-client's (panva), not ours. A token is reused until a minute
  * before it expires; concurrent callers share one request. A refresh token the provider rotates is
@@ -45,6 +46,11 @@ export class AccessTokens {
     this.client = new oauth.Configuration({ issuer: url.origin, token_endpoint: settings.tokenUrl }, settings.clientId, settings.clientSecret);
     // Plain http only to this machine (a local token service, tests); config validation refuses it elsewhere.
     if (url.protocol === 'http:') oauth.allowInsecureRequests(this.client);
+  }
+
+  /** When the token last handed out should be renewed (ms since the epoch; 0 before the first). */
+  get expiresAt(): number {
+    return this.token ? this.token.expiresAt - EARLY_MS : 0;
   }
 
   /** A valid access token; `renew` forces a new one (the server refused the last). */

@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { Config } from '../config/env.js';
+import { accessTokens } from '../mail/oauth2.js';
 
 export interface Envelope {
   readonly from: string;
@@ -64,6 +65,24 @@ export function classifySmtpError(error: unknown): DeliveryError {
 const DKIM_MEMORY_BYTES = 1024 * 1024;
 const DKIM_CACHE_DIR = 'dkim-cache';
 
+/**
+ * How SMTP_URL's user signs in with SMTP_OAUTH2: nodemailer asks for a token per connection (and
+ * once more, renewing, when the server refused one); mail/oauth2.ts keeps it until shortly before
+ * it expires. Undefined: the URL's own credentials, if any.
+ */
+export function smtpOAuth2Auth(config: Config): SMTPPool.Options['auth'] {
+  const settings = config.smtpOAuth2;
+  if (!settings || !config.smtpUrl) return undefined;
+  const tokens = accessTokens(settings);
+  return {
+    type: 'OAuth2',
+    user: decodeURIComponent(new URL(config.smtpUrl).username),
+    provisionCallback: (_user: string, renew: boolean, callback: (error: Error | null, token?: string, expires?: number) => void) => {
+      tokens.get(renew).then((token) => callback(null, token, tokens.expiresAt), callback);
+    },
+  } as SMTPPool.Options['auth'];
+}
+
 export function createMailTransport(config: Config): MailTransport {
   if (!config.smtpUrl) return emlTransport(join(config.dataDir, 'outbox'));
   const timeout = config.outbound.smtpTimeoutSeconds * 1000;
@@ -77,6 +96,7 @@ export function createMailTransport(config: Config): MailTransport {
     // Inactivity while waiting for any reply, including the final one after DATA (RFC 5321 §4.5.3.2.6: 10 minutes).
     socketTimeout: timeout,
     logger: false,
+    ...(config.smtpOAuth2 && { auth: smtpOAuth2Auth(config) }),
     // Signed as it leaves (DKIM_*): the frozen bytes in the outbox stay unsigned, so a key rotation
     // takes effect on retries too. A large mail is cached on disk while its signature is computed.
     ...(config.dkim && {

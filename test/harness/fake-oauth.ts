@@ -19,6 +19,8 @@ export interface FakeOAuth {
   readonly requests: { grant: string; granted: boolean }[];
   /** Every access token issued, revoked ones included (to prove none reaches a log). */
   readonly issued: string[];
+  /** Whether `token` is good now (what the introspection endpoint answers). */
+  active(token: string): boolean;
   /** Every token issued so far stops being good. */
   revokeAll(): void;
   stop(): Promise<void>;
@@ -82,6 +84,7 @@ export async function startFakeOAuth(user: string, options: { lifetimeSeconds?: 
     refreshToken,
     requests,
     issued,
+    active: (token) => (tokens.get(token) ?? 0) > Date.now(),
     revokeAll: () => tokens.clear(),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

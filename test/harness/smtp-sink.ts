@@ -39,6 +39,8 @@ export interface SmtpSinkOptions {
   afterData?(mail: CapturedMail): AfterData | void;
   /** A fixed port (e.g. to start a sink where a stopped one listened); default: a free one. */
   port?: number;
+  /** Demand an XOAUTH2 login (as Microsoft 365 and Gmail do) and accept the tokens this says are good; default: no login. */
+  xoauth2?(user: string, accessToken: string): boolean;
 }
 
 export interface SmtpSink {
@@ -67,8 +69,18 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const waiters = new Set<() => void>();
   const addressOf = (a: SMTPServerAddress | false): string => (a ? a.address : '');
 
+  const xoauth2 = options.xoauth2;
   const server = new SMTPServer({
-    authOptional: true,
+    authOptional: !xoauth2,
+    ...(xoauth2 && {
+      authMethods: ['XOAUTH2'],
+      allowInsecureAuth: true, // no TLS between the test and its sink
+      onAuth(auth, _session, callback) {
+        if (auth.method === 'XOAUTH2' && auth.username && auth.accessToken && xoauth2(auth.username, auth.accessToken)) return callback(null, { user: auth.username });
+        // RFC 7628's failure: the client then renews its token.
+        callback(null, { data: { status: '401', schemes: 'bearer', scope: 'https://outlook.office365.com/.default' } });
+      },
+    }),
     disabledCommands: ['STARTTLS'],
     logger: false,
     // stop() should not wait the default 30 s for a client that keeps its connection (e.g. a pool).

@@ -101,6 +101,18 @@ describe('configuration', () => {
     expect(problems({ MAILBOXES: mailboxes('imaps://u@h', { ...oauth2, secret: 'typo' }) })[0]).toMatch(/^MAILBOXES\[0\]\.oauth2/);
   });
 
+  it('reads SMTP_OAUTH2 for SMTP_URL\'s user, and refuses it without SMTP_URL or beside a password', () => {
+    const client = JSON.stringify({ tokenUrl: 'https://login.microsoftonline.com/t/oauth2/v2.0/token', clientId: 'app', clientSecret: 's3cret' });
+    expect(loadConfig({ SMTP_URL: 'smtp://support%40example.com@smtp.office365.com:587', SMTP_OAUTH2: client }).smtpOAuth2).toMatchObject({ clientId: 'app', refreshToken: null, scope: null });
+    expect(loadConfig({}).smtpOAuth2).toBeNull();
+    expect(problems({ SMTP_OAUTH2: client })).toEqual(['SMTP_OAUTH2: only counts with SMTP_URL, which is not set']);
+    expect(problems({ SMTP_URL: 'smtp://u:pw@smtp.office365.com:587', SMTP_OAUTH2: client })).toEqual([
+      'SMTP_URL: with SMTP_OAUTH2 it names the user and no password, e.g. smtp://support%40example.com@smtp.office365.com:587',
+    ]);
+    expect(problems({ SMTP_URL: 'smtp://u@h', SMTP_OAUTH2: '{' })).toEqual(['SMTP_OAUTH2: is not valid JSON']);
+    expect(problems({ SMTP_URL: 'smtp://u@h', SMTP_OAUTH2: '{"tokenUrl":"https://idp/t","clientId":"a"}' })).toEqual(['SMTP_OAUTH2.clientSecret: is required']);
+  });
+
   it('turns introspection off and durability on in production', () => {
     const config = loadConfig({ NODE_ENV: 'production' });
     expect(config.graphqlIntrospection).toBe(false);
