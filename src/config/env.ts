@@ -364,6 +364,20 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], given: unknown, pre
   });
 }
 
+/** A variable holding JSON, read by `schema`; null (with the problems named after the variable and path) when it is not. */
+function parseJson<T>(variable: string, text: string, schema: z.ZodType<T>, problems: string[]): T | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    problems.push(`${variable}: is not valid JSON`);
+    return null;
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) problems.push(...describeIssues(parsed.error.issues, json, [variable]));
+  return parsed.success ? parsed.data : null;
+}
+
 function parseMailboxes(raw: string | undefined, imapUrlValue: string | undefined, problems: string[]): MailboxConfig[] {
   const mailboxes: MailboxConfig[] = [];
   if (raw !== undefined) {
@@ -375,19 +389,8 @@ function parseMailboxes(raw: string | undefined, imapUrlValue: string | undefine
       }
       text = readFileSync(text, 'utf8');
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      problems.push('MAILBOXES: is not valid JSON');
-      return mailboxes;
-    }
-    const parsed = z.array(mailboxSchema, { message: 'must be a JSON array of mailboxes' }).safeParse(json);
-    if (!parsed.success) {
-      problems.push(...describeIssues(parsed.error.issues, json, ['MAILBOXES']));
-      return mailboxes;
-    }
-    for (const m of parsed.data) {
+    const parsed = parseJson('MAILBOXES', text, z.array(mailboxSchema, { message: 'must be a JSON array of mailboxes' }), problems);
+    for (const m of parsed ?? []) {
       mailboxes.push({
         name: m.name,
         url: m.url,
@@ -415,21 +418,11 @@ function parseMailboxes(raw: string | undefined, imapUrlValue: string | undefine
 /** SMTP_OAUTH2: JSON like a mailbox's `oauth2`; SMTP_URL must name the user, without a password. */
 function parseSmtpOAuth2(raw: string | undefined, smtpUrl: string | undefined, problems: string[]): OAuth2Settings | null {
   if (raw === undefined) return null;
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    problems.push('SMTP_OAUTH2: is not valid JSON');
-    return null;
-  }
-  const parsed = oauth2Schema.safeParse(json);
-  if (!parsed.success) {
-    problems.push(...describeIssues(parsed.error.issues, json, ['SMTP_OAUTH2']));
-    return null;
-  }
+  const parsed = parseJson('SMTP_OAUTH2', raw, oauth2Schema, problems);
+  if (!parsed) return null;
   if (smtpUrl === undefined) problems.push('SMTP_OAUTH2: only counts with SMTP_URL, which is not set');
   else if (!namesUserOnly(smtpUrl)) problems.push('SMTP_URL: with SMTP_OAUTH2 it names the user and no password, e.g. smtp://support%40example.com@smtp.office365.com:587');
-  return oauth2Settings(parsed.data);
+  return oauth2Settings(parsed);
 }
 
 function parseAddressList(raw: string | undefined, variable: string, problems: string[]): string[] {
