@@ -33,6 +33,20 @@ export function logImapConnectionError(log: Logger, error: Error, timeoutMs: num
   log.warn({ err: error.message, code: (error as { code?: string }).code }, 'imap connection error');
 }
 
+/**
+ * What ended a session, in words for /readyz and the log. imapflow says only "Command failed" when
+ * the server refuses the login (a changed password, a revoked OAuth token, an app not granted the
+ * mailbox); that one is said plainly, with the server's own words.
+ */
+export function sessionEndReason(error: unknown): string {
+  const e = error as { authenticationFailed?: unknown; response?: unknown } | null | undefined;
+  if (e?.authenticationFailed === true) {
+    const said = typeof e.response === 'string' && e.response.trim() !== '' ? `: ${e.response.trim()}` : '';
+    return `the IMAP server refused the login${said}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
 type Entry = Record<string, unknown>;
 
 /**

@@ -25,7 +25,7 @@ import { accessTokens } from '../../mail/oauth2.js';
 import type { MailboxHealth } from '../../runtime-state.js';
 import { LeaseLostError, type IngestOutcome, type Provenance } from '../ingest-message.js';
 import { MailboxProgress } from './mailbox-progress.js';
-import { imapLibraryLogger, logImapConnectionError } from './imap-errors.js';
+import { imapLibraryLogger, logImapConnectionError, sessionEndReason } from './imap-errors.js';
 import { LARGE_MESSAGE_BYTES, reclaimMemory } from '../../memory.js';
 import { handedOverBeforeFailure } from './fetch-failure.js';
 import { pauseAfterMark } from './test-pause.js';
@@ -489,7 +489,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
         const delay = transient ? Math.min(reconnectDelay(attempt), STORAGE_RETRY_MAX_MS) : reconnectDelay(attempt);
         const leaseLost = error instanceof LeaseLostError;
         if ((error as { authenticationFailed?: unknown }).authenticationFailed === true) renewToken = true;
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = sessionEndReason(error);
         report({ state: 'reconnecting', lastError: { reason: reason.split('\n')[0]!.slice(0, MAX_REASON_CHARS), at: new Date() } });
         log.warn({ attempt, retryInMs: delay, reason, storage: transient, leaseLost }, 'mailbox session ended; reconnecting');
         client?.close();

@@ -50,7 +50,11 @@ afterAll(async () => {
 describe.skipIf(!dovecotAvailable())('IMAP with OAuth 2.0', () => {
   it('signs in with a client-credentials token and turns mail into tickets; a revoked token is replaced once the server refuses it', async () => {
     app = await startTestApp({
-      MAILBOXES: JSON.stringify([mailbox({ tokenUrl: oauth.tokenUrl, clientId: oauth.clientId, clientSecret: oauth.clientSecret, scope: 'https://outlook.office365.com/.default' })]),
+      MAILBOXES: JSON.stringify([
+        mailbox({ tokenUrl: oauth.tokenUrl, clientId: oauth.clientId, clientSecret: oauth.clientSecret, scope: 'https://outlook.office365.com/.default' }),
+        // The same user with a password that is wrong: /readyz says the login was refused, not "Command failed".
+        { name: 'wrong-password', url: `imap://${USER}:wrong@${dovecot.host}:${dovecot.port}`, address: 'other@example.com' },
+      ]),
       SUPPORT_ADDRESS: 'support@example.com',
       LOG_LEVEL: 'debug', // the most the log ever says: still no secret
     });
@@ -73,6 +77,10 @@ describe.skipIf(!dovecotAvailable())('IMAP with OAuth 2.0', () => {
     expect(oauth.requests).toHaveLength(2); // the new token serves on
     const log = gateway.logLines().join('\n');
     for (const secret of [oauth.clientSecret, ...oauth.issued]) expect(log).not.toContain(secret);
+
+    const readiness = (await (await fetch(`${gateway.url}/readyz`)).json()) as { mailboxes: Record<string, { state: string; lastError: { reason: string } | null }> };
+    expect(readiness.mailboxes['wrong-password']).toMatchObject({ state: 'reconnecting', lastError: { reason: expect.stringMatching(/^the IMAP server refused the login: .*AUTHENTICATIONFAILED/) } });
+    expect(readiness.mailboxes.o365?.state).toBe('connected');
   });
 
   describe('postdesk check', () => {

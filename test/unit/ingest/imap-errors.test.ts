@@ -1,6 +1,6 @@
 /** How the IMAP door classifies and logs a failing link (imap-errors.ts, endedOnStorage). */
 import { describe, expect, it } from 'vitest';
-import { imapLibraryLogger, isImapLinkFailure } from '../../../src/ingest/doors/imap-errors.js';
+import { imapLibraryLogger, isImapLinkFailure, sessionEndReason } from '../../../src/ingest/doors/imap-errors.js';
 import { endedOnStorage } from '../../../src/ingest/doors/imap-poller.js';
 import { AppError } from '../../../src/errors.js';
 import { captureLog as capture } from '../../harness/log-capture.js';
@@ -64,5 +64,15 @@ describe('why a mailbox session ended', () => {
 
   it('does not wait on the database for other failures', () => {
     expect(endedOnStorage(new Error('Command failed: NO [ALERT] mailbox is locked'), false)).toBe(false);
+  });
+});
+
+describe('the reason a session ended', () => {
+  it('says a refused login plainly, with the server\'s words, and passes other errors on as they are', () => {
+    const refused = Object.assign(new Error('Command failed'), { authenticationFailed: true, response: '[AUTHENTICATIONFAILED] Authentication failed.' });
+    expect(sessionEndReason(refused)).toBe('the IMAP server refused the login: [AUTHENTICATIONFAILED] Authentication failed.');
+    expect(sessionEndReason(Object.assign(new Error('Command failed'), { authenticationFailed: true }))).toBe('the IMAP server refused the login');
+    expect(sessionEndReason(socketError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:143'))).toBe('connect ECONNREFUSED 127.0.0.1:143');
+    expect(sessionEndReason('odd')).toBe('odd');
   });
 });
