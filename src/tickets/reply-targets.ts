@@ -135,9 +135,13 @@ export function describeReplyTargets(clock: ReplyClock): string {
     .map((level) => `${level} ${clock.replyTargets[level] === null ? 'off' : describeTarget(clock.replyTargets[level])}`)
     .join(', ');
   const hours = clock.businessHours;
-  if (!hours) return `${targets}; around the clock`;
+  return hours ? `${targets}; in opening time ${describeCalendar(hours)} except URGENT` : `${targets}; around the clock`;
+}
+
+/** "Mon-Fri 09:00-17:00 (Europe/Berlin, 2 holidays)": opening times in words. */
+export function describeCalendar(hours: BusinessHours): string {
   const holidays = hours.holidays.length === 0 ? '' : `, ${hours.holidays.length} holiday${hours.holidays.length === 1 ? '' : 's'}`;
-  return `${targets}; in opening time ${describeOpeningWindows(hours.windows)} (${hours.timezone}${holidays}) except URGENT`;
+  return `${describeOpeningWindows(hours.windows)} (${hours.timezone}${holidays})`;
 }
 
 /**

@@ -1,11 +1,13 @@
-import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { inTransaction } from '../../db/transaction.js';
 import { Person, Queue } from '../../entities/index.js';
 import { Role } from '../../entities/enums.js';
 import { createQueue, type CommandResult } from '../../queues/create-queue.js';
 import { changeQueueMember, updateQueue } from '../../queues/manage-queue.js';
 import type { Em } from '../../db/orm.js';
+import { queueCalendar } from '../../queues/queue-hours.js';
 import { recordEvent } from '../../tickets/record-event.js';
+import { describeCalendar } from '../../tickets/reply-targets.js';
 import type { GraphQLContext } from '../context.js';
 import { QueuePayload } from '../types/payloads.js';
 import { CreateQueueInput, QueueType, UpdateQueueInput, presentQueue } from '../types/queue.type.js';
@@ -22,6 +24,16 @@ export class QueueResolver {
     const where = principal.role === Role.ADMIN ? {} : { agents: { id: principal.personId } };
     const queues = await em.find(Queue, where, { populate: QUEUE_RELATIONS, orderBy: { name: 'asc' } });
     return queues.map(presentQueue);
+  }
+
+  /** Shown to anyone who may see the queue (agents see it through their tickets too). */
+  @Authorized(Role.AGENT)
+  @FieldResolver(() => String, {
+    description: 'When reply targets count for this queue\'s tickets, in words: "Mon-Fri 09:00-17:00 (Asia/Tokyo, 2 holidays)" or "around the clock" (its own opening times, else BUSINESS_HOURS; URGENT always counts around the clock)',
+  })
+  openingTime(@Root() queue: QueueType, @Ctx() { config }: GraphQLContext): string {
+    const calendar = queueCalendar(queue, config.businessHours);
+    return calendar ? describeCalendar(calendar) : 'around the clock';
   }
 
   @Mutation(() => QueuePayload)

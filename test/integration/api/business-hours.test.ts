@@ -10,7 +10,7 @@ import type { BusinessHours } from '../../../src/config/business-hours.js';
 import { parseHolidays, parseOpeningWindows } from '../../../src/config/business-hours.js';
 import { Priority } from '../../../src/entities/enums.js';
 import { questionMarks, replyDueSql, replyOverdueSql, type ReplyClock } from '../../../src/tickets/reply-targets.js';
-import { startTestApp, type TestApp } from '../../harness/app.js';
+import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { gqlData } from '../../harness/graphql-client.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
@@ -281,6 +281,18 @@ describe("a queue's own opening times", () => {
     const figures = (queue: string) => stats.ticketStats.byQueue.find((q: Data) => q.queue === queue)?.figures;
     expect(figures('Night shift')).toEqual({ replyTargetMet: 0, replyTargetMissed: 1 });
     expect(figures('Tokyo')).toEqual({ replyTargetMet: 0, replyTargetMissed: 0 });
+
+    // Each queue says when its clock counts; an agent of the queue reads it through the ticket too.
+    const queues = await admin(`{ queues { name openingTime } }`);
+    expect(Object.fromEntries(queues.queues.map((q: Data) => [q.name, q.openingTime]))).toMatchObject({
+      General: `${OPEN_DAY} 09:00-10:00 (UTC)`,
+      Tokyo: `${OPEN_DAY} 09:00-10:00 (Asia/Tokyo, 2 holidays)`,
+      'Night shift': 'around the clock',
+      'Same hours': `${OPEN_DAY} 09:00-10:00 (America/New_York)`,
+    });
+    const agent = await agentOfQueue(gw, 'kai@staff.test', 'Tokyo');
+    const seen = await gqlData<Data>(gw.url, agent, `query($n: Int!) { ticket(number: $n) { queue { openingTime } } }`, { n: tokyo });
+    expect(seen.ticket.queue.openingTime).toBe(`${OPEN_DAY} 09:00-10:00 (Asia/Tokyo, 2 holidays)`);
 
     // Moved to the night shift, the Tokyo ticket is overdue at once: the due instant follows the queue.
     const moved = await admin(`mutation($n: Int!) { updateTicket(number: $n, input: { queue: "Night shift" }) { userErrors { message } } }`, { n: tokyo });
