@@ -14,6 +14,7 @@ import type { AttachedMessage, AttachmentPolicy, ParsedAttachment, ParsedMessage
 import { UnprocessableMessageError } from './types.js';
 import { addressPrefix, firstAddress, toAddressList, type AddressEntry } from './parse/addresses.js';
 import { detectType, refusalReason, sizeLimit } from './parse/attachments.js';
+import { cryptoPart } from './parse/crypto-parts.js';
 import { boundText, stripHtml } from './parse/body-text.js';
 import { buildDeliveryReport, isDeliveryReportType, RETURNED_TYPES, returnedFromRaw, STATUS_TYPES } from './parse/delivery-report.js';
 import { extensionOf, safeFilename, unnamedFilename } from './parse/filenames.js';
@@ -202,7 +203,12 @@ async function takePart(part: AttachmentStream, mail: Collected, policy: Attachm
   // A part not kept is still recognised by its first bytes, so a refusal can say what it was.
   const { content, head, size, sha256 } = await readPart(part.content, keep, SIGNATURE_BYTES);
   const detected = await detectType(content ?? head);
-  const reason = refusalReason(filename, size, detected, mail.attachments.length, policy);
+  let reason = refusalReason(filename, size, detected, mail.attachments.length, policy);
+  if (reason !== null) {
+    const crypto = cryptoPart(contentType, contentTypeParam(part.headers, 'smime-type'), content ?? head, extension);
+    if (crypto?.kind === 'signature' || crypto?.kind === 'control') return; // not the customer's file; the raw message keeps it
+    if (crypto?.kind === 'encrypted') reason = crypto.reason;
+  }
   if (reason !== null || content === null) {
     const refusal = { filename, contentType, size, reason: reason ?? 'could not be read' };
     mail.refused.push(refusal);
@@ -211,6 +217,13 @@ async function takePart(part: AttachmentStream, mail: Collected, policy: Attachm
   }
   mail.attachments.push({ filename, contentType, detectedType: detected?.mime ?? null, content, size, sha256, inline, contentId });
   if (attachedMessage) mail.attachedMessage = { content, refusal: null };
+}
+
+/** A parameter of a part's Content-Type (mailparser keeps them parsed), or null. */
+function contentTypeParam(headers: Headers, name: string): string | null {
+  const params = (headers.get('content-type') as { params?: Record<string, unknown> } | undefined)?.params;
+  const value = params?.[name];
+  return typeof value === 'string' ? value : null;
 }
 
 /** RFC 2557 Content-Location names some inline parts that have no filename (Apple Mail). */

@@ -50,6 +50,9 @@ const CASES: Case[] = [
     stored: 10,
   },
   { what: 'an .exe renamed .pdf', attachments: [{ filename: 'invoice.pdf', content: exe(), contentType: 'application/pdf' }], refused: ['invoice.pdf'], stored: 0 },
+  // An S/MIME signature is no file of the customer's: not refused, no notice (parse/crypto-parts.ts).
+  { what: 'an S/MIME signature (smime.p7s)', attachments: [{ filename: 'smime.p7s', content: Buffer.concat([Buffer.from([0x30, 0x82]), Buffer.alloc(900, 7)]), contentType: 'application/pkcs7-signature' }], refused: [], stored: 0 },
+  { what: 'an S/MIME-encrypted message (smime.p7m)', attachments: [{ filename: 'smime.p7m', content: Buffer.concat([Buffer.from([0x30, 0x82]), Buffer.alloc(900, 7)]), contentType: 'application/pkcs7-mime; smime-type=enveloped-data' }], refused: ['smime.p7m'], stored: 0 },
   { what: 'a .pht', attachments: [{ filename: 'shell.pht', content: Buffer.from('<?php system($_GET[1]); ?>'), contentType: 'application/octet-stream' }], refused: ['shell.pht'], stored: 0 },
   {
     what: 'hostile names (../../x, ..\\..\\x, NUL, U+202E, 300 characters)',
@@ -109,6 +112,8 @@ describe('attachment policy at the defaults (S12)', () => {
     expect(notices[0]!.automatic).toBe(true);
     expect(headerOf(notices[0]!.raw, 'Auto-Submitted')).toBe('auto-replied');
     for (const name of refused) expect(notices[0]!.raw.toString('latin1')).toContain(name);
+    // An encrypted message is told what to do about it.
+    if (refused.includes('smime.p7m')) expect(listed[0]!.reason).toBe('an encrypted message (S/MIME) that postdesk has no key to read: please send it again unencrypted');
   });
 
   it('sends one notice for a message with several refused parts, and none for automatic mail', async () => {

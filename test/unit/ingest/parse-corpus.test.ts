@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { emlFiles } from '../../harness/eml-files.js';
 import { DEFAULT_ATTACHMENT_POLICY, parseMessage } from '../../../src/ingest/parse.js';
+import { OPENPGP_ENCRYPTED_REASON, SMIME_ENCRYPTED_REASON } from '../../../src/ingest/parse/crypto-parts.js';
 import { UnprocessableMessageError } from '../../../src/ingest/types.js';
 
 const CORPUS = fileURLToPath(new URL('../../../../shared/corpus', import.meta.url));
@@ -53,5 +54,17 @@ describe.skipIf(!present)('the shared corpus', () => {
     // A delay warning is a report without failed recipients.
     expect(await read('report_422.eml')).toEqual({ originalMessageId: '15655788.13.1200472642578.JavaMail.Administrator@mail.ttttt.com.au', failedRecipients: [] });
     expect((await read('report_530.eml'))?.failedRecipients).toEqual(['edwin@zzzzzzz.com']);
+  });
+
+  it("reads RT's signed mail without refusing its signature, and refuses its encrypted mail saying why", async () => {
+    const read = async (name: string) => {
+      const m = await parseMessage(readFileSync(join(CORPUS, 'rt', name)), DEFAULT_ATTACHMENT_POLICY);
+      return { files: m.attachments.map((a) => a.filename), refused: m.refused.map((r) => `${r.filename}: ${r.reason}`) };
+    };
+    expect(await read('smime/1-signed.eml')).toEqual({ files: [], refused: [] });
+    expect(await read('smime/3-signed-binary.eml')).toEqual({ files: ['favicon.png'], refused: [] });
+    expect(await read('gnupg/1-signed-MIME-plain.eml')).toEqual({ files: [], refused: [] });
+    expect(await read('smime/7-signed-encrypted-plain.eml')).toEqual({ files: [], refused: [`smime.p7m: ${SMIME_ENCRYPTED_REASON}`] });
+    expect(await read('gnupg/7-encrypted-MIME-plain.eml')).toEqual({ files: [], refused: [`msg.asc: ${OPENPGP_ENCRYPTED_REASON}`] });
   });
 });
