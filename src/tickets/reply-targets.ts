@@ -55,9 +55,10 @@ export function replyDueAt(awaitingSince: Date | null, priority: Priority, targe
 const targetSecondsSql = (clock: ReplyClock, p: SqlParams, priority: string) =>
   `(case ${priority}::text ${Object.values(Priority).map((level) => `when '${level}' then ${p.bind(clock.replyTargets[level], 'int')}`).join(' ')} end)`;
 
+const OWN_CALENDAR = 'business_hours is not null or business_timezone is not null or business_holidays is not null';
+
 /** "The ticket's queue keeps a calendar of its own" in SQL (the queues are read once per statement). */
-const ownCalendarSql = (queue: string) =>
-  `coalesce(${queue} = any(array(select id from queue where business_hours is not null or business_timezone is not null or business_holidays is not null)), false)`;
+const ownCalendarSql = (queue: string) => `coalesce(${queue} = any(array(select id from queue where ${OWN_CALENDAR})), false)`;
 
 /** A calendar's windows and holidays as SQL arrays (nulls without one), in postdesk_business_due's order after `seconds`. */
 function calendarParams(hours: BusinessHours | null, p: SqlParams): string {
@@ -191,6 +192,8 @@ export function replyOverdueSql(clock: ReplyClock, at?: Date): { sql: string; pa
     const pastLatest = counting === 'desk' && hours ? `coalesce(${latestDueSql(clock, hours, p)} < ${now()}, false) or ` : '';
     return `(${pastLatest}coalesce(${due()} < ${now()}, false))`;
   });
-  const sql = `t.awaiting_reply_since is not null and ${byTheClock} and ${pastDue}`;
+  // Without BUSINESS_HOURS the clock decides unless some queue keeps hours: asked once per statement, not per row.
+  const decided = hours ? '' : `not exists (select 1 from queue where ${OWN_CALENDAR}) or `;
+  const sql = `t.awaiting_reply_since is not null and ${byTheClock} and (${decided}${pastDue})`;
   return { sql: `(${sql})`, params: p.values };
 }
