@@ -11,7 +11,9 @@
  * Spanish labels, optionally *bold*). First of all, our own mail starts with a reply marker
  * (REPLY_MARKER, "## Please type your reply above this line ##"): where a reply quotes it, what is
  * above is the new part, in any language and from any client; a reply with nothing above it
- * (written under the quote) is read as if there were no marker.
+ * (written under the quote) is read as if there were no marker. A message signed inline with
+ * OpenPGP (RFC 4880 §7: "-----BEGIN PGP SIGNED MESSAGE-----", armor headers, the dash-escaped
+ * text, the signature block) shows only its text: the armor is no news.
  *
  * Bounds: the library's regular expressions are quadratic on some inputs (16 KB of blank lines
  * took 2.2 s, 64 KB 35 s; 64 KB of "From: a <" 1 s). So it only sees a normalised copy of the
@@ -60,11 +62,39 @@ function cutOutlookHeader(text: string): string {
  * @param replyMarker the line above our mail (REPLY_MARKER): a reply's new part ends where it is
  *   quoted, whatever the mail client wrote around it; null: none
  */
-export function visibleText(text: string, replyMarker: string | null = null): string {
+export function visibleText(signed: string, replyMarker: string | null = null): string {
+  const text = withoutCleartextSignature(signed);
   const split = replyMarker ? splitAtMarker(text, replyMarker) : null;
   if (!split) return newPart(text);
   // Nothing above the marker: the answer may be under the quote (bottom-posting); else a bare quote.
   return newPart(split.above) || (split.below === null ? '' : newPart(split.below));
+}
+
+const SIGNED_BEGIN = '-----BEGIN PGP SIGNED MESSAGE-----';
+const SIGNATURE_BEGIN = '-----BEGIN PGP SIGNATURE-----';
+const SIGNATURE_END = '-----END PGP SIGNATURE-----';
+/** A message signed inside a signed message (a forward of one) is unwrapped too, this many deep. */
+const MAX_SIGNED_DEPTH = 3;
+
+/**
+ * `text` with each complete OpenPGP cleartext-signature frame replaced by its signed text, the
+ * dash-escaping undone ("- -----BEGIN" back to "-----BEGIN"); text around a frame stays. A frame
+ * without its signature's end is left as it is. The signature is not verified.
+ */
+export function withoutCleartextSignature(text: string): string {
+  if (!text.includes(SIGNED_BEGIN)) return text;
+  let lines = text.split(/\r\n|\r|\n/);
+  for (let depth = 0; depth < MAX_SIGNED_DEPTH; depth++) {
+    const begin = lines.findIndex((line) => line.trimEnd() === SIGNED_BEGIN);
+    if (begin < 0) break;
+    const body = lines.findIndex((line, i) => i > begin && line.trim() === ''); // armor headers ("Hash: SHA256") end at a blank line
+    const signature = lines.findIndex((line, i) => i > body && line.trimEnd() === SIGNATURE_BEGIN);
+    const end = lines.findIndex((line, i) => i > signature && line.trimEnd() === SIGNATURE_END);
+    if (body < 0 || signature < 0 || end < 0) break;
+    const signed = lines.slice(body + 1, signature).map((line) => (line.startsWith('- ') ? line.slice(2) : line));
+    lines = [...lines.slice(0, begin), ...signed, ...lines.slice(end + 1)];
+  }
+  return lines.join('\n');
 }
 
 function newPart(text: string): string {

@@ -56,7 +56,7 @@ describe.skipIf(!present)('the shared corpus', () => {
     expect((await read('report_530.eml'))?.failedRecipients).toEqual(['edwin@zzzzzzz.com']);
   });
 
-  it("reads RT's signed mail without refusing its signature, and refuses its encrypted mail saying why", async () => {
+  it("reads RT's signed mail without refusing its signature or showing its armor, and refuses its encrypted mail saying why", async () => {
     const read = async (name: string) => {
       const m = await parseMessage(readFileSync(join(CORPUS, 'rt', name)), DEFAULT_ATTACHMENT_POLICY);
       return { files: m.attachments.map((a) => a.filename), refused: m.refused.map((r) => `${r.filename}: ${r.reason}`) };
@@ -66,5 +66,11 @@ describe.skipIf(!present)('the shared corpus', () => {
     expect(await read('gnupg/1-signed-MIME-plain.eml')).toEqual({ files: [], refused: [] });
     expect(await read('smime/7-signed-encrypted-plain.eml')).toEqual({ files: [], refused: [`smime.p7m: ${SMIME_ENCRYPTED_REASON}`] });
     expect(await read('gnupg/7-encrypted-MIME-plain.eml')).toEqual({ files: [], refused: [`msg.asc: ${OPENPGP_ENCRYPTED_REASON}`] });
+    // Signed inline: the new part is the text, without the armor (the full text keeps it).
+    const inline = await parseMessage(readFileSync(join(CORPUS, 'rt', 'gnupg/4-signed-inline-plain.eml')), DEFAULT_ATTACHMENT_POLICY);
+    expect(inline.visibleText).toBe('This is a test email with inline signature.\nID:4');
+    expect(inline.text).toContain('-----BEGIN PGP SIGNATURE-----');
+    const nested = await parseMessage(readFileSync(join(CORPUS, 'rt', 'gnupg/19-signed-inline-plain-nested.eml')), DEFAULT_ATTACHMENT_POLICY);
+    expect(nested.visibleText).toBe('This is a test email with inline nested signature.\nID:19');
   });
 });

@@ -202,6 +202,19 @@ describe('parseMessage: text', () => {
     });
   });
 
+  describe('visibleText of mail signed inline with OpenPGP', () => {
+    const sig = ['-----BEGIN PGP SIGNATURE-----', '', 'iEYEARECAAYFAkmETNkACgkQ0ygDXYSIHxv3ewCgijZQyL5vWIOfk+06XjqTXdrN', '=VMc6', '-----END PGP SIGNATURE-----'];
+    it.each([
+      ['the text without the armor', ['-----BEGIN PGP SIGNED MESSAGE-----', 'Hash: SHA256', '', 'The VPN drops every hour.', ...sig].join('\n'), 'The VPN drops every hour.'],
+      ['dash-escaped lines restored', ['-----BEGIN PGP SIGNED MESSAGE-----', 'Hash: SHA1', '', 'Log:', '- --- cut here ---', ...sig].join('\n'), 'Log:\n--- cut here ---'],
+      ['a signed forward inside, unwrapped too', ['-----BEGIN PGP SIGNED MESSAGE-----', 'Hash: SHA1', '', '- -----BEGIN PGP SIGNED MESSAGE-----', 'Hash: SHA1', '', 'Inner text.', ...sig.map((l) => (l.startsWith('-') ? `- ${l}` : l)), ...sig].join('\n'), 'Inner text.'],
+      ['a quoted signed reply: the new part only', ['-----BEGIN PGP SIGNED MESSAGE-----', 'Hash: SHA1', '', 'Fixed, thanks.', '', 'On Mon, 1 Dec 2026 at 10:00, Support <support@desk.example> wrote:', '> Did the update help?', ...sig].join('\n'), 'Fixed, thanks.'],
+      ['an armor line alone is text like any', 'Paste of what I got:\n-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA1\n\nno end', 'Paste of what I got:\n-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA1\n\nno end'],
+    ])('%s', (_case, text, expected) => {
+      expect(visibleText(text)).toBe(expected);
+    });
+  });
+
   it('leaves nothing visible when everything is quoted (a bare quote must not reopen a ticket)', async () => {
     const m = await parse(buildEml({ text: '> only a quote\r\n> nothing new\r\n' }));
     expect(m.visibleText).toBe('');
