@@ -71,12 +71,20 @@ export class AccessTokens {
       this.token = { value: response.access_token, expiresAt: Date.now() + (lifetime === undefined ? DEFAULT_LIFETIME_MS : lifetime * 1000) };
       return this.token.value;
     } catch (error) {
-      const e = error as { error?: unknown; code?: unknown; status?: unknown; message?: unknown };
-      const reason = typeof e.error === 'string' ? e.error : typeof e.code === 'string' ? e.code : 'request failed';
+      const e = error as { error?: unknown; status?: unknown };
+      const reason = typeof e.error === 'string' ? e.error : (networkCode(error) ?? 'request failed');
       const status = typeof e.status === 'number' ? ` (HTTP ${e.status})` : '';
       throw new OAuth2TokenError(`OAuth2 token request to ${new URL(this.settings.tokenUrl).host} failed: ${reason}${status}`);
     }
   }
+}
+
+/** The system error code (ECONNREFUSED, ENOTFOUND …) somewhere down a chain of causes (fetch wraps it twice), if any. */
+function networkCode(error: unknown): string | null {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code;
+  }
+  return null;
 }
 
 const sources = new WeakMap<OAuth2Settings, AccessTokens>();

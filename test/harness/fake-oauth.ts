@@ -13,7 +13,7 @@ export interface FakeOAuth {
   readonly introspectionUrl: string;
   readonly clientId: string;
   readonly clientSecret: string;
-  /** A refresh token issued to `user` (the refresh token grant's). */
+  /** The refresh token issued to `user` first (the refresh token grant's); with `rotate`, each use replaces it. */
   readonly refreshToken: string;
   /** Token requests answered, granted or not, by grant type. */
   readonly requests: { grant: string; granted: boolean }[];
@@ -35,12 +35,15 @@ async function form(request: IncomingMessage): Promise<URLSearchParams> {
 /**
  * @param user the mailbox user every token signs in as
  * @param options.lifetimeSeconds how long an access token lives (expires_in)
+ * @param options.rotate each refresh token grant answers with a new refresh token and the used one
+ *   stops working, as Microsoft's identity platform does
  */
-export async function startFakeOAuth(user: string, options: { lifetimeSeconds?: number } = {}): Promise<FakeOAuth> {
+export async function startFakeOAuth(user: string, options: { lifetimeSeconds?: number; rotate?: boolean } = {}): Promise<FakeOAuth> {
   const lifetime = options.lifetimeSeconds ?? 3600;
   const clientId = `client-${randomBytes(4).toString('hex')}`;
   const clientSecret = randomBytes(12).toString('base64url');
   const refreshToken = `refresh-${randomBytes(12).toString('hex')}`;
+  let currentRefreshToken = refreshToken;
   const tokens = new Map<string, number>(); // token → expiry (ms)
   const requests: { grant: string; granted: boolean }[] = [];
   const issued: string[] = [];
@@ -58,14 +61,15 @@ export async function startFakeOAuth(user: string, options: { lifetimeSeconds?: 
           ? Buffer.from(basic, 'base64').toString('utf8').split(':').map(decodeURIComponent)
           : [params.get('client_id'), params.get('client_secret')];
         const clientOk = id === clientId && secret === clientSecret;
-        const grantOk = grant === 'client_credentials' || (grant === 'refresh_token' && params.get('refresh_token') === refreshToken);
+        const grantOk = grant === 'client_credentials' || (grant === 'refresh_token' && params.get('refresh_token') === currentRefreshToken);
         requests.push({ grant, granted: clientOk && grantOk });
         if (!clientOk) return answer(401, { error: 'invalid_client', error_description: 'unknown client or wrong secret' });
         if (!grantOk) return answer(400, { error: 'invalid_grant' });
         const token = `access-${randomBytes(16).toString('hex')}`;
         tokens.set(token, Date.now() + lifetime * 1000);
         issued.push(token);
-        return answer(200, { access_token: token, token_type: 'Bearer', expires_in: lifetime });
+        const rotated = grant === 'refresh_token' && options.rotate ? { refresh_token: (currentRefreshToken = `refresh-${randomBytes(12).toString('hex')}`) } : {};
+        return answer(200, { access_token: token, token_type: 'Bearer', expires_in: lifetime, ...rotated });
       }
       if (request.method === 'POST' && request.url === '/introspect') {
         const expiry = tokens.get(params.get('token') ?? '');
