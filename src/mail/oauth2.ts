@@ -49,13 +49,13 @@ export class AccessTokens {
   }
 
   /** When the token last handed out should be renewed (ms since the epoch; 0 before the first). */
-  get expiresAt(): number {
+  get renewAt(): number {
     return this.token ? this.token.expiresAt - EARLY_MS : 0;
   }
 
   /** A valid access token; `renew` forces a new one (the server refused the last). */
   get(renew = false, now = Date.now()): Promise<string> {
-    if (!renew && this.token && this.token.expiresAt - EARLY_MS > now) return Promise.resolve(this.token.value);
+    if (!renew && this.token && this.renewAt > now) return Promise.resolve(this.token.value);
     this.pending ??= this.request().finally(() => (this.pending = null));
     return this.pending;
   }

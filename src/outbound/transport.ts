@@ -78,7 +78,7 @@ export function smtpOAuth2Auth(config: Config): SMTPPool.Options['auth'] {
     type: 'OAuth2',
     user: decodeURIComponent(new URL(config.smtpUrl).username),
     provisionCallback: (_user: string, renew: boolean, callback: (error: Error | null, token?: string, expires?: number) => void) => {
-      tokens.get(renew).then((token) => callback(null, token, tokens.expiresAt), callback);
+      tokens.get(renew).then((token) => callback(null, token, tokens.renewAt), callback);
     },
   } as SMTPPool.Options['auth'];
 }
