@@ -29,6 +29,7 @@ import { Migration20261201110000_quarantine_summary } from './Migration202612011
 import { Migration20261201120000_queue_business_hours } from './Migration20261201120000_queue_business_hours.js';
 import { Migration20261201130000_quarantine_envelope } from './Migration20261201130000_quarantine_envelope.js';
 import { Migration20261201140000_queue_acknowledgement_note } from './Migration20261201140000_queue_acknowledgement_note.js';
+import { Migration20261201150000_delivery_from_address } from './Migration20261201150000_delivery_from_address.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -57,4 +58,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201120000_queue_business_hours', class: Migration20261201120000_queue_business_hours },
   { name: 'Migration20261201130000_quarantine_envelope', class: Migration20261201130000_quarantine_envelope },
   { name: 'Migration20261201140000_queue_acknowledgement_note', class: Migration20261201140000_queue_acknowledgement_note },
+  { name: 'Migration20261201150000_delivery_from_address', class: Migration20261201150000_delivery_from_address },
 ];

@@ -14,7 +14,7 @@ import { createPublicKey } from 'node:crypto';
 import { resolveTxt } from 'node:dns/promises';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
-import type { Config, MailboxConfig } from './config/env.js';
+import type { Config, DkimConfig, MailboxConfig } from './config/env.js';
 import { checkDurability } from './db/durability.js';
 import { openOrm } from './db/orm.js';
 import { imapAuth, imapOptions } from './ingest/doors/imap-poller.js';
@@ -121,25 +121,27 @@ async function smtpRelay(config: Config, timeoutMs: number): Promise<CheckResult
 export type TxtResolver = (name: string) => Promise<string[][]>;
 
 /**
- * With DKIM_* set: the key published at `<selector>._domainkey.<domain>` is the public half of
- * DKIM_PRIVATE_KEY_FILE. A mismatch (a rotated key not yet published, a typo in the selector)
- * fails every receiver's check while mail still goes out, so it is worth a FAIL line here.
+ * For each signing key (DKIM_*, DKIM_KEYS): the key published at `<selector>._domainkey.<domain>`
+ * is its public half. A mismatch (a rotated key not yet published, a typo in the selector) fails
+ * every receiver's check while mail still goes out, so it is worth a FAIL line here.
  */
-export async function dkimKey(config: Config, resolveTxt: TxtResolver, timeoutMs = CHECK_TIMEOUT_MS): Promise<CheckResult | null> {
-  if (!config.dkim) return null;
-  const { domain, selector, privateKey } = config.dkim;
+export function dkimKeys(config: Config, resolveTxt: TxtResolver, timeoutMs = CHECK_TIMEOUT_MS): Promise<CheckResult>[] {
+  return [...(config.dkim ? [config.dkim] : []), ...config.dkimKeys].map((key) => dkimKey(key, resolveTxt, timeoutMs));
+}
+
+function dkimKey({ domain, selector, privateKey, source }: DkimConfig, resolveTxt: TxtResolver, timeoutMs: number): Promise<CheckResult> {
   const name = `${selector}._domainkey.${domain}`;
   return check('dkim', timeoutMs, async () => {
     const records = (await resolveTxt(name)).map((chunks) => chunks.join(''));
     const published = records.map((record) => /(?:^|;)\s*p=([^;]*)/.exec(record)?.[1]?.replace(/\s+/g, '')).find((key) => !!key);
     if (!published) throw new Error(`no DKIM key is published at ${name}`);
     const ours = createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).toString('base64');
-    if (published !== ours) throw new Error(`the key published at ${name} is not the public half of DKIM_PRIVATE_KEY_FILE`);
+    if (published !== ours) throw new Error(`the key published at ${name} is not the public half of ${source}`);
     return `signing as ${name}, whose published key matches`;
   });
 }
 
-/** Every check, in order; mailboxes, the relay and the DKIM key at once (each bounded by `timeoutMs`). */
+/** Every check, in order; mailboxes, the relay and the DKIM keys at once (each bounded by `timeoutMs`). */
 export async function runChecks(config: Config, log: Logger, timeoutMs = CHECK_TIMEOUT_MS): Promise<CheckResult[]> {
   const summary = `${plural(config.mailboxes.length, 'mailbox', 'mailboxes')}, support address ${config.supportAddress}${config.emergencyAddress ? `, emergency address ${config.emergencyAddress}` : ''}`;
   const results: CheckResult[] = [
@@ -148,7 +150,7 @@ export async function runChecks(config: Config, log: Logger, timeoutMs = CHECK_T
     templates(config),
     await database(config, timeoutMs),
   ];
-  const remote = await Promise.all([...config.mailboxes.map((m) => mailbox(m, log, timeoutMs)), smtpRelay(config, timeoutMs), dkimKey(config, resolveTxt, timeoutMs)]);
+  const remote = await Promise.all([...config.mailboxes.map((m) => mailbox(m, log, timeoutMs)), smtpRelay(config, timeoutMs), ...dkimKeys(config, resolveTxt, timeoutMs)]);
   results.push(...remote.filter((r): r is CheckResult => r !== null));
   return results;
 }

@@ -60,6 +60,8 @@ export interface Config {
   readonly smtpOAuth2: OAuth2Settings | null;
   /** DKIM signing of what goes out over SMTP_URL (DKIM_PRIVATE_KEY_FILE, DKIM_SELECTOR, DKIM_DOMAIN); null: none. */
   readonly dkim: DkimConfig | null;
+  /** Keys of further domains (DKIM_KEYS): mail From one of them, or from a subdomain, is signed with its key instead. */
+  readonly dkimKeys: readonly DkimConfig[];
   readonly smtpInboundPort: number;
   readonly pollIntervalMs: number;
   /** IMAP inactivity timeout: a half-open connection is noticed and replaced after this long (F2). */
@@ -108,11 +110,13 @@ export interface Config {
 }
 
 export interface DkimConfig {
-  /** The d= domain: DKIM_DOMAIN, else SUPPORT_ADDRESS's domain. */
+  /** The d= domain: DKIM_DOMAIN, else SUPPORT_ADDRESS's domain (an entry's `domain` in DKIM_KEYS). */
   readonly domain: string;
   readonly selector: string;
-  /** PEM, read from DKIM_PRIVATE_KEY_FILE: never logged. */
+  /** PEM, read from DKIM_PRIVATE_KEY_FILE (an entry's `privateKeyFile`): never logged. */
   readonly privateKey: string;
+  /** The variable the key was read from (DKIM_PRIVATE_KEY_FILE, DKIM_KEYS[1].privateKeyFile): `postdesk check` names it when the published key differs. */
+  readonly source: string;
 }
 
 export interface OutboundConfig {
@@ -198,6 +202,16 @@ const parsedBy = (parse: (value: string) => unknown) =>
 const REPLY_TARGETS_PATTERN = /^\s*(URGENT|HIGH|NORMAL|LOW)\s*=\s*(\d{1,6}[mhd]|off)\s*(,\s*(URGENT|HIGH|NORMAL|LOW)\s*=\s*(\d{1,6}[mhd]|off)\s*)*$/i;
 const UNIT_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400 };
 
+const dkimSelector = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))*$/i, { message: 'must be a DNS label such as mail or s2026' });
+const domainName = z.string().regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,62})\.)+[a-z]{2,63}$/i, { message: 'must be a domain name such as example.com' });
+
+/** One entry of DKIM_KEYS. */
+const dkimKeySchema = z.strictObject({
+  domain: domainName,
+  selector: dkimSelector,
+  privateKeyFile: z.string().min(1, { message: 'must name a file' }),
+});
+
 /** An OAuth 2.0 client (mail/oauth2.ts), in a mailbox of MAILBOXES or in SMTP_OAUTH2. */
 const oauth2Schema = z.strictObject({
   /** https, or http to this machine only (a token endpoint must not be read in clear over a network). */
@@ -267,14 +281,10 @@ const envSchema = z.object({
   /** JSON: an OAuth 2.0 client SMTP_URL's user signs in with (mail/oauth2.ts). */
   SMTP_OAUTH2: z.string().optional(),
   DKIM_PRIVATE_KEY_FILE: z.string().optional(),
-  DKIM_SELECTOR: z
-    .string()
-    .regex(/^[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))*$/i, { message: 'must be a DNS label such as mail or s2026' })
-    .optional(),
-  DKIM_DOMAIN: z
-    .string()
-    .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,62})\.)+[a-z]{2,63}$/i, { message: 'must be a domain name such as example.com' })
-    .optional(),
+  DKIM_SELECTOR: dkimSelector.optional(),
+  DKIM_DOMAIN: domainName.optional(),
+  /** JSON array of { domain, selector, privateKeyFile }: keys of further domains (brands). */
+  DKIM_KEYS: z.string().optional(),
   /** Local SMTP listener feeding the ingest pipeline; 0 disables it. */
   SMTP_INBOUND_PORT: port('TCP port').default(2525),
   /** Fallback polling when the IMAP server lacks IDLE. */
@@ -436,30 +446,54 @@ function parseAddressList(raw: string | undefined, variable: string, problems: s
 
 /** The key and selector go together; the key file must hold a private key (checked now, not at the first mail). */
 function parseDkim(e: { DKIM_PRIVATE_KEY_FILE?: string; DKIM_SELECTOR?: string; DKIM_DOMAIN?: string; SUPPORT_ADDRESS: string }, problems: string[]): DkimConfig | null {
+  const file = e.DKIM_PRIVATE_KEY_FILE;
+  const selector = e.DKIM_SELECTOR;
   const problem = (message: string): null => {
     problems.push(message);
     return null;
   };
-  const file = e.DKIM_PRIVATE_KEY_FILE;
-  const selector = e.DKIM_SELECTOR;
   if (file === undefined && selector === undefined) {
     return e.DKIM_DOMAIN === undefined ? null : problem('DKIM_DOMAIN: only counts with DKIM_PRIVATE_KEY_FILE and DKIM_SELECTOR, which are not set');
   }
   if (file === undefined) return problem('DKIM_PRIVATE_KEY_FILE: is required with DKIM_SELECTOR');
   if (selector === undefined) return problem('DKIM_SELECTOR: is required with DKIM_PRIVATE_KEY_FILE');
+  const domain = e.DKIM_DOMAIN ?? e.SUPPORT_ADDRESS.slice(e.SUPPORT_ADDRESS.lastIndexOf('@') + 1);
+  return dkimKey('DKIM_PRIVATE_KEY_FILE', { domain, selector, privateKeyFile: file }, problems);
+}
+
+/** DKIM_KEYS: each domain once, and none that DKIM_DOMAIN (or the support address's domain) signs already. */
+function parseDkimKeys(raw: string | undefined, main: DkimConfig | null, problems: string[]): DkimConfig[] {
+  if (raw === undefined) return [];
+  const parsed = parseJson('DKIM_KEYS', raw, z.array(dkimKeySchema, { message: 'must be a JSON array of { domain, selector, privateKeyFile }' }), problems);
+  const keys: DkimConfig[] = [];
+  const seen = new Set(main ? [main.domain] : []);
+  (parsed ?? []).forEach((entry, i) => {
+    const key = dkimKey(`DKIM_KEYS[${i}].privateKeyFile`, entry, problems);
+    if (!key) return;
+    if (seen.has(key.domain)) problems.push(`DKIM_KEYS[${i}].domain: ${key.domain} has a key already${main?.domain === key.domain ? ' (DKIM_DOMAIN, or the domain of SUPPORT_ADDRESS)' : ''}`);
+    seen.add(key.domain);
+    keys.push(key);
+  });
+  return keys;
+}
+
+/** Reads and checks one private key; `variable` names where the file came from in a problem. */
+function dkimKey(variable: string, entry: z.infer<typeof dkimKeySchema>, problems: string[]): DkimConfig | null {
+  const file = entry.privateKeyFile;
   let privateKey: string;
   try {
     privateKey = readFileSync(file, 'utf8');
   } catch (error) {
-    return problem(`DKIM_PRIVATE_KEY_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    problems.push(`${variable}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return null;
   }
   try {
     createPrivateKey(privateKey);
   } catch {
-    return problem(`DKIM_PRIVATE_KEY_FILE: ${file} holds no PEM private key`);
+    problems.push(`${variable}: ${file} holds no PEM private key`);
+    return null;
   }
-  const domain = (e.DKIM_DOMAIN ?? e.SUPPORT_ADDRESS.slice(e.SUPPORT_ADDRESS.lastIndexOf('@') + 1)).toLowerCase();
-  return Object.freeze({ domain, selector: selector.toLowerCase(), privateKey });
+  return Object.freeze({ domain: entry.domain.toLowerCase(), selector: entry.selector.toLowerCase(), privateKey, source: variable });
 }
 
 const MB = 1024 * 1024;
@@ -498,6 +532,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     if (e[variable] !== undefined && e.BUSINESS_HOURS === undefined) problems.push(`${variable}: only counts with BUSINESS_HOURS, which is not set`);
   }
   const dkim = parseDkim(e, problems);
+  const dkimKeys = parseDkimKeys(e.DKIM_KEYS, dkim, problems);
   const smtpOAuth2 = parseSmtpOAuth2(e.SMTP_OAUTH2, e.SMTP_URL, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -518,6 +553,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     smtpUrl: e.SMTP_URL ?? null,
     smtpOAuth2,
     dkim,
+    dkimKeys: Object.freeze(dkimKeys),
     smtpInboundPort: e.SMTP_INBOUND_PORT,
     pollIntervalMs: e.POLL_INTERVAL_MS,
     imapSocketTimeoutMs: e.IMAP_SOCKET_TIMEOUT_MS,

@@ -30,6 +30,10 @@ export class OutboundDelivery {
   @Property({ type: 'text[]' })
   recipients: string[];
 
+  /** The mail's From address, which picks its DKIM key (outbound/dkim.ts); null for a webhook. */
+  @Property({ type: 'text', nullable: true })
+  fromAddress: string | null = null;
+
   @Property({ type: 'text', unique: true })
   messageId: string;
 

@@ -40,6 +40,7 @@ interface ClaimedRow {
   id: number;
   kind: string;
   recipients: string[];
+  from_address: string | null;
   /** Null for a mail above RAW_INLINE_BYTES: read in slices when sent. A webhook's body always comes. */
   raw: Buffer | null;
   size: number;
@@ -52,7 +53,7 @@ export async function deliver(deps: DeliverDeps, id: number): Promise<DeliveryOu
   const em = deps.orm.em.fork();
   const rows = await em.execute<ClaimedRow[]>(
     `update outbound_delivery set attempts = attempts + 1 where id = ? and status = 'QUEUED'
-     returning id, kind, recipients, case when octet_length(raw) <= ? or kind like ? then raw end as raw, octet_length(raw) as size, message_id, ticket_id, attempts`,
+     returning id, kind, recipients, from_address, case when octet_length(raw) <= ? or kind like ? then raw end as raw, octet_length(raw) as size, message_id, ticket_id, attempts`,
     [id, RAW_INLINE_BYTES, `${WEBHOOK_PREFIX}%`],
   );
   const row = rows[0];
@@ -90,7 +91,7 @@ async function send(deps: DeliverDeps, row: ClaimedRow): Promise<string[]> {
   }
   const fileName = `${row.id}-${row.message_id.replace(/[^A-Za-z0-9.@_-]/g, '_')}`;
   const raw = row.raw ?? readBlob(deps.orm.em.fork(), 'outbound_delivery.raw', row.id, Number(row.size));
-  const result = await deps.transport.send(raw, { from: deps.config.supportAddress, to: row.recipients }, fileName);
+  const result = await deps.transport.send(raw, { from: deps.config.supportAddress, to: row.recipients }, fileName, row.from_address);
   if (Number(row.size) >= LARGE_MESSAGE_BYTES) reclaimMemorySoon(); // a mail with an agent's files
   return result.rejected;
 }

@@ -63,6 +63,8 @@ export interface DeliveryInput {
   thread: Message | null;
   kind: string;
   recipients: string[];
+  /** The From address of a mail; null for a webhook. */
+  fromAddress: string | null;
   messageId: string;
   automatic: boolean;
   raw: Buffer;
@@ -77,6 +79,7 @@ export async function enqueueDelivery(em: Em, input: DeliveryInput): Promise<Out
   const delivery = new OutboundDelivery(input.kind, input.recipients, input.messageId, large ? Buffer.alloc(0) : input.raw);
   delivery.id = input.id;
   delivery.ticket = input.ticket;
+  delivery.fromAddress = input.fromAddress;
   delivery.thread = input.thread;
   delivery.automatic = input.automatic;
   delivery.createdAt = input.now;

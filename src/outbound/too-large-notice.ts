@@ -80,6 +80,6 @@ export async function tellSenderTooLarge(em: Em, mail: ClassifierInput, size: nu
     loopMarker: domain,
     date: now,
   });
-  await enqueueDelivery(em, { id: await nextDeliveryId(em), ticket: null, thread: null, kind: 'message-too-large', recipients: [to.email], messageId, automatic: true, raw, urgent: false, now });
+  await enqueueDelivery(em, { id: await nextDeliveryId(em), ticket: null, thread: null, kind: 'message-too-large', recipients: [to.email], fromAddress: desk.address, messageId, automatic: true, raw, urgent: false, now });
   return to.email;
 }

@@ -14,6 +14,7 @@ import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { Config } from '../config/env.js';
 import { accessTokens } from '../mail/oauth2.js';
+import { signingKey } from './dkim.js';
 
 export interface Envelope {
   readonly from: string;
@@ -40,8 +41,11 @@ export class DeliveryError extends Error {
 
 export interface MailTransport {
   readonly kind: 'smtp' | 'eml';
-  /** `raw` as a stream when it is large (read from PostgreSQL in slices). */
-  send(raw: Buffer | Readable, envelope: Envelope, fileName: string): Promise<SendResult>;
+  /**
+   * `raw` as a stream when it is large (read from PostgreSQL in slices); `fromAddress`, its From
+   * header's address, picks the DKIM key (null for mail queued before it was recorded).
+   */
+  send(raw: Buffer | Readable, envelope: Envelope, fileName: string, fromAddress: string | null): Promise<SendResult>;
   close(): void;
 }
 
@@ -97,25 +101,19 @@ export function createMailTransport(config: Config): MailTransport {
     socketTimeout: timeout,
     logger: false,
     ...(config.smtpOAuth2 && { auth: smtpOAuth2Auth(config) }),
-    // Signed as it leaves (DKIM_*): the frozen bytes in the outbox stay unsigned, so a key rotation
-    // takes effect on retries too. A large mail is cached on disk while its signature is computed.
-    ...(config.dkim && {
-      dkim: {
-        domainName: config.dkim.domain,
-        keySelector: config.dkim.selector,
-        privateKey: config.dkim.privateKey,
-        cacheDir: join(config.dataDir, DKIM_CACHE_DIR),
-        cacheTreshold: DKIM_MEMORY_BYTES,
-      },
-    }),
   };
-  if (config.dkim) mkdirSync(join(config.dataDir, DKIM_CACHE_DIR), { recursive: true, mode: 0o700 });
+  const cacheDir = join(config.dataDir, DKIM_CACHE_DIR);
+  if (config.dkim || config.dkimKeys.length > 0) mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
   const transporter = nodemailer.createTransport(options);
   return {
     kind: 'smtp',
-    async send(raw, envelope) {
+    async send(raw, envelope, _fileName, fromAddress) {
+      // Signed as it leaves (DKIM_*, DKIM_KEYS): the frozen bytes in the outbox stay unsigned, so a
+      // key rotation takes effect on retries too. A large mail is cached on disk while it is signed.
+      const key = signingKey(config, fromAddress);
+      const dkim = key && { domainName: key.domain, keySelector: key.selector, privateKey: key.privateKey, cacheDir, cacheTreshold: DKIM_MEMORY_BYTES };
       try {
-        const info = (await transporter.sendMail({ envelope: { from: envelope.from, to: [...envelope.to] }, raw })) as { rejected?: (string | { address: string })[]; response?: string };
+        const info = (await transporter.sendMail({ envelope: { from: envelope.from, to: [...envelope.to] }, raw, ...(dkim && { dkim }) })) as { rejected?: (string | { address: string })[]; response?: string };
         const rejected = (info.rejected ?? []).map((r) => (typeof r === 'string' ? r : r.address).toLowerCase());
         return { rejected, response: String(info.response ?? '') };
       } catch (error) {

@@ -184,6 +184,40 @@ describe('configuration', () => {
     }
   });
 
+  it('signs mail of further domains with DKIM_KEYS, each key read and checked at start-up, each domain once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'postdesk-dkim-'));
+    try {
+      const keyFile = join(dir, 'dkim.pem');
+      writeFileSync(keyFile, generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      const entry = (domain: string, extra: Record<string, unknown> = {}) => ({ domain, selector: 'B1', privateKeyFile: keyFile, ...extra });
+      const keys = (...entries: unknown[]) => JSON.stringify(entries);
+      expect(loadConfig({}).dkimKeys).toEqual([]);
+      const config = loadConfig({ DKIM_KEYS: keys(entry('Brand.Example'), entry('other.example')) });
+      expect(config.dkim).toBeNull(); // allowed alone: mail From any other domain goes out unsigned
+      expect(config.dkimKeys.map((k) => [k.domain, k.selector, k.source])).toEqual([
+        ['brand.example', 'b1', 'DKIM_KEYS[0].privateKeyFile'],
+        ['other.example', 'b1', 'DKIM_KEYS[1].privateKeyFile'],
+      ]);
+      expect(problems({ DKIM_KEYS: '{"domain":' })).toEqual(['DKIM_KEYS: is not valid JSON']);
+      expect(problems({ DKIM_KEYS: '{}' })).toEqual(['DKIM_KEYS: must be a JSON array of { domain, selector, privateKeyFile }']);
+      expect(problems({ DKIM_KEYS: keys({ domain: 'brand', selector: 'b 1' }) })).toEqual([
+        'DKIM_KEYS[0].domain: must be a domain name such as example.com',
+        'DKIM_KEYS[0].selector: must be a DNS label such as mail or s2026',
+        'DKIM_KEYS[0].privateKeyFile: is required',
+      ]);
+      expect(problems({ DKIM_KEYS: keys(entry('brand.example', { keyFile })) })[0]).toMatch(/^DKIM_KEYS\[0\]: .*keyFile/);
+      expect(problems({ DKIM_KEYS: keys(entry('brand.example'), entry('b.example', { privateKeyFile: join(dir, 'missing.pem') })) })).toEqual([
+        `DKIM_KEYS[1].privateKeyFile: cannot read ${join(dir, 'missing.pem')} (ENOENT)`,
+      ]);
+      expect(problems({ DKIM_KEYS: keys(entry('brand.example'), entry('BRAND.example')) })).toEqual(['DKIM_KEYS[1].domain: brand.example has a key already']);
+      expect(problems({ SUPPORT_ADDRESS: 'help@desk.example', DKIM_PRIVATE_KEY_FILE: keyFile, DKIM_SELECTOR: 'mail', DKIM_KEYS: keys(entry('desk.example')) })).toEqual([
+        'DKIM_KEYS[0].domain: desk.example has a key already (DKIM_DOMAIN, or the domain of SUPPORT_ADDRESS)',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('puts a reply marker above mail unless REPLY_MARKER is off, and refuses one that could cut real replies', () => {
     expect(loadConfig({}).outbound.replyMarker).toBe('## Please type your reply above this line ##');
     expect(loadConfig({ REPLY_MARKER: '  -- Antworten Sie oberhalb dieser Zeile --  ' }).outbound.replyMarker).toBe('-- Antworten Sie oberhalb dieser Zeile --');
