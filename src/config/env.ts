@@ -21,6 +21,9 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const MAILBOX_ROLES = ['SUPPORT', 'EMERGENCY'] as const;
+/** What an upstream spam filter's verdict does (SPAM_HEADERS, ingest/classify/spam-verdict.ts). */
+export const SPAM_HEADER_MODES = ['quarantine', 'flag', 'off'] as const;
+export type SpamHeaderMode = (typeof SPAM_HEADER_MODES)[number];
 export type MailboxRole = (typeof MAILBOX_ROLES)[number];
 
 export interface MailboxConfig {
@@ -95,6 +98,11 @@ export interface Config {
   readonly reopenWindowDays: number;
   /** SPF/DKIM/DMARC/ARC of inbound mail (SENDER_AUTHENTICATION); off: no DNS lookups, no verdicts. */
   readonly senderAuthentication: boolean;
+  /**
+   * Mail an upstream spam filter called spam (SPAM_HEADERS): `quarantine` what would open a ticket,
+   * `flag` it and open the ticket, or `off` (headers ignored). Never acknowledged unless off.
+   */
+  readonly spamHeaders: SpamHeaderMode;
   /** REPLY_TO_REQUESTER: a new ticket from mail with one Reply-To address is requested by that address (web forms). */
   readonly replyToRequester: boolean;
   /** Where a new ticket goes when no rule, queue address or keyword routes it; created at start. */
@@ -316,6 +324,7 @@ const envSchema = z.object({
   DEFAULT_QUEUE: z.string().trim().min(1, { message: 'must not be blank' }).max(100, { message: 'must be at most 100 characters' }).default('General'),
   REOPEN_WINDOW_DAYS: z.coerce.number({ message: 'must be a number of days' }).int({ message: 'must be a whole number of days' }).min(0, { message: 'must not be negative' }).default(30),
   SENDER_AUTHENTICATION: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
+  SPAM_HEADERS: z.enum(SPAM_HEADER_MODES, { message: `must be one of ${SPAM_HEADER_MODES.join(', ')}` }).default('quarantine'),
   REPLY_TO_REQUESTER: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
   SENDER_RATE_LIMIT: z
     .string()
@@ -575,6 +584,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     maxMessageBytes: Math.round(e.MAX_MESSAGE_MB * MB),
     reopenWindowDays: e.REOPEN_WINDOW_DAYS,
     senderAuthentication: e.SENDER_AUTHENTICATION === 'on',
+    spamHeaders: e.SPAM_HEADERS,
     replyToRequester: e.REPLY_TO_REQUESTER === 'on',
     defaultQueue: e.DEFAULT_QUEUE,
     senderRateLimit: Object.freeze(parseRate(e.SENDER_RATE_LIMIT)),

@@ -24,6 +24,8 @@
  *    our outbound mail carries it), or a Message-ID `pd.…@<our domain>` (mail/headers.ts).
  *    Recorded, never a ticket (TESTPLAN L8; RT drops it by default, we keep it).
  * 11. More than 50 Received headers: a probable loop (TESTPLAN L12; Postfix's hopcount_limit is 50).
+ * 12. A spam filter before postdesk said spam (classify/spam-verdict.ts, SPAM_HEADERS): never
+ *    acknowledged; ingest quarantines it when it would open a ticket.
  *
  * Forgeable headers: anyone can write `X-Postdesk-*` or `Authentication-Results` into a message.
  * The classifier reads no `X-Postdesk-*` header except the loop header (forging that only gets
@@ -33,6 +35,7 @@
  */
 import { daemonSender, bare, values, type HeaderMap } from './classify/fields.js';
 import { findBounce } from './classify/bounce.js';
+import { spamVerdict } from './classify/spam-verdict.js';
 import type { ParsedMessage } from './types.js';
 
 /** The part of a parsed message the classifier reads. */
@@ -43,6 +46,8 @@ export interface ClassifierContext {
   ownAddresses: readonly string[];
   /** The right-hand side of Message-IDs postdesk generates. */
   ownMessageIdDomain: string;
+  /** Whether to read an upstream spam filter's verdict (SPAM_HEADERS other than off; not on an admin's retry). */
+  spamHeaders: boolean;
 }
 
 export interface Classification {
@@ -58,7 +63,9 @@ export interface Classification {
   ownMail: boolean;
   /** More than 50 Received headers. */
   probableLoop: boolean;
-  /** Do not send an acknowledgement (automatic mail, or X-Auto-Response-Suppress containing All/AutoReply/OOF/DR, or our own mail, or a probable loop). */
+  /** The header by which a spam filter before postdesk called it spam; null when none did (or SPAM_HEADERS is off). */
+  spamVerdict: string | null;
+  /** Do not send an acknowledgement (automatic mail, or X-Auto-Response-Suppress containing All/AutoReply/OOF/DR, or our own mail, or a probable loop, or spam). */
   suppressAcknowledgement: boolean;
 }
 
@@ -83,6 +90,7 @@ export function classifyMessage(message: ClassifierInput, context: ClassifierCon
   const automaticReason = headerReason(message) ?? (bounce ? 'delivery failure notice' : null);
   const ownMail = isOwnMail(message, own, context.ownMessageIdDomain.toLowerCase());
   const probableLoop = message.receivedCount > MAX_RECEIVED;
+  const spam = context.spamHeaders ? spamVerdict(message.headers) : null;
   return {
     automatic: automaticReason !== null,
     automaticReason,
@@ -90,8 +98,9 @@ export function classifyMessage(message: ClassifierInput, context: ClassifierCon
     bounce,
     ownMail,
     probableLoop,
+    spamVerdict: spam,
     // A loop is quarantined, but an admin's retry may still make it a ticket: never acknowledge it.
-    suppressAcknowledgement: automaticReason !== null || ownMail || probableLoop || suppressedByMicrosoft(message.headers),
+    suppressAcknowledgement: automaticReason !== null || ownMail || probableLoop || spam !== null || suppressedByMicrosoft(message.headers),
   };
 }
 

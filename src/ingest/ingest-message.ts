@@ -148,6 +148,8 @@ async function prepare(raw: Buffer, ctx: IngestContext): Promise<Prepared> {
     const classification = classifyMessage(parsed, {
       ownAddresses: ownAddresses(ctx.config),
       ownMessageIdDomain: messageIdDomain(ctx.config.supportAddress),
+      // An admin who retries held spam says it is none: no quarantine, no flag, an acknowledgement.
+      spamHeaders: ctx.config.spamHeaders !== 'off' && !ctx.retryOf,
     });
     return { raw, hash, parsed, classification, failure: null };
   } catch (error) {
@@ -307,6 +309,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
     for (const other of sameId) if (!other.flags.includes('shared-message-id')) other.flags = [...other.flags, 'shared-message-id'];
   }
   if (classification.automatic) flags.push('automatic');
+  if (classification.spamVerdict) flags.push('spam-verdict');
   if (synthetic) flags.push('no-message-id');
 
   const sender = parsed.from ? await findOrCreatePerson(em, parsed.from.email, parsed.from.name) : null;
@@ -352,6 +355,9 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
     // system notifications) becomes a ticket, flagged and never acknowledged (TESTPLAN L9).
     if (classification.autoReply) {
       return commitQuarantine(em, p, provenance, 'AUTOMATIC_UNTHREADED', `automatic reply (${classification.automaticReason ?? 'automatic'}) that answers no ticket`, undefined, raw);
+    }
+    if (classification.spamVerdict && ctx.config.spamHeaders === 'quarantine') {
+      return commitQuarantine(em, p, provenance, 'SPAM', `a spam filter before postdesk called it spam (${classification.spamVerdict})`, undefined, raw);
     }
     if (sender && (await overRateLimit(em, sender, ctx.config, now))) {
       const { max, windowMinutes } = ctx.config.senderRateLimit;

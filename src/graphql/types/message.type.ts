@@ -28,6 +28,7 @@ export class MessageAuthenticationObject {
 /** What ingest noticed about a message received by mail; the schema documents each one. */
 const MESSAGE_FLAGS_DESCRIPTION = `What postdesk noticed when the message arrived, for agents to see:
 automatic (an auto-reply, list or system mail: never acknowledged),
+spam-verdict (a spam filter before postdesk called it spam, SPAM_HEADERS: never acknowledged),
 quoted-only (a reply with nothing but quoted history: it reopened nothing),
 unverified-follow-up (a [#N] tag from someone not on ticket N: a new ticket linked to N),
 forged-reference (names a postdesk Message-ID whose signature is wrong),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyMessage, stripForgeableHeaders, type Classification, type ClassifierInput } from '../../../src/ingest/classify.js';
 import type { DeliveryReport } from '../../../src/ingest/types.js';
 
-const context = { ownAddresses: ['support@desk.example', 'emergency@desk.example', 'billing@desk.example'], ownMessageIdDomain: 'desk.example' };
+const context = { ownAddresses: ['support@desk.example', 'emergency@desk.example', 'billing@desk.example'], ownMessageIdDomain: 'desk.example', spamHeaders: true };
 
 /** A ClassifierInput from the few fields a row needs; header names are lower-cased like ParsedMessage's. */
 function input(spec: {
@@ -28,7 +28,7 @@ function input(spec: {
   };
 }
 
-const human: Classification = { automatic: false, automaticReason: null, autoReply: false, bounce: null, ownMail: false, probableLoop: false, suppressAcknowledgement: false };
+const human: Classification = { automatic: false, automaticReason: null, autoReply: false, bounce: null, ownMail: false, probableLoop: false, spamVerdict: null, suppressAcknowledgement: false };
 const automatic = (automaticReason: string): Partial<Classification> => ({ automatic: true, automaticReason, bounce: null, ownMail: false, suppressAcknowledgement: true });
 
 // Small but realistic bodies of the non-standard bounces TESTPLAN L6 names.
@@ -277,5 +277,35 @@ describe('auto-replies among automatic mail', () => {
     [{}, false],
   ])('%j → autoReply %s', (headers, expected) => {
     expect(classifyMessage(input({ headers }), context).autoReply).toBe(expected);
+  });
+});
+
+describe('the verdict of a spam filter before postdesk', () => {
+  it.each([
+    [{ 'X-Spam-Flag': 'YES' }, 'X-Spam-Flag: YES'],
+    [{ 'X-Spam-Status': 'Yes, score=7.1 required=5.0 tests=BAYES_99,URIBL_BLACK autolearn=no' }, 'X-Spam-Status: Yes, score=7.1 required=5.0 tests=BAYES_99,URIBL_BLACK autol'],
+    [{ 'X-Spam': 'Yes' }, 'X-Spam: Yes'],
+    [{ 'X-Spam': 'true' }, 'X-Spam: true'],
+    [{ 'X-MS-Exchange-Organization-SCL': '9' }, 'X-MS-Exchange-Organization-SCL: 9'],
+    [{ 'X-MS-Exchange-Organization-SCL': '5' }, 'X-MS-Exchange-Organization-SCL: 5'],
+    // Several hops: one that says spam is enough, whatever the others say.
+    [{ 'X-Spam-Flag': ['NO', 'YES'] }, 'X-Spam-Flag: YES'],
+    [{ 'X-Spam-Flag': 'NO', 'X-Spam-Status': 'No, score=-0.1 required=5.0' }, null],
+    [{ 'X-Spam': 'No' }, null],
+    [{ 'X-Spam-Level': '*******' }, null], // stars alone say nothing about the threshold
+    [{ 'X-MS-Exchange-Organization-SCL': '1' }, null],
+    [{ 'X-MS-Exchange-Organization-SCL': '-1' }, null],
+    [{ 'X-Spam-Status': 'Yesterday was fine' }, null],
+    [{}, null],
+  ])('%j → %s', (headers, expected) => {
+    const classification = classifyMessage(input({ headers }), context);
+    expect(classification.spamVerdict).toBe(expected);
+    // Spam is never acknowledged (backscatter to a forged sender), but it is not automatic mail.
+    expect(classification).toMatchObject({ suppressAcknowledgement: expected !== null, automatic: false });
+  });
+
+  it('is not read when SPAM_HEADERS is off (or an admin retries held spam), and the reason keeps to plain text', () => {
+    expect(classifyMessage(input({ headers: { 'X-Spam-Flag': 'YES' } }), { ...context, spamHeaders: false })).toMatchObject({ spamVerdict: null, suppressAcknowledgement: false });
+    expect(classifyMessage(input({ headers: { 'X-Spam-Status': 'Yes,\u0000 score=9\u202e' } }), context).spamVerdict).toBe('X-Spam-Status: Yes, score=9');
   });
 });
