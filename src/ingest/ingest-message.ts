@@ -310,6 +310,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   }
   if (classification.automatic) flags.push('automatic');
   if (classification.spamVerdict) flags.push('spam-verdict');
+  if (parsed.calendar) flags.push('calendar');
   if (synthetic) flags.push('no-message-id');
 
   const sender = parsed.from ? await findOrCreatePerson(em, parsed.from.email, parsed.from.name) : null;

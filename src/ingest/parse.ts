@@ -14,6 +14,7 @@ import type { AttachedMessage, AttachmentPolicy, ParsedAttachment, ParsedMessage
 import { UnprocessableMessageError } from './types.js';
 import { addressPrefix, firstAddress, toAddressList, type AddressEntry } from './parse/addresses.js';
 import { detectType, refusalReason, sizeLimit } from './parse/attachments.js';
+import { isCalendarPart } from './parse/calendar-parts.js';
 import { cryptoPart } from './parse/crypto-parts.js';
 import { boundText, stripHtml } from './parse/body-text.js';
 import { buildDeliveryReport, isDeliveryReportType, RETURNED_TYPES, returnedFromRaw, STATUS_TYPES } from './parse/delivery-report.js';
@@ -57,6 +58,7 @@ interface Collected {
   returned: string | null;
   inlineCount: number;
   attachedMessage: AttachedMessage | null;
+  calendar: boolean;
 }
 
 /**
@@ -101,6 +103,7 @@ export async function parseMessage(raw: Buffer, policy: AttachmentPolicy, now: D
     receivedCount: headers.get('received')?.length ?? 0,
     deliveryReport: mail.isReport ? buildDeliveryReport(mail.statusTexts, mail.returned ?? returnedFromRaw(raw), headers.get('x-failed-recipients') ?? []) : null,
     attachedMessage: mail.attachedMessage,
+    calendar: mail.calendar,
   };
 }
 
@@ -132,7 +135,7 @@ function runParser(raw: Buffer, policy: AttachmentPolicy): Promise<Collected> {
     maxHeadSize: MAX_HEADER_BYTES,
     maxChildNodes: MAX_PARTS,
   });
-  const mail: Collected = { headerLines: [], isReport: false, text: null, attachments: [], refused: [], statusTexts: [], returned: null, inlineCount: 0, attachedMessage: null };
+  const mail: Collected = { headerLines: [], isReport: false, text: null, attachments: [], refused: [], statusTexts: [], returned: null, inlineCount: 0, attachedMessage: null, calendar: false };
   return new Promise<Collected>((resolve, reject) => {
     let settled = false;
     const settle = (error: unknown): void => {
@@ -205,6 +208,10 @@ async function takePart(part: AttachmentStream, mail: Collected, policy: Attachm
   const detected = await detectType(content ?? head);
   let reason = refusalReason(filename, size, detected, mail.attachments.length, policy);
   if (reason !== null) {
+    if (isCalendarPart(content ?? head)) {
+      mail.calendar = true; // an invitation, not the customer's file; the raw message keeps it
+      return;
+    }
     const crypto = cryptoPart(contentType, contentTypeParam(part.headers, 'smime-type'), content ?? head, extension);
     if (crypto?.kind === 'signature' || crypto?.kind === 'control') return; // not the customer's file; the raw message keeps it
     if (crypto?.kind === 'encrypted') reason = crypto.reason;

@@ -80,6 +80,8 @@ export interface ParsedMessage {
    * is unpacked from it (forwarded-attachment.ts). Null when there is none.
    */
   attachedMessage: AttachedMessage | null;
+  /** It carries a calendar invitation or event the attachment policy does not store as a file (parse/calendar-parts.ts): in the raw message only. */
+  calendar: boolean;
 }
 
 export interface AttachedMessage {

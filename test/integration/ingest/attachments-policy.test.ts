@@ -30,6 +30,7 @@ afterAll(() => h?.close());
 const MB = 1024 * 1024;
 const pdf = (size = 2000) => Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(size, 0x20), Buffer.from('\n%%EOF\n')]);
 const png = (size: number) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]), Buffer.alloc(size)]);
+const INVITATION = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:Rollout call\r\nDTSTART:20261202T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
 const exe = () => Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(4000)]);
 
 interface Case {
@@ -53,6 +54,8 @@ const CASES: Case[] = [
   // An S/MIME signature is no file of the customer's: not refused, no notice (parse/crypto-parts.ts).
   { what: 'an S/MIME signature (smime.p7s)', attachments: [{ filename: 'smime.p7s', content: Buffer.concat([Buffer.from([0x30, 0x82]), Buffer.alloc(900, 7)]), contentType: 'application/pkcs7-signature' }], refused: [], stored: 0 },
   { what: 'an S/MIME-encrypted message (smime.p7m)', attachments: [{ filename: 'smime.p7m', content: Buffer.concat([Buffer.from([0x30, 0x82]), Buffer.alloc(900, 7)]), contentType: 'application/pkcs7-mime; smime-type=enveloped-data' }], refused: ['smime.p7m'], stored: 0 },
+  // A meeting invitation is no file of the customer's either (parse/calendar-parts.ts).
+  { what: 'a meeting invitation (invite.ics)', attachments: [{ filename: 'invite.ics', content: Buffer.from(INVITATION), contentType: 'application/ics' }], refused: [], stored: 0 },
   { what: 'a .pht', attachments: [{ filename: 'shell.pht', content: Buffer.from('<?php system($_GET[1]); ?>'), contentType: 'application/octet-stream' }], refused: ['shell.pht'], stored: 0 },
   {
     what: 'hostile names (../../x, ..\\..\\x, NUL, U+202E, 300 characters)',
@@ -127,6 +130,14 @@ describe('attachment policy at the defaults (S12)', () => {
     const robot = expectKind(await h.ingest(await buildMail({ from: 's12-robot@customer.test', attachments, headers: { 'Auto-Submitted': 'auto-generated' } })), 'ticket');
     expect((await eventsOf(h.databaseUrl, robot.ticketNumber, 'attachments-refused'))).toHaveLength(1);
     expect((await outboxOf(h.databaseUrl, robot.ticketNumber)).filter((r) => r.kind === 'attachments-refused')).toHaveLength(0);
+  });
+
+  it('flags a message that carries a meeting invitation, which stays in the raw message', async () => {
+    const raw = await buildMail({ from: 's12-invite@customer.test', subject: 'Invitation: Rollout call', attachments: [{ filename: 'invite.ics', content: Buffer.from(INVITATION), contentType: 'text/calendar; method=REQUEST' }] });
+    const ticket = expectKind(await h.ingest(raw), 'ticket');
+    const [row] = await queryDatabase<{ flags: string[] }>(h.databaseUrl, `select flags from message where id = $1`, [ticket.messageRowId]);
+    expect(row!.flags).toContain('calendar');
+    await expectRawStored(h.databaseUrl, ticket, raw);
   });
 
   it('wrote no file anywhere in DATA_DIR (attachments live in PostgreSQL)', () => {
