@@ -15,6 +15,7 @@
  *    forbids a response there.
  * 6. From MAILER-DAEMON or postmaster: automatic (RT's suspicious-sender check).
  * 7. A top-level `multipart/report` (RFC 6522: DSNs, read receipts, feedback reports): automatic.
+ *    A read receipt (RFC 8098) also counts as an auto-reply: it answers a mail of ours or nothing.
  * 8. A delivery failure notice (classify/bounce.ts) is automatic whatever its headers say: a forged
  *    `Auto-Submitted: no` does not turn a DSN into a ticket (TESTPLAN S7, L5, L6).
  * 9. `X-Auto-Response-Suppress` (Microsoft) naming All, AutoReply, OOF or DR suppresses the
@@ -39,7 +40,7 @@ import { spamVerdict } from './classify/spam-verdict.js';
 import type { ParsedMessage } from './types.js';
 
 /** The part of a parsed message the classifier reads. */
-export type ClassifierInput = Pick<ParsedMessage, 'headers' | 'from' | 'subject' | 'text' | 'receivedCount' | 'deliveryReport' | 'messageId'>;
+export type ClassifierInput = Pick<ParsedMessage, 'headers' | 'from' | 'subject' | 'text' | 'receivedCount' | 'deliveryReport' | 'readReceipt' | 'messageId'>;
 
 export interface ClassifierContext {
   /** Lower-case: support, emergency, queue and mailbox addresses. */
@@ -94,7 +95,8 @@ export function classifyMessage(message: ClassifierInput, context: ClassifierCon
   return {
     automatic: automaticReason !== null,
     automaticReason,
-    autoReply: isAutoReply(message.headers),
+    // A read receipt answers a mail as an out-of-office does (parse/read-receipt.ts).
+    autoReply: isAutoReply(message.headers) || message.readReceipt !== null,
     bounce,
     ownMail,
     probableLoop,

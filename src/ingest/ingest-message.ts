@@ -311,6 +311,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   if (classification.automatic) flags.push('automatic');
   if (classification.spamVerdict) flags.push('spam-verdict');
   if (parsed.calendar) flags.push('calendar');
+  if (parsed.readReceipt) flags.push('read-receipt');
   if (synthetic) flags.push('no-message-id');
 
   const sender = parsed.from ? await findOrCreatePerson(em, parsed.from.email, parsed.from.name) : null;
@@ -319,7 +320,9 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   if (classification.bounce) return commitBounce(em, p, provenance, classification.bounce, raw, { messageId, synthetic, contentHash, flags, now }, ctx);
 
   const domain = messageIdDomain(ctx.config.supportAddress);
-  const references = await lookupReferences(em, referenceOrder(parsed.inReplyTo, parsed.references), ctx.secret, domain);
+  // Outlook's read receipts name the mail they answer only in the report (parse/read-receipt.ts).
+  const inReplyTo = parsed.inReplyTo ?? parsed.readReceipt?.originalMessageId ?? null;
+  const references = await lookupReferences(em, referenceOrder(inReplyTo, parsed.references), ctx.secret, domain);
   if (references.forged.length > 0) flags.push('forged-reference');
   const tagNumber = findTicketTag(parsed.subject);
   const senderEmail = sender?.email ?? null;

@@ -16,6 +16,7 @@ import { addressPrefix, firstAddress, toAddressList, type AddressEntry } from '.
 import { detectType, refusalReason, sizeLimit } from './parse/attachments.js';
 import { isCalendarPart } from './parse/calendar-parts.js';
 import { cryptoPart } from './parse/crypto-parts.js';
+import { DISPOSITION_TYPES, isReadReceiptType, readReceiptOf } from './parse/read-receipt.js';
 import { boundText, stripHtml } from './parse/body-text.js';
 import { buildDeliveryReport, isDeliveryReportType, RETURNED_TYPES, returnedFromRaw, STATUS_TYPES } from './parse/delivery-report.js';
 import { extensionOf, safeFilename, unnamedFilename } from './parse/filenames.js';
@@ -51,6 +52,9 @@ const FEED_CHUNK_BYTES = 64 * 1024;
 interface Collected {
   headerLines: HeaderLines;
   isReport: boolean;
+  isReadReceipt: boolean;
+  /** The text of a read receipt's disposition-notification part. */
+  disposition: string | null;
   text: MessageText | null;
   attachments: ParsedAttachment[];
   refused: RefusedAttachment[];
@@ -101,6 +105,7 @@ export async function parseMessage(raw: Buffer, policy: AttachmentPolicy, now: D
     attachments: mail.attachments,
     refused: mail.refused,
     receivedCount: headers.get('received')?.length ?? 0,
+    readReceipt: mail.isReadReceipt ? readReceiptOf(mail.disposition) : null,
     deliveryReport: mail.isReport ? buildDeliveryReport(mail.statusTexts, mail.returned ?? returnedFromRaw(raw), headers.get('x-failed-recipients') ?? []) : null,
     attachedMessage: mail.attachedMessage,
     calendar: mail.calendar,
@@ -135,7 +140,7 @@ function runParser(raw: Buffer, policy: AttachmentPolicy): Promise<Collected> {
     maxHeadSize: MAX_HEADER_BYTES,
     maxChildNodes: MAX_PARTS,
   });
-  const mail: Collected = { headerLines: [], isReport: false, text: null, attachments: [], refused: [], statusTexts: [], returned: null, inlineCount: 0, attachedMessage: null, calendar: false };
+  const mail: Collected = { headerLines: [], isReport: false, isReadReceipt: false, disposition: null, text: null, attachments: [], refused: [], statusTexts: [], returned: null, inlineCount: 0, attachedMessage: null, calendar: false };
   return new Promise<Collected>((resolve, reject) => {
     let settled = false;
     const settle = (error: unknown): void => {
@@ -150,7 +155,8 @@ function runParser(raw: Buffer, policy: AttachmentPolicy): Promise<Collected> {
     // The parser waits for release() before the next part, so parts are handled in order.
     let queue = Promise.resolve();
     parser.on('headers', (headers: Headers) => {
-      mail.isReport = isReport(headers);
+      mail.isReport = isReport(headers, isDeliveryReportType);
+      mail.isReadReceipt = isReport(headers, isReadReceiptType);
     });
     parser.on('headerLines', (lines: HeaderLines) => {
       mail.headerLines = lines;
@@ -172,11 +178,12 @@ function runParser(raw: Buffer, policy: AttachmentPolicy): Promise<Collected> {
   });
 }
 
-function isReport(headers: Headers): boolean {
+/** Whether the top-level Content-Type is a report of the kind `test` recognises. */
+function isReport(headers: Headers, test: (value: string, params: Record<string, string>) => boolean): boolean {
   const contentType = headers.get('content-type') as { value?: unknown; params?: unknown } | undefined;
   const { value, params } = contentType ?? {};
   if (typeof value !== 'string' || typeof params !== 'object' || params === null) return false;
-  return isDeliveryReportType(value, params as Record<string, string>);
+  return test(value, params as Record<string, string>);
 }
 
 /** Reads one attachment part and files it as stored, refused, or DSN report material. */
@@ -190,6 +197,12 @@ async function takePart(part: AttachmentStream, mail: Collected, policy: Attachm
     const { head } = await readPart(part.content, 0, REPORT_PART_BYTES);
     if (STATUS_TYPES.has(contentType)) mail.statusTexts.push(head.toString('utf8'));
     else mail.returned = head.toString('utf8');
+    return;
+  }
+  // A read receipt's report part, and the mail it returns: what the receipt says, not files.
+  if (mail.isReadReceipt && (DISPOSITION_TYPES.has(contentType) || RETURNED_TYPES.has(contentType))) {
+    const { head } = await readPart(part.content, 0, REPORT_PART_BYTES);
+    if (DISPOSITION_TYPES.has(contentType)) mail.disposition ??= head.toString('utf8');
     return;
   }
   // Longer than a header line may be: no cid: reference can name it, and the column would refuse it.

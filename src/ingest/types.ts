@@ -74,6 +74,8 @@ export interface ParsedMessage {
   receivedCount: number;
   /** For multipart/report delivery notices: the machine-readable parts, if any. */
   deliveryReport: DeliveryReport | null;
+  /** For a read receipt (multipart/report of a disposition notification, parse/read-receipt.ts): what it says. */
+  readReceipt: ReadReceipt | null;
   /**
    * The first mail attached whole (a message/rfc822 or message/global file part, as "Forward as
    * attachment" sends it), when no larger than the attachment size limit; a staff member's forward
@@ -89,6 +91,16 @@ export interface AttachedMessage {
   content: Buffer;
   /** Its entry in `refused` when the attachment policy refused it as a file (.eml is not allowed by default). */
   refusal: RefusedAttachment | null;
+}
+
+/** What a read receipt (RFC 8098) says; each field null when it does not say it. */
+export interface ReadReceipt {
+  /** Message-ID of the mail that was read. */
+  originalMessageId: string | null;
+  /** displayed, deleted, dispatched or processed. */
+  disposition: string | null;
+  /** Who read it (Final-Recipient). */
+  recipient: string | null;
 }
 
 /** What a DSN (RFC 3464) or a non-standard bounce says. */

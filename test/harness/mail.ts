@@ -45,3 +45,55 @@ export async function buildMail(mail: TestMail): Promise<Buffer> {
   // MailComposer always writes a Message-ID; remove it when the test wants none.
   return messageId === null ? Buffer.from(raw.toString('latin1').replace(/^Message-ID: .*\r\n/im, ''), 'latin1') : raw;
 }
+
+export interface ReadReceiptSpec {
+  from?: string;
+  subject?: string;
+  /** The mail that was read, without angle brackets; null leaves the field out. */
+  originalMessageId: string | null;
+  /** Thunderbird writes In-Reply-To and the returned headers; Outlook neither. */
+  inReplyTo?: string;
+  disposition?: string;
+}
+
+/**
+ * A read receipt (RFC 8098) as Outlook writes one, or Thunderbird with `inReplyTo`: a
+ * multipart/report of a human-readable part, the message/disposition-notification part and, for
+ * Thunderbird, the headers of the mail that was read. Written by hand: MailComposer cannot write
+ * a report, and these parts are 7bit text.
+ */
+export function buildReadReceipt(spec: ReadReceiptSpec): Buffer {
+  const reader = spec.from ?? 'ann@customer.test';
+  const original = spec.originalMessageId === null ? [] : [`Original-Message-ID: <${spec.originalMessageId}>`];
+  const lines = [
+    `From: ${reader}`,
+    'To: support@example.com',
+    `Subject: ${spec.subject ?? 'Read: Your request'}`,
+    `Message-ID: <${randomMessageId()}>`,
+    `Date: ${new Date().toUTCString()}`,
+    ...(spec.inReplyTo ? [`In-Reply-To: <${spec.inReplyTo}>`, `References: <${spec.inReplyTo}>`] : []),
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=disposition-notification; boundary="mdn-b"',
+    '',
+    '--mdn-b',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'Your message',
+    '',
+    '  To: support@example.com',
+    '',
+    `was ${spec.disposition === 'deleted' ? 'deleted without being read' : 'read'} on ${new Date().toUTCString()}.`,
+    '--mdn-b',
+    'Content-Type: message/disposition-notification',
+    '',
+    'Reporting-UA: customer.test; Microsoft Outlook 16.0',
+    `Final-Recipient: rfc822;${reader.replace(/^.*<|>$/g, '')}`,
+    ...original,
+    `Disposition: manual-action/MDN-sent-manually; ${spec.disposition ?? 'displayed'}`,
+    '',
+    ...(spec.inReplyTo ? ['--mdn-b', 'Content-Type: text/rfc822-headers', '', `Message-ID: <${spec.inReplyTo}>`, 'Subject: Your request', ''] : []),
+    '--mdn-b--',
+    '',
+  ];
+  return Buffer.from(lines.join('\r\n'));
+}

@@ -39,6 +39,7 @@ agent-address (sent from an agent's address: stored as correspondence only),
 forwarded (a customer's mail an agent forwarded: the ticket is the original sender's, Ticket.requester),
 unauthenticated-sender (the From domain is not proven: DMARC failed, or the domain publishes no DMARC record),
 bounce (a delivery failure notice),
+read-receipt (the reader's mail program says our mail was displayed, or deleted unread: an automatic answer that changes nothing),
 calendar (carries a meeting invitation or other calendar event, .ics, that ATTACHMENT_TYPES does not store: it is in the raw message),
 rating (the requester rated the ticket with the closing notice's links: Ticket.satisfaction),
 erased (its author was forgotten with erasePerson: its content, addresses and files are gone, its place in the thread stays).`;

@@ -22,11 +22,11 @@ export function isDeliveryReportType(value: string, params: Readonly<Record<stri
   return value.toLowerCase() === 'multipart/report' && (params['report-type'] ?? '').trim().toLowerCase() === 'delivery-status';
 }
 
-function unfoldedLines(text: string): string[] {
+export function unfoldedLines(text: string): string[] {
   return text.replace(/\r\n?/g, '\n').replace(/\n(?=[ \t])/g, '').split('\n');
 }
 
-function addressOf(field: string | undefined): string | null {
+export function addressOf(field: string | undefined): string | null {
   if (!field) return null;
   const semicolon = field.indexOf(';');
   // Plain first: a report is sender-controlled text, and PostgreSQL refuses NUL.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyMessage, stripForgeableHeaders, type Classification, type ClassifierInput } from '../../../src/ingest/classify.js';
-import type { DeliveryReport } from '../../../src/ingest/types.js';
+import type { DeliveryReport, ReadReceipt } from '../../../src/ingest/types.js';
 
 const context = { ownAddresses: ['support@desk.example', 'emergency@desk.example', 'billing@desk.example'], ownMessageIdDomain: 'desk.example', spamHeaders: true };
 
@@ -12,6 +12,7 @@ function input(spec: {
   text?: string;
   receivedCount?: number;
   deliveryReport?: DeliveryReport | null;
+  readReceipt?: ReadReceipt | null;
   messageId?: string | null;
 }): ClassifierInput {
   const headers = new Map<string, readonly string[]>();
@@ -24,6 +25,7 @@ function input(spec: {
     text: spec.text ?? 'Hello, the printer jams on every page. Can you help?',
     receivedCount: spec.receivedCount ?? 3,
     deliveryReport: spec.deliveryReport ?? null,
+    readReceipt: spec.readReceipt ?? null,
     messageId: spec.messageId === undefined ? 'CAF1234@mail.example.com' : spec.messageId,
   };
 }
@@ -277,6 +279,11 @@ describe('auto-replies among automatic mail', () => {
     [{}, false],
   ])('%j → autoReply %s', (headers, expected) => {
     expect(classifyMessage(input({ headers }), context).autoReply).toBe(expected);
+  });
+
+  it('counts a read receipt as one, whatever its headers', () => {
+    const receipt = input({ headers: { 'Content-Type': 'multipart/report; report-type=disposition-notification; boundary=b' }, readReceipt: { originalMessageId: null, disposition: 'displayed', recipient: null } });
+    expect(classifyMessage(receipt, context)).toMatchObject({ automatic: true, autoReply: true, bounce: null, suppressAcknowledgement: true });
   });
 });
 
