@@ -21,6 +21,7 @@ import { candidate } from './recipients.js';
 import { bodyText, headerText } from './sanitize.js';
 import { fill, type TemplateName, type TemplateVariables } from './templates.js';
 import { firstMessageThread, threadHeaders, type ThreadHeaders } from './thread-headers.js';
+import { replyExpectation } from './reply-expectation.js';
 import { actorVariables, messageVariables, personDisplay, ticketVariables } from './variables.js';
 
 export type TicketNotification =
@@ -115,7 +116,7 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
         cc: forwardedBy ? [] : ticket.ccs.getItems().map(candidate),
         autoSubmitted: 'auto-replied',
         limited: true,
-        variables: { ticket: ticketVariables(ticket), message: messageVariables(message) },
+        variables: { ticket: { ...ticketVariables(ticket), ...(await replyExpectation(em, ctx.config, ticket, mailer.now)) }, message: messageVariables(message) },
         thread,
         answering: message,
       });
