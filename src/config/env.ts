@@ -21,10 +21,11 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const MAILBOX_ROLES = ['SUPPORT', 'EMERGENCY'] as const;
+export type MailboxRole = (typeof MAILBOX_ROLES)[number];
+
 /** What an upstream spam filter's verdict does (SPAM_HEADERS, ingest/classify/spam-verdict.ts). */
 export const SPAM_HEADER_MODES = ['quarantine', 'flag', 'off'] as const;
 export type SpamHeaderMode = (typeof SPAM_HEADER_MODES)[number];
-export type MailboxRole = (typeof MAILBOX_ROLES)[number];
 
 export interface MailboxConfig {
   readonly name: string;
@@ -455,12 +456,12 @@ function parseAddressList(raw: string | undefined, variable: string, problems: s
 
 /** The key and selector go together; the key file must hold a private key (checked now, not at the first mail). */
 function parseDkim(e: { DKIM_PRIVATE_KEY_FILE?: string; DKIM_SELECTOR?: string; DKIM_DOMAIN?: string; SUPPORT_ADDRESS: string }, problems: string[]): DkimConfig | null {
-  const file = e.DKIM_PRIVATE_KEY_FILE;
-  const selector = e.DKIM_SELECTOR;
   const problem = (message: string): null => {
     problems.push(message);
     return null;
   };
+  const file = e.DKIM_PRIVATE_KEY_FILE;
+  const selector = e.DKIM_SELECTOR;
   if (file === undefined && selector === undefined) {
     return e.DKIM_DOMAIN === undefined ? null : problem('DKIM_DOMAIN: only counts with DKIM_PRIVATE_KEY_FILE and DKIM_SELECTOR, which are not set');
   }

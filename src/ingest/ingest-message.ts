@@ -149,7 +149,8 @@ async function prepare(raw: Buffer, ctx: IngestContext): Promise<Prepared> {
       ownAddresses: ownAddresses(ctx.config),
       ownMessageIdDomain: messageIdDomain(ctx.config.supportAddress),
       // An admin who retries held spam says it is none: no quarantine, no flag, an acknowledgement.
-      spamHeaders: ctx.config.spamHeaders !== 'off' && !ctx.retryOf,
+      // (Other retries keep the verdict: spam held for another reason must not get one.)
+      spamHeaders: ctx.config.spamHeaders !== 'off' && ctx.retryOf?.reasonCode !== 'SPAM',
     });
     return { raw, hash, parsed, classification, failure: null };
   } catch (error) {

@@ -4,7 +4,8 @@
  * and the real GraphQL API:
  * - quarantine (the default): what would open a ticket is held as SPAM, kept, listed and never
  *   acknowledged (backscatter to a forged sender); an admin's retry makes it an ordinary ticket,
- *   acknowledged; a reply to a ticket still lands on it, flagged; an emergency goes through.
+ *   acknowledged, while a retry of spam held for another reason keeps the verdict; a reply to a
+ *   ticket still lands on it, flagged; an emergency goes through.
  * - flag: a ticket flagged `spam-verdict`, never acknowledged. off: the headers mean nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +55,17 @@ describe('SPAM_HEADERS=quarantine (the default)', () => {
     expect(retried.retryQuarantinedMessage).toMatchObject({ ticketNumber: expect.any(Number), userErrors: [] });
     expect(await flagsOf(retried.retryQuarantinedMessage.ticketNumber)).toEqual([[]]);
     expect(await acknowledgementsTo('offer@spammer.test')).toBe(1);
+  });
+
+  it('keeps the verdict when an admin retries spam held for another reason: a ticket, flagged, unacknowledged', async () => {
+    const ingest = await harness();
+    await must(`mutation { blockSender(pattern: "bulk@spammer.test") { pattern } }`);
+    const held = await ingest({ from: 'bulk@spammer.test', subject: 'Offer', headers: SPAM });
+    expect(held).toMatchObject({ kind: 'quarantined', code: 'SENDER_BLOCKED' });
+    const retried = await must(`mutation($id: ID!) { retryQuarantinedMessage(id: $id) { ticketNumber userErrors { message } } }`, { id: String(held.quarantineId) });
+    expect(retried.retryQuarantinedMessage).toMatchObject({ ticketNumber: expect.any(Number), userErrors: [] });
+    expect(await flagsOf(retried.retryQuarantinedMessage.ticketNumber)).toEqual([['spam-verdict']]);
+    expect(await acknowledgementsTo('bulk@spammer.test')).toBe(0);
   });
 
   it('lets a reply to a ticket land on it, flagged, and an emergency through, flagged', async () => {
