@@ -25,7 +25,9 @@
  *    our outbound mail carries it), or a Message-ID `pd.…@<our domain>` (mail/headers.ts).
  *    Recorded, never a ticket (TESTPLAN L8; RT drops it by default, we keep it).
  * 11. More than 50 Received headers: a probable loop (TESTPLAN L12; Postfix's hopcount_limit is 50).
- * 12. A spam filter before postdesk said spam (classify/spam-verdict.ts, SPAM_HEADERS): never
+ * 12. Through a group that is one of our own addresses (own-group.ts: support@ as a Google Group),
+ *    the group's List-Id, List-Unsubscribe and `Precedence: list` are not signs of automatic mail.
+ * 13. A spam filter before postdesk said spam (classify/spam-verdict.ts, SPAM_HEADERS): never
  *    acknowledged; ingest quarantines it when it would open a ticket.
  *
  * Forgeable headers: anyone can write `X-Postdesk-*` or `Authentication-Results` into a message.
@@ -40,7 +42,7 @@ import { spamVerdict } from './classify/spam-verdict.js';
 import type { ParsedMessage } from './types.js';
 
 /** The part of a parsed message the classifier reads. */
-export type ClassifierInput = Pick<ParsedMessage, 'headers' | 'from' | 'subject' | 'text' | 'receivedCount' | 'deliveryReport' | 'readReceipt' | 'messageId'>;
+export type ClassifierInput = Pick<ParsedMessage, 'headers' | 'from' | 'subject' | 'text' | 'receivedCount' | 'deliveryReport' | 'readReceipt' | 'messageId' | 'viaGroup'>;
 
 export interface ClassifierContext {
   /** Lower-case: support, emergency, queue and mailbox addresses. */
@@ -109,6 +111,8 @@ export function classifyMessage(message: ClassifierInput, context: ClassifierCon
 /** The first automatic-mail rule (1-7) the message meets; null when none. */
 function headerReason(message: ClassifierInput): string | null {
   const { headers } = message;
+  // Mail through a group of ours (own-group.ts) carries the group's list markers: they are not the sender's.
+  const group = message.viaGroup !== null;
   for (const value of values(headers, 'auto-submitted')) {
     const keyword = bare(value).split(';')[0]!.trim();
     // The keyword only, stripped to safe characters: the reason lands in logs and quarantine records.
@@ -116,11 +120,11 @@ function headerReason(message: ClassifierInput): string | null {
   }
   for (const value of values(headers, 'precedence')) {
     const precedence = bare(value);
-    if (AUTOMATIC_PRECEDENCE.has(precedence)) return `Precedence: ${precedence}`;
+    if (AUTOMATIC_PRECEDENCE.has(precedence) && !(group && precedence === 'list')) return `Precedence: ${precedence}`;
   }
   for (const [name, label] of AUTOREPLY_HEADERS) if (headers.has(name)) return label;
-  if (headers.has('list-id')) return 'List-Id';
-  if (headers.has('list-unsubscribe')) return 'List-Unsubscribe';
+  if (headers.has('list-id') && !group) return 'List-Id';
+  if (headers.has('list-unsubscribe') && !group) return 'List-Unsubscribe';
   // '' as well as '<>': a parser may hand the null path over without its brackets.
   if (values(headers, 'return-path').some((value) => /^(?:<\s*>)?$/.test(bare(value)))) return 'empty Return-Path';
   const daemon = daemonSender(message.from);

@@ -31,6 +31,7 @@ import { summaryOfHeaders, summaryOfParsed } from './quarantine-summary.js';
 import { attachedForward, type ForwardedMail } from './forwarded-attachment.js';
 import { openTicket, type OpenedTicket } from './open-ticket.js';
 import { isOwnAddress, loadOwnAddresses, ownAddresses } from './own-addresses.js';
+import { throughOwnGroup } from './own-group.js';
 import { parseMessage } from './parse.js';
 import { bodyOffset, provenanceLabel, quarantine, recordReceipt, sha256, storeRaw, type Provenance } from './store.js';
 import { chooseThread, needsAnswerLookup, referenceOrder } from './thread.js';
@@ -144,9 +145,10 @@ async function prepare(raw: Buffer, ctx: IngestContext): Promise<Prepared> {
   const hash = sha256(raw);
   const now = ctx.now?.() ?? new Date();
   try {
-    const parsed = await parseMessage(raw, ctx.config.attachments, now, ctx.config.outbound.replyMarker);
+    const own = ownAddresses(ctx.config);
+    const parsed = throughOwnGroup(await parseMessage(raw, ctx.config.attachments, now, ctx.config.outbound.replyMarker), new Set(own));
     const classification = classifyMessage(parsed, {
-      ownAddresses: ownAddresses(ctx.config),
+      ownAddresses: own,
       ownMessageIdDomain: messageIdDomain(ctx.config.supportAddress),
       // An admin who retries held spam says it is none: no quarantine, no flag, an acknowledgement.
       // (Other retries keep the verdict: spam held for another reason must not get one.)
@@ -313,6 +315,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   if (classification.spamVerdict) flags.push('spam-verdict');
   if (parsed.calendar) flags.push('calendar');
   if (parsed.readReceipt) flags.push('read-receipt');
+  if (parsed.viaGroup) flags.push('via-group');
   if (synthetic) flags.push('no-message-id');
 
   const sender = parsed.from ? await findOrCreatePerson(em, parsed.from.email, parsed.from.name) : null;

@@ -109,6 +109,7 @@ export async function parseMessage(raw: Buffer, policy: AttachmentPolicy, now: D
     deliveryReport: mail.isReport ? buildDeliveryReport(mail.statusTexts, mail.returned ?? returnedFromRaw(raw), headers.get('x-failed-recipients') ?? []) : null,
     attachedMessage: mail.attachedMessage,
     calendar: mail.calendar,
+    viaGroup: null,
   };
 }
 

@@ -82,6 +82,8 @@ export interface ParsedMessage {
    * is unpacked from it (forwarded-attachment.ts). Null when there is none.
    */
   attachedMessage: AttachedMessage | null;
+  /** The group of ours that delivered it (own-group.ts: support@ as a Google Group); null when none did. Set after parsing. */
+  viaGroup: string | null;
   /** It carries a calendar invitation or event the attachment policy does not store as a file (parse/calendar-parts.ts): in the raw message only. */
   calendar: boolean;
 }

@@ -13,6 +13,7 @@ function input(spec: {
   receivedCount?: number;
   deliveryReport?: DeliveryReport | null;
   readReceipt?: ReadReceipt | null;
+  viaGroup?: string | null;
   messageId?: string | null;
 }): ClassifierInput {
   const headers = new Map<string, readonly string[]>();
@@ -26,6 +27,7 @@ function input(spec: {
     receivedCount: spec.receivedCount ?? 3,
     deliveryReport: spec.deliveryReport ?? null,
     readReceipt: spec.readReceipt ?? null,
+    viaGroup: spec.viaGroup ?? null,
     messageId: spec.messageId === undefined ? 'CAF1234@mail.example.com' : spec.messageId,
   };
 }
