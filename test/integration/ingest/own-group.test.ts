@@ -35,7 +35,7 @@ const throughGroup = (mail: TestMail, author = { address: 'ann@customer.test', n
   },
 });
 
-const row = async <T>(sql: string, params: unknown[]) => (await queryDatabase<T>(h.databaseUrl, sql, params))[0]!;
+const row = async <T extends Record<string, unknown>>(sql: string, params: unknown[]) => (await queryDatabase<T>(h.databaseUrl, sql, params))[0]!;
 
 describe('support@ as a Google Group', () => {
   it("is the customer's ticket, acknowledged to them; their reply through the group moves a waiting ticket back to OPEN", async () => {
