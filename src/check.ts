@@ -20,6 +20,7 @@ import { openOrm } from './db/orm.js';
 import { imapAuth, imapOptions } from './ingest/doors/imap-poller.js';
 import { redactUrlSecrets, type Logger } from './log.js';
 import { checkTemplates, TEMPLATE_NAMES } from './outbound/templates.js';
+import { unalignedQueues } from './outbound/dkim.js';
 import { smtpOAuth2Auth } from './outbound/transport.js';
 import { describeReplyTargets } from './tickets/reply-targets.js';
 import { withTimeout } from './with-timeout.js';
@@ -141,6 +142,26 @@ function dkimKey({ domain, selector, privateKey, source }: DkimConfig, resolveTx
   });
 }
 
+/**
+ * With FROM_QUEUE_ADDRESS and DKIM signing: mail From every queue's own address is signed by a key
+ * of its domain (DKIM_KEYS), or DMARC cannot pass on DKIM for it and it lands in spam. Null when
+ * that does not apply, or the database is the embedded one (not started here).
+ */
+async function dkimAlignment(config: Config, timeoutMs: number): Promise<CheckResult | null> {
+  if (!config.outbound.fromQueueAddress || (!config.dkim && config.dkimKeys.length === 0) || !config.databaseUrl) return null;
+  return check('dkim alignment', timeoutMs, async () => {
+    const orm = await openOrm(config.databaseUrl!);
+    try {
+      const rows = await orm.em.fork().execute<{ name: string; email_address: string }[]>(`select name, email_address from queue where email_address is not null order by name`);
+      const unaligned = unalignedQueues(config, rows.map((r) => ({ name: r.name, emailAddress: r.email_address })));
+      if (unaligned.length > 0) throw new Error(`${unaligned.join('; ')}: DMARC does not align with that unless the relay signs for the domain; give its key in DKIM_KEYS`);
+      return `mail From ${plural(rows.length, 'queue address', 'queue addresses')} is signed by a key of its own domain`;
+    } finally {
+      await orm.close();
+    }
+  });
+}
+
 /** Every check, in order; mailboxes, the relay and the DKIM keys at once (each bounded by `timeoutMs`). */
 export async function runChecks(config: Config, log: Logger, timeoutMs = CHECK_TIMEOUT_MS): Promise<CheckResult[]> {
   const summary = `${plural(config.mailboxes.length, 'mailbox', 'mailboxes')}, support address ${config.supportAddress}${config.emergencyAddress ? `, emergency address ${config.emergencyAddress}` : ''}`;
@@ -150,7 +171,7 @@ export async function runChecks(config: Config, log: Logger, timeoutMs = CHECK_T
     templates(config),
     await database(config, timeoutMs),
   ];
-  const remote = await Promise.all([...config.mailboxes.map((m) => mailbox(m, log, timeoutMs)), smtpRelay(config, timeoutMs), ...dkimKeys(config, resolveTxt, timeoutMs)]);
+  const remote = await Promise.all([...config.mailboxes.map((m) => mailbox(m, log, timeoutMs)), smtpRelay(config, timeoutMs), ...dkimKeys(config, resolveTxt, timeoutMs), dkimAlignment(config, timeoutMs)]);
   results.push(...remote.filter((r): r is CheckResult => r !== null));
   return results;
 }

@@ -1,7 +1,7 @@
-/** Which DKIM key signs a mail: the one whose domain the From address is in, nearest first; else DKIM_*'s. */
+/** Which DKIM key signs a mail: the one whose domain the From address is in, nearest first; else DKIM_*'s. And which queue addresses no key aligns with. */
 import { describe, expect, it } from 'vitest';
 import type { DkimConfig } from '../../../src/config/env.js';
-import { signingKey } from '../../../src/outbound/dkim.js';
+import { signingKey, unalignedQueues } from '../../../src/outbound/dkim.js';
 
 const key = (domain: string): DkimConfig => ({ domain, selector: 's1', privateKey: `key of ${domain}`, source: domain });
 const main = key('example.com');
@@ -26,5 +26,23 @@ describe('signingKey', () => {
     expect(signingKey({ dkim: null, dkimKeys: [brand] }, 'desk@other.example')).toBeNull();
     expect(signingKey({ dkim: null, dkimKeys: [brand] }, 'desk@brand.example')).toBe(brand);
     expect(signingKey({ dkim: null, dkimKeys: [] }, 'desk@brand.example')).toBeNull();
+  });
+});
+
+describe('unalignedQueues', () => {
+  it('names each queue address whose mail no key of its domain (or a parent) signs, and how it would go out', () => {
+    const queues = [
+      { name: 'Billing', emailAddress: 'billing@example.com' },
+      { name: 'EU', emailAddress: 'eu@help.example.com' },
+      { name: 'Brand', emailAddress: 'help@brand.example' },
+      { name: 'Other', emailAddress: 'desk@other.example' },
+    ];
+    expect(unalignedQueues({ dkim: main, dkimKeys: [brand] }, queues)).toEqual(['Other (desk@other.example) would go out signed as example.com']);
+    expect(unalignedQueues({ dkim: null, dkimKeys: [brand] }, queues)).toEqual([
+      'Billing (billing@example.com) would go out unsigned',
+      'EU (eu@help.example.com) would go out unsigned',
+      'Other (desk@other.example) would go out unsigned',
+    ]);
+    expect(unalignedQueues({ dkim: main, dkimKeys: [brand] }, [])).toEqual([]);
   });
 });
