@@ -82,7 +82,8 @@ describe.skipIf(!dovecotAvailable())('IMAP with OAuth 2.0', () => {
     const log = gateway.logLines().join('\n');
     for (const secret of [oauth.clientSecret, ...oauth.issued]) expect(log).not.toContain(secret);
 
-    expect((await readiness()).mailboxes.o365?.state).toBe('connected');
+    // Connected, or soon again: on a loaded machine a session may end (and be replaced) at any time.
+    await until(async () => (await readiness()).mailboxes.o365?.state === 'connected', 'the OAuth mailbox connected', 30);
   });
 
   describe('postdesk check', () => {
