@@ -4,7 +4,8 @@
  * variable, as at start), reads the mail templates, connects to PostgreSQL (version, migrations
  * pending, durability), logs in to every IMAP mailbox and opens its folder read-only (messages,
  * UIDVALIDITY, IDLE, the processed and quarantine folders), asks the SMTP relay to accept the
- * login (no mail is sent), and with DKIM signing looks up the published key. One line per check
+ * login (no mail is sent), and with DKIM signing looks up each published key (and, with
+ * FROM_QUEUE_ADDRESS, whether every queue address is signed by its own domain). One line per check
  * on stdout; exit 0 when every check passed.
  *
  * Nothing is created, migrated, marked or sent; each check gives up after CHECK_TIMEOUT_MS, so a

@@ -113,6 +113,10 @@ export class Message {
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 
+  /** For our mail (OUTBOUND): when a read receipt said it was displayed; null: none came (most mail programs send none). */
+  @Property({ type: 'datetime', nullable: true })
+  readAt: Date | null = null;
+
   /** Full-text vector over subject and text body; maintained by PostgreSQL (see the migration). */
   @Property({
     columnType: 'tsvector',

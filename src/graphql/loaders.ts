@@ -67,6 +67,7 @@ export interface MessageRow {
   /** Sender authentication verdict (jsonb); null when not checked. */
   auth: { dmarc: string; dkim: string; spf: string; authenticated: boolean } | null;
   flags: string[];
+  read_at: Date | string | null;
 }
 
 export interface AttachmentRow {
@@ -199,7 +200,7 @@ export interface TicketRelations {
  * threads mostly show the text. Each is read by its own loader, and only for the messages whose
  * `bodyHtml` or `visibleText` a query selects.
  */
-const MESSAGE_COLUMNS = `m.id, m.ticket_id, m.direction, m.author_id, m."to", m.cc, m.subject, m.body_text, m.message_id, m.message_id_synthetic, m.created_at, m.auth, m.flags`;
+const MESSAGE_COLUMNS = `m.id, m.ticket_id, m.direction, m.author_id, m."to", m.cc, m.subject, m.body_text, m.message_id, m.message_id_synthetic, m.created_at, m.auth, m.flags, m.read_at`;
 /**
  * A message's author and attachments' metadata ride along with it (as JSON), and prime the person
  * and attachment loaders: a thread with its authors and attachments is one round trip, not three.

@@ -31,6 +31,7 @@ import { summaryOfHeaders, summaryOfParsed } from './quarantine-summary.js';
 import { attachedForward, type ForwardedMail } from './forwarded-attachment.js';
 import { openTicket, type OpenedTicket } from './open-ticket.js';
 import { isOwnAddress, loadOwnAddresses, ownAddresses } from './own-addresses.js';
+import { markOurMailRead } from './mark-read.js';
 import { throughOwnGroup } from './own-group.js';
 import { parseMessage } from './parse.js';
 import { bodyOffset, provenanceLabel, quarantine, recordReceipt, sha256, storeRaw, type Provenance } from './store.js';
@@ -349,6 +350,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
     const wasEmergency = isEmergencyTicket(ticket);
     const result = await applyReply(em, ticket, base, { classification, emergency, config: ctx.config, via: decision.via });
     if (result.kind === 'comment') {
+      if (parsed.readReceipt) await markOurMailRead(em, ticket.id, parsed.readReceipt, now);
       await notifyInboundComment(em, ticket, result.message, !wasEmergency && isEmergencyTicket(ticket), parsed.refused, ctx);
       recordReceipt(em, provenance, 'comment', p.hash, { message: result.message });
       await em.flush();

@@ -222,7 +222,7 @@ async function takePart(part: AttachmentStream, mail: Collected, policy: Attachm
   const detected = await detectType(content ?? head);
   let reason = refusalReason(filename, size, detected, mail.attachments.length, policy);
   if (reason !== null) {
-    if (isCalendarPart(content ?? head)) {
+    if (isCalendarPart(head)) {
       mail.calendar = true; // an invitation, not the customer's file; the raw message keeps it
       return;
     }

@@ -82,6 +82,9 @@ export class MessageObject {
   @Field(() => [String], { description: MESSAGE_FLAGS_DESCRIPTION })
   flags!: string[];
 
+  @Field(() => Date, { nullable: true, description: "Our mail (an agent's reply): when the recipient's mail program sent a read receipt saying it was displayed; null when none came (most send none)" })
+  readAt!: Date | null;
+
   rowId!: number;
   authorId!: number | null;
 }
@@ -101,5 +104,6 @@ export function presentMessage(row: MessageRow): MessageObject {
     authorId: row.author_id === null ? null : Number(row.author_id),
     authentication: row.auth ? { dmarc: row.auth.dmarc, dkim: row.auth.dkim, spf: row.auth.spf, authenticated: row.auth.authenticated } : null,
     flags: row.flags ?? [],
+    readAt: row.read_at === null || row.read_at === undefined ? null : new Date(row.read_at),
   });
 }
