@@ -36,18 +36,7 @@ export async function replyExpectation(em: Em, config: Config, ticket: Ticket, n
   const queue = !ticket.queue || wrap(ticket.queue).isInitialized() ? ticket.queue : await em.findOne(Queue, ticket.queue.id);
   const calendar = urgent ? null : queueCalendar(queue, config.businessHours);
   const zone = calendar?.timezone ?? 'UTC';
-  let due = replyDueAt(now, ticket.priority, config.replyTargets);
-  let opens = now;
-  if (calendar) {
-    const p = questionMarks();
-    const columns = ['x.since', 'x.priority', 'x.queue_id'] as const;
-    const select = `select ${replyDueSql(config, p, ...columns)} as due, ${replyDueSql(opening(config), p, ...columns)} as opens`;
-    // Bound after the select list: `?` placeholders are positional.
-    const from = `from (select ${p.bind(now, 'timestamptz')} as since, ${p.bind(ticket.priority, 'text')} as priority, ${p.bind(queue?.id ?? null, 'int')} as queue_id) x`;
-    const [row] = await em.execute<{ due: Date | string | null; opens: Date | string | null }[]>(`${select} ${from}`, p.values);
-    due = row?.due ? new Date(row.due) : null;
-    opens = row?.opens ? new Date(row.opens) : now;
-  }
+  const { due, opens } = calendar ? await dueAndOpening(em, config, ticket.priority, queue?.id ?? null, now) : { due: replyDueAt(now, ticket.priority, config.replyTargets), opens: now };
   const when = (instant: Date) => formatInstant(instant, zone, now);
   const closed = opens.getTime() - now.getTime() >= OPEN_NOW_MS;
   const target = describeReplyTarget(config, ticket.priority, calendar);
@@ -55,6 +44,23 @@ export async function replyExpectation(em: Em, config: Config, ticket: Ticket, n
     openingNote: closed ? `Our support desk is closed at the moment; it opens again on ${when(opens)} (${zone}).\n\n` : '',
     replyPromise: target && due ? `We aim to answer within ${target}, by ${when(due)} (${zone}).\n\n` : '',
   };
+}
+
+/** When a queue next opens while it is closed at `now` (its calendar, else the desk's); null while it is open. Only for a queue that keeps a calendar. */
+export async function nextOpening(em: Em, config: Config, queueId: number, now: Date): Promise<Date | null> {
+  const { opens } = await dueAndOpening(em, config, Priority.NORMAL, queueId, now);
+  return opens.getTime() - now.getTime() >= OPEN_NOW_MS ? opens : null;
+}
+
+/** The due instant of a wait starting at `since`, and the next opening moment (`since` when open), by the overdue count's SQL. */
+async function dueAndOpening(em: Em, clock: ReplyClock, priority: Priority, queueId: number | null, since: Date): Promise<{ due: Date | null; opens: Date }> {
+  const p = questionMarks();
+  const columns = ['x.since', 'x.priority', 'x.queue_id'] as const;
+  const select = `select ${replyDueSql(clock, p, ...columns)} as due, ${replyDueSql(opening(clock), p, ...columns)} as opens`;
+  // Bound after the select list: `?` placeholders are positional.
+  const from = `from (select ${p.bind(since, 'timestamptz')} as since, ${p.bind(priority, 'text')} as priority, ${p.bind(queueId, 'int')} as queue_id) x`;
+  const [row] = await em.execute<{ due: Date | string | null; opens: Date | string | null }[]>(`${select} ${from}`, p.values);
+  return { due: row?.due ? new Date(row.due) : null, opens: row?.opens ? new Date(row.opens) : since };
 }
 
 /** "Monday 7 December at 09:00" in `zone`; with the year when it is not `now`'s. */

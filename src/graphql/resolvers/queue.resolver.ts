@@ -8,6 +8,7 @@ import type { Em } from '../../db/orm.js';
 import { queueCalendar } from '../../queues/queue-hours.js';
 import { recordEvent } from '../../tickets/record-event.js';
 import { describeCalendar } from '../../tickets/reply-targets.js';
+import { nextOpening } from '../../outbound/reply-expectation.js';
 import type { GraphQLContext } from '../context.js';
 import { QueuePayload } from '../types/payloads.js';
 import { CreateQueueInput, QueueType, UpdateQueueInput, presentQueue } from '../types/queue.type.js';
@@ -34,6 +35,15 @@ export class QueueResolver {
   openingTime(@Root() queue: QueueType, @Ctx() { config }: GraphQLContext): string {
     const calendar = queueCalendar(queue, config.businessHours);
     return calendar ? describeCalendar(calendar) : 'around the clock';
+  }
+
+  @Authorized(Role.AGENT)
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description: 'While the queue is closed (its own opening times, else BUSINESS_HOURS): when it opens again, as the acknowledgement of mail arriving now says; null while it is open, or around the clock',
+  })
+  async opensAt(@Root() queue: QueueType, @Ctx() { em, config }: GraphQLContext): Promise<Date | null> {
+    return queueCalendar(queue, config.businessHours) ? nextOpening(em, config, Number(queue.id), new Date()) : null;
   }
 
   @Mutation(() => QueuePayload)

@@ -305,4 +305,22 @@ describe("a queue's own opening times", () => {
     // The desk's long-overdue ticket of the test before, and these two.
     expect(sample(scraped, 'postdesk_tickets_awaiting_reply', { overdue: 'true' })).toBe(3);
   });
+  it('Queue.opensAt: when a closed queue opens again; null while open, and around the clock', async () => {
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    await admin(`mutation { createQueue(input: { name: "Closed today", businessHours: "Mon-Sun 00:00-24:00", businessTimezone: "UTC" }) { queue { name } } }`);
+    await admin(`mutation { createQueue(input: { name: "Always", businessHours: "always" }) { queue { name } } }`);
+    const opensAt = async () => (await admin(`{ queues { name opensAt } }`)).queues.filter((q: Data) => ['Always', 'Closed today'].includes(q.name)).map((q: Data) => [q.name, q.opensAt]);
+    expect(await opensAt()).toEqual([
+      ['Always', null],
+      ['Closed today', null],
+    ]);
+    expect((await setHours('Closed today', { businessHolidays: `${day(0)},${day(1)}` })).userErrors).toEqual([]);
+    expect(await opensAt()).toEqual([
+      ['Always', null],
+      ['Closed today', `${day(2)}T00:00:00.000Z`],
+    ]);
+    // The desk's one-hour window (BUSINESS_HOURS above): General is closed but for an hour a week.
+    const general = (await admin(`{ queues { name opensAt } }`)).queues.find((q: Data) => q.name === 'General');
+    expect(general.opensAt === null || new Date(general.opensAt).getUTCHours() === 9).toBe(true);
+  });
 });
