@@ -21,7 +21,7 @@ import { openOrm } from './db/orm.js';
 import { imapAuth, imapOptions } from './ingest/doors/imap-poller.js';
 import { redactUrlSecrets, type Logger } from './log.js';
 import { checkTemplates, TEMPLATE_NAMES } from './outbound/templates.js';
-import { unalignedQueues } from './outbound/dkim.js';
+import { signingKeys, unalignedQueues } from './outbound/dkim.js';
 import { smtpOAuth2Auth } from './outbound/transport.js';
 import { describeReplyTargets } from './tickets/reply-targets.js';
 import { withTimeout } from './with-timeout.js';
@@ -128,7 +128,7 @@ export type TxtResolver = (name: string) => Promise<string[][]>;
  * every receiver's check while mail still goes out, so it is worth a FAIL line here.
  */
 export function dkimKeys(config: Config, resolveTxt: TxtResolver, timeoutMs = CHECK_TIMEOUT_MS): Promise<CheckResult>[] {
-  return [...(config.dkim ? [config.dkim] : []), ...config.dkimKeys].map((key) => dkimKey(key, resolveTxt, timeoutMs));
+  return signingKeys(config).map((key) => dkimKey(key, resolveTxt, timeoutMs));
 }
 
 function dkimKey({ domain, selector, privateKey, source }: DkimConfig, resolveTxt: TxtResolver, timeoutMs: number): Promise<CheckResult> {
@@ -149,7 +149,7 @@ function dkimKey({ domain, selector, privateKey, source }: DkimConfig, resolveTx
  * that does not apply, or the database is the embedded one (not started here).
  */
 async function dkimAlignment(config: Config, timeoutMs: number): Promise<CheckResult | null> {
-  if (!config.outbound.fromQueueAddress || (!config.dkim && config.dkimKeys.length === 0) || !config.databaseUrl) return null;
+  if (!config.outbound.fromQueueAddress || signingKeys(config).length === 0 || !config.databaseUrl) return null;
   return check('dkim alignment', timeoutMs, async () => {
     const orm = await openOrm(config.databaseUrl!);
     try {

@@ -17,6 +17,11 @@ export function aligns(key: DkimConfig, address: string): boolean {
   return domain === key.domain || domain.endsWith(`.${key.domain}`);
 }
 
+/** Every signing key: DKIM_*'s first, then DKIM_KEYS. */
+export function signingKeys(config: Signing): DkimConfig[] {
+  return [...(config.dkim ? [config.dkim] : []), ...config.dkimKeys];
+}
+
 /**
  * The key for `fromAddress`'s domain or its nearest parent domain among DKIM_* and DKIM_KEYS
  * (d=brand.example aligns with From help.brand.example); else the DKIM_* key, which does not
@@ -25,7 +30,7 @@ export function aligns(key: DkimConfig, address: string): boolean {
 export function signingKey(config: Signing, fromAddress: string | null): DkimConfig | null {
   let best: DkimConfig | null = null;
   if (fromAddress) {
-    for (const key of [...(config.dkim ? [config.dkim] : []), ...config.dkimKeys]) {
+    for (const key of signingKeys(config)) {
       if (aligns(key, fromAddress) && key.domain.length > (best?.domain.length ?? 0)) best = key;
     }
   }

@@ -14,7 +14,7 @@ import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { Config } from '../config/env.js';
 import { accessTokens } from '../mail/oauth2.js';
-import { signingKey } from './dkim.js';
+import { signingKey, signingKeys } from './dkim.js';
 
 export interface Envelope {
   readonly from: string;
@@ -103,7 +103,7 @@ export function createMailTransport(config: Config): MailTransport {
     ...(config.smtpOAuth2 && { auth: smtpOAuth2Auth(config) }),
   };
   const cacheDir = join(config.dataDir, DKIM_CACHE_DIR);
-  if (config.dkim || config.dkimKeys.length > 0) mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  if (signingKeys(config).length > 0) mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
   const transporter = nodemailer.createTransport(options);
   return {
     kind: 'smtp',

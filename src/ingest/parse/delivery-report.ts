@@ -22,7 +22,7 @@ export function isDeliveryReportType(value: string, params: Readonly<Record<stri
   return value.toLowerCase() === 'multipart/report' && (params['report-type'] ?? '').trim().toLowerCase() === 'delivery-status';
 }
 
-export function unfoldedLines(text: string): string[] {
+function unfoldedLines(text: string): string[] {
   return text.replace(/\r\n?/g, '\n').replace(/\n(?=[ \t])/g, '').split('\n');
 }
 
@@ -36,25 +36,31 @@ export function addressOf(field: string | undefined): string | null {
   return address.includes('@') && address.length <= MAX_EMAIL_CHARS ? address : null;
 }
 
-/** Failed recipients named in a message/delivery-status body. */
-export function failedRecipients(statusText: string): string[] {
-  const found: string[] = [];
-  let fields = new Map<string, string>();
-  const endBlock = (): void => {
-    const action = (fields.get('action') ?? '').trim().split(/\s/)[0]!.toLowerCase();
-    const address = addressOf(fields.get('final-recipient')) ?? addressOf(fields.get('original-recipient'));
-    if (action === 'failed' && address) found.push(address);
-    fields = new Map();
-  };
-  for (const line of unfoldedLines(statusText)) {
+/**
+ * The blocks of `Name: value` fields of a report part (DSN, RFC 3464 §2.1; MDN, RFC 8098 §3.1),
+ * separated by empty lines; names lower-cased, values as written. Lines without a name are skipped.
+ */
+export function fieldBlocks(text: string): Map<string, string>[] {
+  const blocks: Map<string, string>[] = [new Map()];
+  for (const line of unfoldedLines(text)) {
     if (line.trim() === '') {
-      endBlock();
+      blocks.push(new Map());
       continue;
     }
     const colon = line.indexOf(':');
-    if (colon > 0) fields.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1));
+    if (colon > 0) blocks.at(-1)!.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1));
   }
-  endBlock();
+  return blocks;
+}
+
+/** Failed recipients named in a message/delivery-status body. */
+export function failedRecipients(statusText: string): string[] {
+  const found: string[] = [];
+  for (const fields of fieldBlocks(statusText)) {
+    const action = (fields.get('action') ?? '').trim().split(/\s/)[0]!.toLowerCase();
+    const address = addressOf(fields.get('final-recipient')) ?? addressOf(fields.get('original-recipient'));
+    if (action === 'failed' && address) found.push(address);
+  }
   return found;
 }
 

@@ -11,7 +11,7 @@
  * processed), `Final-Recipient` (who read it).
  */
 import type { ReadReceipt } from '../types.js';
-import { addressOf, unfoldedLines } from './delivery-report.js';
+import { addressOf, fieldBlocks } from './delivery-report.js';
 import { firstMessageId } from './identifiers.js';
 import { plainString } from './plain-string.js';
 
@@ -25,12 +25,7 @@ export function isReadReceiptType(value: string, params: Readonly<Record<string,
 
 /** What the receipt says, from its disposition-notification part's text (null when it had none). */
 export function readReceiptOf(notification: string | null): ReadReceipt {
-  const fields = new Map<string, string>();
-  for (const line of unfoldedLines(notification ?? '')) {
-    if (line.trim() === '') break; // one block of fields (RFC 8098 §3.1)
-    const colon = line.indexOf(':');
-    if (colon > 0) fields.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1));
-  }
+  const fields = fieldBlocks(notification ?? '')[0]!; // one block of fields (RFC 8098 §3.1)
   const disposition = fields.get('disposition')?.split(';')[1];
   const type = disposition === undefined ? '' : plainString(disposition).trim().toLowerCase().split(/[\s/]/)[0]!;
   const id = fields.get('original-message-id');
