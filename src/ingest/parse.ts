@@ -8,6 +8,7 @@
  * each attachment is read from its stream, hashed, checked against the policy and released, so a
  * refused 20 MB part never sits in memory and the parser never stalls on an unreleased part.
  */
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { MailParser, parseAddressHeader, type AttachmentStream, type HeaderLines, type Headers, type MessageText } from 'mailparser';
 import type { AttachedMessage, AttachmentPolicy, ParsedAttachment, ParsedMessage, RefusedAttachment } from './types.js';
@@ -16,6 +17,7 @@ import { addressPrefix, firstAddress, toAddressList, type AddressEntry } from '.
 import { detectType, refusalReason, sizeLimit } from './parse/attachments.js';
 import { isCalendarPart } from './parse/calendar-parts.js';
 import { cryptoPart } from './parse/crypto-parts.js';
+import { dataImageExtension, findDataImagesInHtml, findDataImagesInText, replaceMatches } from './parse/data-images.js';
 import { DISPOSITION_TYPES, isReadReceiptType, readReceiptOf } from './parse/read-receipt.js';
 import { boundText, stripHtml } from './parse/body-text.js';
 import { buildDeliveryReport, isDeliveryReportType, RETURNED_TYPES, returnedFromRaw, STATUS_TYPES } from './parse/delivery-report.js';
@@ -77,6 +79,7 @@ interface Collected {
 export async function parseMessage(raw: Buffer, policy: AttachmentPolicy, now: Date = new Date(), replyMarker: string | null = null): Promise<ParsedMessage> {
   checkStructure(raw);
   const mail = await runParser(raw, policy);
+  await takeDataImages(mail, policy);
   const headers = headerMap(mail.headerLines);
   const rawValues = (key: string): string[] => mail.headerLines.filter((line) => line.key === key).map((line) => rawHeaderValue(line.line));
   const addresses = (key: string): AddressEntry[] => parseAddressHeader(rawValues(key).map((value) => addressPrefix(value)), { flatten: true }).value;
@@ -245,6 +248,40 @@ function contentTypeParam(headers: Headers, name: string): string | null {
   const params = (headers.get('content-type') as { params?: Record<string, unknown> } | undefined)?.params;
   const value = params?.[name];
   return typeof value === 'string' ? value : null;
+}
+
+/**
+ * Images embedded in the HTML as data: URLs become inline image files under the same policy as
+ * parts (./parse/data-images.ts): in the HTML a cid: reference to the file takes the URL's place
+ * (a refused one's image is left out), and in text derived from the HTML "[inline-1.png]" takes
+ * the base64's. One image embedded twice is one file.
+ */
+async function takeDataImages(mail: Collected, policy: AttachmentPolicy): Promise<void> {
+  const html = mail.text?.html;
+  const matches = html ? findDataImagesInHtml(html) : [];
+  if (!html || matches.length === 0) return;
+  const taken = new Map<string, { filename: string; source: string }>();
+  for (const { key, contentType, content } of matches) {
+    if (taken.has(key)) continue;
+    const filename = `inline-${++mail.inlineCount}.${dataImageExtension(contentType)}`;
+    const detected = await detectType(content);
+    const reason = refusalReason(filename, content.length, detected, mail.attachments.length, policy);
+    if (reason !== null) {
+      mail.refused.push({ filename, contentType, size: content.length, reason });
+      taken.set(key, { filename, source: '' });
+      continue;
+    }
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    const contentId = `data-image-${sha256.slice(0, 24)}@postdesk.invalid`;
+    mail.attachments.push({ filename, contentType, detectedType: detected?.mime ?? null, content, size: content.length, sha256, inline: true, contentId });
+    taken.set(key, { filename, source: `cid:${contentId}` });
+  }
+  const text = mail.text!.text;
+  mail.text = {
+    ...mail.text!,
+    html: replaceMatches(html, matches, (match) => taken.get(match.key)!.source),
+    text: text && replaceMatches(text, findDataImagesInText(text).filter((match) => taken.has(match.key)), (match) => `[${taken.get(match.key)!.filename}]`),
+  };
 }
 
 /** RFC 2557 Content-Location names some inline parts that have no filename (Apple Mail). */

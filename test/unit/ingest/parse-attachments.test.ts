@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_ATTACHMENT_POLICY, parseMessage } from '../../../src/ingest/parse.js';
 import { detectType, refusalReason } from '../../../src/ingest/parse/attachments.js';
 import { safeFilename } from '../../../src/ingest/parse/filenames.js';
+import { TRUNCATED_MARKER } from '../../../src/ingest/parse/limits.js';
 import { buildEml, fileBytes, fixture, MAGIC, type PartSpec } from './build-eml.js';
 
 const MB = 1024 * 1024;
@@ -153,6 +154,71 @@ describe('attachment policy at the defaults (TESTPLAN S12)', () => {
     expect(refusalReason('a.log', 10, null, 0, policy)).toBeNull();
     expect(refusalReason('a.log', 1001, null, 0, policy)).toBe('larger than 1000 bytes');
     expect(refusalReason('a.log', 10, { mime: 'application/x-msdownload', ext: 'exe' }, 0, policy)).toBe('content is application/x-msdownload, not .log');
+  });
+});
+
+describe('images embedded in the HTML as data: URLs', () => {
+  const shot = fileBytes(MAGIC.png, 3000);
+  const dataUrl = (bytes: Buffer, type = 'image/png') => `data:${type};base64,${bytes.toString('base64')}`;
+  const parseHtml = (html: string, policy = DEFAULT_ATTACHMENT_POLICY) => parseMessage(buildEml({ html }), policy);
+  const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+  it('become inline image files that the HTML references by cid:, and the text names them instead of carrying their base64', async () => {
+    const m = await parseHtml(`<p>The error:</p><img alt="the error" src="${dataUrl(shot)}"><p>Thanks</p>`);
+    expect(m.refused).toEqual([]);
+    expect(m.attachments).toHaveLength(1);
+    const [image] = m.attachments;
+    expect(image).toMatchObject({ filename: 'inline-1.png', contentType: 'image/png', detectedType: 'image/png', size: shot.length, inline: true });
+    expect(image!.sha256).toBe(sha(shot));
+    expect(image!.content.equals(shot)).toBe(true);
+    expect(m.html?.trim()).toBe(`<p>The error:</p><img src="cid:${image!.contentId}" alt="the error" /><p>Thanks</p>`);
+    expect(m.text).toBe('The error:\n\nthe error\n[inline-1.png]\n\nThanks');
+  });
+
+  it('reads single-quoted, unquoted, line-wrapped and parameterised URLs, and one image embedded twice is one file', async () => {
+    const wrapped = shot.toString('base64').replace(/.{76}/g, '$&\n');
+    const other = fileBytes(MAGIC.gif, 200);
+    const m = await parseHtml(
+      `<IMG SRC='data:image/png;base64,${wrapped}'><img width=1 src=${dataUrl(other, 'image/gif')}>` +
+        `<img src="data:image/png;name=shot.png;base64,${shot.toString('base64')}">`,
+    );
+    expect(m.attachments.map((a) => [a.filename, a.size])).toEqual([['inline-1.png', shot.length], ['inline-2.gif', other.length]]);
+    const [first, second] = m.attachments;
+    expect(m.html?.trim()).toBe(`<img src="cid:${first!.contentId}" /><img src="cid:${second!.contentId}" width="1" /><img src="cid:${first!.contentId}" />`);
+  });
+
+  it('are refused like parts, told as refused, and left out of the HTML', async () => {
+    const m = await parseHtml(`<p>a</p><img src="${dataUrl(Buffer.from('RIFF\0\0\0\0WEBPVP8 '), 'image/webp')}"><img src="${dataUrl(Buffer.from('<script>alert(1)</script>'))}"><p>b</p>`);
+    expect(m.attachments).toEqual([]);
+    expect(m.refused).toEqual([
+      { filename: 'inline-1.webp', contentType: 'image/webp', size: 16, reason: 'type .webp is not allowed' },
+      { filename: 'inline-2.png', contentType: 'image/png', size: 25, reason: 'content is not recognised as .png' },
+    ]);
+    expect(m.html?.trim()).toBe('<p>a</p><p>b</p>');
+    expect(m.text).not.toContain('base64');
+  });
+
+  it('count against the attachments a message may have, after its parts', async () => {
+    const images = Array.from({ length: 3 }, (_, i) => `<img src="${dataUrl(fileBytes(MAGIC.png, 100 + i))}">`).join('');
+    const m = await parseMessage(buildEml({ html: images, parts: [pdf('a.pdf')] }), { ...DEFAULT_ATTACHMENT_POLICY, maxCount: 3 });
+    expect(m.attachments.map((a) => a.filename)).toEqual(['a.pdf', 'inline-1.png', 'inline-2.png']);
+    expect(m.refused).toMatchObject([{ filename: 'inline-3.png', reason: 'more than 3 attachments' }]);
+  });
+
+  it('no longer push the rest of the HTML past what is kept: a 2 MB screenshot, then the text', async () => {
+    const big = fileBytes(MAGIC.png, 2 * MB);
+    const m = await parseHtml(`<p>before</p><img src="${dataUrl(big)}"><p>after the screenshot</p>`);
+    expect(m.attachments.map((a) => a.size)).toEqual([big.length]);
+    expect(m.html).toContain('<p>after the screenshot</p>');
+    expect(m.html).not.toContain(TRUNCATED_MARKER);
+  });
+
+  it('are taken only from the src of an <img>: a link, text or another element keeps or loses its URL as before', async () => {
+    const url = dataUrl(shot);
+    const m = await parseHtml(`<a href="${url}">link</a><p>src=${url}</p><video src="${url}"></video><img alt="a>b" src="${url}">`);
+    expect(m.attachments).toEqual([]);
+    expect(m.refused).toEqual([]);
+    expect(m.html?.trim()).toBe('<a rel="noopener noreferrer nofollow" target="_blank">link</a><p>src=' + url + '</p>');
   });
 });
 
