@@ -77,6 +77,8 @@ export interface AttachmentRow {
   content_type: string;
   size: number;
   sha256: string;
+  inline: boolean;
+  content_id: string | null;
 }
 
 export interface EventRow {
@@ -207,7 +209,7 @@ const MESSAGE_COLUMNS = `m.id, m.ticket_id, m.direction, m.author_id, m."to", m.
  */
 const MESSAGE_EXTRAS = `(select ${personJson('p')} from person p where p.id = m.author_id) as author,
     coalesce((select json_agg(json_build_object('id', a.id, 'message_id', a.message_id, 'filename', a.filename, 'content_type', a.content_type,
-      'size', a.size, 'sha256', a.sha256) order by a.id) from attachment a where a.message_id = m.id), '[]'::json) as attachments`;
+      'size', a.size, 'sha256', a.sha256, 'inline', a.inline, 'content_id', a.content_id) order by a.id) from attachment a where a.message_id = m.id), '[]'::json) as attachments`;
 
 type MessageWithExtras = MessageRow & { author: PersonRow | null; attachments: AttachmentRow[] };
 
@@ -219,7 +221,7 @@ export function createLoaders(em: Em, principal: Principal, replyClock: ReplyClo
   const attachments = new DataLoader<number, AttachmentRow[]>(async (ids) => {
     const rows = await readRows<AttachmentRow>(
       em,
-      `select id, message_id, filename, content_type, size, sha256 from attachment where message_id = any($1::bigint[]) order by message_id, id`,
+      `select id, message_id, filename, content_type, size, sha256, inline, content_id from attachment where message_id = any($1::bigint[]) order by message_id, id`,
       [ids],
     );
     return grouped(rows, (a) => Number(a.message_id), ids);

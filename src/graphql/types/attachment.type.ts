@@ -24,6 +24,15 @@ export class AttachmentObject {
 
   @Field(() => String, { description: 'Path on this server; GET it with the same bearer token' })
   url!: string;
+
+  @Field(() => Boolean, { description: "Shown in the message's body (an image the HTML references by cid:), not attached beside it" })
+  inline!: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The Content-ID without angle brackets: `bodyHtml` shows this file where it has `<img src="cid:…">` with this value; null when none',
+  })
+  contentId!: string | null;
 }
 
 export function presentAttachment(row: AttachmentRow): AttachmentObject {
@@ -35,5 +44,7 @@ export function presentAttachment(row: AttachmentRow): AttachmentObject {
     size: Number(row.size),
     sha256: row.sha256,
     url: attachmentPath(id),
+    inline: row.inline,
+    contentId: row.content_id,
   };
 }

@@ -12,6 +12,7 @@ import { startTestApp, type TestApp } from '../../harness/app.js';
 import { gql, type GraphQLResponse } from '../../harness/graphql-client.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
 import { buildMail, randomMessageId } from '../../harness/mail.js';
+import { MAGIC } from '../../unit/ingest/build-eml.js';
 
 let gw: TestApp;
 let h: IngestHarness;
@@ -551,6 +552,34 @@ describe('attachment download', () => {
     expect(response.headers.get('content-type')).toBe('application/pdf');
     expect(response.headers.get('content-length')).toBe(String(PDF.length));
     expect(Buffer.from(await response.arrayBuffer()).equals(PDF)).toBe(true);
+  });
+
+  it("shows which files the body's cid: images are: a MIME inline part and an image embedded as a data: URL", async () => {
+    const screenshot = Buffer.concat([MAGIC.png, Buffer.alloc(2000, 9)]);
+    const logo = Buffer.concat([MAGIC.png, Buffer.alloc(500, 3)]);
+    const html = `<p>The error:</p><img alt="screenshot" src="data:image/png;base64,${screenshot.toString('base64')}"><p>Regards</p><img src="cid:logo@customer.test">`;
+    const raw = await buildMail({
+      to: 'billing@example.com',
+      subject: 'Pasted screenshot',
+      from: 'Pia <pia@customer.test>',
+      html,
+      attachments: [{ filename: 'logo.png', content: logo, contentType: 'image/png', cid: 'logo@customer.test' }],
+    });
+    const outcome = await h.ingest(raw);
+    if (outcome.kind !== 'ticket') throw new Error(`expected a ticket, got ${JSON.stringify(outcome)}`);
+    const data = await ok(alice, `{ ticket(number: ${outcome.ticketNumber}) { messages { bodyText bodyHtml attachments { filename inline contentId size url } } } }`);
+    const message = data.ticket.messages[0];
+    expect(message.attachments).toHaveLength(2);
+    const byCid = new Map<string, { filename: string; inline: boolean; size: number; url: string }>(message.attachments.map((a: Data) => [a.contentId, a]));
+    const sources = [...(message.bodyHtml as string).matchAll(/<img src="cid:([^"]+)"/g)].map((match) => match[1]!);
+    expect(sources).toHaveLength(2);
+    expect(byCid.get(sources[1]!)).toMatchObject({ filename: 'logo.png', inline: true, size: logo.length });
+    const embedded = byCid.get(sources[0]!)!;
+    expect(embedded).toMatchObject({ filename: 'inline-1.png', inline: true, size: screenshot.length });
+    const response = await fetch(`${gw.url}${embedded.url}`, { headers: { authorization: `Bearer ${alice}` } });
+    expect(Buffer.from(await response.arrayBuffer()).equals(screenshot)).toBe(true);
+    expect(message.bodyHtml).not.toContain('base64');
+    expect(message.bodyText).not.toContain('base64');
   });
 
   it('streams a large attachment in slices with the exact length and bytes', async () => {
