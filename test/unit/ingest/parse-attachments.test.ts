@@ -175,6 +175,13 @@ describe('images embedded in the HTML as data: URLs', () => {
     expect(m.text).toBe('The error:\n\nthe error\n[inline-1.png]\n\nThanks');
   });
 
+  it('a real PNG in an HTML-only mail: a file the body shows, the text without base64', async () => {
+    const m = await parseMessage(fixture('data-url-image.eml'), DEFAULT_ATTACHMENT_POLICY);
+    expect(m.attachments).toMatchObject([{ filename: 'inline-1.png', detectedType: 'image/png', size: 70, inline: true }]);
+    expect(m.html).toContain(`<img src="cid:${m.attachments[0]!.contentId}" alt="error dialog" width="320" />`);
+    expect(m.text).toBe('Hello, the export fails with this message:\n\nerror dialog\n[inline-1.png]\n\nRegards,\nLena');
+  });
+
   it('reads single-quoted, unquoted, line-wrapped and parameterised URLs, and one image embedded twice is one file', async () => {
     const wrapped = shot.toString('base64').replace(/.{76}/g, '$&\n');
     const other = fileBytes(MAGIC.gif, 200);
