@@ -23,6 +23,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const MAILBOX_ROLES = ['SUPPORT', 'EMERGENCY'] as const;
 export type MailboxRole = (typeof MAILBOX_ROLES)[number];
 
+/** External-sender tags that Microsoft 365 and Google Workspace transport rules commonly put in front of subjects. */
+export const DEFAULT_SUBJECT_TAGS = '[EXTERNAL],[EXT],EXTERNAL:';
+
 /** What an upstream spam filter's verdict does (SPAM_HEADERS, ingest/classify/spam-verdict.ts). */
 export const SPAM_HEADER_MODES = ['quarantine', 'flag', 'off'] as const;
 export type SpamHeaderMode = (typeof SPAM_HEADER_MODES)[number];
@@ -104,6 +107,12 @@ export interface Config {
    * `flag` it and open the ticket, or `off` (headers ignored). Never acknowledged unless off.
    */
   readonly spamHeaders: SpamHeaderMode;
+  /**
+   * SUBJECT_TAGS: tags such as "[EXTERNAL]" that the desk's own mail system puts in front of the
+   * subjects of mail from outside; removed from the subjects of inbound mail (at the start and
+   * between reply and forward prefixes), so tickets carry the customer's subject.
+   */
+  readonly subjectTags: readonly string[];
   /** REPLY_TO_REQUESTER: a new ticket from mail with one Reply-To address is requested by that address (web forms). */
   readonly replyToRequester: boolean;
   /** Where a new ticket goes when no rule, queue address or keyword routes it; created at start. */
@@ -327,6 +336,14 @@ const envSchema = z.object({
   SENDER_AUTHENTICATION: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
   SPAM_HEADERS: z.enum(SPAM_HEADER_MODES, { message: `must be one of ${SPAM_HEADER_MODES.join(', ')}` }).default('quarantine'),
   REPLY_TO_REQUESTER: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
+  /** Tags a mail system in front of postdesk writes into subjects (mail/headers.ts withoutSubjectTags); `off`: none. */
+  SUBJECT_TAGS: z
+    .string()
+    .refine((v) => v.split(',').every((tag) => tag.trim() !== ''), { message: 'must be a comma-separated list of tags such as [EXTERNAL],EXT: without empty entries, or off' })
+    .refine((v) => v.split(',').every((tag) => tag.trim().length <= 50), { message: 'must name tags of at most 50 characters each' })
+    .refine((v) => !/\p{Cc}/u.test(v), { message: 'must not contain control characters' })
+    .refine((v) => !v.includes('[#'), { message: 'must not name a tag with "[#", which would hide ticket numbers' })
+    .default(DEFAULT_SUBJECT_TAGS),
   SENDER_RATE_LIMIT: z
     .string()
     .regex(/^\d+\/\d+m$/, { message: 'must look like 20/10m (tickets per minutes)' })
@@ -587,6 +604,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     senderAuthentication: e.SENDER_AUTHENTICATION === 'on',
     spamHeaders: e.SPAM_HEADERS,
     replyToRequester: e.REPLY_TO_REQUESTER === 'on',
+    subjectTags: Object.freeze(e.SUBJECT_TAGS.trim().toLowerCase() === 'off' ? [] : e.SUBJECT_TAGS.split(',').map((tag) => tag.trim())),
     defaultQueue: e.DEFAULT_QUEUE,
     senderRateLimit: Object.freeze(parseRate(e.SENDER_RATE_LIMIT)),
     replyTargets: Object.freeze(parseReplyTargets(e.REPLY_TARGETS)),

@@ -17,7 +17,7 @@ import { AppError } from '../errors.js';
 import { InboundReceipt, Message, Person, QuarantinedMessage, RawSource, Ticket } from '../entities/index.js';
 import { MessageDirection, TicketStatus } from '../entities/enums.js';
 import type { Logger } from '../log.js';
-import { findTicketTag, isForward, messageIdDomain } from '../mail/headers.js';
+import { findTicketTag, isForward, messageIdDomain, withoutSubjectTags } from '../mail/headers.js';
 import { findOrCreatePerson, normalisedEmail } from '../people/find-or-create-person.js';
 import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
@@ -32,8 +32,7 @@ import { attachedForward, type ForwardedMail } from './forwarded-attachment.js';
 import { openTicket, type OpenedTicket } from './open-ticket.js';
 import { isOwnAddress, loadOwnAddresses, ownAddresses } from './own-addresses.js';
 import { markOurMailRead } from './mark-read.js';
-import { throughOwnGroup } from './own-group.js';
-import { parseMessage } from './parse.js';
+import { readMessage } from './read-message.js';
 import { bodyOffset, provenanceLabel, quarantine, recordReceipt, sha256, storeRaw, type Provenance } from './store.js';
 import { chooseThread, needsAnswerLookup, referenceOrder } from './thread.js';
 import { UnprocessableMessageError, type ParsedAddress, type ParsedMessage } from './types.js';
@@ -146,10 +145,9 @@ async function prepare(raw: Buffer, ctx: IngestContext): Promise<Prepared> {
   const hash = sha256(raw);
   const now = ctx.now?.() ?? new Date();
   try {
-    const own = ownAddresses(ctx.config);
-    const parsed = throughOwnGroup(await parseMessage(raw, ctx.config.attachments, now, ctx.config.outbound.replyMarker), new Set(own));
+    const parsed = await readMessage(raw, ctx.config, now);
     const classification = classifyMessage(parsed, {
-      ownAddresses: own,
+      ownAddresses: ownAddresses(ctx.config),
       ownMessageIdDomain: messageIdDomain(ctx.config.supportAddress),
       // An admin who retries held spam says it is none: no quarantine, no flag, an acknowledgement.
       // (Other retries keep the verdict: spam held for another reason must not get one.)
@@ -285,7 +283,8 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   const messageId = storedMessageId(parsed, p.hash); // locked by checkFenceAndLock
   if (await alreadyIngested(em, provenance)) return { kind: 'already-ingested' };
   const now = ctx.now?.() ?? new Date();
-  const contentHash = sha256(`${parsed.from?.email ?? ''}\n${parsed.subject}\n${parsed.date?.toISOString() ?? ''}\n`, p.raw.subarray(bodyOffset(p.raw)));
+  // The subject as sent: the fingerprint must not change with SUBJECT_TAGS.
+  const contentHash = sha256(`${parsed.from?.email ?? ''}\n${parsed.headers.get('subject')?.[0] ?? ''}\n${parsed.date?.toISOString() ?? ''}\n`, p.raw.subarray(bodyOffset(p.raw)));
   const emergency = isEmergencyMail(parsed, provenance.mailbox?.role ?? null, ctx.config);
 
   if (classification.ownMail) return commitQuarantine(em, p, provenance, 'OWN_MAIL', 'mail sent by postdesk itself came back', ctx);
@@ -403,7 +402,9 @@ async function staffForward(em: CommitEm, parsed: ParsedMessage, sender: Person 
   const inline = forwardedOriginal(parsed.text, parsed.subject);
   const forward = inline ? { original: inline, parsed } : await attachedForward(parsed, config.attachments);
   if (!forward || forward.original.from.email === sender.email || isOwnAddress(forward.original.from.email, await loadOwnAddresses(em, config))) return null;
-  return forward;
+  // The agent's own mail system tagged the customer's mail on its way to the agent ("[EXTERNAL] Printer").
+  const subject = forward.original.subject === null ? null : withoutSubjectTags(forward.original.subject, config.subjectTags) || null;
+  return { ...forward, original: { ...forward.original, subject } };
 }
 
 /**

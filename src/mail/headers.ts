@@ -68,6 +68,40 @@ export function taggedSubject(number: number, subject: string): string {
 }
 
 /**
+ * The subject without the tags a mail system in front of postdesk wrote into it (SUBJECT_TAGS,
+ * e.g. "[EXTERNAL]"): at its start and between the reply and forward prefixes there
+ * ("[EXTERNAL] Re: [#42] Printer" -> "Re: [#42] Printer", "Fwd: [EXT] Printer" -> "Fwd: Printer"),
+ * matched without regard to case. A tag later in the subject is the sender's own text and stays.
+ * A tag that ends in a letter or digit must end a word ("EXT" does not take "EXTRA" apart).
+ */
+export function withoutSubjectTags(subject: string, tags: readonly string[]): string {
+  if (tags.length === 0) return subject;
+  let kept = '';
+  let rest = subject;
+  let removed = false;
+  for (;;) {
+    const start = rest.length - rest.trimStart().length;
+    const tag = tags.find((candidate) => startsWithTag(rest, start, candidate));
+    if (tag !== undefined) {
+      rest = rest.slice(start + tag.length);
+      removed = true;
+      continue;
+    }
+    const prefix = REPLY_PREFIX.exec(rest) ?? FORWARD_PREFIX.exec(rest);
+    if (prefix === null) break;
+    kept += prefix[0];
+    rest = rest.slice(prefix[0].length);
+  }
+  if (!removed) return subject;
+  return kept === '' ? rest.trimStart() : `${kept.trimStart()} ${rest.trimStart()}`.trimEnd();
+}
+
+function startsWithTag(text: string, at: number, tag: string): boolean {
+  if (text.slice(at, at + tag.length).toLowerCase() !== tag.toLowerCase()) return false;
+  return !/[\p{L}\p{N}]$/u.test(tag) || !/^[\p{L}\p{N}]/u.test(text.slice(at + tag.length, at + tag.length + 1));
+}
+
+/**
  * A subject for a ticket of its own (splitTicket): the reply and forward prefixes of any language
  * we know ("Re: AW: Fwd:") and every [#N] tag dropped, so the new ticket does not carry the old
  * ticket's number; "(no subject)" when nothing is left.

@@ -6,8 +6,7 @@ import type { Em } from '../db/orm.js';
 import { AppError } from '../errors.js';
 import { classifyMessage } from '../ingest/classify.js';
 import { ownAddresses } from '../ingest/own-addresses.js';
-import { throughOwnGroup } from '../ingest/own-group.js';
-import { parseMessage } from '../ingest/parse.js';
+import { readMessage } from '../ingest/read-message.js';
 import { messageIdDomain } from '../mail/headers.js';
 import { decide, type RoutingDecision } from './decide.js';
 import { isEmergencyMail } from './emergency.js';
@@ -32,7 +31,7 @@ export async function dryRunRouting(em: Em, raw: string, config: Config, mailbox
   if (mailbox === undefined) throw new AppError('BAD_USER_INPUT', `no mailbox named "${mailboxName}" is configured`, 'user', ['mailbox']);
   let parsed;
   try {
-    parsed = throughOwnGroup(await parseMessage(bytes, config.attachments, new Date(), config.outbound.replyMarker), new Set(ownAddresses(config)));
+    parsed = await readMessage(bytes, config, new Date());
   } catch (error) {
     throw new AppError('BAD_USER_INPUT', `the message cannot be parsed: ${(error as Error).message}`, 'user', ['raw'], { cause: error });
   }

@@ -218,6 +218,16 @@ describe('configuration', () => {
     }
   });
 
+  it('removes the external-sender tags of SUBJECT_TAGS from subjects, none with off, and names what is wrong', () => {
+    expect(loadConfig({}).subjectTags).toEqual(['[EXTERNAL]', '[EXT]', 'EXTERNAL:']);
+    expect(loadConfig({ SUBJECT_TAGS: ' *EXT* , [Extern] ' }).subjectTags).toEqual(['*EXT*', '[Extern]']);
+    expect(loadConfig({ SUBJECT_TAGS: 'off' }).subjectTags).toEqual([]);
+    expect(problems({ SUBJECT_TAGS: '[EXTERNAL],,EXT:' })).toEqual(['SUBJECT_TAGS: must be a comma-separated list of tags such as [EXTERNAL],EXT: without empty entries, or off']);
+    expect(problems({ SUBJECT_TAGS: 'x'.repeat(51) })).toEqual(['SUBJECT_TAGS: must name tags of at most 50 characters each']);
+    expect(problems({ SUBJECT_TAGS: '[EXT]\u0007' })).toEqual(['SUBJECT_TAGS: must not contain control characters']);
+    expect(problems({ SUBJECT_TAGS: '[#' })).toEqual(['SUBJECT_TAGS: must not name a tag with "[#", which would hide ticket numbers']);
+  });
+
   it('puts a reply marker above mail unless REPLY_MARKER is off, and refuses one that could cut real replies', () => {
     expect(loadConfig({}).outbound.replyMarker).toBe('## Please type your reply above this line ##');
     expect(loadConfig({ REPLY_MARKER: '  -- Antworten Sie oberhalb dieser Zeile --  ' }).outbound.replyMarker).toBe('-- Antworten Sie oberhalb dieser Zeile --');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkOurMessageId, findTicketTag, isForward, messageIdDomain, ourMessageId, subjectOfItsOwn, taggedSubject } from '../../../src/mail/headers.js';
+import { checkOurMessageId, findTicketTag, isForward, messageIdDomain, ourMessageId, subjectOfItsOwn, taggedSubject, withoutSubjectTags } from '../../../src/mail/headers.js';
 
 const SECRET = 'a'.repeat(64);
 const DOMAIN = 'example.com';
@@ -80,5 +80,28 @@ describe('a subject of its own (splitTicket)', () => {
     ['', '(no subject)'],
   ])('%j becomes %j', (subject, expected) => {
     expect(subjectOfItsOwn(subject)).toBe(expected);
+  });
+});
+
+describe('a subject without the tags of a mail system in front of postdesk (SUBJECT_TAGS)', () => {
+  const TAGS = ['[EXTERNAL]', '[EXT]', 'EXTERNAL:'];
+  it.each([
+    ['[EXTERNAL] Printer jam', 'Printer jam'],
+    ['[External] Re: [#42] Printer jam', 'Re: [#42] Printer jam'],
+    ['Re: [EXTERNAL] [#42] Printer jam', 'Re: [#42] Printer jam'],
+    ['Fwd: [EXT] EXTERNAL: Printer jam', 'Fwd: Printer jam'],
+    ['[EXTERNAL]Re:[EXTERNAL] Scanner', 'Re: Scanner'],
+    ['AW: Re:  two  spaces', 'AW: Re:  two  spaces'],
+    ['Printer jam [EXTERNAL]', 'Printer jam [EXTERNAL]'],
+    ['Why does [EXT] appear in our exports?', 'Why does [EXT] appear in our exports?'],
+    ['[EXTERNAL]', ''],
+  ])('%j becomes %j', (subject, expected) => {
+    expect(withoutSubjectTags(subject, TAGS)).toBe(expected);
+  });
+
+  it('takes a tag ending in a letter only as a whole word, and none when none are configured', () => {
+    expect(withoutSubjectTags('EXT Printer', ['EXT'])).toBe('Printer');
+    expect(withoutSubjectTags('EXTRA paper needed', ['EXT'])).toBe('EXTRA paper needed');
+    expect(withoutSubjectTags('[EXTERNAL] Printer', [])).toBe('[EXTERNAL] Printer');
   });
 });
