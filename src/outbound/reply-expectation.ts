@@ -16,6 +16,7 @@ import type { Em } from '../db/orm.js';
 import { Priority } from '../entities/enums.js';
 import { Queue, type Ticket } from '../entities/index.js';
 import { queueCalendar } from '../queues/queue-hours.js';
+import { formatInstant } from './instant.js';
 import { describeReplyTarget, questionMarks, replyDueAt, replyDueSql, type ReplyClock } from '../tickets/reply-targets.js';
 
 /** Less than this ahead counts as open now (the walk through the calendar works in whole seconds). */
@@ -61,12 +62,4 @@ async function dueAndOpening(em: Em, clock: ReplyClock, priority: Priority, queu
   const from = `from (select ${p.bind(since, 'timestamptz')} as since, ${p.bind(priority, 'text')} as priority, ${p.bind(queueId, 'int')} as queue_id) x`;
   const [row] = await em.execute<{ due: Date | string | null; opens: Date | string | null }[]>(`${select} ${from}`, p.values);
   return { due: row?.due ? new Date(row.due) : null, opens: row?.opens ? new Date(row.opens) : since };
-}
-
-/** "Monday 7 December at 09:00" in `zone`; with the year when it is not `now`'s. */
-function formatInstant(instant: Date, zone: string, now: Date): string {
-  const year = (d: Date) => new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric' }).format(d);
-  const options: Intl.DateTimeFormatOptions = { timeZone: zone, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
-  if (year(instant) !== year(now)) options.year = 'numeric';
-  return new Intl.DateTimeFormat('en-GB', options).format(instant);
 }
