@@ -171,6 +171,8 @@ export interface OutboundConfig {
   readonly replyReminders: boolean;
   /** The line above every mail's text where replies are cut (REPLY_MARKER); null: none. */
   readonly replyMarker: string | null;
+  /** How many earlier messages of the conversation an agent's reply quotes below itself (REPLY_HISTORY); 0: none. */
+  readonly replyHistory: number;
 }
 
 /** A configuration problem; `problems` are `VARIABLE: what is wrong` lines without values. */
@@ -367,6 +369,7 @@ const envSchema = z.object({
     .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { message: 'must be one line without control characters' })
     .refine((v) => v === 'off' || v.trim().length >= 10, { message: 'must be at least 10 characters (a short one could equal a line of a real reply), or off' })
     .default(DEFAULT_REPLY_MARKER),
+  REPLY_HISTORY: z.coerce.number({ message: 'must be a whole number of messages' }).int({ message: 'must be a whole number of messages' }).min(0, { message: 'must not be negative' }).max(20, { message: 'must be at most 20' }).default(5),
   WEBHOOK_SECRET: z.string().min(16, { message: 'must be at least 16 characters long' }).optional(),
   REPLY_TO_PLUS_ADDRESSING: bool.optional(),
   FROM_QUEUE_ADDRESS: bool.optional(),
@@ -634,6 +637,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       autoCloseCron: e.AUTO_CLOSE_CRON,
       replyReminders: e.REPLY_REMINDERS ?? true,
       replyMarker: e.REPLY_MARKER === 'off' ? null : e.REPLY_MARKER.trim(),
+      replyHistory: e.REPLY_HISTORY,
     }),
   });
 }

@@ -22,6 +22,7 @@ import { bodyText, headerText } from './sanitize.js';
 import { fill, type TemplateName, type TemplateVariables } from './templates.js';
 import { firstMessageThread, threadHeaders, type ThreadHeaders } from './thread-headers.js';
 import { replyExpectation } from './reply-expectation.js';
+import { conversationHistory } from './conversation-history.js';
 import { actorVariables, messageVariables, personDisplay, ticketVariables } from './variables.js';
 
 export type TicketNotification =
@@ -140,10 +141,11 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
     await announceNewTicket(mailer, ticket, message, actor, thread, ctx);
   },
 
-  'public-reply': async (mailer, em, n) => {
+  'public-reply': async (mailer, em, n, ctx) => {
     const { ticket, message, actor } = n;
     const answering = await em.findOne(Message, { ticket, direction: MessageDirection.INBOUND, id: { $ne: message.id } }, { orderBy: { id: 'desc' } });
-    await mailAgentMessage(mailer, em, ticket, message, actor, 'public-reply', await threadHeaders(em, ticket, answering, message));
+    const history = await conversationHistory(em, ctx.config, ticket, message, mailer.now);
+    await mailAgentMessage(mailer, em, ticket, message, actor, 'public-reply', await threadHeaders(em, ticket, answering, message), history);
   },
 
   'note-added': async (mailer, em, n) => {
@@ -416,6 +418,7 @@ async function mailAgentMessage(
   actor: Person,
   template: 'public-reply' | 'ticket-opened',
   thread: ThreadHeaders,
+  history = '',
 ): Promise<void> {
   const files = await em.execute<{ id: number; filename: string; content_type: string; size: number }[]>(
     `select id, filename, content_type, octet_length(content) as size from attachment where message_id = ? order by id`,
@@ -429,7 +432,7 @@ async function mailAgentMessage(
     cc: ticket.ccs.getItems().map(candidate),
     autoSubmitted: null,
     limited: false,
-    variables: { ticket: ticketVariables(ticket), message: messageVariables(message), actor: actorVariables(actor), signature: signature(mailer, ticket, actor) },
+    variables: { ticket: ticketVariables(ticket), message: messageVariables(message), actor: actorVariables(actor), signature: signature(mailer, ticket, actor), history },
     thread,
     carries: message,
     fromName: actor.name ?? actor.email.split('@')[0],

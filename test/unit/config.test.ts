@@ -218,6 +218,13 @@ describe('configuration', () => {
     }
   });
 
+  it('quotes REPLY_HISTORY earlier messages below an agent\'s reply, 5 unless set, 0 for none', () => {
+    expect(loadConfig({}).outbound.replyHistory).toBe(5);
+    expect(loadConfig({ REPLY_HISTORY: '0' }).outbound.replyHistory).toBe(0);
+    expect(problems({ REPLY_HISTORY: '21' })).toEqual(['REPLY_HISTORY: must be at most 20']);
+    expect(problems({ REPLY_HISTORY: 'all' })).toEqual(['REPLY_HISTORY: must be a whole number of messages']);
+  });
+
   it('removes the external-sender tags of SUBJECT_TAGS from subjects, none with off, and names what is wrong', () => {
     expect(loadConfig({}).subjectTags).toEqual(['[EXTERNAL]', '[EXT]', 'EXTERNAL:']);
     expect(loadConfig({ SUBJECT_TAGS: ' *EXT* , [Extern] ' }).subjectTags).toEqual(['*EXT*', '[Extern]']);
