@@ -476,7 +476,7 @@ async function failoverPhase(pgServer: BenchPostgres, dovecot: Dovecot, user: Do
 
 /** The slice of dist/src/ingest/parse.js this phase uses. */
 interface ParseModule {
-  parseMessage(raw: Buffer, policy: unknown, now?: Date): Promise<{ text: string }>;
+  parseMessage(raw: Buffer, policy: unknown): Promise<{ text: string }>;
   DEFAULT_ATTACHMENT_POLICY: unknown;
 }
 

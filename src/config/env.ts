@@ -26,6 +26,14 @@ export type MailboxRole = (typeof MAILBOX_ROLES)[number];
 /** External-sender tags that Microsoft 365 and Google Workspace transport rules commonly put in front of subjects. */
 export const DEFAULT_SUBJECT_TAGS = '[EXTERNAL],[EXT],EXTERNAL:';
 
+/**
+ * The banner Microsoft 365 administrators most often put above mail from outside (the transport
+ * rule of Microsoft's own guidance, copied by many universities and companies).
+ */
+export const DEFAULT_EXTERNAL_BANNERS = [
+  'CAUTION: This email originated from outside of the organization. Do not click links or open attachments unless you recognize the sender and know the content is safe.',
+];
+
 /** What an upstream spam filter's verdict does (SPAM_HEADERS, ingest/classify/spam-verdict.ts). */
 export const SPAM_HEADER_MODES = ['quarantine', 'flag', 'off'] as const;
 export type SpamHeaderMode = (typeof SPAM_HEADER_MODES)[number];
@@ -113,6 +121,12 @@ export interface Config {
    * between reply and forward prefixes), so tickets carry the customer's subject.
    */
   readonly subjectTags: readonly string[];
+  /**
+   * EXTERNAL_BANNERS: warning banners the desk's own mail system writes into mail from outside
+   * ("CAUTION: This email originated from outside of the organization. …"); left out of inbound
+   * text and HTML (ingest/parse/banners.ts).
+   */
+  readonly externalBanners: readonly string[];
   /** REPLY_TO_REQUESTER: a new ticket from mail with one Reply-To address is requested by that address (web forms). */
   readonly replyToRequester: boolean;
   /** Where a new ticket goes when no rule, queue address or keyword routes it; created at start. */
@@ -338,6 +352,8 @@ const envSchema = z.object({
   SENDER_AUTHENTICATION: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
   SPAM_HEADERS: z.enum(SPAM_HEADER_MODES, { message: `must be one of ${SPAM_HEADER_MODES.join(', ')}` }).default('quarantine'),
   REPLY_TO_REQUESTER: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
+  /** Warning banners the desk's own mail system writes into mail from outside: a JSON array of texts (parseBanners). */
+  EXTERNAL_BANNERS: z.string().optional(),
   /** Tags a mail system in front of postdesk writes into subjects (mail/headers.ts withoutSubjectTags); `off`: none. */
   SUBJECT_TAGS: z
     .string()
@@ -507,6 +523,17 @@ function parseDkimKeys(raw: string | undefined, main: DkimConfig | null, problem
   return keys;
 }
 
+/** EXTERNAL_BANNERS, else the default banner; `[]` for none. */
+function parseBanners(raw: string | undefined, problems: string[]): readonly string[] {
+  if (raw === undefined) return DEFAULT_EXTERNAL_BANNERS;
+  const banner = z
+    .string()
+    .refine((text) => text.trim().length >= 20, { message: 'must be at least 20 characters (a shorter one could be the first words of a real message)' })
+    .max(1000, { message: 'must be at most 1000 characters' });
+  const banners = z.array(banner, { message: 'must be a JSON array of banner texts, or [] for none' }).max(20, { message: 'must name at most 20 banners' });
+  return parseJson('EXTERNAL_BANNERS', raw, banners, problems) ?? [];
+}
+
 /** Reads and checks one private key; `variable` names where the file came from in a problem. */
 function dkimKey(variable: string, entry: z.infer<typeof dkimKeySchema>, problems: string[]): DkimConfig | null {
   const file = entry.privateKeyFile;
@@ -564,6 +591,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   const dkim = parseDkim(e, problems);
   const dkimKeys = parseDkimKeys(e.DKIM_KEYS, dkim, problems);
   const smtpOAuth2 = parseSmtpOAuth2(e.SMTP_OAUTH2, e.SMTP_URL, problems);
+  const externalBanners = parseBanners(e.EXTERNAL_BANNERS, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const production = e.NODE_ENV === 'production';
@@ -607,6 +635,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     senderAuthentication: e.SENDER_AUTHENTICATION === 'on',
     spamHeaders: e.SPAM_HEADERS,
     replyToRequester: e.REPLY_TO_REQUESTER === 'on',
+    externalBanners: Object.freeze(externalBanners),
     subjectTags: Object.freeze(e.SUBJECT_TAGS.trim().toLowerCase() === 'off' ? [] : e.SUBJECT_TAGS.split(',').map((tag) => tag.trim())),
     defaultQueue: e.DEFAULT_QUEUE,
     senderRateLimit: Object.freeze(parseRate(e.SENDER_RATE_LIMIT)),

@@ -19,6 +19,7 @@ import { isCalendarPart } from './parse/calendar-parts.js';
 import { cryptoPart } from './parse/crypto-parts.js';
 import { dataImageExtension, findDataImagesInHtml, findDataImagesInText, replaceMatches } from './parse/data-images.js';
 import { DISPOSITION_TYPES, isReadReceiptType, readReceiptOf } from './parse/read-receipt.js';
+import { bannerMatcher } from './parse/banners.js';
 import { boundText, stripHtml } from './parse/body-text.js';
 import { buildDeliveryReport, isDeliveryReportType, RETURNED_TYPES, returnedFromRaw, STATUS_TYPES } from './parse/delivery-report.js';
 import { extensionOf, safeFilename, unnamedFilename } from './parse/filenames.js';
@@ -67,16 +68,25 @@ interface Collected {
   calendar: boolean;
 }
 
+export interface ParseOptions {
+  /** The clock for rejecting future Date headers (default: now). */
+  readonly now?: Date;
+  /** The line above our mail where a reply's new part ends (REPLY_MARKER); null or absent: none. */
+  readonly replyMarker?: string | null;
+  /** Warning banners of the desk's own mail system, left out of text and HTML (EXTERNAL_BANNERS). */
+  readonly banners?: readonly string[];
+}
+
 /**
  * Parses one raw message.
  * @param raw the message exactly as received (RFC 5322, any line endings)
  * @param policy which attachments to keep (DEFAULT_ATTACHMENT_POLICY unless configured)
- * @param now the clock for rejecting future Date headers
- * @param replyMarker the line above our mail where a reply's new part ends (REPLY_MARKER); null: none
  * @throws UnprocessableMessageError HEADER_TOO_LARGE, TOO_MANY_PARTS, TOO_DEEPLY_NESTED, or
  *   MESSAGE_UNPARSEABLE with mailparser's reason
  */
-export async function parseMessage(raw: Buffer, policy: AttachmentPolicy, now: Date = new Date(), replyMarker: string | null = null): Promise<ParsedMessage> {
+export async function parseMessage(raw: Buffer, policy: AttachmentPolicy, options: ParseOptions = {}): Promise<ParsedMessage> {
+  const { now = new Date(), replyMarker = null } = options;
+  const banners = bannerMatcher(options.banners ?? []);
   checkStructure(raw);
   const mail = await runParser(raw, policy);
   await takeDataImages(mail, policy);
@@ -84,11 +94,12 @@ export async function parseMessage(raw: Buffer, policy: AttachmentPolicy, now: D
   const rawValues = (key: string): string[] => mail.headerLines.filter((line) => line.key === key).map((line) => rawHeaderValue(line.line));
   const addresses = (key: string): AddressEntry[] => parseAddressHeader(rawValues(key).map((value) => addressPrefix(value)), { flatten: true }).value;
 
-  const html = mail.text?.html ? sanitizeMessageHtml(mail.text.html) : null;
+  const html = mail.text?.html ? sanitizeMessageHtml(mail.text.html, banners) : null;
   let text = mail.text?.text ?? '';
   // html-to-text was skipped (too long or too deep) or failed: derive text linearly instead of none.
   if (!text.trim() && mail.text?.html && mail.text.textConversionError) text = stripHtml(mail.text.html);
   text = boundText(text);
+  if (banners) text = banners.stripLeading(text);
 
   return {
     messageId: firstMessageId(headers.get('message-id')),

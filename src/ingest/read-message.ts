@@ -1,8 +1,8 @@
 /**
  * A raw message as the pipeline and the routing dry run see it: parsed (parse.ts), its author
- * restored when it came through the desk's own group (own-group.ts), and the tags the desk's own
- * mail system writes into subjects removed (SUBJECT_TAGS). One place, so a dry run routes what
- * ingest would.
+ * restored when it came through the desk's own group (own-group.ts), and the tags and banners the
+ * desk's own mail system writes into subjects and bodies removed (SUBJECT_TAGS, EXTERNAL_BANNERS).
+ * One place, so a dry run routes what ingest would.
  */
 import type { Config } from '../config/env.js';
 import { withoutSubjectTags } from '../mail/headers.js';
@@ -13,6 +13,7 @@ import type { ParsedMessage } from './types.js';
 
 /** @throws UnprocessableMessageError as parseMessage does */
 export async function readMessage(raw: Buffer, config: Config, now: Date): Promise<ParsedMessage> {
-  const received = throughOwnGroup(await parseMessage(raw, config.attachments, now, config.outbound.replyMarker), new Set(ownAddresses(config)));
+  const options = { now, replyMarker: config.outbound.replyMarker, banners: config.externalBanners };
+  const received = throughOwnGroup(await parseMessage(raw, config.attachments, options), new Set(ownAddresses(config)));
   return { ...received, subject: withoutSubjectTags(received.subject, config.subjectTags) };
 }

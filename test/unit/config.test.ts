@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/env.js';
+import { ConfigError, DEFAULT_EXTERNAL_BANNERS, loadConfig } from '../../src/config/env.js';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -223,6 +223,15 @@ describe('configuration', () => {
     expect(loadConfig({ REPLY_HISTORY: '0' }).outbound.replyHistory).toBe(0);
     expect(problems({ REPLY_HISTORY: '21' })).toEqual(['REPLY_HISTORY: must be at most 20']);
     expect(problems({ REPLY_HISTORY: 'all' })).toEqual(['REPLY_HISTORY: must be a whole number of messages']);
+  });
+
+  it('leaves the banners of EXTERNAL_BANNERS out of inbound mail, Microsoft\'s usual one unless set, none with []', () => {
+    expect(loadConfig({}).externalBanners).toEqual(DEFAULT_EXTERNAL_BANNERS);
+    expect(loadConfig({ EXTERNAL_BANNERS: '[]' }).externalBanners).toEqual([]);
+    expect(loadConfig({ EXTERNAL_BANNERS: '["[EXTERNAL] Think before you click on links."]' }).externalBanners).toEqual(['[EXTERNAL] Think before you click on links.']);
+    expect(problems({ EXTERNAL_BANNERS: 'CAUTION' })).toEqual(['EXTERNAL_BANNERS: is not valid JSON']);
+    expect(problems({ EXTERNAL_BANNERS: '"CAUTION: outside"' })).toEqual(['EXTERNAL_BANNERS: must be a JSON array of banner texts, or [] for none']);
+    expect(problems({ EXTERNAL_BANNERS: '["External"]' })).toEqual(['EXTERNAL_BANNERS[0]: must be at least 20 characters (a shorter one could be the first words of a real message)']);
   });
 
   it('removes the external-sender tags of SUBJECT_TAGS from subjects, none with off, and names what is wrong', () => {

@@ -13,11 +13,15 @@
  * byte at all).
  */
 import sanitizeHtml from 'sanitize-html';
+import type { BannerMatcher } from './banners.js';
 import { limitNesting } from './html-nesting.js';
 import { MAX_HTML_CHARS, MAX_HTML_DEPTH, TRUNCATED_MARKER } from './limits.js';
 import { storableText } from './plain-string.js';
 
 const TABLE_CELL = ['colspan', 'rowspan', 'align', 'valign'];
+
+/** An image without a cid: source would be a remote (or relative) fetch: dropped entirely. */
+const sourcelessImage = (frame: sanitizeHtml.IFrame): boolean => frame.tag === 'img' && !frame.attribs.src;
 
 const OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: [
@@ -60,8 +64,7 @@ const OPTIONS: sanitizeHtml.IOptions = {
       return { tagName: 'img', attribs: src ? { src, ...defined({ alt, title, width, height }) } : {} };
     },
   },
-  // An image without a cid: source would be a remote (or relative) fetch: drop it entirely.
-  exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
+  exclusiveFilter: (frame) => sourcelessImage(frame),
 };
 
 function defined(attribs: Record<string, string | undefined>): Record<string, string> {
@@ -78,13 +81,19 @@ function urlWithScheme(value: string | undefined, scheme: RegExp): string | unde
   return scheme.test(url) ? url : undefined;
 }
 
+/** OPTIONS, and an element whose whole text is a banner (./banners.ts) is left out with its content. */
+function withoutBanners(banners: BannerMatcher): sanitizeHtml.IOptions {
+  return { ...OPTIONS, exclusiveFilter: (frame) => sourcelessImage(frame) || (frame.text !== '' && banners.isBanner(frame.text)) };
+}
+
 /**
  * Sanitised HTML for storage and display.
  * @param html the message's HTML as decoded by the parser
+ * @param banners the warning banners of the desk's mail system to leave out (EXTERNAL_BANNERS)
  */
-export function sanitizeMessageHtml(html: string): string {
+export function sanitizeMessageHtml(html: string, banners: BannerMatcher | null = null): string {
   const cut = html.length > MAX_HTML_CHARS;
   const bounded = limitNesting(cut ? html.slice(0, MAX_HTML_CHARS) : html, MAX_HTML_DEPTH);
-  const clean = storableText(sanitizeHtml(bounded, OPTIONS));
+  const clean = storableText(sanitizeHtml(bounded, banners ? withoutBanners(banners) : OPTIONS));
   return cut ? `${clean}<p>${TRUNCATED_MARKER}</p>` : clean;
 }

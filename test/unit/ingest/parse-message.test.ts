@@ -5,7 +5,7 @@ import { visibleText } from '../../../src/ingest/parse/visible-text.js';
 import { buildEml, fixture } from './build-eml.js';
 
 const NOW = new Date('2025-07-02T00:00:00Z');
-const parse = (raw: Buffer) => parseMessage(raw, DEFAULT_ATTACHMENT_POLICY, NOW);
+const parse = (raw: Buffer) => parseMessage(raw, DEFAULT_ATTACHMENT_POLICY, { now: NOW });
 const UNSAFE = /[\u0000-\u001f\u007f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 describe('parseMessage: a plain message', () => {
@@ -197,7 +197,7 @@ describe('parseMessage: text', () => {
 
     it('is what the parser applies when given the marker, and only then', async () => {
       const raw = buildEml({ text: finnish.replaceAll('\n', '\r\n') });
-      expect((await parseMessage(raw, DEFAULT_ATTACHMENT_POLICY, new Date(), MARKER)).visibleText).toBe('Kiitos, toimii taas!');
+      expect((await parseMessage(raw, DEFAULT_ATTACHMENT_POLICY, { replyMarker: MARKER })).visibleText).toBe('Kiitos, toimii taas!');
       expect((await parseMessage(raw, DEFAULT_ATTACHMENT_POLICY)).visibleText).toContain('kirjoitti:');
     });
   });

@@ -1,16 +1,20 @@
 /**
- * SUBJECT_TAGS: the desk's own mail system (a Microsoft 365 or Google Workspace transport rule)
- * writes "[EXTERNAL]" in front of the subject of every mail from outside, so every ticket would be
- * called "[EXTERNAL] …" and every answer would carry it back to the customer. With the default
- * tags the ticket, its message and the acknowledgement carry the customer's subject; an agent's
- * forward of a customer's tagged mail too; and the same mail read again under another setting is
- * still recognised as the same mail. Real ingest on real PostgreSQL, real SMTP sink.
+ * What the desk's own mail system writes into mail from outside: a tag in front of the subject
+ * (SUBJECT_TAGS: a Microsoft 365 or Google Workspace transport rule's "[EXTERNAL]") and a warning
+ * banner above the text (EXTERNAL_BANNERS). Left in, every ticket would be called "[EXTERNAL] …",
+ * start with the warning, and carry both back to the customer in every answer. With the defaults
+ * the ticket, its message, the acknowledgement and the agent's reply carry the customer's subject
+ * and words; an agent's forward of a customer's tagged mail too; and the same mail read again
+ * under another setting is still recognised as the same mail. Real ingest on real PostgreSQL, the
+ * real outbound worker, an SMTP sink.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDatabase } from '../../harness/eventually.js';
+import { DEFAULT_EXTERNAL_BANNERS } from '../../../src/config/env.js';
+import { replyToTicket } from '../../../src/tickets/reply-to-ticket.js';
 import { createIngestHarness } from '../../harness/ingest.js';
 import { buildMail } from '../../harness/mail.js';
-import { addStaff, startOutboundHarness, waitForMailsTo, type OutboundHarness } from '../outbound/outbound-harness.js';
+import { addStaff, asAgent, startOutboundHarness, waitForMailsTo, type OutboundHarness } from '../outbound/outbound-harness.js';
 
 const AGENT = 'tess@staff.test';
 
@@ -30,7 +34,7 @@ async function subjects(number: number): Promise<{ ticket: string; messages: str
   return row!;
 }
 
-describe('subjects tagged by the mail system in front of postdesk (SUBJECT_TAGS)', () => {
+describe('subjects tagged and texts bannered by the mail system in front of postdesk (SUBJECT_TAGS, EXTERNAL_BANNERS)', () => {
   it('a tagged customer mail is a ticket with the subject the customer wrote, acknowledged under it, and its tagged reply threads', async () => {
     const opened = await h.ingest.ingest(await buildMail({ from: 'Uma <uma@customer.test>', subject: '[EXTERNAL] Printer jams on tray 2' }));
     if (opened.kind !== 'ticket') throw new Error(`expected a ticket, got ${opened.kind}`);
@@ -83,5 +87,35 @@ describe('subjects tagged by the mail system in front of postdesk (SUBJECT_TAGS)
       await untagged.close();
     }
     expect((await subjects(first.ticketNumber)).messages).toEqual(['VPN drops every hour']);
+  });
+
+  it("a bannered customer mail is stored without the banner, and the agent's answer does not quote it back", async () => {
+    const banner = DEFAULT_EXTERNAL_BANNERS[0]!;
+    const opened = await h.ingest.ingest(
+      await buildMail({
+        from: 'Xena <xena@customer.test>',
+        subject: '[EXTERNAL] Scanner sends blank pages',
+        text: `${banner}\n\nThe scanner on floor 2 sends blank pages.`,
+        html: `<table><tr><td style="background:#FFEB9C"><b>CAUTION:</b> ${banner.slice('CAUTION: '.length)}</td></tr></table><p>The scanner on floor 2 sends blank pages.</p>`,
+      }),
+    );
+    if (opened.kind !== 'ticket') throw new Error(`expected a ticket, got ${opened.kind}`);
+    const [stored] = await queryDatabase<{ body_text: string; visible_text: string; body_html: string }>(
+      h.ingest.databaseUrl,
+      `select m.body_text, m.visible_text, m.body_html from message m join ticket t on t.id = m.ticket_id where t.number = $1`,
+      [opened.ticketNumber],
+    );
+    expect(stored).toEqual({
+      body_text: 'The scanner on floor 2 sends blank pages.',
+      visible_text: 'The scanner on floor 2 sends blank pages.',
+      body_html: expect.not.stringContaining('originated'),
+    });
+    expect(stored!.body_html).toContain('<p>The scanner on floor 2 sends blank pages.</p>');
+
+    await asAgent(h, AGENT, opened.ticketNumber, (ctx) => replyToTicket(ctx, opened.ticketNumber, { body: 'We are sending someone up.' }));
+    const [ack, answer] = await waitForMailsTo(h.sink, 'xena@customer.test', 2);
+    expect(ack!.parsed.subject).toBe(`Re: [#${opened.ticketNumber}] Scanner sends blank pages`);
+    expect(answer!.parsed.text).toContain('wrote:\n> The scanner on floor 2 sends blank pages.');
+    expect(answer!.parsed.text).not.toContain('originated');
   });
 });
