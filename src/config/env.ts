@@ -20,7 +20,8 @@ export const DEFAULT_REPLY_MARKER = '## Please type your reply above this line #
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const MAILBOX_ROLES = ['SUPPORT', 'EMERGENCY'] as const;
+/** JUNK: the folder where the mail server's own spam filter files mail (classify.ts, rule 13). */
+export const MAILBOX_ROLES = ['SUPPORT', 'EMERGENCY', 'JUNK'] as const;
 export type MailboxRole = (typeof MAILBOX_ROLES)[number];
 
 /** External-sender tags that Microsoft 365 and Google Workspace transport rules commonly put in front of subjects. */
@@ -266,7 +267,7 @@ const mailboxSchema = z.object({
   url: imapUrl,
   folder: z.string().min(1).default('INBOX'),
   address: email.optional(),
-  role: z.enum(MAILBOX_ROLES, { message: 'must be SUPPORT or EMERGENCY' }).default('SUPPORT'),
+  role: z.enum(MAILBOX_ROLES, { message: 'must be SUPPORT, EMERGENCY or JUNK' }).default('SUPPORT'),
   processedFolder: z.string().min(1, { message: 'must not be empty' }).optional(),
   quarantineFolder: z.string().min(1, { message: 'must not be empty' }).optional(),
   oauth2: oauth2Schema.optional(),

@@ -27,8 +27,9 @@
  * 11. More than 50 Received headers: a probable loop (TESTPLAN L12; Postfix's hopcount_limit is 50).
  * 12. Through a group that is one of our own addresses (own-group.ts: support@ as a Google Group),
  *    the group's List-Id, List-Unsubscribe and `Precedence: list` are not signs of automatic mail.
- * 13. A spam filter before postdesk said spam (classify/spam-verdict.ts, SPAM_HEADERS): never
- *    acknowledged; ingest quarantines it when it would open a ticket.
+ * 13. A spam filter before postdesk said spam (classify/spam-verdict.ts, SPAM_HEADERS), or the mail
+ *    server filed it in its junk folder (a mailbox with role JUNK): never acknowledged; ingest
+ *    quarantines it when it would open a ticket (unless SPAM_HEADERS=flag).
  *
  * Forgeable headers: anyone can write `X-Postdesk-*` or `Authentication-Results` into a message.
  * The classifier reads no `X-Postdesk-*` header except the loop header (forging that only gets
@@ -51,6 +52,8 @@ export interface ClassifierContext {
   ownMessageIdDomain: string;
   /** Whether to read an upstream spam filter's verdict (SPAM_HEADERS other than off; not on an admin's retry). */
   spamHeaders: boolean;
+  /** The name of the JUNK mailbox the message was read from (its server filed it as spam); null otherwise, and on an admin's retry. */
+  junkMailbox?: string | null;
 }
 
 export interface Classification {
@@ -93,7 +96,8 @@ export function classifyMessage(message: ClassifierInput, context: ClassifierCon
   const automaticReason = headerReason(message) ?? (bounce ? 'delivery failure notice' : null);
   const ownMail = isOwnMail(message, own, context.ownMessageIdDomain.toLowerCase());
   const probableLoop = message.receivedCount > MAX_RECEIVED;
-  const spam = context.spamHeaders ? spamVerdict(message.headers) : null;
+  const junk = context.junkMailbox ? `the mail server filed it as junk: mailbox ${context.junkMailbox}` : null;
+  const spam = junk ?? (context.spamHeaders ? spamVerdict(message.headers) : null);
   return {
     automatic: automaticReason !== null,
     automaticReason,

@@ -112,7 +112,7 @@ export async function ingestMessage(orm: Orm, raw: Buffer, provenance: Provenanc
  */
 export async function prepareIngest(raw: Buffer, provenance: Provenance, ctx: IngestContext): Promise<PreparedIngest> {
   // Sender authentication waits on DNS: beside parsing, never inside the transaction (S6, S19).
-  const [prepared, auth] = await Promise.all([prepare(raw, ctx), senderVerdict(raw, provenance.envelope, { enabled: ctx.config.senderAuthentication, resolver: ctx.dnsResolver })]);
+  const [prepared, auth] = await Promise.all([prepare(raw, provenance, ctx), senderVerdict(raw, provenance.envelope, { enabled: ctx.config.senderAuthentication, resolver: ctx.dnsResolver })]);
   return { prepared, provenance: { ...provenance, auth } };
 }
 
@@ -141,7 +141,7 @@ async function commitOrQuarantine(orm: Orm, { prepared, provenance }: PreparedIn
   }
 }
 
-async function prepare(raw: Buffer, ctx: IngestContext): Promise<Prepared> {
+async function prepare(raw: Buffer, provenance: Provenance, ctx: IngestContext): Promise<Prepared> {
   const hash = sha256(raw);
   const now = ctx.now?.() ?? new Date();
   try {
@@ -152,6 +152,7 @@ async function prepare(raw: Buffer, ctx: IngestContext): Promise<Prepared> {
       // An admin who retries held spam says it is none: no quarantine, no flag, an acknowledgement.
       // (Other retries keep the verdict: spam held for another reason must not get one.)
       spamHeaders: ctx.config.spamHeaders !== 'off' && ctx.retryOf?.reasonCode !== 'SPAM',
+      junkMailbox: provenance.mailbox?.role === 'JUNK' && ctx.retryOf?.reasonCode !== 'SPAM' ? provenance.mailbox.name : null,
     });
     return { raw, hash, parsed, classification, failure: null };
   } catch (error) {
@@ -365,7 +366,8 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
     if (classification.autoReply) {
       return commitQuarantine(em, p, provenance, 'AUTOMATIC_UNTHREADED', `automatic reply (${classification.automaticReason ?? 'automatic'}) that answers no ticket`, undefined, raw);
     }
-    if (classification.spamVerdict && ctx.config.spamHeaders === 'quarantine') {
+    // With SPAM_HEADERS=off the only verdict is a JUNK mailbox's, which an admin asked for.
+    if (classification.spamVerdict && ctx.config.spamHeaders !== 'flag') {
       return commitQuarantine(em, p, provenance, 'SPAM', `a spam filter before postdesk called it spam (${classification.spamVerdict})`, undefined, raw);
     }
     if (sender && (await overRateLimit(em, sender, ctx.config, now))) {

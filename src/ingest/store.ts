@@ -3,6 +3,7 @@
  * Called inside the ingest transaction.
  */
 import { createHash } from 'node:crypto';
+import type { MailboxRole } from '../config/env.js';
 import { deferBlob } from '../db/blobs.js';
 import type { Em } from '../db/orm.js';
 import { InboundReceipt, QuarantinedMessage, RawSource, type Message } from '../entities/index.js';
@@ -12,7 +13,7 @@ import type { SenderVerdict, SmtpEnvelope } from './authenticate-sender.js';
 /** Where a message came from. IMAP deliveries carry mailbox, UIDVALIDITY and UID. */
 export interface Provenance {
   door: Door;
-  mailbox: { name: string; role: 'SUPPORT' | 'EMERGENCY'; address: string | null } | null;
+  mailbox: { name: string; role: MailboxRole; address: string | null } | null;
   uidValidity: number | null;
   uid: number | null;
   /** The poller's lease generation; the commit is refused when it is no longer current. */

@@ -1,4 +1,4 @@
-import type { Config } from '../config/env.js';
+import type { Config, MailboxRole } from '../config/env.js';
 import type { ParsedMessage } from '../ingest/types.js';
 import { deliveredTo } from '../mail/delivered-to.js';
 
@@ -7,7 +7,7 @@ import { deliveredTo } from '../mail/delivered-to.js';
  * EMERGENCY_ADDRESS is one), or names EMERGENCY_ADDRESS in To/Cc or a delivery header (an alias or
  * a Bcc delivered into a shared mailbox; any door).
  */
-export function isEmergencyMail(parsed: Pick<ParsedMessage, 'to' | 'cc' | 'headers'>, mailboxRole: 'SUPPORT' | 'EMERGENCY' | null, config: Pick<Config, 'emergencyAddress'>): boolean {
+export function isEmergencyMail(parsed: Pick<ParsedMessage, 'to' | 'cc' | 'headers'>, mailboxRole: MailboxRole | null, config: Pick<Config, 'emergencyAddress'>): boolean {
   if (mailboxRole === 'EMERGENCY') return true;
   const address = config.emergencyAddress;
   return address !== null && ([...parsed.to, ...parsed.cc].some((a) => a.email === address) || deliveredTo(parsed.headers).includes(address));

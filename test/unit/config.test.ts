@@ -83,6 +83,8 @@ describe('configuration', () => {
     expect(problems({ MAILBOXES: '[{"name":"a","url":"imap://h"},{"name":"a","url":"imap://h"}]' })).toEqual([
       'MAILBOXES: mailbox name "a" is used twice',
     ]);
+    expect(problems({ MAILBOXES: '[{"name":"a","url":"imap://h","role":"SPAM"}]' })).toEqual(['MAILBOXES[0].role: must be SUPPORT, EMERGENCY or JUNK']);
+    expect(loadConfig({ MAILBOXES: '[{"name":"junk","url":"imap://h","folder":"Junk","role":"JUNK"}]' }).mailboxes[0]).toMatchObject({ folder: 'Junk', role: 'JUNK' });
   });
 
   it('reads a mailbox\'s OAuth 2.0 client, and refuses one that could leak or would never be used', () => {

@@ -312,14 +312,16 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
           continue;
         }
         if (item.size > deps.config.maxMessageBytes) {
-          // Who sent what, and the sender told (too-large-notice.ts), as far as the header lines tell.
+          // Who sent what, and the sender told (too-large-notice.ts), as far as the header lines tell;
+          // never from a JUNK mailbox, whose senders are mostly forged (backscatter).
           const headers = tooLarge.get(item.uid);
+          const tell = headers && mailbox.role !== 'JUNK';
           await progress.recordFetchFailure(
             item.uid,
             'MESSAGE_TOO_LARGE',
             `${item.size} bytes is over MAX_MESSAGE_MB`,
             headers && summaryOfParsed(headers),
-            headers && (async (em) => ((await tellSenderTooLarge(em, headers, item.size, deps.config)) === null ? null : 'the sender was told')),
+            tell ? async (em) => ((await tellSenderTooLarge(em, headers, item.size, deps.config)) === null ? null : 'the sender was told') : undefined,
           );
           done++;
           continue;

@@ -317,4 +317,11 @@ describe('the verdict of a spam filter before postdesk', () => {
     expect(classifyMessage(input({ headers: { 'X-Spam-Flag': 'YES' } }), { ...context, spamHeaders: false })).toMatchObject({ spamVerdict: null, suppressAcknowledgement: false });
     expect(classifyMessage(input({ headers: { 'X-Spam-Status': 'Yes,\u0000 score=9\u202e' } }), context).spamVerdict).toBe('X-Spam-Status: Yes, score=9');
   });
+
+  it('is the folder\'s for mail read from a JUNK mailbox, whatever its headers and SPAM_HEADERS say', () => {
+    const junk = { ...context, spamHeaders: false, junkMailbox: 'support-junk' };
+    for (const headers of [{}, { 'X-Spam-Flag': 'NO' }, { 'X-Spam-Flag': 'YES' }]) {
+      expect(classifyMessage(input({ headers }), junk)).toMatchObject({ spamVerdict: 'the mail server filed it as junk: mailbox support-junk', suppressAcknowledgement: true, automatic: false });
+    }
+  });
 });
