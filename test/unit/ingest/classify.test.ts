@@ -320,7 +320,7 @@ describe('the verdict of a spam filter before postdesk', () => {
 
   it('is the folder\'s for mail read from a JUNK mailbox, whatever its headers and SPAM_HEADERS say', () => {
     const junk = { ...context, spamHeaders: false, junkMailbox: 'support-junk' };
-    for (const headers of [{}, { 'X-Spam-Flag': 'NO' }, { 'X-Spam-Flag': 'YES' }]) {
+    for (const headers of [{}, { 'X-Spam-Flag': 'NO' }, { 'X-Spam-Flag': 'YES' }] as Record<string, string>[]) {
       expect(classifyMessage(input({ headers }), junk)).toMatchObject({ spamVerdict: 'the mail server filed it as junk: mailbox support-junk', suppressAcknowledgement: true, automatic: false });
     }
   });
