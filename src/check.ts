@@ -96,7 +96,8 @@ async function mailbox(mailbox: MailboxConfig, log: Logger, timeoutMs: number): 
         .filter((f): f is string => !!f)
         .map((f) => `${f} ${folders.has(f) ? 'exists' : 'will be created'}`);
       const idle = imap.capabilities.has('IDLE') ? 'IDLE (new mail within a second)' : `no IDLE: polled every POLL_INTERVAL_MS`;
-      return [`${mailbox.folder}: ${plural(opened.exists, 'message')}, UIDVALIDITY ${String(opened.uidValidity)}`, idle, ...extra].join('; ');
+      const archive = mailbox.archiveBefore ? [`mail received before ${mailbox.archiveBefore.toISOString()} is imported as archive (closed, nobody mailed)`] : [];
+      return [`${mailbox.folder}: ${plural(opened.exists, 'message')}, UIDVALIDITY ${String(opened.uidValidity)}`, idle, ...extra, ...archive].join('; ');
     });
   } finally {
     const opened = imap as ImapFlow | null;

@@ -52,6 +52,11 @@ export interface MailboxConfig {
   readonly quarantineFolder: string | null;
   /** Sign in with an OAuth 2.0 access token from this provider instead of a password (mail/oauth2.ts); contains secrets, never log it. */
   readonly oauth2: OAuth2Settings | null;
+  /**
+   * Mail the server received (INTERNALDATE) before this instant is imported as archive: closed
+   * tickets, no mail, no pages (ingest-message.ts); null: all mail is current.
+   */
+  readonly archiveBefore: Date | null;
 }
 
 /** Seconds to answer a waiting customer, by priority; null: no target for it. */
@@ -271,11 +276,19 @@ const mailboxSchema = z.object({
   processedFolder: z.string().min(1, { message: 'must not be empty' }).optional(),
   quarantineFolder: z.string().min(1, { message: 'must not be empty' }).optional(),
   oauth2: oauth2Schema.optional(),
+  archiveBefore: z.string().refine(isInstant, { message: 'must be a date such as 2026-12-01 (midnight UTC) or a date-time such as 2026-12-01T09:00:00+01:00' }).optional(),
 })
   .refine((m) => !m.oauth2 || !URL.canParse(m.url) || namesUserOnly(m.url), {
     message: 'with oauth2 the url names the mailbox user and no password, e.g. imaps://support%40example.com@outlook.office365.com',
     path: ['url'],
   });
+
+/** "2026-12-01" or "2026-12-01T09:00[:00](Z|±hh:mm)", a day that exists (Date.parse takes 31 February as 3 March). */
+function isInstant(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2}))?$/.test(value) || Number.isNaN(Date.parse(value))) return false;
+  const day = value.slice(0, 10);
+  return new Date(`${day}T00:00:00Z`).toISOString().startsWith(day);
+}
 
 function isTokenUrl(value: string): boolean {
   if (!URL.canParse(value)) return false;
@@ -457,12 +470,13 @@ function parseMailboxes(raw: string | undefined, imapUrlValue: string | undefine
         processedFolder: m.processedFolder ?? null,
         quarantineFolder: m.quarantineFolder ?? null,
         oauth2: m.oauth2 ? oauth2Settings(m.oauth2) : null,
+        archiveBefore: m.archiveBefore === undefined ? null : new Date(m.archiveBefore),
       });
     }
   }
   if (imapUrlValue !== undefined) {
     const path = decodeURIComponent(new URL(imapUrlValue).pathname.replace(/^\/+/, ''));
-    mailboxes.push({ name: 'default', url: imapUrlValue, folder: path || 'INBOX', address: null, role: 'SUPPORT', processedFolder: null, quarantineFolder: null, oauth2: null });
+    mailboxes.push({ name: 'default', url: imapUrlValue, folder: path || 'INBOX', address: null, role: 'SUPPORT', processedFolder: null, quarantineFolder: null, oauth2: null, archiveBefore: null });
   }
   const seen = new Set<string>();
   for (const m of mailboxes) {

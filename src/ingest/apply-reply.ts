@@ -39,11 +39,12 @@ export async function applyReply(
   em: Em,
   ticket: Ticket,
   input: InboundMessageInput,
-  options: { classification: Classification; emergency: boolean; config: Config; via: ThreadVia },
+  options: { classification: Classification; emergency: boolean; config: Config; via: ThreadVia; archived?: boolean },
 ): Promise<ReplyResult> {
   const { parsed } = input;
   const hasNewContent = parsed.visibleText.trim().length > 0 || parsed.attachments.some((a) => !a.inline);
-  const automatic = options.classification.automatic;
+  // Archived history (a mailbox's archiveBefore) joins its ticket and changes it no more than an auto-reply does.
+  const automatic = options.classification.automatic || options.archived === true;
   const actor = input.author;
   const actsAsSender = !input.provenance.auth?.enforcingFail;
   const rating = ratingIn(parsed.subject);
@@ -55,7 +56,7 @@ export async function applyReply(
   const flags = [...input.flags];
   if (!hasNewContent) flags.push('quoted-only');
   const message = writeInboundMessage(em, ticket, { ...input, flags });
-  ticket.updatedAt = input.receivedAt;
+  if (input.receivedAt > ticket.updatedAt) ticket.updatedAt = input.receivedAt; // archived history is older
 
   if (!automatic && hasNewContent && actsAsSender) {
     if (ticket.status === TicketStatus.WAITING_FOR_CUSTOMER || ticket.status === TicketStatus.CLOSED) {

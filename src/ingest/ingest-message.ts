@@ -21,6 +21,7 @@ import { findTicketTag, isForward, messageIdDomain, withoutSubjectTags } from '.
 import { findOrCreatePerson, normalisedEmail } from '../people/find-or-create-person.js';
 import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
+import { setStatus } from '../tickets/change-status.js';
 import { blockingPattern } from '../people/blocked-senders.js';
 import { classifyMessage, type Classification } from './classify.js';
 import { applyReply } from './apply-reply.js';
@@ -284,9 +285,13 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   const messageId = storedMessageId(parsed, p.hash); // locked by checkFenceAndLock
   if (await alreadyIngested(em, provenance)) return { kind: 'already-ingested' };
   const now = ctx.now?.() ?? new Date();
+  // History imported as archive (a mailbox's archiveBefore): stored under the time the server
+  // received it, as no emergency, changing nothing that would mail or page anyone.
+  const archive = provenance.archive ?? null;
+  const receivedAt = archive?.receivedAt ?? now;
   // The subject as sent: the fingerprint must not change with SUBJECT_TAGS.
   const contentHash = sha256(`${parsed.from?.email ?? ''}\n${parsed.headers.get('subject')?.[0] ?? ''}\n${parsed.date?.toISOString() ?? ''}\n`, p.raw.subarray(bodyOffset(p.raw)));
-  const emergency = isEmergencyMail(parsed, provenance.mailbox?.role ?? null, ctx.config);
+  const emergency = !archive && isEmergencyMail(parsed, provenance.mailbox?.role ?? null, ctx.config);
 
   if (classification.ownMail) return commitQuarantine(em, p, provenance, 'OWN_MAIL', 'mail sent by postdesk itself came back', ctx);
   if (classification.probableLoop && !ctx.retryOf) return commitQuarantine(em, p, provenance, 'PROBABLE_LOOP', `more than 50 Received headers (${parsed.receivedCount})`);
@@ -318,11 +323,12 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   if (parsed.readReceipt) flags.push('read-receipt');
   if (parsed.viaGroup) flags.push('via-group');
   if (synthetic) flags.push('no-message-id');
+  if (archive) flags.push('archived');
 
   const sender = parsed.from ? await findOrCreatePerson(em, parsed.from.email, parsed.from.name) : null;
   if (sender?.role) flags.push('agent-address'); // stored as inbound correspondence only (S5)
 
-  if (classification.bounce) return commitBounce(em, p, provenance, classification.bounce, raw, { messageId, synthetic, contentHash, flags, now }, ctx);
+  if (classification.bounce) return commitBounce(em, p, provenance, classification.bounce, raw, { messageId, synthetic, contentHash, flags, now: receivedAt }, ctx);
 
   const domain = messageIdDomain(ctx.config.supportAddress);
   // Outlook's read receipts name the mail they answer only in the report (parse/read-receipt.ts).
@@ -340,7 +346,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
     if (threaded.kind === 'comment') flags.push('arrived-after-answer');
   }
   const decision = await threadEmergencyFlood(em, threaded, emergency, sender, now); // L15: one incident, one page
-  const base = { parsed, messageId, synthetic, contentHash, author: sender, raw, provenance, flags, receivedAt: now };
+  const base = { parsed, messageId, synthetic, contentHash, author: sender, raw, provenance, flags, receivedAt };
 
   if (decision.kind === 'comment') {
     // Locked (so the status this reply moves from is the current one), following merges.
@@ -348,10 +354,10 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
     // Its category comes along (applyReply reads its fields) in the same statement.
     const ticket = await em.findOneOrFail(Ticket, ticketId, { populate: ['ccs', 'requester', 'category'], refresh: true });
     const wasEmergency = isEmergencyTicket(ticket);
-    const result = await applyReply(em, ticket, base, { classification, emergency, config: ctx.config, via: decision.via });
+    const result = await applyReply(em, ticket, base, { classification, emergency, config: ctx.config, via: decision.via, archived: archive !== null });
     if (result.kind === 'comment') {
-      if (parsed.readReceipt) await markOurMailRead(em, ticket.id, parsed.readReceipt, now);
-      await notifyInboundComment(em, ticket, result.message, !wasEmergency && isEmergencyTicket(ticket), parsed.refused, ctx);
+      if (parsed.readReceipt) await markOurMailRead(em, ticket.id, parsed.readReceipt, receivedAt);
+      if (!archive) await notifyInboundComment(em, ticket, result.message, !wasEmergency && isEmergencyTicket(ticket), parsed.refused, ctx);
       recordReceipt(em, provenance, 'comment', p.hash, { message: result.message });
       await em.flush();
       return { kind: 'comment', ticketNumber: ticket.number, messageRowId: result.message.id };
@@ -370,7 +376,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
     if (classification.spamVerdict && ctx.config.spamHeaders !== 'flag') {
       return commitQuarantine(em, p, provenance, 'SPAM', `a spam filter before postdesk called it spam (${classification.spamVerdict})`, undefined, raw);
     }
-    if (sender && (await overRateLimit(em, sender, ctx.config, now))) {
+    if (sender && !archive && (await overRateLimit(em, sender, ctx.config, now))) {
       const { max, windowMinutes } = ctx.config.senderRateLimit;
       return commitQuarantine(em, p, provenance, 'RATE_LIMITED', `more than ${max} new tickets from ${sender.email} within ${windowMinutes} minutes`, undefined, raw);
     }
@@ -432,10 +438,17 @@ async function finishNewTicket(
   acknowledge = true,
 ): Promise<IngestOutcome> {
   const { ticket, message, routing } = opened;
-  await notifyNewTicket(em, { ticket, message, emergency: routing.emergency }, acknowledge && routing.acknowledge, p.parsed?.refused ?? [], ctx);
+  if (provenance.archive) {
+    // History: closed when it arrived, and nobody is told (no acknowledgement, watcher mail, page or webhook).
+    setStatus(ticket, TicketStatus.CLOSED, provenance.archive.receivedAt);
+    recordEvent(em, ticket, { kind: 'archived', actorLabel: provenanceLabel(provenance), to: TicketStatus.CLOSED });
+  } else {
+    await notifyNewTicket(em, { ticket, message, emergency: routing.emergency }, acknowledge && routing.acknowledge, p.parsed?.refused ?? [], ctx);
+  }
   recordReceipt(em, provenance, 'ticket', p.hash, { message: opened.message });
   await em.flush();
-  return { kind: 'ticket', ticketNumber: opened.ticket.number, messageRowId: opened.message.id, acknowledge: acknowledge && opened.routing.acknowledge };
+  const acknowledged = !provenance.archive && acknowledge && routing.acknowledge;
+  return { kind: 'ticket', ticketNumber: opened.ticket.number, messageRowId: opened.message.id, acknowledge: acknowledged };
 }
 
 async function commitBounce(
@@ -467,7 +480,8 @@ async function commitBounce(
   ticket.updatedAt = meta.now; // a new note: `updatedAfter` lists the ticket, UPDATED_AT order moves it up
   for (const address of bounce.failedRecipients) {
     const person = await em.findOne(Person, { email: address.toLowerCase() });
-    if (person && !person.undeliverableSince) person.undeliverableSince = meta.now;
+    // An old bounce in archived history says nothing about the address today.
+    if (person && !person.undeliverableSince && !provenance.archive) person.undeliverableSince = meta.now;
   }
   recordEvent(em, ticket, { kind: 'bounce', actorLabel: 'system', to: bounce.failedRecipients.join(', ') || null, detail: { originalMessageId: bounce.originalMessageId } });
   recordReceipt(em, provenance, 'note', p.hash, { message: note });

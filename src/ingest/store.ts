@@ -22,6 +22,11 @@ export interface Provenance {
   envelope?: SmtpEnvelope;
   /** Sender authentication, set by ingestMessage before the transaction; null when SENDER_AUTHENTICATION=off. */
   auth?: SenderVerdict | null;
+  /**
+   * Set for history imported as archive (a mailbox's `archiveBefore`): when the server received
+   * the message. Stored as it was, under that time, and changing nothing that would mail anyone.
+   */
+  archive?: { receivedAt: Date };
 }
 
 /** How system events name the door a message came through, e.g. `mailbox:support` or `mailbox:pipe`. */

@@ -39,8 +39,11 @@ export interface Dovecot {
    * it: Dovecot re-reads a changed passwd-file at most once per second, so this waits up to a second.
    */
   addUser(name: string, password?: string): Promise<DovecotUser>;
-  /** APPENDs a raw message over IMAP and resolves with its UID (Dovecot supports UIDPLUS). */
-  append(user: DovecotUser | string, raw: Buffer | string, folder?: string, flags?: string[]): Promise<number>;
+  /**
+   * APPENDs a raw message over IMAP and resolves with its UID (Dovecot supports UIDPLUS); `received`
+   * sets the server's arrival time (INTERNALDATE), as of mail that has been there for a while.
+   */
+  append(user: DovecotUser | string, raw: Buffer | string, folder?: string, flags?: string[], received?: Date): Promise<number>;
   /**
    * Stops and starts the same instance (same port, same mail), e.g. to test reconnects: open
    * sessions end (their imap processes are stopped), as when a service manager restarts Dovecot.
@@ -381,7 +384,7 @@ export async function startDovecot(users: readonly DovecotUser[] | number = 1, o
       const u = find(user);
       return `imap://${encodeURIComponent(u.name)}:${encodeURIComponent(u.password)}@${HOST}:${port}`;
     },
-    async append(user, raw, folder = 'INBOX', flags) {
+    async append(user, raw, folder = 'INBOX', flags, received) {
       const u = find(user);
       const client = imapClient(u);
       let step = 'connect';
@@ -391,7 +394,7 @@ export async function startDovecot(users: readonly DovecotUser[] | number = 1, o
         step = 'CREATE';
         if (folder.toUpperCase() !== 'INBOX') await client.mailboxCreate(folder);
         step = 'APPEND';
-        const result = await client.append(folder, raw, flags);
+        const result = await client.append(folder, raw, flags, received);
         if (!result || result.uid === undefined) throw new Error('no UID in the reply');
         return result.uid;
       } catch (error) {

@@ -68,8 +68,8 @@ describe('configuration', () => {
     const config = loadConfig({ MAILBOXES: file, IMAP_URL: 'imap://u:p@127.0.0.1:1143/Support%20Desk' });
     rmSync(dir, { recursive: true, force: true });
     expect(config.mailboxes).toEqual([
-      { name: 'emergency', url: 'imaps://u:p@mail.example.com:993', folder: 'INBOX', address: 'emergency@example.com', role: 'EMERGENCY', processedFolder: 'Done', quarantineFolder: null, oauth2: null },
-      { name: 'default', url: 'imap://u:p@127.0.0.1:1143/Support%20Desk', folder: 'Support Desk', address: null, role: 'SUPPORT', processedFolder: null, quarantineFolder: null, oauth2: null },
+      { name: 'emergency', url: 'imaps://u:p@mail.example.com:993', folder: 'INBOX', address: 'emergency@example.com', role: 'EMERGENCY', processedFolder: 'Done', quarantineFolder: null, oauth2: null, archiveBefore: null },
+      { name: 'default', url: 'imap://u:p@127.0.0.1:1143/Support%20Desk', folder: 'Support Desk', address: null, role: 'SUPPORT', processedFolder: null, quarantineFolder: null, oauth2: null, archiveBefore: null },
     ]);
   });
 
@@ -85,6 +85,12 @@ describe('configuration', () => {
     ]);
     expect(problems({ MAILBOXES: '[{"name":"a","url":"imap://h","role":"SPAM"}]' })).toEqual(['MAILBOXES[0].role: must be SUPPORT, EMERGENCY or JUNK']);
     expect(loadConfig({ MAILBOXES: '[{"name":"junk","url":"imap://h","folder":"Junk","role":"JUNK"}]' }).mailboxes[0]).toMatchObject({ folder: 'Junk', role: 'JUNK' });
+    const archived = (archiveBefore: string) => JSON.stringify([{ name: 'a', url: 'imap://h', archiveBefore }]);
+    expect(loadConfig({ MAILBOXES: archived('2026-11-15') }).mailboxes[0]!.archiveBefore).toEqual(new Date('2026-11-15T00:00:00Z'));
+    expect(loadConfig({ MAILBOXES: archived('2026-11-15T09:00:00+01:00') }).mailboxes[0]!.archiveBefore).toEqual(new Date('2026-11-15T08:00:00Z'));
+    expect(loadConfig({ MAILBOXES: '[{"name":"a","url":"imap://h"}]' }).mailboxes[0]!.archiveBefore).toBeNull();
+    expect(problems({ MAILBOXES: archived('15.11.2026') })).toEqual(['MAILBOXES[0].archiveBefore: must be a date such as 2026-12-01 (midnight UTC) or a date-time such as 2026-12-01T09:00:00+01:00']);
+    expect(problems({ MAILBOXES: archived('2026-02-31') })).toEqual(['MAILBOXES[0].archiveBefore: must be a date such as 2026-12-01 (midnight UTC) or a date-time such as 2026-12-01T09:00:00+01:00']);
   });
 
   it('reads a mailbox\'s OAuth 2.0 client, and refuses one that could leak or would never be used', () => {

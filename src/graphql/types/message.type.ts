@@ -43,6 +43,7 @@ bounce (a delivery failure notice),
 read-receipt (the reader's mail program says our mail was displayed, or deleted unread: an automatic answer that changes nothing),
 calendar (carries a meeting invitation or other calendar event, .ics, that ATTACHMENT_TYPES does not store: it is in the raw message),
 rating (the requester rated the ticket with the closing notice's links: Ticket.satisfaction),
+archived (history imported from a mailbox's archiveBefore: stored under the time the server received it, mailing nobody; a new ticket from it was closed at once),
 erased (its author was forgotten with erasePerson: its content, addresses and files are gone, its place in the thread stays).`;
 
 @ObjectType('Message', { simpleResolvers: true })

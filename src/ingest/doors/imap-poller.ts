@@ -256,7 +256,7 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     imap: ImapFlow,
     progress: MailboxProgress,
     lease: MailboxLease,
-    batch: { uid: number; size: number }[],
+    batch: { uid: number; size: number; date?: Date | null }[],
     retries: ReadonlyMap<number, QuarantinedMessage> = new Map(),
   ): Promise<number> {
     // Committed already (by a former leader that died before advancing the watermark, or before a
@@ -292,12 +292,15 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
     const committed: number[] = [];
     const quarantined: number[] = [];
     let done = 0;
-    const provenanceOf = (uid: number): Provenance => ({
+    /** Received by the server before the mailbox's archiveBefore: imported as archive. */
+    const isHistory = (date: Date | null | undefined): boolean => !!date && mailbox.archiveBefore !== null && date < mailbox.archiveBefore;
+    const provenanceOf = ({ uid, date }: { uid: number; date?: Date | null }): Provenance => ({
       door: Door.IMAP,
       mailbox: { name: mailbox.name, role: mailbox.role, address: mailbox.address },
       uidValidity: progress.uidValidity,
       uid,
       fence: lease.generation,
+      ...(isHistory(date) ? { archive: { receivedAt: date! } } : {}),
     });
     // The next message, parsed while the current one commits (small ones only: memory stays bounded).
     let lookahead: { uid: number; ready: Promise<() => Promise<IngestOutcome>> } | null = null;
@@ -313,9 +316,9 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
         }
         if (item.size > deps.config.maxMessageBytes) {
           // Who sent what, and the sender told (too-large-notice.ts), as far as the header lines tell;
-          // never from a JUNK mailbox, whose senders are mostly forged (backscatter).
+          // never from a JUNK mailbox, whose senders are mostly forged (backscatter), nor about history.
           const headers = tooLarge.get(item.uid);
-          const tell = headers && mailbox.role !== 'JUNK';
+          const tell = headers && mailbox.role !== 'JUNK' && !isHistory(item.date);
           await progress.recordFetchFailure(
             item.uid,
             'MESSAGE_TOO_LARGE',
@@ -332,12 +335,12 @@ export function startMailboxPoller(mailbox: MailboxConfig, deps: PollerDeps): Ma
           log.warn({ uid: item.uid }, 'message not returned by the server; will look again');
           break;
         }
-        const ready = lookahead?.uid === item.uid ? lookahead.ready : deps.prepare(raw, provenanceOf(item.uid), retries.get(item.uid));
+        const ready = lookahead?.uid === item.uid ? lookahead.ready : deps.prepare(raw, provenanceOf(item), retries.get(item.uid));
         lookahead = null;
         const next = batch[index + 1];
         const nextRaw = next ? sources.get(next.uid) : undefined;
         if (next && nextRaw && nextRaw.length <= LOOKAHEAD_MAX_BYTES) {
-          lookahead = { uid: next.uid, ready: deps.prepare(nextRaw, provenanceOf(next.uid), retries.get(next.uid)) };
+          lookahead = { uid: next.uid, ready: deps.prepare(nextRaw, provenanceOf(next), retries.get(next.uid)) };
           lookahead.ready.catch(() => undefined); // awaited (and its failure seen) on the next turn, or dropped with the batch
         }
         const outcome = await (await ready)();
