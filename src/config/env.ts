@@ -13,6 +13,7 @@ import { isTimeZone, parseHolidays, parseOpeningWindows, type BusinessHours, typ
 import type { Priority } from '../entities/enums.js';
 import type { OAuth2Settings } from '../mail/oauth2.js';
 import { emailAddress } from '../people/email-address.js';
+import { sesMessageIdDomain } from '../outbound/relay-message-id.js';
 
 /** Where replies are cut (visible-text.ts): a line such as Zendesk's, and osTicket's reply separator, above every mail. */
 export const DEFAULT_REPLY_MARKER = '## Please type your reply above this line ##';
@@ -172,6 +173,11 @@ export interface OutboundConfig {
   readonly fromQueueAddress: boolean;
   /** Seconds to wait for the SMTP server's answer (RFC 5321 allows 10 minutes for the final reply). */
   readonly smtpTimeoutSeconds: number;
+  /**
+   * The domain of the Message-IDs Amazon SES writes in place of ours (SES_MESSAGE_ID_DOMAIN, else
+   * from SMTP_URL's host when it is an SES endpoint); null: the relay keeps our Message-IDs.
+   */
+  readonly sesMessageIdDomain: string | null;
   /** First retry delay; each retry doubles it (with jitter) up to retryMaxDelaySeconds. */
   readonly retryDelaySeconds: number;
   readonly retryMaxDelaySeconds: number;
@@ -403,6 +409,11 @@ const envSchema = z.object({
   WEBHOOK_SECRET: z.string().min(16, { message: 'must be at least 16 characters long' }).optional(),
   REPLY_TO_PLUS_ADDRESSING: bool.optional(),
   FROM_QUEUE_ADDRESS: bool.optional(),
+  /** Amazon SES behind SMTP_URL: the domain of the Message-IDs it writes (outbound/relay-message-id.ts); derived from an SES endpoint's name. */
+  SES_MESSAGE_ID_DOMAIN: z
+    .string()
+    .regex(/^(?:email|[a-z]{2}(?:-[a-z]+)+-\d)\.amazonses\.com$/, { message: 'must be the domain of Amazon SES Message-IDs, such as eu-west-1.amazonses.com (email.amazonses.com in us-east-1)' })
+    .optional(),
   SMTP_TIMEOUT_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int({ message: 'must be a whole number of seconds' }).min(1, { message: 'must be at least 1' }).max(3600, { message: 'must be at most 3600' }).default(600),
   OUTBOUND_RETRY_DELAY_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int({ message: 'must be a whole number of seconds' }).min(1, { message: 'must be at least 1' }).default(10),
   OUTBOUND_RETRY_MAX_DELAY_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int({ message: 'must be a whole number of seconds' }).min(1, { message: 'must be at least 1' }).default(900),
@@ -671,6 +682,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       plusAddressing: e.REPLY_TO_PLUS_ADDRESSING ?? false,
       fromQueueAddress: e.FROM_QUEUE_ADDRESS ?? false,
       smtpTimeoutSeconds: e.SMTP_TIMEOUT_SECONDS,
+      sesMessageIdDomain: e.SES_MESSAGE_ID_DOMAIN ?? (e.SMTP_URL && URL.canParse(e.SMTP_URL) ? sesMessageIdDomain(new URL(e.SMTP_URL).hostname) : null),
       retryDelaySeconds: e.OUTBOUND_RETRY_DELAY_SECONDS,
       retryMaxDelaySeconds: e.OUTBOUND_RETRY_MAX_DELAY_SECONDS,
       retryLimit: e.OUTBOUND_RETRY_LIMIT,

@@ -37,6 +37,13 @@ export class OutboundDelivery {
   @Property({ type: 'text', unique: true })
   messageId: string;
 
+  /**
+   * The Message-ID the relay put on the mail in place of messageId (Amazon SES:
+   * outbound/relay-message-id.ts); replies name it. Partially indexed (migration 20261201170000).
+   */
+  @Property({ type: 'text', nullable: true })
+  relayMessageId: string | null = null;
+
   /** True for mail postdesk writes by itself (carries Auto-Submitted); false for agent replies. */
   @Property({ type: 'boolean' })
   automatic: boolean & Opt = true;

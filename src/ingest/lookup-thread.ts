@@ -6,6 +6,7 @@
 import type { Em } from '../db/orm.js';
 import { Message, OutboundDelivery, Ticket } from '../entities/index.js';
 import { checkOurMessageId, messageIdDomain } from '../mail/headers.js';
+import { isRelayMessageId } from '../outbound/relay-message-id.js';
 import { colleagueDomains } from '../people/organizations.js';
 import type { TaggedTicket } from './thread.js';
 
@@ -33,6 +34,7 @@ export async function lookupReferences(em: Em, ids: readonly string[], secret: s
     : [];
   const byId = new Map<string, number>();
   for (const row of rows) if (row.messageId && !byId.has(row.messageId)) byId.set(row.messageId, row.ticket.id);
+  for (const [id, ticketId] of await relayedMessageTickets(em, foreign)) if (!byId.has(id)) byId.set(id, ticketId);
   const ours = [...new Set(verified.values())];
   const existing = ours.length ? new Set((await em.find(Ticket, { id: { $in: ours } }, { fields: ['id'] })).map((t) => t.id)) : new Set<number>();
   const tickets = ids.map((id) => {
@@ -41,6 +43,17 @@ export async function lookupReferences(em: Em, ids: readonly string[], secret: s
     return byId.get(id) ?? null;
   });
   return { tickets, forged };
+}
+
+/** The tickets of our mail whose Message-ID a relay replaced with one of `ids` (Amazon SES). */
+async function relayedMessageTickets(em: Em, ids: readonly string[]): Promise<Map<string, number>> {
+  const relayed = ids.filter(isRelayMessageId);
+  if (relayed.length === 0) return new Map();
+  const rows = await em.execute<{ relay_message_id: string; ticket_id: number }[]>(
+    `select relay_message_id, ticket_id from outbound_delivery where relay_message_id in (?) and ticket_id is not null order by id`,
+    [relayed],
+  );
+  return new Map(rows.map((row) => [row.relay_message_id, Number(row.ticket_id)]));
 }
 
 /** The ticket with this number and everyone who may post to it by tag; `sender` decides whether its organisation is needed. */
@@ -130,7 +143,9 @@ export async function lookupBouncedMessage(
   if (!messageId) return null;
   const stored = await em.findOne(Message, { messageId, messageIdSynthetic: false }, { populate: ['ticket'], orderBy: { id: 'asc' } });
   if (stored) return stored;
-  const delivery = await em.findOne(OutboundDelivery, { messageId, ticket: { $ne: null } }, { populate: ['ticket'] });
+  // Ours, or the one a relay put in its place (SES: a DSN returns what went over the wire).
+  const sent = isRelayMessageId(messageId) ? { relayMessageId: messageId } : { messageId };
+  const delivery = await em.findOne(OutboundDelivery, { ...sent, ticket: { $ne: null } }, { populate: ['ticket'] });
   if (delivery?.ticket) return { ticket: delivery.ticket };
   const check = checkOurMessageId(ctx.secret, messageIdDomain(ctx.config.supportAddress), messageId);
   if (check.kind !== 'ours') return null;

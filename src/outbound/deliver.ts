@@ -20,7 +20,7 @@ import type { Logger } from '../log.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { webhookKey } from './mailer.js';
 import { WEBHOOK_PREFIX } from './outbox.js';
-import { DeliveryError, type MailTransport } from './transport.js';
+import { DeliveryError, type MailTransport, type SendResult } from './transport.js';
 import { postWebhook } from './webhook.js';
 
 /** Mail up to this size comes with the claim; a larger one (an agent's files) is streamed in slices. */
@@ -59,8 +59,8 @@ export async function deliver(deps: DeliverDeps, id: number): Promise<DeliveryOu
   const row = rows[0];
   if (!row) return 'skipped';
   try {
-    const rejected = await send(deps, row);
-    await em.execute(`update outbound_delivery set status = 'SENT', sent_at = ?, last_error = null where id = ?`, [new Date(), id]);
+    const { rejected, relayMessageId } = await send(deps, row);
+    await em.execute(`update outbound_delivery set status = 'SENT', sent_at = ?, last_error = null, relay_message_id = ? where id = ?`, [new Date(), relayMessageId, id]);
     if (rejected.length > 0) await recordFailure(deps, row, `refused by the SMTP server: ${rejected.join(', ')}`, rejected, false);
     return 'sent';
   } catch (error) {
@@ -80,20 +80,20 @@ export async function deliver(deps: DeliverDeps, id: number): Promise<DeliveryOu
   }
 }
 
-async function send(deps: DeliverDeps, row: ClaimedRow): Promise<string[]> {
+async function send(deps: DeliverDeps, row: ClaimedRow): Promise<Pick<SendResult, 'rejected' | 'relayMessageId'>> {
   if (row.kind.startsWith(WEBHOOK_PREFIX)) {
     await postWebhook(row.recipients[0]!, row.raw!, {
       key: webhookKey(deps.config.outbound.webhookSecret, deps.secret),
       event: row.kind.slice(WEBHOOK_PREFIX.length),
       deliveryId: row.message_id,
     });
-    return [];
+    return { rejected: [], relayMessageId: null };
   }
   const fileName = `${row.id}-${row.message_id.replace(/[^A-Za-z0-9.@_-]/g, '_')}`;
   const raw = row.raw ?? readBlob(deps.orm.em.fork(), 'outbound_delivery.raw', row.id, Number(row.size));
   const result = await deps.transport.send(raw, { from: deps.config.supportAddress, to: row.recipients }, fileName, row.from_address);
   if (Number(row.size) >= LARGE_MESSAGE_BYTES) reclaimMemorySoon(); // a mail with an agent's files
-  return result.rejected;
+  return result;
 }
 
 /**

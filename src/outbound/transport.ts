@@ -15,6 +15,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { Config } from '../config/env.js';
 import { accessTokens } from '../mail/oauth2.js';
 import { signingKey, signingKeys } from './dkim.js';
+import { relayMessageId } from './relay-message-id.js';
 
 export interface Envelope {
   readonly from: string;
@@ -25,6 +26,8 @@ export interface SendResult {
   /** Recipients refused permanently while others were accepted (5xx on RCPT). */
   readonly rejected: string[];
   readonly response: string;
+  /** The Message-ID the relay put on the mail in place of ours (Amazon SES, relay-message-id.ts); null when it kept ours. */
+  readonly relayMessageId: string | null;
 }
 
 export class DeliveryError extends Error {
@@ -115,7 +118,8 @@ export function createMailTransport(config: Config): MailTransport {
       try {
         const info = (await transporter.sendMail({ envelope: { from: envelope.from, to: [...envelope.to] }, raw, ...(dkim && { dkim }) })) as { rejected?: (string | { address: string })[]; response?: string };
         const rejected = (info.rejected ?? []).map((r) => (typeof r === 'string' ? r : r.address).toLowerCase());
-        return { rejected, response: String(info.response ?? '') };
+        const response = String(info.response ?? '');
+        return { rejected, response, relayMessageId: relayMessageId(config.outbound.sesMessageIdDomain, response) };
       } catch (error) {
         throw classifySmtpError(error);
       }
@@ -138,7 +142,7 @@ function emlTransport(dir: string): MailTransport {
       } catch (error) {
         throw new DeliveryError(`cannot write ${target}: ${(error as Error).message}`, false);
       }
-      return { rejected: [], response: `written to ${target}` };
+      return { rejected: [], response: `written to ${target}`, relayMessageId: null };
     },
     close: () => undefined,
   };

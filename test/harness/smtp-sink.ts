@@ -37,6 +37,8 @@ export interface SmtpSinkOptions {
   onData?(mail: CapturedMail): SmtpRejection | void;
   /** Called after a message was accepted and captured, before the final reply (see AfterData). */
   afterData?(mail: CapturedMail): AfterData | void;
+  /** The text of the final 250 reply, e.g. Amazon SES's "Ok <its Message-ID>"; default: smtp-server's. */
+  reply?(mail: CapturedMail): string;
   /** A fixed port (e.g. to start a sink where a stopped one listened); default: a free one. */
   port?: number;
   /** Demand an XOAUTH2 login (as Microsoft 365 and Gmail do) and accept the tokens this says are good; default: no login. */
@@ -111,8 +113,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
           }
           return;
         }
-        if (after) setTimeout(() => callback(null), after.delayMs).unref();
-        else callback(null);
+        const reply = options.reply?.(mail);
+        if (after) setTimeout(() => callback(null, reply), after.delayMs).unref();
+        else callback(null, reply);
       });
     },
   });

@@ -242,6 +242,15 @@ describe('configuration', () => {
     expect(problems({ EXTERNAL_BANNERS: '["External"]' })).toEqual(['EXTERNAL_BANNERS[0]: must be at least 20 characters (a shorter one could be the first words of a real message)']);
   });
 
+  it('knows the domain of the Message-IDs Amazon SES writes, from SMTP_URL or SES_MESSAGE_ID_DOMAIN', () => {
+    expect(loadConfig({ SMTP_URL: 'smtp://AKIA:secret@email-smtp.eu-central-1.amazonaws.com:587' }).outbound.sesMessageIdDomain).toBe('eu-central-1.amazonses.com');
+    expect(loadConfig({ SMTP_URL: 'smtp://relay.example.com:587' }).outbound.sesMessageIdDomain).toBeNull();
+    expect(loadConfig({ SMTP_URL: 'smtp://10.0.0.5:587', SES_MESSAGE_ID_DOMAIN: 'email.amazonses.com' }).outbound.sesMessageIdDomain).toBe('email.amazonses.com');
+    expect(problems({ SES_MESSAGE_ID_DOMAIN: 'example.com' })).toEqual([
+      'SES_MESSAGE_ID_DOMAIN: must be the domain of Amazon SES Message-IDs, such as eu-west-1.amazonses.com (email.amazonses.com in us-east-1)',
+    ]);
+  });
+
   it('removes the external-sender tags of SUBJECT_TAGS from subjects, none with off, and names what is wrong', () => {
     expect(loadConfig({}).subjectTags).toEqual(['[EXTERNAL]', '[EXT]', 'EXTERNAL:']);
     expect(loadConfig({ SUBJECT_TAGS: ' *EXT* , [Extern] ' }).subjectTags).toEqual(['*EXT*', '[Extern]']);
