@@ -97,3 +97,45 @@ export function buildReadReceipt(spec: ReadReceiptSpec): Buffer {
   ];
   return Buffer.from(lines.join('\r\n'));
 }
+
+/**
+ * A mail server's delivery failure notice (multipart/report, Postfix-like) for the mail whose
+ * Message-ID was `messageId` (without angle brackets), which could not reach `recipient`.
+ */
+export function buildDeliveryFailure(messageId: string, recipient: string): Buffer {
+  return Buffer.from(
+    [
+      'Return-Path: <>',
+      'From: Mail Delivery System <MAILER-DAEMON@mx.customer.test>',
+      'To: support@example.com',
+      'Subject: Undelivered Mail Returned to Sender',
+      `Message-ID: <dsn.${randomBytes(6).toString('hex')}@mx.customer.test>`,
+      'Auto-Submitted: auto-replied',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="dsn"',
+      '',
+      '--dsn',
+      'Content-Type: text/plain; charset=us-ascii',
+      '',
+      `<${recipient}>: 550 5.1.1 User unknown`,
+      '--dsn',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.customer.test',
+      '',
+      `Final-Recipient: rfc822; ${recipient}`,
+      'Action: failed',
+      'Status: 5.1.1',
+      '',
+      '--dsn',
+      'Content-Type: text/rfc822-headers',
+      '',
+      'From: support@example.com',
+      `To: ${recipient}`,
+      `Message-ID: <${messageId}>`,
+      '',
+      '--dsn--',
+      '',
+    ].join('\r\n'),
+  );
+}

@@ -11,7 +11,7 @@ import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { gql, gqlData } from '../../harness/graphql-client.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
-import { buildMail } from '../../harness/mail.js';
+import { buildDeliveryFailure, buildMail } from '../../harness/mail.js';
 
 let gw: TestApp;
 let h: IngestHarness;
@@ -27,43 +27,6 @@ async function ingest(mail: Parameters<typeof buildMail>[0]): Promise<{ kind: st
   const outcome = await h.ingest(await buildMail(mail));
   if (outcome.kind !== 'ticket' && outcome.kind !== 'comment') throw new Error(`expected a ticket or comment, got ${JSON.stringify(outcome)}`);
   return outcome;
-}
-
-/** A mail server's delivery failure notice (multipart/report) for our message `messageId`. */
-function failureNotice(messageId: string, recipient: string): Buffer {
-  return Buffer.from(
-    [
-      'From: Mail Delivery System <MAILER-DAEMON@mx.customer.test>',
-      'To: support@example.com',
-      'Subject: Undelivered Mail Returned to Sender',
-      'Message-ID: <dsn-1@mx.customer.test>',
-      'Auto-Submitted: auto-replied',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="dsn"',
-      '',
-      '--dsn',
-      'Content-Type: text/plain; charset=us-ascii',
-      '',
-      `<${recipient}>: 550 5.1.1 User unknown`,
-      '--dsn',
-      'Content-Type: message/delivery-status',
-      '',
-      'Reporting-MTA: dns; mx.customer.test',
-      '',
-      `Final-Recipient: rfc822; ${recipient}`,
-      'Action: failed',
-      'Status: 5.1.1',
-      '',
-      '--dsn',
-      'Content-Type: text/rfc822-headers',
-      '',
-      'From: support@example.com',
-      `Message-ID: ${messageId}`,
-      '',
-      '--dsn--',
-      '',
-    ].join('\r\n'),
-  );
 }
 
 const mailKinds = async (n: number) =>
@@ -127,7 +90,7 @@ describe('merging a duplicate', () => {
     // with it), arriving after the merge, is noted where the agents now work: on the kept ticket.
     const [ack] = await queryDatabase<{ message_id: string }>(gw.databaseUrl, `select d.message_id from outbound_delivery d join ticket t on t.id = d.ticket_id where t.number = $1 and d.kind = 'acknowledgement'`, [dup]);
     const beforeBounce = new Date().toISOString();
-    const bounced = await h.ingest(failureNotice(ack!.message_id, 'boss@customer.test'));
+    const bounced = await h.ingest(buildDeliveryFailure(ack!.message_id.replace(/^<|>$/g, ''), 'boss@customer.test'));
     expect(bounced).toMatchObject({ kind: 'note', ticketNumber: kept });
     const changed = await ok(agentToken, `query($since: DateTime) { tickets(filter: { updatedAfter: $since }) { edges { node { number } } } }`, { since: beforeBounce });
     expect(changed.tickets.edges).toEqual([{ node: { number: kept } }]);

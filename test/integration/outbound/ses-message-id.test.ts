@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDatabase } from '../../harness/eventually.js';
-import { buildMail } from '../../harness/mail.js';
+import { buildDeliveryFailure, buildMail } from '../../harness/mail.js';
 import { outboxSettled, startOutboundHarness, waitForMailsTo, type OutboundHarness } from './outbound-harness.js';
 
 const SES_ID = '0102018c6f3b2c1a-5e2b1c3d-1234-4abc-8def-0123456789ab-000000';
@@ -20,43 +20,6 @@ beforeAll(async () => {
   h = await startOutboundHarness({ SES_MESSAGE_ID_DOMAIN: 'eu-west-1.amazonses.com', SENDER_AUTHENTICATION: 'off' }, { reply: () => `Ok ${SES_ID}` });
 });
 afterAll(() => h?.close());
-
-/** A Postfix-style bounce of the mail SES sent, naming the Message-ID SES gave it. */
-function bounceOf(recipient: string, messageId: string): Buffer {
-  return Buffer.from(
-    [
-      'Return-Path: <>',
-      'From: MAILER-DAEMON@mx.customer.test (Mail Delivery System)',
-      'To: support@example.com',
-      'Subject: Undelivered Mail Returned to Sender',
-      'Message-ID: <ses-bounce@mx.customer.test>',
-      'Auto-Submitted: auto-replied',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
-      '',
-      '--b',
-      'Content-Type: text/plain',
-      '',
-      `<${recipient}>: 550 5.1.1 User unknown`,
-      '--b',
-      'Content-Type: message/delivery-status',
-      '',
-      'Reporting-MTA: dns; mx.customer.test',
-      '',
-      `Final-Recipient: rfc822; ${recipient}`,
-      'Action: failed',
-      'Status: 5.1.1',
-      '--b',
-      'Content-Type: text/rfc822-headers',
-      '',
-      'From: Support <support@example.com>',
-      `To: ${recipient}`,
-      `Message-ID: <${messageId}>`,
-      '--b--',
-      '',
-    ].join('\r\n'),
-  );
-}
 
 describe('the Message-IDs Amazon SES writes in place of ours', () => {
   it('are recorded with the mail, and replies and bounces naming them find its ticket', async () => {
@@ -71,7 +34,7 @@ describe('the Message-IDs Amazon SES writes in place of ours', () => {
     const reply = await h.ingest.ingest(await buildMail({ from: 'Kim <kim@customer.test>', subject: 'Re: Badge reader broken', text: 'Ours is broken too.', inReplyTo: WIRE_ID, references: [WIRE_ID] }));
     expect(reply).toMatchObject({ kind: 'comment', ticketNumber: opened.ticketNumber });
 
-    const bounce = await h.ingest.ingest(bounceOf('ida@customer.test', WIRE_ID));
+    const bounce = await h.ingest.ingest(buildDeliveryFailure(WIRE_ID, 'ida@customer.test'));
     expect(bounce).toMatchObject({ kind: 'note', ticketNumber: opened.ticketNumber });
   });
 });
