@@ -477,7 +477,8 @@ async function commitBounce(
     receivedAt: meta.now,
   });
   note.direction = MessageDirection.NOTE;
-  ticket.updatedAt = meta.now; // a new note: `updatedAfter` lists the ticket, UPDATED_AT order moves it up
+  // A new note: `updatedAfter` lists the ticket, UPDATED_AT order moves it up (not back, for archived history).
+  if (meta.now > ticket.updatedAt) ticket.updatedAt = meta.now;
   for (const address of bounce.failedRecipients) {
     const person = await em.findOne(Person, { email: address.toLowerCase() });
     // An old bounce in archived history says nothing about the address today.

@@ -56,9 +56,8 @@ export async function conversationHistory(em: Em, config: Config, ticket: Ticket
     .map((row) => ({ row, text: bodyText(row.text).trim() }))
     .filter(({ text }) => text !== '')
     .map(({ row, text }) => {
-      const who = author(row);
       const cut = text.length > MESSAGE_CHARS ? `${text.slice(0, MESSAGE_CHARS)}\n[…]` : text;
-      return `On ${formatInstant(new Date(row.created_at), zone, now)} (${zone}), ${who} wrote:\n${quoted(cut)}\n`;
+      return `On ${formatInstant(new Date(row.created_at), zone, now)} (${zone}), ${author(row)} wrote:\n${quoted(cut)}\n`;
     });
   return blocks.length === 0 ? '' : `\n${blocks.join('\n')}`;
 }
