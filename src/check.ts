@@ -113,7 +113,8 @@ async function smtpRelay(config: Config, timeoutMs: number): Promise<CheckResult
     return await check('smtp relay', timeoutMs, async () => {
       await transporter.verify();
       const login = auth ? ' and accepted the OAuth 2.0 login' : new URL(config.smtpUrl!).username ? ' and accepted the login' : '';
-      return `${redactUrlSecrets(config.smtpUrl!)} answered${login} (no mail sent)`;
+      const ses = config.outbound.sesMessageIdDomain ? `; Amazon SES: the Message-IDs it writes (…@${config.outbound.sesMessageIdDomain}) are kept for threading` : '';
+      return `${redactUrlSecrets(config.smtpUrl!)} answered${login} (no mail sent)${ses}`;
     });
   } finally {
     transporter.close();

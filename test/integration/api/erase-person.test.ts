@@ -95,7 +95,7 @@ describe('erasePerson', () => {
     expect(await h.ingest(await looping({ from: 'carol@third.test', cc: ALICE, subject: 'Loop from Carol' }))).toMatchObject({ kind: 'quarantined' });
     expect(await rowsNaming(ALICE)).not.toEqual([]);
     const quoting = `select count(*)::text as n from outbound_delivery where position(convert_to('Me too, please.', 'UTF8') in raw) > 0`;
-    expect(await count(quoting)).toBe(1); // the watcher's copy
+    expect(await count(quoting)).toBe(2); // the watcher's copy, and the agent's answer to Bob, which quotes her (REPLY_HISTORY)
 
     const before = await rowsNaming(ALICE);
     const dry = (await must(ERASE, { email: ' Alice@Customer.TEST ', dryRun: true })).erasePerson;

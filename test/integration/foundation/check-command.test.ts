@@ -77,6 +77,14 @@ describe.skipIf(!dovecotAvailable())('postdesk check', () => {
     expect(flags).toEqual([[]]);
   });
 
+  it('repeats what a mailbox imports as archive, and that Amazon SES\'s Message-IDs are kept', async () => {
+    const archived = JSON.stringify([{ name: 'support', url: dovecot.imapUrl('support'), archiveBefore: '2026-11-15' }]);
+    const result = await check({ DATABASE_URL: databaseUrl, MAILBOXES: archived, SMTP_URL: sink.url, SES_MESSAGE_ID_DOMAIN: 'eu-west-1.amazonses.com' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ok {4}mailbox support: .*; mail received before 2026-11-15T00:00:00\.000Z is imported as archive \(closed, nobody mailed\)$/m);
+    expect(result.stdout).toMatch(/^ok {4}smtp relay: .*\(no mail sent\); Amazon SES: the Message-IDs it writes \(…@eu-west-1\.amazonses\.com\) are kept for threading$/m);
+  });
+
   it('fails the checks that cannot work, exits 69, and never prints a password', async () => {
     const wrongPassword = `imap://support:${PASSWORD_MARK}-wrong@${dovecot.host}:${dovecot.port}`;
     const closed = await freePort();
