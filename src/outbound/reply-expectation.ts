@@ -16,8 +16,8 @@ import type { Em } from '../db/orm.js';
 import { Priority } from '../entities/enums.js';
 import { Queue, type Ticket } from '../entities/index.js';
 import { queueCalendar } from '../queues/queue-hours.js';
-import { formatInstant } from './instant.js';
 import { describeReplyTarget, questionMarks, replyDueAt, replyDueSql, type ReplyClock } from '../tickets/reply-targets.js';
+import { formatInstant } from './instant.js';
 
 /** Less than this ahead counts as open now (the walk through the calendar works in whole seconds). */
 const OPEN_NOW_MS = 60_000;

@@ -22,9 +22,21 @@ export interface BannerMatcher {
 const normalise = (text: string): string => text.replace(/\s+/g, ' ').trim().toLowerCase();
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** Built once per configured list (the configuration's array is the same for every message). */
+const matchers = new WeakMap<readonly string[], BannerMatcher>();
+
 /** A matcher for `banners`; null when there are none (nothing to do). */
 export function bannerMatcher(banners: readonly string[]): BannerMatcher | null {
   if (banners.length === 0) return null;
+  let matcher = matchers.get(banners);
+  if (!matcher) {
+    matcher = compile(banners);
+    matchers.set(banners, matcher);
+  }
+  return matcher;
+}
+
+function compile(banners: readonly string[]): BannerMatcher {
   const whole = new Set(banners.map(normalise));
   // An element's text holds all of its descendants': only short ones can be a banner, and the
   // filter runs for every element, so longer text is not even normalised.

@@ -64,7 +64,7 @@ const OPTIONS: sanitizeHtml.IOptions = {
       return { tagName: 'img', attribs: src ? { src, ...defined({ alt, title, width, height }) } : {} };
     },
   },
-  exclusiveFilter: (frame) => sourcelessImage(frame),
+  exclusiveFilter: sourcelessImage,
 };
 
 function defined(attribs: Record<string, string | undefined>): Record<string, string> {
@@ -81,9 +81,17 @@ function urlWithScheme(value: string | undefined, scheme: RegExp): string | unde
   return scheme.test(url) ? url : undefined;
 }
 
+/** Built once per matcher (bannerMatcher gives the same one for the same configuration). */
+const optionsWithout = new WeakMap<BannerMatcher, sanitizeHtml.IOptions>();
+
 /** OPTIONS, and an element whose whole text is a banner (./banners.ts) is left out with its content. */
 function withoutBanners(banners: BannerMatcher): sanitizeHtml.IOptions {
-  return { ...OPTIONS, exclusiveFilter: (frame) => sourcelessImage(frame) || (frame.text !== '' && banners.isBanner(frame.text)) };
+  let options = optionsWithout.get(banners);
+  if (!options) {
+    options = { ...OPTIONS, exclusiveFilter: (frame) => sourcelessImage(frame) || (frame.text !== '' && banners.isBanner(frame.text)) };
+    optionsWithout.set(banners, options);
+  }
+  return options;
 }
 
 /**
