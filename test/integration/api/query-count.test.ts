@@ -164,6 +164,18 @@ describe('SQL statements per page', () => {
     expect(visible.messages).toHaveLength(150);
     for (const m of visible.messages) expect(m.visibleText).toBe(m.bodyText);
   });
+
+  it('read attachments only when the query selects them, in one statement for the whole page; authors come with their messages', async () => {
+    const query = (fields: string) => `query($queue: String) { tickets(first: 50, filter: { queue: $queue }) { edges { node { messages { ${fields} } } } } }`;
+    const text = await countStatements('Large', query('bodyText'));
+    const withAuthors = await countStatements('Large', query('bodyText from { email name }'));
+    const withFiles = await countStatements('Large', query('bodyText attachments { filename size }'));
+    expect(text.sql.filter((line) => /\battachment\b/.test(line))).toEqual([]);
+    expect(withAuthors.statements).toBe(text.statements);
+    expect(withFiles.statements).toBe(text.statements + 1);
+    expect(withFiles.attachments).toBe(150);
+    expect(new Set(withFiles.messages.flatMap((m) => m.attachments as { filename: string }[]).map((a) => a.filename))).toEqual(new Set(['file-0.pdf', 'file-1.pdf', 'file-2.pdf']));
+  });
 });
 
 describe('the graphql-jit executor the gateway runs (jit-executor.ts)', () => {
