@@ -29,6 +29,43 @@ export type MailboxRole = (typeof MAILBOX_ROLES)[number];
 export const DEFAULT_SUBJECT_TAGS = '[EXTERNAL],[EXT],EXTERNAL:';
 
 /**
+ * How out-of-office and other auto-reply programs that set none of the automatic-mail headers
+ * begin their subjects ("Automatic reply: Re: [#42] …"): Outlook and Exchange in the languages they
+ * ship most, Lotus Notes' "Abwesenheitsnotiz" and the English forms vacation programs use. Never a
+ * word a customer starts an ordinary subject with ("Auto:" is German and Dutch for car).
+ */
+export const DEFAULT_AUTO_REPLY_SUBJECTS = [
+  'Automatic reply',
+  'Auto reply',
+  'Auto-reply',
+  'Autoreply',
+  'Auto response',
+  'Auto-response',
+  'Out of Office',
+  'Out of Office AutoReply',
+  'Out of office reply',
+  'Automatische Antwort',
+  'Abwesenheitsnotiz',
+  'Réponse automatique',
+  'Respuesta automática',
+  'Risposta automatica',
+  'Resposta automática',
+  'Automatisch antwoord',
+  'Autosvar',
+  'Automatisk svar',
+  'Automaattinen vastaus',
+  'Odpowiedź automatyczna',
+  'Automatická odpověď',
+  'Automatikus válasz',
+  'Otomatik yanıt',
+  'Автоматический ответ',
+  '自动回复',
+  '自動回覆',
+  '自動応答',
+  '자동 회신',
+].join(',');
+
+/**
  * The banner Microsoft 365 administrators most often put above mail from outside (the transport
  * rule of Microsoft's own guidance, copied by many universities and companies).
  */
@@ -128,6 +165,11 @@ export interface Config {
    * between reply and forward prefixes), so tickets carry the customer's subject.
    */
   readonly subjectTags: readonly string[];
+  /**
+   * AUTO_REPLY_SUBJECTS: how auto-replies that set no automatic-mail header begin their subjects
+   * ("Automatic reply:"); such mail answering something counts as an auto-reply (classify.ts, rule 14).
+   */
+  readonly autoReplySubjects: readonly string[];
   /**
    * EXTERNAL_BANNERS: warning banners the desk's own mail system writes into mail from outside
    * ("CAUTION: This email originated from outside of the organization. …"); left out of inbound
@@ -238,6 +280,16 @@ const imapUrl = z
   });
 
 /** A string `parse` accepts; otherwise the problem it returns in words is the variable's error. */
+/** A comma-separated list of short phrases matched in subjects (SUBJECT_TAGS, AUTO_REPLY_SUBJECTS), or `off`. */
+const subjectPhrases = (example: string, noun: string) =>
+  z
+    .string()
+    .refine((v) => v.split(',').every((phrase) => phrase.trim() !== ''), { message: `must be a comma-separated list of ${example} without empty entries, or off` })
+    .refine((v) => v.split(',').every((phrase) => phrase.trim().length <= 50), { message: `must name ${noun}s of at most 50 characters each` })
+    .refine((v) => !/\p{Cc}/u.test(v), { message: 'must not contain control characters' })
+    .refine((v) => !v.includes('[#'), { message: `must not name a ${noun} with "[#", which would hide ticket numbers` });
+const phraseList = (value: string): readonly string[] => Object.freeze(value.trim().toLowerCase() === 'off' ? [] : value.split(',').map((phrase) => phrase.trim()));
+
 const parsedBy = (parse: (value: string) => unknown) =>
   z.string().superRefine((value, ctx) => {
     const parsed = parse(value);
@@ -375,13 +427,9 @@ const envSchema = z.object({
   /** Warning banners the desk's own mail system writes into mail from outside: a JSON array of texts (parseBanners). */
   EXTERNAL_BANNERS: z.string().optional(),
   /** Tags a mail system in front of postdesk writes into subjects (mail/headers.ts withoutSubjectTags); `off`: none. */
-  SUBJECT_TAGS: z
-    .string()
-    .refine((v) => v.split(',').every((tag) => tag.trim() !== ''), { message: 'must be a comma-separated list of tags such as [EXTERNAL],EXT: without empty entries, or off' })
-    .refine((v) => v.split(',').every((tag) => tag.trim().length <= 50), { message: 'must name tags of at most 50 characters each' })
-    .refine((v) => !/\p{Cc}/u.test(v), { message: 'must not contain control characters' })
-    .refine((v) => !v.includes('[#'), { message: 'must not name a tag with "[#", which would hide ticket numbers' })
-    .default(DEFAULT_SUBJECT_TAGS),
+  SUBJECT_TAGS: subjectPhrases('tags such as [EXTERNAL],EXT:', 'tag').default(DEFAULT_SUBJECT_TAGS),
+  /** How auto-replies without automatic-mail headers begin their subjects (ingest/classify/auto-reply-subject.ts); `off`: none. */
+  AUTO_REPLY_SUBJECTS: subjectPhrases('subject beginnings such as Automatic reply,Out of Office', 'beginning').default(DEFAULT_AUTO_REPLY_SUBJECTS),
   SENDER_RATE_LIMIT: z
     .string()
     .regex(/^\d+\/\d+m$/, { message: 'must look like 20/10m (tickets per minutes)' })
@@ -662,7 +710,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     spamHeaders: e.SPAM_HEADERS,
     replyToRequester: e.REPLY_TO_REQUESTER === 'on',
     externalBanners: Object.freeze(externalBanners),
-    subjectTags: Object.freeze(e.SUBJECT_TAGS.trim().toLowerCase() === 'off' ? [] : e.SUBJECT_TAGS.split(',').map((tag) => tag.trim())),
+    subjectTags: phraseList(e.SUBJECT_TAGS),
+    autoReplySubjects: phraseList(e.AUTO_REPLY_SUBJECTS),
     defaultQueue: e.DEFAULT_QUEUE,
     senderRateLimit: Object.freeze(parseRate(e.SENDER_RATE_LIMIT)),
     replyTargets: Object.freeze(parseReplyTargets(e.REPLY_TARGETS)),

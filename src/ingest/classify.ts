@@ -30,6 +30,11 @@
  * 13. A spam filter before postdesk said spam (classify/spam-verdict.ts, SPAM_HEADERS), or the mail
  *    server filed it in its junk folder (a mailbox with role JUNK): never acknowledged; ingest
  *    quarantines it when it would open a ticket (unless SPAM_HEADERS=flag).
+ * 14. A subject beginning as auto-replies without any of those headers begin theirs ("Automatic
+ *    reply:", "Abwesenheitsnotiz:"; AUTO_REPLY_SUBJECTS), in mail that answers something
+ *    (In-Reply-To, References or a ticket tag), is an auto-reply (classify/auto-reply-subject.ts):
+ *    it joins its ticket and changes nothing, or is held when it answers no ticket. A new mail with
+ *    such a subject that answers nothing is the sender's own.
  *
  * Forgeable headers: anyone can write `X-Postdesk-*` or `Authentication-Results` into a message.
  * The classifier reads no `X-Postdesk-*` header except the loop header (forging that only gets
@@ -38,12 +43,16 @@
  * Zammad honours its X-Zammad-* headers on trusted channels only).
  */
 import { daemonSender, bare, values, type HeaderMap } from './classify/fields.js';
+import { autoReplySubject } from './classify/auto-reply-subject.js';
 import { findBounce } from './classify/bounce.js';
 import { spamVerdict } from './classify/spam-verdict.js';
 import type { ParsedMessage } from './types.js';
 
 /** The part of a parsed message the classifier reads. */
-export type ClassifierInput = Pick<ParsedMessage, 'headers' | 'from' | 'subject' | 'text' | 'receivedCount' | 'deliveryReport' | 'readReceipt' | 'messageId' | 'viaGroup'>;
+export type ClassifierInput = Pick<
+  ParsedMessage,
+  'headers' | 'from' | 'subject' | 'text' | 'receivedCount' | 'deliveryReport' | 'readReceipt' | 'messageId' | 'viaGroup' | 'inReplyTo' | 'references'
+>;
 
 export interface ClassifierContext {
   /** Lower-case: support, emergency, queue and mailbox addresses. */
@@ -54,6 +63,8 @@ export interface ClassifierContext {
   spamHeaders: boolean;
   /** The name of the JUNK mailbox the message was read from (its server filed it as spam); null otherwise, and on an admin's retry. */
   junkMailbox?: string | null;
+  /** AUTO_REPLY_SUBJECTS (rule 14); none when left out. */
+  autoReplySubjects?: readonly string[];
 }
 
 export interface Classification {
@@ -93,7 +104,8 @@ export function classifyMessage(message: ClassifierInput, context: ClassifierCon
   // Lower-cased again: a mixed-case address in the configuration must not let our own mail through.
   const own = new Set(context.ownAddresses.map((address) => address.toLowerCase()));
   const bounce = findBounce(message, own);
-  const automaticReason = headerReason(message) ?? (bounce ? 'delivery failure notice' : null);
+  const subjectSays = autoReplySubject(message, context.autoReplySubjects ?? []);
+  const automaticReason = headerReason(message) ?? (bounce ? 'delivery failure notice' : null) ?? (subjectSays === null ? null : `auto-reply subject (${subjectSays})`);
   const ownMail = isOwnMail(message, own, context.ownMessageIdDomain.toLowerCase());
   const probableLoop = message.receivedCount > MAX_RECEIVED;
   const junk = context.junkMailbox ? `the mail server filed it as junk: mailbox ${context.junkMailbox}` : null;
@@ -102,7 +114,7 @@ export function classifyMessage(message: ClassifierInput, context: ClassifierCon
     automatic: automaticReason !== null,
     automaticReason,
     // A read receipt answers a mail as an out-of-office does (parse/read-receipt.ts).
-    autoReply: isAutoReply(message.headers) || message.readReceipt !== null,
+    autoReply: isAutoReply(message.headers) || message.readReceipt !== null || subjectSays !== null,
     bounce,
     ownMail,
     probableLoop,

@@ -154,6 +154,7 @@ async function prepare(raw: Buffer, provenance: Provenance, ctx: IngestContext):
       // (Other retries keep the verdict: spam held for another reason must not get one.)
       spamHeaders: ctx.config.spamHeaders !== 'off' && ctx.retryOf?.reasonCode !== 'SPAM',
       junkMailbox: provenance.mailbox?.role === 'JUNK' && ctx.retryOf?.reasonCode !== 'SPAM' ? provenance.mailbox.name : null,
+      autoReplySubjects: ctx.config.autoReplySubjects,
     });
     return { raw, hash, parsed, classification, failure: null };
   } catch (error) {

@@ -26,12 +26,14 @@ import { Admission } from './recipients.js';
 import { loadTemplate, renderTemplate, withReplyMarker } from './templates.js';
 import { recipientVariables } from './variables.js';
 
-/** What classify.ts reads to tell automatic mail, our own and loops (Received), plus who sent what. */
+/** What classify.ts reads to tell automatic mail (an auto-reply's subject: with what it answers), our own and loops (Received), plus who sent what. */
 export const TOO_LARGE_FIELDS = [
   'from',
   'received',
   'subject',
   'message-id',
+  'in-reply-to',
+  'references',
   'auto-submitted',
   'precedence',
   'x-autoreply',
@@ -57,7 +59,7 @@ const MIB = 1024 * 1024;
 export async function tellSenderTooLarge(em: Em, mail: ClassifierInput, size: number, config: Config, now = new Date()): Promise<string | null> {
   const domain = messageIdDomain(config.supportAddress);
   const own = await loadOwnAddresses(em, config);
-  if (!mail.from || classifyMessage(mail, { ownAddresses: [...own], ownMessageIdDomain: domain, spamHeaders: config.spamHeaders !== 'off' }).suppressAcknowledgement) return null;
+  if (!mail.from || classifyMessage(mail, { ownAddresses: [...own], ownMessageIdDomain: domain, spamHeaders: config.spamHeaders !== 'off', autoReplySubjects: config.autoReplySubjects }).suppressAcknowledgement) return null;
   if ((await blockingPattern(em, mail.from.email)) !== null) return null;
   const [to] = await new Admission(em, { config }, now).admit(null, [{ email: mail.from.email, name: mail.from.name, person: null }], { automatic: true, limited: true });
   if (!to) return null;

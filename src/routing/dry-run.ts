@@ -35,7 +35,13 @@ export async function dryRunRouting(em: Em, raw: string, config: Config, mailbox
   } catch (error) {
     throw new AppError('BAD_USER_INPUT', `the message cannot be parsed: ${(error as Error).message}`, 'user', ['raw'], { cause: error });
   }
-  const classification = classifyMessage(parsed, { ownAddresses: ownAddresses(config), ownMessageIdDomain: messageIdDomain(config.supportAddress), spamHeaders: config.spamHeaders !== 'off', junkMailbox: mailbox?.role === 'JUNK' ? mailbox.name : null });
+  const classification = classifyMessage(parsed, {
+    ownAddresses: ownAddresses(config),
+    ownMessageIdDomain: messageIdDomain(config.supportAddress),
+    spamHeaders: config.spamHeaders !== 'off',
+    junkMailbox: mailbox?.role === 'JUNK' ? mailbox.name : null,
+    autoReplySubjects: config.autoReplySubjects,
+  });
   const facts = messageFacts(parsed, mailbox ? { name: mailbox.name, address: mailbox.address } : { name: 'smtp', address: null });
   const emergency = isEmergencyMail(parsed, mailbox?.role ?? null, config);
   const decision = decide(await loadRuleSet(em, config.defaultQueue), facts, { emergency });

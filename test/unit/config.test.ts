@@ -261,6 +261,18 @@ describe('configuration', () => {
     expect(problems({ SUBJECT_TAGS: '[#' })).toEqual(['SUBJECT_TAGS: must not name a tag with "[#", which would hide ticket numbers']);
   });
 
+  it('reads the subject beginnings of auto-replies from AUTO_REPLY_SUBJECTS, none with off, and names what is wrong', () => {
+    expect(loadConfig({}).autoReplySubjects).toEqual(expect.arrayContaining(['Automatic reply', 'Out of Office', 'Abwesenheitsnotiz', 'Réponse automatique']));
+    expect(loadConfig({}).autoReplySubjects).not.toContain('Auto');
+    expect(loadConfig({ AUTO_REPLY_SUBJECTS: ' Vacation notice , [Auto-Reply] ' }).autoReplySubjects).toEqual(['Vacation notice', '[Auto-Reply]']);
+    expect(loadConfig({ AUTO_REPLY_SUBJECTS: 'OFF' }).autoReplySubjects).toEqual([]);
+    expect(problems({ AUTO_REPLY_SUBJECTS: 'Automatic reply,' })).toEqual([
+      'AUTO_REPLY_SUBJECTS: must be a comma-separated list of subject beginnings such as Automatic reply,Out of Office without empty entries, or off',
+    ]);
+    expect(problems({ AUTO_REPLY_SUBJECTS: 'y'.repeat(51) })).toEqual(['AUTO_REPLY_SUBJECTS: must name beginnings of at most 50 characters each']);
+    expect(problems({ AUTO_REPLY_SUBJECTS: 'Auto\r\nBcc: x' })).toEqual(['AUTO_REPLY_SUBJECTS: must not contain control characters']);
+  });
+
   it('puts a reply marker above mail unless REPLY_MARKER is off, and refuses one that could cut real replies', () => {
     expect(loadConfig({}).outbound.replyMarker).toBe('## Please type your reply above this line ##');
     expect(loadConfig({ REPLY_MARKER: '  -- Antworten Sie oberhalb dieser Zeile --  ' }).outbound.replyMarker).toBe('-- Antworten Sie oberhalb dieser Zeile --');

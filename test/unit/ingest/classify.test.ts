@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/env.js';
 import { classifyMessage, stripForgeableHeaders, type Classification, type ClassifierInput } from '../../../src/ingest/classify.js';
 import type { DeliveryReport, ReadReceipt } from '../../../src/ingest/types.js';
 
@@ -15,6 +16,8 @@ function input(spec: {
   readReceipt?: ReadReceipt | null;
   viaGroup?: string | null;
   messageId?: string | null;
+  inReplyTo?: string | null;
+  references?: string[];
 }): ClassifierInput {
   const headers = new Map<string, readonly string[]>();
   for (const [name, value] of Object.entries(spec.headers ?? {})) headers.set(name.toLowerCase(), Array.isArray(value) ? value : [value]);
@@ -29,6 +32,8 @@ function input(spec: {
     readReceipt: spec.readReceipt ?? null,
     viaGroup: spec.viaGroup ?? null,
     messageId: spec.messageId === undefined ? 'CAF1234@mail.example.com' : spec.messageId,
+    inReplyTo: spec.inReplyTo ?? null,
+    references: spec.references ?? [],
   };
 }
 
@@ -286,6 +291,63 @@ describe('auto-replies among automatic mail', () => {
   it('counts a read receipt as one, whatever its headers', () => {
     const receipt = input({ headers: { 'Content-Type': 'multipart/report; report-type=disposition-notification; boundary=b' }, readReceipt: { originalMessageId: null, disposition: 'displayed', recipient: null } });
     expect(classifyMessage(receipt, context)).toMatchObject({ automatic: true, autoReply: true, bounce: null, suppressAcknowledgement: true });
+  });
+});
+
+describe('auto-replies that say so only in their subject (AUTO_REPLY_SUBJECTS, rule 14)', () => {
+  const subjects = { ...context, autoReplySubjects: loadConfig({}).autoReplySubjects };
+  const answering = { inReplyTo: 'pd.1.2.abc@desk.example' };
+
+  it.each([
+    'Automatic reply: Re: Printer jams',
+    'automatic reply: Printer jams',
+    'Out of Office AutoReply: Printer jams',
+    'Out of Office: Printer jams',
+    'Abwesenheitsnotiz: Drucker',
+    'Automatische Antwort: AW: Drucker',
+    'Réponse automatique : Imprimante',
+    'Autosvar: Skrivare',
+    'Автоматический ответ: Принтер',
+    '自动回复：打印机',
+    '  AUTOREPLY:Printer jams',
+  ])('%s, answering a mail, is an automatic auto-reply', (subject) => {
+    expect(classifyMessage(input({ subject, ...answering }), subjects)).toMatchObject({
+      automatic: true,
+      autoReply: true,
+      automaticReason: expect.stringMatching(/^auto-reply subject \(.+\)$/),
+      suppressAcknowledgement: true,
+    });
+  });
+
+  it('needs the mail to answer something: In-Reply-To, References or a ticket tag', () => {
+    const subject = 'Automatic reply: Printer jams';
+    expect(classifyMessage(input({ subject }), subjects)).toEqual(human);
+    expect(classifyMessage(input({ subject, references: ['a@b.example'] }), subjects).autoReply).toBe(true);
+    expect(classifyMessage(input({ subject: 'Automatic reply: [#42] Printer jams' }), subjects)).toMatchObject({ autoReply: true, automaticReason: 'auto-reply subject (Automatic reply)' });
+  });
+
+  it.each([
+    ['Re: Automatic reply: [#42] printer', false],
+    ['Auto: Re: [#42] Motor springt nicht an', false],
+    ['Out of Office hours support for [#42]', false],
+    ['Autoreplying to [#42] did not work', false],
+    ['Printer jams [#42] (automatic reply: none received)', false],
+    ['Out of office: Re: [#42] printer', true],
+  ])('%s: judged by its beginning, with the colon → %s', (subject, expected) => {
+    expect(classifyMessage(input({ subject, ...answering }), subjects).autoReply).toBe(expected);
+  });
+
+  it('takes the beginnings configured, none with off, and a bracketed one needs no colon', () => {
+    const own = { ...context, autoReplySubjects: loadConfig({ AUTO_REPLY_SUBJECTS: '[Auto-Reply], Vacation notice' }).autoReplySubjects };
+    expect(classifyMessage(input({ subject: '[Auto-Reply] Re: [#42] printer' }), own).automaticReason).toBe('auto-reply subject ([Auto-Reply])');
+    expect(classifyMessage(input({ subject: 'Vacation   notice: Re: [#42]' }), own).autoReply).toBe(true);
+    expect(classifyMessage(input({ subject: 'Automatic reply: Re: [#42]' }), own).autoReply).toBe(false);
+    const off = { ...context, autoReplySubjects: loadConfig({ AUTO_REPLY_SUBJECTS: 'off' }).autoReplySubjects };
+    expect(classifyMessage(input({ subject: 'Automatic reply: Re: [#42]', ...answering }), off)).toEqual(human);
+  });
+
+  it("gives a header's reason first", () => {
+    expect(classifyMessage(input({ subject: 'Automatic reply: Re: [#42]', headers: { 'Auto-Submitted': 'auto-replied' } }), subjects).automaticReason).toBe('Auto-Submitted: auto-replied');
   });
 });
 

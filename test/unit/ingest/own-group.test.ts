@@ -27,6 +27,8 @@ function message(headers: Record<string, string>, from: ParsedAddress | null, re
     deliveryReport: null,
     readReceipt: null,
     messageId: 'x@customer.test',
+    inReplyTo: null,
+    references: [] as string[],
   };
 }
 const ann = { email: 'ann@customer.test', name: 'Ann Doe' };
