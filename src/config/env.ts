@@ -178,6 +178,12 @@ export interface Config {
   readonly externalBanners: readonly string[];
   /** REPLY_TO_REQUESTER: a new ticket from mail with one Reply-To address is requested by that address (web forms). */
   readonly replyToRequester: boolean;
+  /**
+   * STAFF_MAIL_REQUESTER: who requests a new ticket opened by a staff member's own mail to a
+   * customer with support copied in: `to`, the first customer in its To (ingest/staff-mail.ts), or
+   * `sender`, the staff member.
+   */
+  readonly staffMailRequester: 'to' | 'sender';
   /** Where a new ticket goes when no rule, queue address or keyword routes it; created at start. */
   readonly defaultQueue: string;
   /** More than this many new tickets from one sender within the window are quarantined. */
@@ -279,7 +285,6 @@ const imapUrl = z
     message: 'must be an imap:// or imaps:// URL such as imaps://user:pass@mail.example.com:993',
   });
 
-/** A string `parse` accepts; otherwise the problem it returns in words is the variable's error. */
 /** A comma-separated list of short phrases matched in subjects (SUBJECT_TAGS, AUTO_REPLY_SUBJECTS), or `off`. */
 const subjectPhrases = (example: string, noun: string) =>
   z
@@ -290,6 +295,7 @@ const subjectPhrases = (example: string, noun: string) =>
     .refine((v) => !v.includes('[#'), { message: `must not name a ${noun} with "[#", which would hide ticket numbers` });
 const phraseList = (value: string): readonly string[] => Object.freeze(value.trim().toLowerCase() === 'off' ? [] : value.split(',').map((phrase) => phrase.trim()));
 
+/** A string `parse` accepts; otherwise the problem it returns in words is the variable's error. */
 const parsedBy = (parse: (value: string) => unknown) =>
   z.string().superRefine((value, ctx) => {
     const parsed = parse(value);
@@ -424,6 +430,7 @@ const envSchema = z.object({
   SENDER_AUTHENTICATION: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
   SPAM_HEADERS: z.enum(SPAM_HEADER_MODES, { message: `must be one of ${SPAM_HEADER_MODES.join(', ')}` }).default('quarantine'),
   REPLY_TO_REQUESTER: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
+  STAFF_MAIL_REQUESTER: z.enum(['to', 'sender'], { message: 'must be to or sender' }).default('to'),
   /** Warning banners the desk's own mail system writes into mail from outside: a JSON array of texts (parseBanners). */
   EXTERNAL_BANNERS: z.string().optional(),
   /** Tags a mail system in front of postdesk writes into subjects (mail/headers.ts withoutSubjectTags); `off`: none. */
@@ -709,6 +716,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     senderAuthentication: e.SENDER_AUTHENTICATION === 'on',
     spamHeaders: e.SPAM_HEADERS,
     replyToRequester: e.REPLY_TO_REQUESTER === 'on',
+    staffMailRequester: e.STAFF_MAIL_REQUESTER,
     externalBanners: Object.freeze(externalBanners),
     subjectTags: phraseList(e.SUBJECT_TAGS),
     autoReplySubjects: phraseList(e.AUTO_REPLY_SUBJECTS),

@@ -295,7 +295,7 @@ export function createLoaders(em: Em, principal: Principal, replyClock: ReplyClo
       return grouped(primed(rows), (m) => Number(m.ticket_id), ids);
     }),
     lastMessage: new DataLoader(async (ids) => {
-      // One row per ticket: its newest message (message_ticket_created_idx); extras only for those.
+      // One row per ticket: its newest message (message_ticket_created_idx), with its author.
       const rows = await readRows<MessageWithAuthor>(
         em,
         `select ${MESSAGE_COLUMNS}, ${MESSAGE_AUTHOR_COLUMNS} from (select distinct on (ticket_id) id from message where ticket_id = any($1::bigint[])

@@ -30,6 +30,7 @@ import { lockReplyTicket, lookupAnsweredTicket, lookupBouncedMessage, lookupRefe
 import { forwardedOriginal } from './forwarded.js';
 import { summaryOfHeaders, summaryOfParsed } from './quarantine-summary.js';
 import { attachedForward, type ForwardedMail } from './forwarded-attachment.js';
+import { staffMailOriginal } from './staff-mail.js';
 import { openTicket, type OpenedTicket } from './open-ticket.js';
 import { isOwnAddress, loadOwnAddresses, ownAddresses } from './own-addresses.js';
 import { markOurMailRead } from './mark-read.js';
@@ -385,6 +386,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
   const linkedTo = decision.linkedTo !== null ? await em.findOneOrFail(Ticket, decision.linkedTo) : null;
   if (decision.reason === 'stranger-tag') flags.push('unverified-follow-up');
   const forward = await staffForward(em, parsed, sender, provenance, classification, ctx.config);
+  const staffMail = forward || !speaksAsStaff(sender, provenance, classification) ? null : await staffMailOriginal(em, parsed, sender, ctx.config);
   const replyTo = forward ? null : await replyToRequester(em, parsed, sender, provenance, classification, ctx.config);
   const opened = await openTicket(em, {
     ...base,
@@ -394,7 +396,7 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
     emergency,
     automatic: classification.automatic,
     config: ctx.config,
-    forwarded: forward?.original ?? null,
+    onBehalf: forward ? { original: forward.original, how: 'forwarded' } : staffMail ? { original: staffMail, how: 'staff-mail' } : null,
     replyTo,
   });
   return finishNewTicket(em, forward ? { ...p, parsed: forward.parsed } : p, provenance, opened, ctx, !classification.suppressAcknowledgement && !classification.automatic);
@@ -407,13 +409,18 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
  * not for automatic mail; a "forward" of our own mail or of the agent's own is none.
  */
 async function staffForward(em: CommitEm, parsed: ParsedMessage, sender: Person | null, provenance: Provenance, classification: Classification, config: Config): Promise<ForwardedMail | null> {
-  if (!sender?.role || !sender.active || provenance.auth?.enforcingFail || classification.automatic) return null;
+  if (!speaksAsStaff(sender, provenance, classification)) return null;
   const inline = forwardedOriginal(parsed.text, parsed.subject);
   const forward = inline ? { original: inline, parsed } : await attachedForward(parsed, config.attachments);
   if (!forward || forward.original.from.email === sender.email || isOwnAddress(forward.original.from.email, await loadOwnAddresses(em, config))) return null;
   // The agent's own mail system tagged the customer's mail on its way to the agent ("[EXTERNAL] Printer").
   const subject = forward.original.subject === null ? null : withoutSubjectTags(forward.original.subject, config.subjectTags) || null;
   return { ...forward, original: { ...forward.original, subject } };
+}
+
+/** Mail an active staff member wrote themselves: not automatic, and not failing an enforcing DMARC policy (a forger's). */
+function speaksAsStaff(sender: Person | null, provenance: Provenance, classification: Classification): sender is Person {
+  return !!sender?.role && sender.active && !provenance.auth?.enforcingFail && !classification.automatic;
 }
 
 /**

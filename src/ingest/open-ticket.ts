@@ -27,8 +27,12 @@ export interface OpenTicketInput extends InboundMessageInput {
   emergency: boolean;
   /** Automatic mail (classify.ts): stored and routed, but it fills no field. */
   automatic: boolean;
-  /** Staff forwarded a customer's mail (forwarded.ts): the ticket is the original sender's. */
-  forwarded?: ForwardedOriginal | null;
+  /**
+   * Staff forwarded a customer's mail (forwarded.ts, `forwarded`) or wrote to a customer with support
+   * copied in (staff-mail.ts, `staff-mail`): the ticket is the customer's. `how` is the message's
+   * flag and the event's kind.
+   */
+  onBehalf?: { original: ForwardedOriginal; how: 'forwarded' | 'staff-mail' } | null;
   /** The mail's Reply-To names the customer (a web form's mail): the ticket is theirs. */
   replyTo?: ParsedAddress | null;
   config: Config;
@@ -42,28 +46,30 @@ export interface OpenedTicket {
 }
 
 export async function openTicket(em: Em, input: OpenTicketInput): Promise<OpenedTicket> {
-  const { parsed, config, forwarded } = input;
-  const onBehalfOf = forwarded?.from ?? input.replyTo ?? null;
+  const { parsed, config } = input;
+  const original = input.onBehalf?.original ?? null;
+  const onBehalfOf = original?.from ?? input.replyTo ?? null;
   const requester = onBehalfOf
     ? await findOrCreatePerson(em, onBehalfOf.email, onBehalfOf.name)
     : (input.author ?? (await findOrCreatePerson(em, `unknown-sender@${'postdesk.invalid'}`)));
-  const subject = forwarded ? (forwarded.subject ?? subjectOfItsOwn(parsed.subject)) : parsed.subject.trim();
+  const subject = original ? (original.subject ?? subjectOfItsOwn(parsed.subject)) : parsed.subject.trim();
   const ticket = new Ticket(subject || '(no subject)', requester);
   ticket.createdAt = input.receivedAt;
   ticket.updatedAt = input.receivedAt;
   ticket.linkedTo = input.linkedTo;
-  // Someone wrote and waits for an answer; automatic mail (alerts, newsletters) waits for no one.
-  if (!input.automatic) ticket.awaitingReplySince = input.receivedAt;
+  // Someone wrote and waits for an answer; automatic mail (alerts, newsletters) waits for no one,
+  // nor does a customer whom staff just wrote to.
+  if (!input.automatic && input.onBehalf?.how !== 'staff-mail') ticket.awaitingReplySince = input.receivedAt;
   em.persist(ticket);
   // Rules see the customer who wrote the original, as if they had written to us themselves.
   const facts = messageFacts(parsed, arrivalOf(input.provenance));
-  const routing = decide(await loadRuleSet(em, config.defaultQueue), forwarded ? { ...facts, from: requester.email, fromDomain: emailDomain(requester.email) } : facts, { emergency: input.emergency });
+  const routing = decide(await loadRuleSet(em, config.defaultQueue), original ? { ...facts, from: requester.email, fromDomain: emailDomain(requester.email) } : facts, { emergency: input.emergency });
   const exclude = new Set([...ownAddresses(config), requester.email, ...(onBehalfOf && input.author ? [input.author.email] : [])]);
   await applyRouting(em, ticket, routing, exclude);
-  const message = writeInboundMessage(em, ticket, forwarded ? { ...input, flags: [...input.flags, 'forwarded'] } : input);
+  const message = writeInboundMessage(em, ticket, input.onBehalf ? { ...input, flags: [...input.flags, input.onBehalf.how] } : input);
   const actorLabel = provenanceLabel(input.provenance);
   recordEvent(em, ticket, { kind: 'created', actor: input.author, to: ticket.queue?.name ?? null });
-  if (forwarded) recordEvent(em, ticket, { kind: 'forwarded', actor: input.author, to: requester.email });
+  if (input.onBehalf) recordEvent(em, ticket, { kind: input.onBehalf.how, actor: input.author, to: requester.email });
   if (input.replyTo) recordEvent(em, ticket, { kind: 'requester-from-reply-to', actor: input.author, to: requester.email });
   recordRoutingSteps(em, ticket, routing);
   // Automatic mail and mail failing an enforcing DMARC policy speak for no one: they fill nothing.
@@ -71,8 +77,9 @@ export async function openTicket(em: Em, input: OpenTicketInput): Promise<Opened
   if (input.linkedTo) recordEvent(em, ticket, { kind: 'linked', actorLabel, to: String(input.linkedTo.number), detail: { reason: input.linkReason } });
   if (input.emergency) recordEvent(em, ticket, { kind: 'emergency', actorLabel });
   if (parsed.refused.length > 0) recordEvent(em, ticket, { kind: 'attachments-refused', actorLabel, detail: { refused: parsed.refused } });
-  // A forward's own recipients are the agent's audience; the original's CCs are the customer's.
-  await addCcs(em, ticket, forwarded ? forwarded.cc : [...parsed.to, ...parsed.cc], exclude, input.author);
+  // A forward's own recipients are the agent's audience; the original's CCs are the customer's (for
+  // staff mail: its other customers, staff-mail.ts).
+  await addCcs(em, ticket, original ? original.cc : [...parsed.to, ...parsed.cc], exclude, input.author);
   return { ticket, message, routing };
 }
 

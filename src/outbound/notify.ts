@@ -106,9 +106,9 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
     const { ticket, message } = n;
     const thread = firstMessageThread(message);
     if (n.acknowledge && !message.flags.includes('automatic')) {
-      // A customer's mail staff forwarded: the number goes to the agent who sent it; the customer
-      // hears from us when the agent answers.
-      const forwardedBy = message.flags.includes('forwarded') ? message.author : null;
+      // A customer's mail staff forwarded, or staff's own mail to a customer copied to support: the
+      // number goes to the agent who sent it; the customer hears from us when the agent answers.
+      const forwardedBy = message.flags.includes('forwarded') || message.flags.includes('staff-mail') ? message.author : null;
       await mailer.mail({
         ticket,
         kind: n.emergency ? 'acknowledgement-emergency' : 'acknowledgement',

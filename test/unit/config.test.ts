@@ -261,6 +261,12 @@ describe('configuration', () => {
     expect(problems({ SUBJECT_TAGS: '[#' })).toEqual(['SUBJECT_TAGS: must not name a tag with "[#", which would hide ticket numbers']);
   });
 
+  it("makes staff mail to a customer the first customer's ticket unless STAFF_MAIL_REQUESTER says sender", () => {
+    expect(loadConfig({}).staffMailRequester).toBe('to');
+    expect(loadConfig({ STAFF_MAIL_REQUESTER: 'sender' }).staffMailRequester).toBe('sender');
+    expect(problems({ STAFF_MAIL_REQUESTER: 'cc' })).toEqual(['STAFF_MAIL_REQUESTER: must be to or sender']);
+  });
+
   it('reads the subject beginnings of auto-replies from AUTO_REPLY_SUBJECTS, none with off, and names what is wrong', () => {
     expect(loadConfig({}).autoReplySubjects).toEqual(expect.arrayContaining(['Automatic reply', 'Out of Office', 'Abwesenheitsnotiz', 'Réponse automatique']));
     expect(loadConfig({}).autoReplySubjects).not.toContain('Auto');
