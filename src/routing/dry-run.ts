@@ -17,6 +17,8 @@ export interface DryRun {
   decision: RoutingDecision;
   /** False for automatic mail or when the sender asked for no auto-replies (before rules). */
   acknowledge: boolean;
+  /** Why the message counts as automatic mail (classify.ts: "Auto-Submitted: auto-replied", "auto-reply subject (Automatic reply)"); null when a person wrote it. */
+  automaticReason: string | null;
 }
 
 /**
@@ -45,5 +47,5 @@ export async function dryRunRouting(em: Em, raw: string, config: Config, mailbox
   const facts = messageFacts(parsed, mailbox ? { name: mailbox.name, address: mailbox.address } : { name: 'smtp', address: null });
   const emergency = isEmergencyMail(parsed, mailbox?.role ?? null, config);
   const decision = decide(await loadRuleSet(em, config.defaultQueue), facts, { emergency });
-  return { decision, acknowledge: !classification.suppressAcknowledgement && !classification.automatic };
+  return { decision, acknowledge: !classification.suppressAcknowledgement && !classification.automatic, automaticReason: classification.automaticReason };
 }

@@ -79,8 +79,8 @@ export class RoutingResolver {
     @Arg('mailbox', () => String, { nullable: true, description: 'a configured mailbox name; default: the first SUPPORT mailbox' }) mailbox: string | null,
     @Ctx() { em, config }: GraphQLContext,
   ): Promise<RoutingDecisionType> {
-    const { decision, acknowledge } = await dryRunRouting(em, raw, config, mailbox ?? null);
-    return presentDecision(decision, acknowledge);
+    const { decision, acknowledge, automaticReason } = await dryRunRouting(em, raw, config, mailbox ?? null);
+    return presentDecision(decision, acknowledge, automaticReason);
   }
 
   @Authorized(Role.AGENT)

@@ -198,6 +198,13 @@ export class RoutingDecisionType {
   @Field(() => Boolean, { description: 'whether the requester would get an acknowledgement' })
   acknowledge!: boolean;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why the message counts as automatic mail, never acknowledged ("Auto-Submitted: auto-replied", "List-Id", "auto-reply subject (Automatic reply)"): an auto-reply that answers no ticket is held, other automatic mail becomes a ticket flagged automatic; null when a person wrote it',
+  })
+  automaticReason!: string | null;
+
   @Field(() => [MatchedRuleType])
   matchedRules!: MatchedRuleType[];
 
@@ -208,7 +215,7 @@ export class RoutingDecisionType {
   steps!: RoutingStepType[];
 }
 
-export function presentDecision(d: RoutingDecision, acknowledge: boolean): RoutingDecisionType {
+export function presentDecision(d: RoutingDecision, acknowledge: boolean, automaticReason: string | null): RoutingDecisionType {
   return {
     queue: d.queue,
     priority: d.priority,
@@ -220,6 +227,7 @@ export function presentDecision(d: RoutingDecision, acknowledge: boolean): Routi
     status: d.status,
     emergency: d.emergency,
     acknowledge: acknowledge && d.acknowledge,
+    automaticReason,
     matchedRules: d.matchedRules.map((r) => ({ name: r.name, actions: r.actions.map((a) => ({ [a.kind]: a.value })) })),
     matchedKeywords: d.keywordHits,
     steps: d.steps,

@@ -149,7 +149,7 @@ describe('testRules', () => {
     const tables = ['ticket', 'message', 'person', 'ticket_event', 'raw_source', 'inbound_receipt', 'quarantined_message'];
     const before = await Promise.all(tables.map(count));
     const r = await admin<{ testRules: Record<string, unknown> }>(
-      `query($raw: String!) { testRules(raw: $raw) { queue priority type category assignee watchers status emergency acknowledge matchedRules { name actions } matchedKeywords { queue keyword field } steps { actor kind value text } } }`,
+      `query($raw: String!) { testRules(raw: $raw) { queue priority type category assignee watchers status emergency acknowledge automaticReason matchedRules { name actions } matchedKeywords { queue keyword field } steps { actor kind value text } } }`,
       { raw },
     );
     expect(r.errors).toBeUndefined();
@@ -162,6 +162,7 @@ describe('testRules', () => {
       status: 'OPEN',
       emergency: false,
       acknowledge: true,
+      automaticReason: null,
       matchedRules: [{ name: 'VIP customers', actions: [{ setPriority: 'HIGH' }, { addWatcher: 'carol@example.com' }] }],
       matchedKeywords: [
         { queue: 'Billing', keyword: 'invoice', field: 'subject' },
@@ -171,6 +172,14 @@ describe('testRules', () => {
     expect(r.data?.testRules.steps).toContainEqual({ actor: 'keyword:invoice', kind: 'queue', value: 'Billing', text: "keyword 'invoice' → queue Billing (score 4)" });
     expect(r.data?.testRules.steps).toContainEqual(expect.objectContaining({ text: "rule 'VIP customers' set priority HIGH" }));
     expect(await Promise.all(tables.map(count))).toEqual(before);
+  });
+
+  it('says why a message counts as automatic mail: by its headers, or by an auto-reply subject when it answers something', async () => {
+    const TEST = `query($raw: String!) { testRules(raw: $raw) { acknowledge automaticReason } }`;
+    const decide = async (mail: Parameters<typeof buildMail>[0]) => (await admin<{ testRules: Record<string, unknown> }>(TEST, { raw: (await buildMail(mail)).toString('utf8') })).data?.testRules;
+    expect(await decide({ subject: 'Out of office', headers: { 'Auto-Submitted': 'auto-replied' } })).toEqual({ acknowledge: false, automaticReason: 'Auto-Submitted: auto-replied' });
+    expect(await decide({ subject: 'Automatic reply: Re: [#7] Invoice', inReplyTo: 'abc@desk.example' })).toEqual({ acknowledge: false, automaticReason: 'auto-reply subject (Automatic reply)' });
+    expect(await decide({ subject: 'Automatic reply: what does this setting do?' })).toEqual({ acknowledge: true, automaticReason: null });
   });
 
   it('answers a message it cannot parse, or an unknown mailbox, with BAD_USER_INPUT', async () => {
