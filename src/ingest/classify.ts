@@ -46,6 +46,8 @@ import { daemonSender, bare, values, type HeaderMap } from './classify/fields.js
 import { autoReplySubject } from './classify/auto-reply-subject.js';
 import { findBounce } from './classify/bounce.js';
 import { spamVerdict } from './classify/spam-verdict.js';
+import type { Config } from '../config/env.js';
+import { messageIdDomain } from '../mail/headers.js';
 import type { ParsedMessage } from './types.js';
 
 /** The part of a parsed message the classifier reads. */
@@ -65,6 +67,11 @@ export interface ClassifierContext {
   junkMailbox?: string | null;
   /** AUTO_REPLY_SUBJECTS (rule 14); none when left out. */
   autoReplySubjects?: readonly string[];
+}
+
+/** The context the configuration gives, for a message that arrived anywhere but a JUNK mailbox. */
+export function classifierContextOf(config: Config, ownAddresses: readonly string[]): ClassifierContext {
+  return { ownAddresses, ownMessageIdDomain: messageIdDomain(config.supportAddress), spamHeaders: config.spamHeaders !== 'off', autoReplySubjects: config.autoReplySubjects };
 }
 
 export interface Classification {

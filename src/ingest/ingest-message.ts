@@ -23,7 +23,7 @@ import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { setStatus } from '../tickets/change-status.js';
 import { blockingPattern } from '../people/blocked-senders.js';
-import { classifyMessage, type Classification } from './classify.js';
+import { classifierContextOf, classifyMessage, type Classification } from './classify.js';
 import { applyReply } from './apply-reply.js';
 import { senderVerdict, type DnsResolver } from './authenticate-sender.js';
 import { lockReplyTicket, lookupAnsweredTicket, lookupBouncedMessage, lookupReferences, lookupTaggedTicket } from './lookup-thread.js';
@@ -148,14 +148,13 @@ async function prepare(raw: Buffer, provenance: Provenance, ctx: IngestContext):
   const now = ctx.now?.() ?? new Date();
   try {
     const parsed = await readMessage(raw, ctx.config, now);
+    const spamRetry = ctx.retryOf?.reasonCode === 'SPAM';
     const classification = classifyMessage(parsed, {
-      ownAddresses: ownAddresses(ctx.config),
-      ownMessageIdDomain: messageIdDomain(ctx.config.supportAddress),
+      ...classifierContextOf(ctx.config, ownAddresses(ctx.config)),
       // An admin who retries held spam says it is none: no quarantine, no flag, an acknowledgement.
       // (Other retries keep the verdict: spam held for another reason must not get one.)
-      spamHeaders: ctx.config.spamHeaders !== 'off' && ctx.retryOf?.reasonCode !== 'SPAM',
-      junkMailbox: provenance.mailbox?.role === 'JUNK' && ctx.retryOf?.reasonCode !== 'SPAM' ? provenance.mailbox.name : null,
-      autoReplySubjects: ctx.config.autoReplySubjects,
+      spamHeaders: ctx.config.spamHeaders !== 'off' && !spamRetry,
+      junkMailbox: provenance.mailbox?.role === 'JUNK' && !spamRetry ? provenance.mailbox.name : null,
     });
     return { raw, hash, parsed, classification, failure: null };
   } catch (error) {

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/env.js';
 import type { Em } from '../db/orm.js';
-import { classifyMessage, LOOP_HEADER, type ClassifierInput } from '../ingest/classify.js';
+import { classifierContextOf, classifyMessage, LOOP_HEADER, type ClassifierInput } from '../ingest/classify.js';
 import { SPAM_VERDICT_HEADERS } from '../ingest/classify/spam-verdict.js';
 import { loadOwnAddresses } from '../ingest/own-addresses.js';
 import { formatLimit } from '../ingest/parse/attachments.js';
@@ -59,7 +59,7 @@ const MIB = 1024 * 1024;
 export async function tellSenderTooLarge(em: Em, mail: ClassifierInput, size: number, config: Config, now = new Date()): Promise<string | null> {
   const domain = messageIdDomain(config.supportAddress);
   const own = await loadOwnAddresses(em, config);
-  if (!mail.from || classifyMessage(mail, { ownAddresses: [...own], ownMessageIdDomain: domain, spamHeaders: config.spamHeaders !== 'off', autoReplySubjects: config.autoReplySubjects }).suppressAcknowledgement) return null;
+  if (!mail.from || classifyMessage(mail, classifierContextOf(config, [...own])).suppressAcknowledgement) return null;
   if ((await blockingPattern(em, mail.from.email)) !== null) return null;
   const [to] = await new Admission(em, { config }, now).admit(null, [{ email: mail.from.email, name: mail.from.name, person: null }], { automatic: true, limited: true });
   if (!to) return null;

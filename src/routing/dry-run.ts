@@ -4,10 +4,9 @@
 import type { Config } from '../config/env.js';
 import type { Em } from '../db/orm.js';
 import { AppError } from '../errors.js';
-import { classifyMessage } from '../ingest/classify.js';
+import { classifierContextOf, classifyMessage } from '../ingest/classify.js';
 import { ownAddresses } from '../ingest/own-addresses.js';
 import { readMessage } from '../ingest/read-message.js';
-import { messageIdDomain } from '../mail/headers.js';
 import { decide, type RoutingDecision } from './decide.js';
 import { isEmergencyMail } from './emergency.js';
 import { messageFacts } from './facts.js';
@@ -37,13 +36,7 @@ export async function dryRunRouting(em: Em, raw: string, config: Config, mailbox
   } catch (error) {
     throw new AppError('BAD_USER_INPUT', `the message cannot be parsed: ${(error as Error).message}`, 'user', ['raw'], { cause: error });
   }
-  const classification = classifyMessage(parsed, {
-    ownAddresses: ownAddresses(config),
-    ownMessageIdDomain: messageIdDomain(config.supportAddress),
-    spamHeaders: config.spamHeaders !== 'off',
-    junkMailbox: mailbox?.role === 'JUNK' ? mailbox.name : null,
-    autoReplySubjects: config.autoReplySubjects,
-  });
+  const classification = classifyMessage(parsed, { ...classifierContextOf(config, ownAddresses(config)), junkMailbox: mailbox?.role === 'JUNK' ? mailbox.name : null });
   const facts = messageFacts(parsed, mailbox ? { name: mailbox.name, address: mailbox.address } : { name: 'smtp', address: null });
   const emergency = isEmergencyMail(parsed, mailbox?.role ?? null, config);
   const decision = decide(await loadRuleSet(em, config.defaultQueue), facts, { emergency });
