@@ -32,6 +32,7 @@ import { Migration20261201140000_queue_acknowledgement_note } from './Migration2
 import { Migration20261201150000_delivery_from_address } from './Migration20261201150000_delivery_from_address.js';
 import { Migration20261201160000_message_read_at } from './Migration20261201160000_message_read_at.js';
 import { Migration20261201170000_relay_message_id } from './Migration20261201170000_relay_message_id.js';
+import { Migration20261202090000_languages } from './Migration20261202090000_languages.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -63,4 +64,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201150000_delivery_from_address', class: Migration20261201150000_delivery_from_address },
   { name: 'Migration20261201160000_message_read_at', class: Migration20261201160000_message_read_at },
   { name: 'Migration20261201170000_relay_message_id', class: Migration20261201170000_relay_message_id },
+  { name: 'Migration20261202090000_languages', class: Migration20261202090000_languages },
 ];

@@ -91,7 +91,7 @@ export function createApp(config: Config, log: Logger): App {
     state,
     async start() {
       const { unknownFiles } = checkTemplates(config.outbound.templatesDir);
-      if (unknownFiles.length > 0) log.warn({ component: 'outbound', files: unknownFiles }, 'TEMPLATES_DIR holds files that replace no template (a misspelt name?); they are not used');
+      if (unknownFiles.length > 0) log.warn({ component: 'outbound', files: unknownFiles }, 'TEMPLATES_DIR holds files or phrases that replace nothing (a misspelt name?); they are not used');
       const databaseUrl = config.databaseUrl ?? (embedded = await startEmbeddedDatabase(config.dataDir, log.child({ component: 'embedded-postgres' }))).url;
       http = await createHttpServer(config, state, await buildGraphQLSchema(), log);
       const address = await http.fastify.listen({ host: config.host, port: config.port });

@@ -53,10 +53,11 @@ async function check(name: string, timeoutMs: number, work: () => Promise<string
 
 function templates(config: Config): CheckResult {
   try {
-    const { unknownFiles } = checkTemplates(config.outbound.templatesDir);
+    const { unknownFiles, languages } = checkTemplates(config.outbound.templatesDir);
     const where = config.outbound.templatesDir ? `TEMPLATES_DIR ${config.outbound.templatesDir}` : 'the built-in ones';
-    const unknown = unknownFiles.length > 0 ? `; files that replace nothing: ${unknownFiles.join(', ')}` : '';
-    return { name: 'templates', ok: true, detail: `${TEMPLATE_NAMES.length} read from ${where}${unknown}` };
+    const translated = languages.length > 0 ? `; languages: ${languages.join(', ')}` : '';
+    const unknown = unknownFiles.length > 0 ? `; files or phrases that replace nothing: ${unknownFiles.join(', ')}` : '';
+    return { name: 'templates', ok: true, detail: `${TEMPLATE_NAMES.length} read from ${where}${translated}${unknown}` };
   } catch (error) {
     return { name: 'templates', ok: false, detail: reason(error) };
   }

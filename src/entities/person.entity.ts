@@ -39,6 +39,13 @@ export class Person {
   @Property({ type: 'datetime', nullable: true })
   undeliverableSince: Date | null = null;
 
+  /**
+   * The language mail to them is written in (src/people/language.ts): a canonical BCP 47 tag, set
+   * by staff or learned from their own mail; null: their queue's, else the desk's default.
+   */
+  @Property({ type: 'string', length: 35, nullable: true })
+  language: string | null = null;
+
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 

@@ -48,6 +48,14 @@ export class Queue {
   acknowledgementNote: string | null = null;
 
   /**
+   * The language mail about this queue's tickets is written in for people whose own language is
+   * not known (a BCP 47 tag, src/people/language.ts): a queue with its own address for one
+   * country's customers; null: the desk's default templates.
+   */
+  @Property({ type: 'string', length: 35, nullable: true })
+  language: string | null = null;
+
+  /**
    * The queue's own opening times for reply targets (src/queues/queue-hours.ts): null keeps the
    * desk's BUSINESS_HOURS, 'always' counts around the clock, else windows in BUSINESS_HOURS form,
    * stored parsed in businessDays/Starts/Ends for the database's postdesk_queue_due.

@@ -40,6 +40,7 @@ export interface QueueRow {
   watchers: PersonRow[];
   signature: string | null;
   acknowledgement_note: string | null;
+  language: string | null;
   business_hours: string | null;
   business_timezone: string | null;
   business_holidays: string[] | null;
@@ -122,6 +123,8 @@ export interface Loaders {
   readonly links: DataLoader<number, TicketLinks>;
   /** By ticket row id: the numbers of the tickets opened from it (linkedTo it), in order. */
   readonly linkedFrom: DataLoader<number, number[]>;
+  /** By ticket row id: the language mail to its requester is written in (theirs, else the queue's), or null. */
+  readonly language: DataLoader<number, string | null>;
   /** By ticket row id. */
   readonly ccs: DataLoader<number, PersonRow[]>;
   readonly watchers: DataLoader<number, PersonRow[]>;
@@ -176,7 +179,7 @@ const QUEUE_JSON = `json_build_object('id', q.id, 'name', q.name, 'email_address
     'default_assignee', (select ${personJson('p')} from person p where p.id = q.default_assignee_id),
     'approver', (select ${personJson('p')} from person p where p.id = q.approver_id),
     'agents', ${queuePeople('queue_agent')},
-    'watchers', ${queuePeople('queue_watcher')}, 'signature', q.signature, 'acknowledgement_note', q.acknowledgement_note,
+    'watchers', ${queuePeople('queue_watcher')}, 'signature', q.signature, 'acknowledgement_note', q.acknowledgement_note, 'language', q.language,
     'business_hours', q.business_hours, 'business_timezone', q.business_timezone, 'business_holidays', q.business_holidays)`;
 
 /** Queues: one statement for any number of them. */
@@ -272,6 +275,15 @@ export function createLoaders(em: Em, principal: Principal, replyClock: ReplyClo
     linkedFrom: new DataLoader(async (ids) => {
       const rows = await readRows<{ linked_to_id: number; number: number }>(em, `select linked_to_id, number from ticket where linked_to_id = any($1::bigint[]) order by number`, [ids]);
       return ids.map((id) => rows.filter((r) => Number(r.linked_to_id) === id).map((r) => Number(r.number)));
+    }),
+    language: new DataLoader(async (ids) => {
+      const rows = await readRows<{ id: number; language: string | null }>(
+        em,
+        `select t.id, coalesce(p.language, q.language) as language from ticket t join person p on p.id = t.requester_id
+           left join queue q on q.id = t.queue_id where t.id = any($1::bigint[])`,
+        [ids],
+      );
+      return byKey(rows, (r) => Number(r.id), ids).map((r) => r?.language ?? null);
     }),
     links: new DataLoader(async (ids) => {
       const rows = await readRows<{ id: number; merged_into: number | null; linked_to: number | null }>(

@@ -19,6 +19,7 @@ import { MessageDirection, TicketStatus } from '../entities/enums.js';
 import type { Logger } from '../log.js';
 import { findTicketTag, isForward, messageIdDomain, withoutSubjectTags } from '../mail/headers.js';
 import { findOrCreatePerson, normalisedEmail } from '../people/find-or-create-person.js';
+import { languageOfMail } from '../people/language.js';
 import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { setStatus } from '../tickets/change-status.js';
@@ -328,6 +329,9 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
 
   const sender = parsed.from ? await findOrCreatePerson(em, parsed.from.email, parsed.from.name) : null;
   if (sender?.role) flags.push('agent-address'); // stored as inbound correspondence only (S5)
+  // Mail to them is written in the language they write in, once their mail says which (staff may
+  // change it); automatic mail and a forger's (failing an enforcing DMARC policy) speak for no one.
+  if (sender && sender.language === null && !classification.automatic && !provenance.auth?.enforcingFail) sender.language = languageOfMail(parsed.headers);
 
   if (classification.bounce) return commitBounce(em, p, provenance, classification.bounce, raw, { messageId, synthetic, contentHash, flags, now: receivedAt }, ctx);
 

@@ -17,7 +17,7 @@ import type { Em } from '../db/orm.js';
 import { arrayLiteral } from '../db/sql-values.js';
 import { MessageDirection } from '../entities/enums.js';
 import type { Message, Ticket } from '../entities/index.js';
-import { formatInstant } from './instant.js';
+import type { Wording } from './wording.js';
 import { bodyText } from './sanitize.js';
 import { personDisplay } from './variables.js';
 
@@ -36,9 +36,10 @@ interface HistoryRow {
 
 /**
  * The quoted history before `message` on its ticket: '' when there is none (or REPLY_HISTORY is 0),
- * else an empty line, then per message "On <when>, <who> wrote:" and its text as "> " lines.
+ * else an empty line, then per message "On <when>, <who> wrote:" (the `history-header` phrase, in
+ * the mail's language) and its text as "> " lines.
  */
-export async function conversationHistory(em: Em, config: Config, ticket: Ticket, message: Message, now: Date): Promise<string> {
+export async function conversationHistory(em: Em, config: Config, ticket: Ticket, message: Message, now: Date, wording: Wording): Promise<string> {
   const limit = config.outbound.replyHistory;
   if (limit === 0) return '';
   const rows = await em.execute<HistoryRow[]>(
@@ -57,7 +58,7 @@ export async function conversationHistory(em: Em, config: Config, ticket: Ticket
     .filter(({ text }) => text !== '')
     .map(({ row, text }) => {
       const cut = text.length > MESSAGE_CHARS ? `${text.slice(0, MESSAGE_CHARS)}\n[…]` : text;
-      return `On ${formatInstant(new Date(row.created_at), zone, now)} (${zone}), ${author(row)} wrote:\n${quoted(cut)}\n`;
+      return `${wording.phrase('history-header', { when: wording.instant(new Date(row.created_at), zone, now), zone, who: author(row) })}\n${quoted(cut)}\n`;
     });
   return blocks.length === 0 ? '' : `\n${blocks.join('\n')}`;
 }

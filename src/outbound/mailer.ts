@@ -13,6 +13,7 @@ import { enqueueDelivery, nextDeliveryId, WEBHOOK_PREFIX } from './outbox.js';
 import { Admission, type Candidate } from './recipients.js';
 import { loadTemplate, renderTemplate, withReplyMarker, type TemplateName, type TemplateVariables } from './templates.js';
 import { recipientVariables } from './variables.js';
+import { wordingFor, type Wording } from './wording.js';
 import { displayName } from './sanitize.js';
 import { recordEvent } from '../tickets/record-event.js';
 
@@ -27,7 +28,8 @@ export interface MailPlan {
   autoSubmitted: 'auto-replied' | 'auto-generated' | null;
   /** Subject to the per-address hourly limit (automatic mail other than pages). */
   limited: boolean;
-  variables: TemplateVariables;
+  /** Or built from the mail's wording, for mail whose variables hold sentences or dates (wording.ts). */
+  variables: TemplateVariables | ((wording: Wording) => TemplateVariables | Promise<TemplateVariables>);
   /** The message this mail answers (In-Reply-To). */
   answering?: Message | null;
   /** In-Reply-To/References computed once per notify call and ticket. */
@@ -94,8 +96,12 @@ export class Mailer {
     if (to.length === 0) [to, cc] = [cc, []];
     const first = to[0]!;
     const desk = this.desk(plan.ticket);
-    const template = loadTemplate(plan.template, this.ctx.config.outbound.templatesDir);
-    const variables = { ...plan.variables, recipient: recipientVariables(first), support: desk };
+    // Written in the language of the person it is addressed to, else of the ticket's queue.
+    const templatesDir = this.ctx.config.outbound.templatesDir;
+    const wording = wordingFor(first.person?.language ?? plan.ticket.queue?.language ?? null, templatesDir);
+    const template = loadTemplate(plan.template, templatesDir, wording.language);
+    const planned = typeof plan.variables === 'function' ? await plan.variables(wording) : plan.variables;
+    const variables = { ...planned, recipient: recipientVariables(first), support: desk };
     const rendered = withReplyMarker(renderTemplate(template, variables), this.ctx.config.outbound.replyMarker);
     const id = await nextDeliveryId(this.em);
     const messageId = plan.carries?.messageId ?? ourMessageId(this.ctx.secret, this.domain, plan.ticket.id, id);

@@ -19,7 +19,8 @@ import { Mailer, type MailPlan } from './mailer.js';
 import { emergencyChatText, newTicketChatText, type ChatTicket } from './chat-text.js';
 import { candidate } from './recipients.js';
 import { bodyText, headerText } from './sanitize.js';
-import { fill, type TemplateName, type TemplateVariables } from './templates.js';
+import { fill, type PhraseKey, type TemplateName, type TemplateVariables } from './templates.js';
+import type { Wording } from './wording.js';
 import { firstMessageThread, threadHeaders, type ThreadHeaders } from './thread-headers.js';
 import { replyExpectation } from './reply-expectation.js';
 import { conversationHistory } from './conversation-history.js';
@@ -37,7 +38,15 @@ export type TicketNotification =
   /** `addNote`: an internal NOTE; watchers, and the staff it mentions. */
   | { kind: 'note-added'; ticket: Ticket; message: Message; actor: Person; mentioned?: readonly Person[] }
   /** Any status change (updateTicket, closeTicket, reopenTicket, approve/reject, auto-close, reopen by mail). */
-  | { kind: 'status-changed'; ticket: Ticket; from: TicketStatus; to: TicketStatus; actor: Person | null; reason?: string | null }
+  | {
+      kind: 'status-changed';
+      ticket: Ticket;
+      from: TicketStatus;
+      to: TicketStatus;
+      actor: Person | null;
+      /** A person's own words, or a sentence of postdesk's, written in the requester's language. */
+      reason?: string | { phrase: PhraseKey; values: TemplateVariables } | null;
+    }
   /** `mergeTickets`: the duplicate's requester learns which ticket now holds their request (sent before its messages move). */
   | { kind: 'merged'; ticket: Ticket; into: Ticket; actor: Person }
   /** `splitTicket`: `message` (moved to the new `ticket`) started it; its author learns the new number, in that message's thread. */
@@ -117,7 +126,10 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
         cc: forwardedBy ? [] : ticket.ccs.getItems().map(candidate),
         autoSubmitted: 'auto-replied',
         limited: true,
-        variables: { ticket: { ...ticketVariables(ticket), ...(await replyExpectation(em, ctx.config, ticket, mailer.now)) }, message: messageVariables(message) },
+        variables: async (wording) => ({
+          ticket: { ...ticketVariables(ticket, wording), ...(await replyExpectation(em, ctx.config, ticket, mailer.now, wording)) },
+          message: messageVariables(message),
+        }),
         thread,
         answering: message,
       });
@@ -144,7 +156,7 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
   'public-reply': async (mailer, em, n, ctx) => {
     const { ticket, message, actor } = n;
     const answering = await em.findOne(Message, { ticket, direction: MessageDirection.INBOUND, id: { $ne: message.id } }, { orderBy: { id: 'desc' } });
-    const history = await conversationHistory(em, ctx.config, ticket, message, mailer.now);
+    const history = (wording: Wording) => conversationHistory(em, ctx.config, ticket, message, mailer.now, wording);
     await mailAgentMessage(mailer, em, ticket, message, actor, 'public-reply', await threadHeaders(em, ticket, answering, message), history);
   },
 
@@ -163,11 +175,8 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
     const template = statusTemplate(n.from, n.to);
     // The requester is not told about what they did themselves (their reply reopened the ticket).
     if (!template || (n.actor && n.actor.email === ticket.requester.email)) return;
-    let needed = n.reason ?? '';
-    if (template === 'status-waiting') {
-      const last = await em.findOne(Message, { ticket, direction: MessageDirection.OUTBOUND }, { orderBy: { id: 'desc' } });
-      needed = last ? bodyText(last.bodyText) : needed || 'Please tell us more about your request.';
-    }
+    const last = template === 'status-waiting' ? await em.findOne(Message, { ticket, direction: MessageDirection.OUTBOUND }, { orderBy: { id: 'desc' } }) : null;
+    const reasonIn = (wording: Wording) => (typeof n.reason === 'object' && n.reason !== null ? wording.phrase(n.reason.phrase, n.reason.values) : (n.reason ?? ''));
     await mailer.mail({
       ticket,
       kind: `status-${n.to.toLowerCase()}`,
@@ -175,15 +184,16 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
       to: [candidate(ticket.requester)],
       autoSubmitted: 'auto-generated',
       limited: true,
-      variables: {
-        ticket: ticketVariables(ticket),
-        actor: actorVariables(n.actor),
-        reason: n.reason ?? '',
-        needed,
+      variables: (wording) => ({
+        ticket: ticketVariables(ticket, wording),
+        actor: actorVariables(n.actor, wording),
+        reason: reasonIn(wording),
+        // "waiting" quotes what the agent last asked, else the reason, else asks for more.
+        needed: template !== 'status-waiting' ? reasonIn(wording) : last ? bodyText(last.bodyText) : reasonIn(wording) || wording.phrase('tell-us-more'),
         change: { from: n.from, to: n.to },
         // The closing notice's two mailto: links (tickets/satisfaction.ts); no other status mail has them.
         ...(template === 'status-closed' ? { rating: ratingLinks(mailer.replyAddress(ticket), ticket.number) } : {}),
-      },
+      }),
       thread: await threadHeaders(em, ticket, null),
     });
     void ctx;
@@ -418,7 +428,8 @@ async function mailAgentMessage(
   actor: Person,
   template: 'public-reply' | 'ticket-opened',
   thread: ThreadHeaders,
-  history = '',
+  /** The conversation so far, quoted in the mail's language (public replies). */
+  history: (wording: Wording) => Promise<string> = async () => '',
 ): Promise<void> {
   const files = await em.execute<{ id: number; filename: string; content_type: string; size: number }[]>(
     `select id, filename, content_type, octet_length(content) as size from attachment where message_id = ? order by id`,
@@ -432,7 +443,13 @@ async function mailAgentMessage(
     cc: ticket.ccs.getItems().map(candidate),
     autoSubmitted: null,
     limited: false,
-    variables: { ticket: ticketVariables(ticket), message: messageVariables(message), actor: actorVariables(actor), signature: signature(mailer, ticket, actor), history },
+    variables: async (wording) => ({
+      ticket: ticketVariables(ticket, wording),
+      message: messageVariables(message),
+      actor: actorVariables(actor, wording),
+      signature: signature(mailer, ticket, actor),
+      history: await history(wording),
+    }),
     thread,
     carries: message,
     fromName: actor.name ?? actor.email.split('@')[0],

@@ -16,8 +16,8 @@ import type { Em } from '../db/orm.js';
 import { Priority } from '../entities/enums.js';
 import { Queue, type Ticket } from '../entities/index.js';
 import { queueCalendar } from '../queues/queue-hours.js';
-import { describeReplyTarget, questionMarks, replyDueAt, replyDueSql, type ReplyClock } from '../tickets/reply-targets.js';
-import { formatInstant } from './instant.js';
+import { questionMarks, replyDueAt, replyDueSql, type ReplyClock } from '../tickets/reply-targets.js';
+import type { Wording } from './wording.js';
 
 /** Less than this ahead counts as open now (the walk through the calendar works in whole seconds). */
 const OPEN_NOW_MS = 60_000;
@@ -30,20 +30,22 @@ export interface ReplyExpectation {
   replyPromise: string;
 }
 
-/** The two variables for a ticket that starts waiting for its first answer at `now`. */
-export async function replyExpectation(em: Em, config: Config, ticket: Ticket, now: Date): Promise<ReplyExpectation> {
+/** The two variables for a ticket that starts waiting for its first answer at `now`, in the mail's wording. */
+export async function replyExpectation(em: Em, config: Config, ticket: Ticket, now: Date, wording: Wording): Promise<ReplyExpectation> {
   const urgent = ticket.priority === Priority.URGENT;
   // Loaded where the ticket was routed: asked for only when it was not.
   const queue = !ticket.queue || wrap(ticket.queue).isInitialized() ? ticket.queue : await em.findOne(Queue, ticket.queue.id);
   const calendar = urgent ? null : queueCalendar(queue, config.businessHours);
   const zone = calendar?.timezone ?? 'UTC';
   const { due, opens } = calendar ? await dueAndOpening(em, config, ticket.priority, queue?.id ?? null, now) : { due: replyDueAt(now, ticket.priority, config.replyTargets), opens: now };
-  const when = (instant: Date) => formatInstant(instant, zone, now);
+  const when = (instant: Date) => wording.instant(instant, zone, now);
   const closed = opens.getTime() - now.getTime() >= OPEN_NOW_MS;
-  const target = describeReplyTarget(config, ticket.priority, calendar);
+  const target = config.replyTargets[ticket.priority as Priority];
+  // The target counts opening time only where describeReplyTarget says so.
+  const promise = calendar && !urgent ? 'reply-promise-opening-time' : 'reply-promise';
   return {
-    openingNote: closed ? `Our support desk is closed at the moment; it opens again on ${when(opens)} (${zone}).\n\n` : '',
-    replyPromise: target && due ? `We aim to answer within ${target}, by ${when(due)} (${zone}).\n\n` : '',
+    openingNote: closed ? `${wording.phrase('opening-note', { opens: when(opens), zone })}\n\n` : '',
+    replyPromise: target !== null && due ? `${wording.phrase(promise, { target: wording.duration(target), due: when(due), zone })}\n\n` : '',
   };
 }
 

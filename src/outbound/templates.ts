@@ -12,7 +12,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { canonicalLanguage, languageChain } from '../people/language.js';
 import { escapeHtml, headerText } from './sanitize.js';
 
 export const TEMPLATE_NAMES = [
@@ -80,8 +82,54 @@ export function parseTextTemplate(source: string, file: string): { subject: stri
 
 const cache = new Map<string, Template>();
 
-/** The template `name`, from `overrideDir` when it has one, else the default. Cached per folder. */
-export function loadTemplate(name: TemplateName, overrideDir: string | null): Template {
+function readTemplate(textFile: string, htmlFile: string | null): Template {
+  const { subject, text } = parseTextTemplate(readFileSync(textFile, 'utf8'), textFile);
+  return { subject, text, html: htmlFile && existsSync(htmlFile) ? readFileSync(htmlFile, 'utf8') : null };
+}
+
+const folderCache = new Map<string, ReadonlyMap<string, string>>();
+
+/**
+ * The folders of TEMPLATES_DIR named after a language ("de", "pt-BR"), by lower-cased canonical
+ * tag. Read once per folder; a folder named after no language is refused by checkTemplates.
+ */
+function languageFolders(overrideDir: string | null): ReadonlyMap<string, string> {
+  if (overrideDir === null) return new Map();
+  let folders = folderCache.get(overrideDir);
+  if (!folders) {
+    const found = new Map<string, string>();
+    for (const entry of readdirSync(overrideDir, { withFileTypes: true })) {
+      const language = entry.isDirectory() ? canonicalLanguage(entry.name) : null;
+      if (language) found.set(language.toLowerCase(), join(overrideDir, entry.name));
+    }
+    folders = found;
+    folderCache.set(overrideDir, folders);
+  }
+  return folders;
+}
+
+/** The language folders that serve `language`, most specific first ("pt-BR", then "pt"); none for the desk's default. */
+export function templateFolders(overrideDir: string | null, language: string | null): string[] {
+  const folders = languageFolders(overrideDir);
+  return languageChain(language).flatMap((tag) => folders.get(tag) ?? []);
+}
+
+/**
+ * The template `name` in `language`: from the most specific of its folders in TEMPLATES_DIR that
+ * has it (its `.html` from that folder too, or none: a translated text never comes with an HTML
+ * part in another language), else from TEMPLATES_DIR itself, else the default. Cached per file.
+ */
+export function loadTemplate(name: TemplateName, overrideDir: string | null, language: string | null = null): Template {
+  for (const folder of templateFolders(overrideDir, language)) {
+    const textFile = join(folder, `${name}.txt`);
+    if (!existsSync(textFile)) continue;
+    const key = `${folder}\u0000${name}`;
+    const cached = cache.get(key);
+    if (cached) return cached;
+    const template = readTemplate(textFile, join(folder, `${name}.html`));
+    cache.set(key, template);
+    return template;
+  }
   const key = `${overrideDir ?? ''}\u0000${name}`;
   const cached = cache.get(key);
   if (cached) return cached;
@@ -92,40 +140,114 @@ export function loadTemplate(name: TemplateName, overrideDir: string | null): Te
   };
   const textFile = pick(`${name}.txt`);
   if (!textFile) throw new Error(`template ${name}.txt is missing`);
-  const { subject, text } = parseTextTemplate(readFileSync(textFile, 'utf8'), textFile);
-  const htmlFile = pick(`${name}.html`);
-  const template = { subject, text, html: htmlFile ? readFileSync(htmlFile, 'utf8') : null };
+  const template = readTemplate(textFile, pick(`${name}.html`));
   cache.set(key, template);
   return template;
+}
+
+/** Sentences postdesk writes into mail itself, by name; `{{ … }}` as in templates. English defaults in `templates/phrases.json`. */
+export const PHRASE_KEYS = [
+  'opening-note',
+  'reply-promise',
+  'reply-promise-opening-time',
+  'fields-request',
+  'history-header',
+  'worked-on-by',
+  'tell-us-more',
+  'closed-after-waiting',
+  'closed-after-opening',
+] as const;
+export type PhraseKey = (typeof PHRASE_KEYS)[number];
+export type Phrases = Readonly<Record<PhraseKey, string>>;
+
+const PHRASES_FILE = 'phrases.json';
+const PHRASE_MAX = 1_000;
+const phraseFile = z.record(z.string(), z.string().max(PHRASE_MAX).regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line without control characters'));
+
+/** A phrases file's sentences (none when there is no such file); names it when it is broken. */
+function readPhrases(folder: string): { phrases: Partial<Record<PhraseKey, string>>; unknown: string[] } {
+  const file = join(folder, PHRASES_FILE);
+  if (!existsSync(file)) return { phrases: {}, unknown: [] };
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: not JSON (${(error as Error).message})`, { cause: error });
+  }
+  const parsed = phraseFile.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${file}: ${issue.path.length > 0 ? `"${issue.path.join('.')}" ` : ''}${issue.message} (an object of sentences by name, e.g. {"opening-note": "…"})`);
+  }
+  const known = new Set<string>(PHRASE_KEYS);
+  return { phrases: parsed.data as Partial<Record<PhraseKey, string>>, unknown: Object.keys(parsed.data).filter((key) => !known.has(key)) };
+}
+
+const phraseCache = new Map<string, Phrases>();
+
+/** The sentences for `language`: its folders' (most specific first), then TEMPLATES_DIR's own, then the defaults. */
+export function loadPhrases(overrideDir: string | null, language: string | null): Phrases {
+  const folders = [...templateFolders(overrideDir, language), ...(overrideDir === null ? [] : [overrideDir]), defaultDir()];
+  const key = folders.join('\u0000');
+  let phrases = phraseCache.get(key);
+  if (!phrases) {
+    phrases = Object.assign({}, ...folders.reverse().map((folder) => readPhrases(folder).phrases)) as Phrases;
+    phraseCache.set(key, phrases);
+  }
+  return phrases;
 }
 
 /**
  * Loads every template once, at start-up: an install without its templates folder, a
  * TEMPLATES_DIR that is not a folder, or a file there without its Subject line stops the gateway
  * (exit 78) naming the file, instead of failing each customer's mail later (each one would be
- * quarantined). Checked when the gateway starts, not when it is running: a file changed meanwhile
- * is read on the next start.
- * @returns files in TEMPLATES_DIR that replace no template (a typo, probably): worth a warning
+ * quarantined). So does a language folder's (`TEMPLATES_DIR/de/`), a folder named after no
+ * language, or a broken `phrases.json`. Checked when the gateway starts, not when it is running:
+ * a file changed meanwhile is read on the next start.
+ * @returns files in TEMPLATES_DIR that replace no template and phrase names that name none (a
+ *   typo, probably): worth a warning; and the languages it has templates for
  */
-export function checkTemplates(overrideDir: string | null): { unknownFiles: string[] } {
+export function checkTemplates(overrideDir: string | null): { unknownFiles: string[]; languages: string[] } {
   if (overrideDir !== null && !(existsSync(overrideDir) && statSync(overrideDir).isDirectory())) {
     throw new AppError('CONFIG_INVALID', `TEMPLATES_DIR: ${overrideDir} is not a folder`, 'permanent');
   }
+  const known = new Set(TEMPLATE_NAMES.flatMap((name) => [`${name}.txt`, `${name}.html`]));
+  const unknownFiles: string[] = [];
+  const languages: string[] = [];
   try {
     for (const name of TEMPLATE_NAMES) loadTemplate(name, overrideDir);
+    if (overrideDir !== null) {
+      unknownFiles.push(...unknownIn(overrideDir, known), ...readPhrases(overrideDir).unknown.map((key) => `${PHRASES_FILE}: ${key}`));
+      for (const entry of readdirSync(overrideDir, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+        const folder = join(overrideDir, entry.name);
+        const language = canonicalLanguage(entry.name);
+        if (!language) throw new Error(`${folder}: a folder in TEMPLATES_DIR holds one language's templates and is named after it (de, pt-BR)`);
+        languages.push(language);
+        for (const name of TEMPLATE_NAMES) if (existsSync(join(folder, `${name}.txt`))) loadTemplate(name, overrideDir, language);
+        for (const file of readdirSync(folder).filter((f) => f.endsWith('.html') && !existsSync(join(folder, f.replace(/\.html$/, '.txt'))))) {
+          throw new Error(`${join(folder, file)}: a language's HTML template needs its .txt beside it (subject and text)`);
+        }
+        unknownFiles.push(...unknownIn(folder, known).map((file) => `${entry.name}/${file}`), ...readPhrases(folder).unknown.map((key) => `${entry.name}/${PHRASES_FILE}: ${key}`));
+      }
+    }
   } catch (error) {
     const message = (error as Error).message;
     const where = overrideDir !== null && message.startsWith(overrideDir) ? 'TEMPLATES_DIR: ' : '';
     throw new AppError('CONFIG_INVALID', `${where}${message}`, 'permanent', [], { cause: error });
   }
-  const known = new Set(TEMPLATE_NAMES.flatMap((name) => [`${name}.txt`, `${name}.html`]));
-  const unknownFiles = overrideDir === null ? [] : readdirSync(overrideDir).filter((file) => /\.(txt|html)$/i.test(file) && !known.has(file));
-  return { unknownFiles };
+  return { unknownFiles, languages: languages.sort() };
+}
+
+/** Template files in `folder` that replace no template. */
+function unknownIn(folder: string, known: ReadonlySet<string>): string[] {
+  return readdirSync(folder).filter((file) => /\.(txt|html)$/i.test(file) && !known.has(file));
 }
 
 /** Forgets cached templates (tests that rewrite a folder). */
 export function clearTemplateCache(): void {
   cache.clear();
+  folderCache.clear();
+  phraseCache.clear();
 }
 
 function lookup(variables: TemplateVariables, path: string): string {

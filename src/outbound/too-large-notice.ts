@@ -24,6 +24,7 @@ import { deskOf } from './mailer.js';
 import { enqueueDelivery, nextDeliveryId } from './outbox.js';
 import { Admission } from './recipients.js';
 import { loadTemplate, renderTemplate, withReplyMarker } from './templates.js';
+import { wordingFor } from './wording.js';
 import { recipientVariables } from './variables.js';
 
 /** What classify.ts reads to tell automatic mail (an auto-reply's subject: with what it answers), our own and loops (Received), plus who sent what. */
@@ -66,7 +67,9 @@ export async function tellSenderTooLarge(em: Em, mail: ClassifierInput, size: nu
   const desk = deskOf(config, null);
   const subject = mail.subject.trim() || '(no subject)';
   const variables = { recipient: recipientVariables(to), support: desk, message: { subject }, size: `${(size / MIB).toFixed(1)} MB`, limit: formatLimit(config.maxMessageBytes) };
-  const rendered = withReplyMarker(renderTemplate(loadTemplate('message-too-large', config.outbound.templatesDir), variables), config.outbound.replyMarker);
+  // In the sender's language when they wrote before (the headers handed over do not say).
+  const { language } = wordingFor(to.person?.language ?? null, config.outbound.templatesDir);
+  const rendered = withReplyMarker(renderTemplate(loadTemplate('message-too-large', config.outbound.templatesDir, language), variables), config.outbound.replyMarker);
   // No ticket, so no Message-ID of the signed ticket form: a reply to this opens a new ticket.
   const messageId = `notice.${randomUUID()}@${domain}`;
   const raw = await composeMail({

@@ -5,7 +5,8 @@
 import type { Message, Person, Ticket } from '../entities/index.js';
 import { taggedSubject } from '../mail/headers.js';
 import { bodyText } from './sanitize.js';
-import type { TemplateVariables } from './templates.js';
+import type { PhraseKey, TemplateVariables } from './templates.js';
+import { wordingFor, type Wording } from './wording.js';
 
 const BODY_LIMIT = 100_000;
 
@@ -14,7 +15,8 @@ export function personDisplay(p: { email: string; name: string | null } | null):
   return p.name ? `${p.name} <${p.email}>` : p.email;
 }
 
-export function ticketVariables(ticket: Ticket): TemplateVariables {
+/** @param wording the mail's (wording.ts); mail built without one is worded in the default templates' language */
+export function ticketVariables(ticket: Ticket, wording: Wording | null = null): TemplateVariables {
   const requester = ticket.requester;
   return {
     number: ticket.number,
@@ -27,7 +29,7 @@ export function ticketVariables(ticket: Ticket): TemplateVariables {
     queue: ticket.queue?.name ?? '',
     category: ticket.category?.name ?? '',
     fields: fieldLines(ticket),
-    fieldsRequest: fieldsRequest(ticket),
+    fieldsRequest: fieldsRequest(ticket, wording),
     queueNote: ticket.queue?.acknowledgementNote ? `${ticket.queue.acknowledgementNote}\n\n` : '',
     assignee: ticket.assignee ? personDisplay(ticket.assignee) : '(nobody)',
     createdAt: ticket.createdAt.toISOString(),
@@ -47,10 +49,10 @@ function fieldLines(ticket: Ticket): string {
  * '' when nothing is missing. It ends with an empty line, so templates put it right before the
  * next paragraph and mail without it has no gap.
  */
-function fieldsRequest(ticket: Ticket): string {
+function fieldsRequest(ticket: Ticket, wording: Wording | null): string {
   const missing = (ticket.category?.fields ?? []).filter((f) => !ticket.fieldValues[f.name]);
   if (missing.length === 0) return '';
-  return `To help us act faster, please reply with these lines filled in:\n\n${missing.map((f) => `${f.label}: `).join('\n')}\n\n`;
+  return `${phraseIn(wording, 'fields-request')}\n\n${missing.map((f) => `${f.label}: `).join('\n')}\n\n`;
 }
 
 /** @param visible the new text only (quoted history stripped), for notifications about replies */
@@ -69,8 +71,13 @@ export function recipientVariables(r: { email: string; name: string | null }): T
   return { email: r.email, name: r.name ?? '', greeting: r.name ?? r.email };
 }
 
-export function actorVariables(actor: Person | null): TemplateVariables {
+export function actorVariables(actor: Person | null, wording: Wording | null = null): TemplateVariables {
   if (!actor) return { name: 'postdesk', email: '', by: '' };
   const name = actor.name ?? actor.email;
-  return { name, email: actor.email, by: ` by ${name}` };
+  return { name, email: actor.email, by: phraseIn(wording, 'worked-on-by', { name }) };
+}
+
+/** A phrase in the mail's wording, else as the built-in templates word it. */
+function phraseIn(wording: Wording | null, key: PhraseKey, values: TemplateVariables = {}): string {
+  return (wording ?? wordingFor(null, null)).phrase(key, values);
 }

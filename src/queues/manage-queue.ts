@@ -1,13 +1,14 @@
 /**
  * Changing a queue after creation: name, keywords, address, default assignee, approver, auto-close
- * days, escalation address, the signature of agents' replies, the acknowledgement's note and opening
- * times (queue-hours.ts); agents and watchers one at a time. Validation failures come back as data
+ * days, escalation address, the signature of agents' replies, the acknowledgement's note, the
+ * language of its mail and opening times (queue-hours.ts); agents and watchers one at a time. Validation failures come back as data
  * (field + message); every change is an admin event with the actor and old → new.
  */
 import { z } from 'zod';
 import type { Em } from '../db/orm.js';
 import { Person, Queue } from '../entities/index.js';
 import { emailAddress } from '../people/email-address.js';
+import { canonicalLanguage, languageTag } from '../people/language.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { toFieldErrors, type CommandResult, type FieldError } from './create-queue.js';
 import { applyQueueHours, queueHoursSchema } from './queue-hours.js';
@@ -44,6 +45,8 @@ const updateSchema = z.object({
   signature: lines(MAX_SIGNATURE_CHARS).nullish(),
   /** '' (or only whitespace) removes it. */
   acknowledgementNote: lines(MAX_SIGNATURE_CHARS).nullish(),
+  /** '' goes back to the desk's default templates. */
+  language: z.union([z.literal(''), languageTag()]).nullish(),
   ...queueHoursSchema,
 });
 
@@ -129,6 +132,11 @@ export async function updateQueue(em: Em, actor: Person, name: string, raw: Upda
     const text = input[field].replace(/\r\n?/g, '\n').trim() || null;
     if (text !== queue[field]) change(field, queue[field], text);
     queue[field] = text;
+  }
+  if (input.language != null) {
+    const language = canonicalLanguage(input.language);
+    if (language !== queue.language) change('language', queue.language, language);
+    queue.language = language;
   }
   applyQueueHours(queue, input, change);
   await em.flush();

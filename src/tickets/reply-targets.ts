@@ -125,8 +125,13 @@ export async function replyDueByTicket(em: Em, clock: ReplyClock, ids: readonly 
 
 /** "1 day", "4 hours", "90 minutes": a reply target in words, in the largest unit that divides it. */
 export function describeTarget(seconds: number): string {
-  const [amount, unit] = seconds % 86_400 === 0 ? [seconds / 86_400, 'day'] : seconds % 3_600 === 0 ? [seconds / 3_600, 'hour'] : [Math.round(seconds / 60), 'minute'];
+  const [amount, unit] = durationParts(seconds);
   return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
+}
+
+/** A target as whole days, else whole hours, else minutes. */
+export function durationParts(seconds: number): [number, 'day' | 'hour' | 'minute'] {
+  return seconds % 86_400 === 0 ? [seconds / 86_400, 'day'] : seconds % 3_600 === 0 ? [seconds / 3_600, 'hour'] : [Math.round(seconds / 60), 'minute'];
 }
 
 /** Every priority's target and how it counts, for `postdesk check`: "URGENT 1 hour, …, LOW off; in opening time Mon-Fri 09:00-17:00 (Europe/Berlin, 2 holidays) except URGENT". */

@@ -31,6 +31,7 @@ const AGENT_OPEN = new Set([
   'Mutation.addTicketCc',
   'Mutation.removeTicketCc',
   'Mutation.assignToMe',
+  'Mutation.setRequesterLanguage',
   'Mutation.reopenTicket',
   'Mutation.escalateTicket',
   'Mutation.closeTicket',

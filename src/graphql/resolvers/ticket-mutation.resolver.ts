@@ -16,6 +16,7 @@ import { ticketRowById, ticketRowsByIds } from '../../tickets/search.js';
 import type { TicketCommandContext, TicketResult } from '../../tickets/ticket-command.js';
 import { assignToMe, closeTicket, escalateTicket, reopenTicket } from '../../tickets/ticket-lifecycle.js';
 import { markAsSpam } from '../../tickets/mark-spam.js';
+import { setRequesterLanguage } from '../../tickets/requester-language.js';
 import { mergeTickets } from '../../tickets/merge-tickets.js';
 import { splitTicket } from '../../tickets/split-ticket.js';
 import { snoozeTicket, unsnoozeTicket } from '../../tickets/snooze.js';
@@ -156,6 +157,14 @@ export class TicketMutationResolver {
   @Mutation(() => TicketPayload)
   removeTicketCc(@Arg('number', () => Int) number: number, @Arg('email', () => String) email: string, @Ctx() ctx: GraphQLContext) {
     return run(ctx, (c) => removeTicketCc(c, number, email));
+  }
+
+  @Mutation(() => TicketPayload, {
+    description:
+      "The language (a BCP 47 tag: de, fr, pt-BR) mail to the ticket's requester is written in, on all their tickets, from TEMPLATES_DIR/<language>/; \"\" or null forgets it (their next mail that names one sets it again)",
+  })
+  setRequesterLanguage(@Arg('number', () => Int) number: number, @Arg('language', () => String, { nullable: true }) language: string | null, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => setRequesterLanguage(c, number, language));
   }
 
   @Mutation(() => TicketPayload)

@@ -40,6 +40,7 @@ function presentQueueRow(q: QueueRow): QueueType {
     approver: q.approver ? presentPerson(q.approver) : null,
     signature: q.signature,
     acknowledgementNote: q.acknowledgement_note,
+    language: q.language,
     ...presentQueueHours(queueHoursOfRow(q)),
   };
 }
@@ -160,6 +161,15 @@ export class TicketResolver {
   async requester(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<PersonType> {
     const person = await loaders.person.load(t.requesterId);
     return person ? presentPerson(person) : { email: '', name: null };
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "The language (a BCP 47 tag) mail to the requester is written in: theirs (learned from their mail's Content-Language, or set with setRequesterLanguage), else the queue's; null: the desk's default. A language without templates in TEMPLATES_DIR gets the default ones",
+  })
+  async language(@Root() t: TicketObject, @Ctx() { loaders }: GraphQLContext): Promise<string | null> {
+    return loaders.language.load(t.rowId);
   }
 
   @FieldResolver(() => PersonType, { nullable: true })

@@ -35,6 +35,9 @@ export class QueueType {
   @Field(() => String, { nullable: true, description: "A paragraph of the queue's own in the acknowledgement of its new tickets; null: none" })
   acknowledgementNote!: string | null;
 
+  @Field(() => String, { nullable: true, description: "The language (a BCP 47 tag such as de or pt-BR) mail about this queue's tickets is written in to people whose own language is not known; null: the desk's default templates" })
+  language!: string | null;
+
   @Field(() => String, {
     nullable: true,
     description: "The queue's own opening times for reply targets, in BUSINESS_HOURS form (Mon-Fri 09:00-17:00); \"always\": around the clock; null: the desk's BUSINESS_HOURS",
@@ -103,6 +106,7 @@ export function presentQueue(queue: Queue): QueueType {
     approver: queue.approver ? presentPerson(queue.approver) : null,
     signature: queue.signature,
     acknowledgementNote: queue.acknowledgementNote,
+    language: queue.language,
     ...presentQueueHours(queue),
   };
 }
@@ -142,4 +146,11 @@ export class UpdateQueueInput extends QueueHoursInput {
       'A paragraph the acknowledgement of this queue\'s new tickets adds after its first (opening hours, what to send along, a number for urgent matters), at most 2,000 characters over several lines, plain text; "" removes it',
   })
   acknowledgementNote?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The language (a BCP 47 tag: de, fr, pt-BR) of mail about this queue\'s tickets to people whose own language is not known, from TEMPLATES_DIR/<language>/; "" goes back to the desk\'s default templates',
+  })
+  language?: string | null;
 }

@@ -4,6 +4,9 @@
  * unseen, no folder is created); a wrong password, a closed port or an unreachable database each
  * give one FAIL line and exit 69, without printing a password; a bad variable exits 78 as at start.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/db/embedded.js';
@@ -83,6 +86,20 @@ describe.skipIf(!dovecotAvailable())('postdesk check', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^ok {4}mailbox support: .*; mail received before 2026-11-15T00:00:00\.000Z is imported as archive \(closed, nobody mailed\)$/m);
     expect(result.stdout).toMatch(/^ok {4}smtp relay: .*\(no mail sent\); Amazon SES: the Message-IDs it writes \(…@eu-west-1\.amazonses\.com\) are kept for threading$/m);
+  });
+
+  it("names the languages TEMPLATES_DIR has templates for, and a phrase that translates nothing", async () => {
+    const templates = mkdtempSync(join(tmpdir(), 'postdesk-templates-'));
+    try {
+      mkdirSync(join(templates, 'de'));
+      writeFileSync(join(templates, 'de', 'acknowledgement.txt'), 'Subject: Danke\n\nHallo\n');
+      writeFileSync(join(templates, 'de', 'phrases.json'), '{"opening-not": "Geschlossen"}');
+      const result = await check({ DATABASE_URL: databaseUrl, MAILBOXES: mailboxes(dovecot.imapUrl('support')), SMTP_URL: sink.url, TEMPLATES_DIR: templates });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`ok    templates: 24 read from TEMPLATES_DIR ${templates}; languages: de; files or phrases that replace nothing: de/phrases.json: opening-not\n`);
+    } finally {
+      rmSync(templates, { recursive: true, force: true });
+    }
   });
 
   it('fails the checks that cannot work, exits 69, and never prints a password', async () => {
