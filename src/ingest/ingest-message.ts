@@ -329,9 +329,18 @@ async function commitOutcome(em: CommitEm, p: Prepared, provenance: Provenance, 
 
   const sender = parsed.from ? await findOrCreatePerson(em, parsed.from.email, parsed.from.name) : null;
   if (sender?.role) flags.push('agent-address'); // stored as inbound correspondence only (S5)
-  // Mail to them is written in the language they write in, once their mail says which (staff may
-  // change it); automatic mail and a forger's (failing an enforcing DMARC policy) speak for no one.
-  if (sender && sender.language === null && !classification.automatic && !provenance.auth?.enforcingFail) sender.language = languageOfMail(parsed.headers);
+  // Automatic mail and a forger's (failing an enforcing DMARC policy) speak for no one.
+  if (sender && !classification.automatic && !provenance.auth?.enforcingFail) {
+    // Mail to them is written in the language they write in, once their mail says which (staff may change it).
+    if (sender.language === null) sender.language = languageOfMail(parsed.headers);
+    // Their own mail since their address bounced shows it works again (a full mailbox emptied, a
+    // typo in a forwarding rule fixed): acknowledgements and status mail reach them again, rather
+    // than never for the rest of their days. Archived history says nothing about today.
+    if (sender.undeliverableSince && !archive && receivedAt > sender.undeliverableSince) {
+      sender.undeliverableSince = null;
+      flags.push('deliverable-again');
+    }
+  }
 
   if (classification.bounce) return commitBounce(em, p, provenance, classification.bounce, raw, { messageId, synthetic, contentHash, flags, now: receivedAt }, ctx);
 
