@@ -123,6 +123,8 @@ export interface Loaders {
   readonly links: DataLoader<number, TicketLinks>;
   /** By ticket row id: the numbers of the tickets opened from it (linkedTo it), in order. */
   readonly linkedFrom: DataLoader<number, number[]>;
+  /** By email: what mail to a person depends on, read only when a query asks (Person.language, Person.undeliverableSince). */
+  readonly personMail: DataLoader<string, { language: string | null; undeliverableSince: Date | null } | null>;
   /** By ticket row id: the language mail to its requester is written in (theirs, else the queue's), or null. */
   readonly language: DataLoader<number, string | null>;
   /** By ticket row id. */
@@ -141,7 +143,7 @@ export interface Loaders {
   readonly replyDue: DataLoader<number, Date | null>;
 }
 
-function byKey<T>(rows: readonly T[], keyOf: (row: T) => number, keys: readonly number[]): (T | null)[] {
+function byKey<T, K extends number | string>(rows: readonly T[], keyOf: (row: T) => K, keys: readonly K[]): (T | null)[] {
   const map = new Map(rows.map((r) => [keyOf(r), r]));
   return keys.map((k) => map.get(k) ?? null);
 }
@@ -275,6 +277,15 @@ export function createLoaders(em: Em, principal: Principal, replyClock: ReplyClo
     linkedFrom: new DataLoader(async (ids) => {
       const rows = await readRows<{ linked_to_id: number; number: number }>(em, `select linked_to_id, number from ticket where linked_to_id = any($1::bigint[]) order by number`, [ids]);
       return ids.map((id) => rows.filter((r) => Number(r.linked_to_id) === id).map((r) => Number(r.number)));
+    }),
+    personMail: new DataLoader(async (emails) => {
+      const rows = await readRows<{ email: string; language: string | null; undeliverable_since: Date | null }>(
+        em,
+        `select email, language, undeliverable_since from person where email = any($1::text[])`,
+        [emails.map((e) => e.toLowerCase())],
+      );
+      const found = byKey(rows, (r) => r.email, emails.map((e) => e.toLowerCase()));
+      return found.map((r) => (r ? { language: r.language, undeliverableSince: r.undeliverable_since === null ? null : new Date(r.undeliverable_since) } : null));
     }),
     language: new DataLoader(async (ids) => {
       const rows = await readRows<{ id: number; language: string | null }>(

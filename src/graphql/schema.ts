@@ -17,6 +17,7 @@ import { SavedReplyResolver } from './resolvers/saved-reply.resolver.js';
 import { TicketMutationResolver } from './resolvers/ticket-mutation.resolver.js';
 import { TicketStatsResolver } from './resolvers/ticket-stats.resolver.js';
 import { MessageResolver, TicketConnectionResolver, TicketEventResolver, TicketResolver } from './resolvers/ticket.resolver.js';
+import { PersonResolver } from './resolvers/person.resolver.js';
 import './types/enums.js';
 
 export const RESOLVERS = [
@@ -36,6 +37,7 @@ export const RESOLVERS = [
   OrganizationResolver,
   PersonErasureResolver,
   SavedReplyResolver,
+  PersonResolver,
 ] as const;
 
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {

@@ -32,6 +32,7 @@ const AGENT_OPEN = new Set([
   'Mutation.removeTicketCc',
   'Mutation.assignToMe',
   'Mutation.setRequesterLanguage',
+  'Mutation.markDeliverable',
   'Mutation.reopenTicket',
   'Mutation.escalateTicket',
   'Mutation.closeTicket',

@@ -1,6 +1,7 @@
 /**
  * No N+1 (issue 5 item 6): the SQL statements behind `tickets(first: 50)` with queue, requester,
- * assignee, category fields, CCs, watchers, messages and their attachments, links and saved replies are counted with MikroORM's query
+ * assignee, category fields, CCs, watchers, messages and their attachments, links, saved replies and the
+ * people's languages and bounces are counted with MikroORM's query
  * logger on a real PostgreSQL; a page of 50 tickets needs exactly as many as a page of 5.
  * The schema and context are the gateway's own (buildGraphQLSchema, createLoaders). The same page
  * through the gateway's graphql-jit executor must come back exactly as graphql-js gives it.
@@ -35,7 +36,7 @@ const PAGE = `query($queue: String) { tickets(first: 50, filter: { queue: $queue
   edges { cursor node {
     number subject status priority type category fields { name label value } createdAt updatedAt
     queue { name keywords agents { email } watchers { email } defaultAssignee { email } }
-    requester { email name } assignee { email name } ccs { email } watchers { email }
+    language requester { email name language undeliverableSince } assignee { email name } ccs { email undeliverableSince } watchers { email }
     lastMessage { bodyText }
     messages { direction bodyText from { email name } to { email } attachments { filename size sha256 url } }
     events { kind actor { email } from to }
