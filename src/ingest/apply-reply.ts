@@ -19,6 +19,7 @@ import type { Em } from '../db/orm.js';
 import type { Message, Person, Ticket } from '../entities/index.js';
 import { TicketStatus, type Satisfaction } from '../entities/enums.js';
 import { fillFieldsFromMail } from '../tickets/category-fields.js';
+import { refusalRecord } from './parse/attachments.js';
 import { setStatus } from '../tickets/change-status.js';
 import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
@@ -94,5 +95,5 @@ function applyRating(em: Em, ticket: Ticket, input: InboundMessageInput, rating:
 }
 
 function recordRefused(em: Em, ticket: Ticket, input: InboundMessageInput, actor: Person | null): void {
-  if (input.parsed.refused.length > 0) recordEvent(em, ticket, { kind: 'attachments-refused', actor, detail: { refused: input.parsed.refused } });
+  if (input.parsed.refused.length > 0) recordEvent(em, ticket, { kind: 'attachments-refused', actor, detail: { refused: input.parsed.refused.map(refusalRecord) } });
 }

@@ -13,6 +13,7 @@
 import { escapeHtml } from '../outbound/sanitize.js';
 import { emailAddress } from '../people/email-address.js';
 import { parseMessage } from './parse.js';
+import { refused } from './parse/attachments.js';
 import { boundText } from './parse/body-text.js';
 import { sanitizeMessageHtml } from './parse/sanitize-html.js';
 import type { ForwardedOriginal } from './forwarded.js';
@@ -50,7 +51,7 @@ export async function attachedForward(parsed: ParsedMessage, policy: AttachmentP
 function mergedForward(forward: ParsedMessage, original: ParsedMessage, maxCount: number): ParsedMessage {
   const block = forwardedBlock(original);
   const room = Math.max(0, maxCount - forward.attachments.length);
-  const overflow = original.attachments.slice(room).map(({ filename, contentType, size }) => ({ filename, contentType, size, reason: `more than ${maxCount} attachments` }));
+  const overflow = original.attachments.slice(room).map((part) => refused(part, { phrase: 'refused-too-many', values: { max: maxCount } }));
   const html = forward.html === null && original.html === null ? null : sanitizeMessageHtml(`${forward.html ?? preformatted(forward.text)}<hr>${preformatted(block)}${original.html ?? preformatted(original.text)}`);
   return {
     ...forward,

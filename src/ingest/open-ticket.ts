@@ -13,6 +13,7 @@ import { recordEvent } from '../tickets/record-event.js';
 import type { ForwardedOriginal } from './forwarded.js';
 import type { ParsedAddress } from './types.js';
 import { ownAddresses } from './own-addresses.js';
+import { refusalRecord } from './parse/attachments.js';
 import { addCcs } from './people.js';
 import { applyRouting, recordRoutingSteps } from '../routing/apply-routing.js';
 import { decide, type RoutingDecision } from '../routing/decide.js';
@@ -76,7 +77,7 @@ export async function openTicket(em: Em, input: OpenTicketInput): Promise<Opened
   if (!input.automatic && !input.provenance.auth?.enforcingFail) fillFieldsFromMail(em, ticket, ticket.category, parsed.visibleText, input.author);
   if (input.linkedTo) recordEvent(em, ticket, { kind: 'linked', actorLabel, to: String(input.linkedTo.number), detail: { reason: input.linkReason } });
   if (input.emergency) recordEvent(em, ticket, { kind: 'emergency', actorLabel });
-  if (parsed.refused.length > 0) recordEvent(em, ticket, { kind: 'attachments-refused', actorLabel, detail: { refused: parsed.refused } });
+  if (parsed.refused.length > 0) recordEvent(em, ticket, { kind: 'attachments-refused', actorLabel, detail: { refused: parsed.refused.map(refusalRecord) } });
   // A forward's own recipients are the agent's audience; the original's CCs are the customer's (for
   // staff mail: its other customers, staff-mail.ts).
   await addCcs(em, ticket, original ? original.cc : [...parsed.to, ...parsed.cc], exclude, input.author);

@@ -14,7 +14,7 @@ import { MailParser, parseAddressHeader, type AttachmentStream, type HeaderLines
 import type { AttachedMessage, AttachmentPolicy, ParsedAttachment, ParsedMessage, RefusedAttachment } from './types.js';
 import { UnprocessableMessageError } from './types.js';
 import { addressPrefix, firstAddress, toAddressList, type AddressEntry } from './parse/addresses.js';
-import { detectType, refusalReason, sizeLimit } from './parse/attachments.js';
+import { detectType, refusalReason, refused, sizeLimit } from './parse/attachments.js';
 import { isCalendarPart } from './parse/calendar-parts.js';
 import { cryptoPart } from './parse/crypto-parts.js';
 import { dataImageExtension, findDataImagesInHtml, findDataImagesInText, replaceMatches } from './parse/data-images.js';
@@ -245,7 +245,7 @@ async function takePart(part: AttachmentStream, mail: Collected, policy: Attachm
     if (crypto?.kind === 'encrypted') reason = crypto.reason;
   }
   if (reason !== null || content === null) {
-    const refusal = { filename, contentType, size, reason: reason ?? 'could not be read' };
+    const refusal = refused({ filename, contentType, size }, reason ?? { phrase: 'refused-unreadable', values: {} });
     mail.refused.push(refusal);
     if (attachedMessage && content) mail.attachedMessage = { content, refusal };
     return;
@@ -278,7 +278,7 @@ async function takeDataImages(mail: Collected, policy: AttachmentPolicy): Promis
     const detected = await detectType(content);
     const reason = refusalReason(filename, content.length, detected, mail.attachments.length, policy);
     if (reason !== null) {
-      mail.refused.push({ filename, contentType, size: content.length, reason });
+      mail.refused.push(refused({ filename, contentType, size: content.length }, reason));
       taken.set(key, { filename, source: '' });
       continue;
     }

@@ -2,6 +2,7 @@
  * The shapes that flow through the inbound pipeline: raw bytes -> ParsedMessage (parse.ts) ->
  * Classification (classify.ts) -> ThreadDecision (thread.ts) -> IngestOutcome (ingest-message.ts).
  */
+import type { REFUSAL_PHRASES } from '../outbound/templates.js';
 
 export interface ParsedAddress {
   /** Lower-cased address. */
@@ -28,11 +29,20 @@ export interface ParsedAttachment {
 }
 
 /** An attachment not stored as a ticket file, and why (listed on the ticket). */
+/** Why an attachment was refused: a phrase of templates/phrases.json and its values, so the sender's notice can say it in their language. */
+export interface RefusalReason {
+  readonly phrase: (typeof REFUSAL_PHRASES)[number];
+  readonly values: Readonly<Record<string, string | number>>;
+}
+
 export interface RefusedAttachment {
   filename: string;
   contentType: string;
   size: number;
+  /** In the default wording: what the ticket's history keeps (refusalRecord) and the API shows. */
   reason: string;
+  /** The same reason, to be worded in the language of the notice's reader. */
+  why: RefusalReason;
 }
 
 export interface AttachmentPolicy {

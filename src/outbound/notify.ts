@@ -21,6 +21,7 @@ import { candidate } from './recipients.js';
 import { bodyText, headerText } from './sanitize.js';
 import { fill, type PhraseKey, type TemplateName, type TemplateVariables } from './templates.js';
 import type { Wording } from './wording.js';
+import type { RefusedAttachment } from '../ingest/types.js';
 import { firstMessageThread, threadHeaders, type ThreadHeaders } from './thread-headers.js';
 import { replyExpectation } from './reply-expectation.js';
 import { conversationHistory } from './conversation-history.js';
@@ -60,7 +61,7 @@ export type TicketNotification =
   /** A new ticket waits in PENDING_APPROVAL. */
   | { kind: 'approval-requested'; ticket: Ticket }
   /** Attachments were refused on an inbound message; the sender is told which and why. */
-  | { kind: 'attachments-refused'; ticket: Ticket; message: Message; refused: readonly { filename: string; reason: string }[] }
+  | { kind: 'attachments-refused'; ticket: Ticket; message: Message; refused: readonly RefusedAttachment[] }
   /** The customer has waited longer than the priority's reply target (automation/reply-reminders.ts). */
   | { kind: 'reply-overdue'; ticket: Ticket; dueAt: Date; target: string }
   /** A snoozed ticket's time came (automation/wake-snoozed.ts). */
@@ -319,7 +320,11 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
       to: [candidate(message.author)],
       autoSubmitted: 'auto-replied',
       limited: true,
-      variables: { ticket: ticketVariables(ticket), message: messageVariables(message), refused: n.refused.map((r) => `- ${headerText(r.filename, 255)}: ${headerText(r.reason, 500)}`).join('\n') },
+      variables: (wording) => ({
+        ticket: ticketVariables(ticket, wording),
+        message: messageVariables(message),
+        refused: n.refused.map((r) => `- ${headerText(r.filename, 255)}: ${headerText(wording.phrase(r.why.phrase, r.why.values), 500)}`).join('\n'),
+      }),
       thread: await threadHeaders(em, ticket, message),
       answering: message,
     });

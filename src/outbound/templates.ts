@@ -145,6 +145,21 @@ export function loadTemplate(name: TemplateName, overrideDir: string | null, lan
   return template;
 }
 
+/** Why an attachment was refused (src/ingest/parse/attachments.ts), in the sender's notice. */
+export const REFUSAL_PHRASES = [
+  'refused-type',
+  'refused-no-extension',
+  'refused-winmail-dat',
+  'refused-too-large',
+  'refused-content',
+  'refused-content-unknown',
+  'refused-too-many',
+  'refused-smime-encrypted',
+  'refused-smime-opaque',
+  'refused-openpgp-encrypted',
+  'refused-unreadable',
+] as const;
+
 /** Sentences postdesk writes into mail itself, by name; `{{ … }}` as in templates. English defaults in `templates/phrases.json`. */
 export const PHRASE_KEYS = [
   'opening-note',
@@ -156,6 +171,7 @@ export const PHRASE_KEYS = [
   'tell-us-more',
   'closed-after-waiting',
   'closed-after-opening',
+  ...REFUSAL_PHRASES,
 ] as const;
 export type PhraseKey = (typeof PHRASE_KEYS)[number];
 export type Phrases = Readonly<Record<PhraseKey, string>>;

@@ -14,7 +14,7 @@ import type { Generated } from 'kysely';
 import type { Config } from '../config/env.js';
 import type { Em } from '../db/orm.js';
 import { arrayLiteral } from '../db/sql-values.js';
-import { detectType, formatLimit, refusalReason, sizeLimit } from '../ingest/parse/attachments.js';
+import { detectType, formatLimit, refusalReason, refusalText, sizeLimit } from '../ingest/parse/attachments.js';
 import { extensionOf, safeFilename } from '../ingest/parse/filenames.js';
 import type { FieldError } from '../queues/create-queue.js';
 
@@ -60,7 +60,7 @@ export async function storeUpload(em: Em, uploaderId: number, name: string, cont
   if (content.length > limit) return { ok: false, problem: 'too-large', reason: `${filename} is larger than ${formatLimit(limit)}` };
   const detected = await detectType(content);
   const refused = refusalReason(filename, content.length, detected, 0, policy);
-  if (refused) return { ok: false, problem: 'refused', reason: `${filename}: ${refused}` };
+  if (refused) return { ok: false, problem: 'refused', reason: `${filename}: ${refusalText(refused)}` };
   const [{ pending }] = await em.execute<[{ pending: number }]>(`select count(*)::int as pending from upload where uploader_id = ?`, [uploaderId]);
   if (pending >= MAX_PENDING_UPLOADS) {
     return { ok: false, problem: 'too-many', reason: `you have ${pending} uploads no message has used yet; name them in a reply or wait until they expire (${UPLOAD_TTL_HOURS} hours)` };

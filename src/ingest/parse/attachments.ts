@@ -18,7 +18,8 @@
  * (PKWARE APPNOTE 4.3.7): "word/…" is a docx, "xl/…" an xlsx.
  */
 import { fileTypeFromBuffer } from 'file-type';
-import type { AttachmentPolicy } from '../types.js';
+import { wordingFor } from '../../outbound/wording.js';
+import type { AttachmentPolicy, RefusalReason, RefusedAttachment } from '../types.js';
 import { extensionOf } from './filenames.js';
 
 export interface DetectedType {
@@ -31,7 +32,6 @@ const CFB = 'application/x-cfb';
 const OOXML = 'application/vnd.openxmlformats-officedocument.';
 const TEXT = 'text';
 const TNEF = 'application/vnd.ms-tnef';
-const TNEF_REFUSAL = "Outlook's winmail.dat, which holds files only Outlook can open: please send them again from a message in HTML or plain-text format";
 const IMAGE_EXTENSIONS = new Set(['jpg', 'jpeg', 'png']);
 
 /** Office Open XML files are zips; one Office format named as another is no threat, so any of them passes. */
@@ -130,17 +130,32 @@ export function refusalReason(
   detected: DetectedType | null,
   stored: number,
   policy: AttachmentPolicy,
-): string | null {
+): RefusalReason | null {
   const extension = extensionOf(filename);
   if (!extension || !policy.allowedExtensions.includes(extension)) {
-    if (detected?.mime === TNEF) return TNEF_REFUSAL;
-    return extension ? `type .${extension} is not allowed` : 'files without an extension are not allowed';
+    if (detected?.mime === TNEF) return { phrase: 'refused-winmail-dat', values: {} };
+    return extension ? { phrase: 'refused-type', values: { ext: extension } } : { phrase: 'refused-no-extension', values: {} };
   }
   const limit = sizeLimit(extension, policy);
-  if (size > limit) return `larger than ${formatLimit(limit)}`;
+  if (size > limit) return { phrase: 'refused-too-large', values: { limit: formatLimit(limit) } };
   if (!contentMatches(extension, detected)) {
-    return detected ? `content is ${detected.mime}, not .${extension}` : `content is not recognised as .${extension}`;
+    return detected ? { phrase: 'refused-content', values: { type: detected.mime, ext: extension } } : { phrase: 'refused-content-unknown', values: { ext: extension } };
   }
-  if (stored >= policy.maxCount) return `more than ${policy.maxCount} attachments`;
+  if (stored >= policy.maxCount) return { phrase: 'refused-too-many', values: { max: policy.maxCount } };
   return null;
+}
+
+/** A refusal reason in the built-in wording, as the ticket's history and the API say it. */
+export function refusalText(why: RefusalReason): string {
+  return wordingFor(null, null).phrase(why.phrase, why.values);
+}
+
+/** A refused part, with its reason in both forms. */
+export function refused(part: { filename: string; contentType: string; size: number }, why: RefusalReason): RefusedAttachment {
+  return { filename: part.filename, contentType: part.contentType, size: part.size, reason: refusalText(why), why };
+}
+
+/** What the ticket's `attachments-refused` event keeps of a refusal: the reason in words, not its phrase. */
+export function refusalRecord({ why: _why, ...record }: RefusedAttachment): Omit<RefusedAttachment, 'why'> {
+  return record;
 }

@@ -14,16 +14,17 @@
  * allows (ATTACHMENT_TYPES with `asc` or `p7m`) is stored like any file. Signatures are not
  * verified.
  */
+import type { RefusalReason } from '../types.js';
 
-export type CryptoPart = { readonly kind: 'signature' | 'control' } | { readonly kind: 'encrypted'; readonly reason: string } | null;
+export type CryptoPart = { readonly kind: 'signature' | 'control' } | { readonly kind: 'encrypted'; readonly reason: RefusalReason } | null;
 
 const SMIME_SIGNATURE_TYPES = new Set(['application/pkcs7-signature', 'application/x-pkcs7-signature']);
 const SMIME_WRAPPED_TYPES = new Set(['application/pkcs7-mime', 'application/x-pkcs7-mime']);
 const OPENPGP_EXTENSIONS = new Set(['pgp', 'gpg']);
 
-export const SMIME_ENCRYPTED_REASON = 'an encrypted message (S/MIME) that postdesk has no key to read: please send it again unencrypted';
-export const SMIME_OPAQUE_REASON = "a signed message in S/MIME's opaque form, which only S/MIME mail clients can open: please send it again clear-signed or unsigned";
-export const OPENPGP_ENCRYPTED_REASON = 'an encrypted message or file (OpenPGP) that postdesk has no key to read: please send it again unencrypted';
+export const SMIME_ENCRYPTED_REASON: RefusalReason = { phrase: 'refused-smime-encrypted', values: {} };
+export const SMIME_OPAQUE_REASON: RefusalReason = { phrase: 'refused-smime-opaque', values: {} };
+export const OPENPGP_ENCRYPTED_REASON: RefusalReason = { phrase: 'refused-openpgp-encrypted', values: {} };
 
 /** Whether the part's first bytes, after leading whitespace, are this ASCII-armor line. */
 function armored(head: Buffer, line: string): boolean {

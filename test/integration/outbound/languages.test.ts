@@ -2,7 +2,8 @@
  * Mail in the customer's language: a language's templates in TEMPLATES_DIR/<language>/ with its
  * own phrases.json; the language learned from the customer's own mail (Content-Language, as
  * Outlook and Thunderbird send it), set by an agent (setRequesterLanguage), else the queue's
- * (updateQueue language). Dates and postdesk's own sentences follow the template's language.
+ * (updateQueue language). Dates and postdesk's own sentences (attachment refusals among them)
+ * follow the template's language.
  * Real gateway and GraphQL, real ingest on real PostgreSQL, the mail read from the outbox.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,7 +62,15 @@ beforeAll(async () => {
   write('de/acknowledgement.txt', 'Subject: Re: {{ticket.tagged}} (erhalten)\n\nHallo {{recipient.greeting}},\n\n{{ticket.openingNote}}wir haben Ihre Anfrage #{{ticket.number}} erhalten.\n');
   write('de/acknowledgement.html', '<p>Hallo {{recipient.greeting}},</p><p>wir haben Ihre Anfrage #{{ticket.number}} erhalten.</p>');
   write('de/public-reply.txt', 'Subject: Re: {{ticket.tagged}}\n\n{{message.text}}\n\n{{signature}}\n{{history}}');
-  write('de/phrases.json', JSON.stringify({ 'opening-note': 'Unser Support ist gerade geschlossen; wir sind ab {{opens}} ({{zone}}) wieder da.', 'history-header': 'Am {{when}} ({{zone}}) schrieb {{who}}:' }));
+  write(
+    'de/phrases.json',
+    JSON.stringify({
+      'opening-note': 'Unser Support ist gerade geschlossen; wir sind ab {{opens}} ({{zone}}) wieder da.',
+      'history-header': 'Am {{when}} ({{zone}}) schrieb {{who}}:',
+      'refused-type': 'Dateien vom Typ .{{ext}} nehmen wir nicht an',
+    }),
+  );
+  write('de/attachments-refused.txt', 'Subject: Re: {{ticket.tagged}} (Anhänge abgelehnt)\n\nDiese Anhänge haben wir nicht gespeichert:\n{{refused}}\n');
   write('fr/acknowledgement.txt', 'Subject: Re: {{ticket.tagged}} (reçu)\n\nBonjour {{recipient.greeting}},\n\n{{ticket.openingNote}}nous avons bien reçu votre demande.\n');
   gw = await startTestApp({ ...ENV, TEMPLATES_DIR: templates });
   h = await createIngestHarness({ ...ENV, TEMPLATES_DIR: templates }, gw.databaseUrl);
@@ -105,6 +114,22 @@ describe('mail in the language its reader writes in', () => {
     // A language once known stays, whatever the next mail's client says (staff may change it).
     await newTicket({ from: 'greta@kunde.test', subject: 'Scanner', headers: { 'Content-Language': 'en-US' } });
     expect(await personLanguage('greta@kunde.test')).toBe('de-DE');
+  });
+
+  it("tells a German customer in German why an attachment was refused; the ticket's history keeps the reason in the default wording", async () => {
+    const number = await newTicket({
+      from: 'greta@kunde.test',
+      subject: 'Werkzeug',
+      attachments: [{ filename: 'tool.exe', content: Buffer.from('MZ\x90\x00binary'), contentType: 'application/octet-stream' }],
+    });
+    const [notice] = await mailsOf(number, 'attachments-refused');
+    expect(notice!.subject).toBe(`Re: [#${number}] Werkzeug (Anhänge abgelehnt)`);
+    expect(notice!.text).toContain('Diese Anhänge haben wir nicht gespeichert:\n- tool.exe: Dateien vom Typ .exe nehmen wir nicht an');
+    expect(await eventsOf(gw.databaseUrl, number, 'attachments-refused')).toMatchObject([
+      { detail: { refused: [{ filename: 'tool.exe', contentType: 'application/octet-stream', reason: 'type .exe is not allowed' }] } },
+    ]);
+    const [event] = await eventsOf(gw.databaseUrl, number, 'attachments-refused');
+    expect(Object.keys((event!.detail as { refused: object[] }).refused[0]!).sort()).toEqual(['contentType', 'filename', 'reason', 'size']);
   });
 
   it("writes in the queue's language to whoever's own is unknown; a customer's own language comes first", async () => {

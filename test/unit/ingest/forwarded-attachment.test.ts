@@ -106,7 +106,7 @@ describe('attachedForward', () => {
     });
     const merged = (await attachedForward(await parseMessage(raw, policy), policy))!.parsed;
     expect(merged.attachments.map((a) => a.filename)).toEqual(['mine.pdf', 'scan-1.pdf']);
-    expect(merged.refused).toEqual([{ filename: 'scan-2.pdf', contentType: 'application/pdf', size: 1024, reason: 'more than 2 attachments' }]);
+    expect(merged.refused).toEqual([{ filename: 'scan-2.pdf', contentType: 'application/pdf', size: 1024, reason: 'more than 2 attachments', why: { phrase: 'refused-too-many', values: { max: 2 } } }]);
   });
 
   it("sanitises the merged HTML: the original's HTML below the forward's text and the header block", async () => {

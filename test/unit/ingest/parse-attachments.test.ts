@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ATTACHMENT_POLICY, parseMessage } from '../../../src/ingest/parse.js';
-import { detectType, refusalReason } from '../../../src/ingest/parse/attachments.js';
+import { detectType, refusalReason, refusalText } from '../../../src/ingest/parse/attachments.js';
 import { safeFilename } from '../../../src/ingest/parse/filenames.js';
 import { TRUNCATED_MARKER } from '../../../src/ingest/parse/limits.js';
 import { buildEml, fileBytes, fixture, MAGIC, type PartSpec } from './build-eml.js';
@@ -67,15 +67,15 @@ describe('attachment policy at the defaults (TESTPLAN S12)', () => {
     expect(m.text).toContain('see attached');
     expect(m.attachments).toEqual([]);
     expect(m.refused).toEqual([
-      { filename: 'big.pdf', contentType: 'application/pdf', size: 21 * MB, reason: 'larger than 20 MB' },
-      { filename: 'shot.png', contentType: 'image/png', size: 11 * MB, reason: 'larger than 10 MB' },
+      { filename: 'big.pdf', contentType: 'application/pdf', size: 21 * MB, reason: 'larger than 20 MB', why: { phrase: 'refused-too-large', values: { limit: '20 MB' } } },
+      { filename: 'shot.png', contentType: 'image/png', size: 11 * MB, reason: 'larger than 10 MB', why: { phrase: 'refused-too-large', values: { limit: '10 MB' } } },
     ]);
   });
 
   it('stores 10 of 11 attachments and refuses the 11th', async () => {
     const m = await parse(Array.from({ length: 11 }, (_, i) => pdf(`file-${i + 1}.pdf`)));
     expect(m.attachments.map((a) => a.filename)).toEqual(Array.from({ length: 10 }, (_, i) => `file-${i + 1}.pdf`));
-    expect(m.refused).toEqual([{ filename: 'file-11.pdf', contentType: 'application/pdf', size: 2048, reason: 'more than 10 attachments' }]);
+    expect(m.refused).toEqual([{ filename: 'file-11.pdf', contentType: 'application/pdf', size: 2048, reason: 'more than 10 attachments', why: { phrase: 'refused-too-many', values: { max: 10 } } }]);
   });
 
   it.each([
@@ -152,8 +152,8 @@ describe('attachment policy at the defaults (TESTPLAN S12)', () => {
   it('applies a configured policy', () => {
     const policy = { ...DEFAULT_ATTACHMENT_POLICY, maxBytes: 1000, allowedExtensions: ['log'] };
     expect(refusalReason('a.log', 10, null, 0, policy)).toBeNull();
-    expect(refusalReason('a.log', 1001, null, 0, policy)).toBe('larger than 1000 bytes');
-    expect(refusalReason('a.log', 10, { mime: 'application/x-msdownload', ext: 'exe' }, 0, policy)).toBe('content is application/x-msdownload, not .log');
+    expect(refusalText(refusalReason('a.log', 1001, null, 0, policy)!)).toBe('larger than 1000 bytes');
+    expect(refusalText(refusalReason('a.log', 10, { mime: 'application/x-msdownload', ext: 'exe' }, 0, policy)!)).toBe('content is application/x-msdownload, not .log');
   });
 });
 
@@ -198,8 +198,8 @@ describe('images embedded in the HTML as data: URLs', () => {
     const m = await parseHtml(`<p>a</p><img src="${dataUrl(Buffer.from('RIFF\0\0\0\0WEBPVP8 '), 'image/webp')}"><img src="${dataUrl(Buffer.from('<script>alert(1)</script>'))}"><p>b</p>`);
     expect(m.attachments).toEqual([]);
     expect(m.refused).toEqual([
-      { filename: 'inline-1.webp', contentType: 'image/webp', size: 16, reason: 'type .webp is not allowed' },
-      { filename: 'inline-2.png', contentType: 'image/png', size: 25, reason: 'content is not recognised as .png' },
+      { filename: 'inline-1.webp', contentType: 'image/webp', size: 16, reason: 'type .webp is not allowed', why: { phrase: 'refused-type', values: { ext: 'webp' } } },
+      { filename: 'inline-2.png', contentType: 'image/png', size: 25, reason: 'content is not recognised as .png', why: { phrase: 'refused-content-unknown', values: { ext: 'png' } } },
     ]);
     expect(m.html?.trim()).toBe('<p>a</p><p>b</p>');
     expect(m.text).not.toContain('base64');

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { emlFiles } from '../../harness/eml-files.js';
 import { DEFAULT_ATTACHMENT_POLICY, parseMessage } from '../../../src/ingest/parse.js';
+import { refusalText } from '../../../src/ingest/parse/attachments.js';
 import { OPENPGP_ENCRYPTED_REASON, SMIME_ENCRYPTED_REASON } from '../../../src/ingest/parse/crypto-parts.js';
 import { UnprocessableMessageError } from '../../../src/ingest/types.js';
 
@@ -64,8 +65,8 @@ describe.skipIf(!present)('the shared corpus', () => {
     expect(await read('smime/1-signed.eml')).toEqual({ files: [], refused: [] });
     expect(await read('smime/3-signed-binary.eml')).toEqual({ files: ['favicon.png'], refused: [] });
     expect(await read('gnupg/1-signed-MIME-plain.eml')).toEqual({ files: [], refused: [] });
-    expect(await read('smime/7-signed-encrypted-plain.eml')).toEqual({ files: [], refused: [`smime.p7m: ${SMIME_ENCRYPTED_REASON}`] });
-    expect(await read('gnupg/7-encrypted-MIME-plain.eml')).toEqual({ files: [], refused: [`msg.asc: ${OPENPGP_ENCRYPTED_REASON}`] });
+    expect(await read('smime/7-signed-encrypted-plain.eml')).toEqual({ files: [], refused: [`smime.p7m: ${refusalText(SMIME_ENCRYPTED_REASON)}`] });
+    expect(await read('gnupg/7-encrypted-MIME-plain.eml')).toEqual({ files: [], refused: [`msg.asc: ${refusalText(OPENPGP_ENCRYPTED_REASON)}`] });
     // Signed inline: the new part is the text, without the armor (the full text keeps it).
     const inline = await parseMessage(readFileSync(join(CORPUS, 'rt', 'gnupg/4-signed-inline-plain.eml')), DEFAULT_ATTACHMENT_POLICY);
     expect(inline.visibleText).toBe('This is a test email with inline signature.\nID:4');

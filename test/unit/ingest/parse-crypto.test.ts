@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ATTACHMENT_POLICY, parseMessage } from '../../../src/ingest/parse.js';
-import { OPENPGP_ENCRYPTED_REASON, SMIME_ENCRYPTED_REASON, SMIME_OPAQUE_REASON } from '../../../src/ingest/parse/crypto-parts.js';
+import { refusalText } from '../../../src/ingest/parse/attachments.js';
+import { OPENPGP_ENCRYPTED_REASON, SMIME_OPAQUE_REASON } from '../../../src/ingest/parse/crypto-parts.js';
 import { buildEml, type PartSpec } from './build-eml.js';
 
 const der = (size: number) => Buffer.concat([Buffer.from([0x30, 0x82]), randomBytes(size)]); // a DER SEQUENCE, as PKCS #7 starts
@@ -44,9 +45,9 @@ describe('signed mail', () => {
 describe('encrypted mail', () => {
   it('S/MIME enveloped or opaque-signed: refused, saying why and what to do', async () => {
     const enveloped = buildEml({ parts: [{ contentType: 'application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"', filename: 'smime.p7m', content: der(2000) }] });
-    expect(await summary(enveloped)).toEqual({ text: '', files: [], refused: [['smime.p7m', SMIME_ENCRYPTED_REASON]] });
+    expect(await summary(enveloped)).toEqual({ text: '', files: [], refused: [['smime.p7m', 'an encrypted message (S/MIME) that postdesk has no key to read: please send it again unencrypted']] });
     const opaque = buildEml({ parts: [{ contentType: 'application/x-pkcs7-mime; smime-type=signed-data; name="smime.p7m"', filename: 'smime.p7m', content: der(2000) }] });
-    expect((await summary(opaque)).refused).toEqual([['smime.p7m', SMIME_OPAQUE_REASON]]);
+    expect((await summary(opaque)).refused).toEqual([['smime.p7m', refusalText(SMIME_OPAQUE_REASON)]]);
   });
 
   it('OpenPGP/MIME: the control part ("Version: 1") is left out, the encrypted one refused with the reason; so is an encrypted file', async () => {
@@ -57,9 +58,9 @@ describe('encrypted mail', () => {
         { contentType: 'application/octet-stream', filename: 'encrypted.asc', content: armor('MESSAGE') },
       ],
     });
-    expect(await summary(raw)).toEqual({ text: '', files: [], refused: [['encrypted.asc', OPENPGP_ENCRYPTED_REASON]] });
+    expect(await summary(raw)).toEqual({ text: '', files: [], refused: [['encrypted.asc', 'an encrypted message or file (OpenPGP) that postdesk has no key to read: please send it again unencrypted']] });
     const file = buildEml({ text: 'The report, encrypted.', parts: [{ contentType: 'application/octet-stream', filename: 'report.pdf.gpg', content: randomBytes(300) }] });
-    expect((await summary(file)).refused).toEqual([['report.pdf.gpg', OPENPGP_ENCRYPTED_REASON]]);
+    expect((await summary(file)).refused).toEqual([['report.pdf.gpg', refusalText(OPENPGP_ENCRYPTED_REASON)]]);
   });
 
   it('leaves other refusals as they were', async () => {
