@@ -45,9 +45,12 @@ export function languageChain(language: string | null): string[] {
   return primary === lower ? [lower] : [lower, primary];
 }
 
+/** What an API input that names no language is told. */
+export const NOT_A_LANGUAGE = 'must be a language tag such as de, fr or pt-BR';
+
 /** An API input naming a language: canonicalised with canonicalLanguage, refused when it is none. */
 export const languageTag = () =>
   z
     .string()
     .trim()
-    .refine((v) => canonicalLanguage(v) !== null, { message: 'must be a language tag such as de, fr or pt-BR' });
+    .refine((v) => canonicalLanguage(v) !== null, { message: NOT_A_LANGUAGE });
