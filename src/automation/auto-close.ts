@@ -25,7 +25,7 @@ import type { Config } from '../config/env.js';
 import type { Orm } from '../db/orm.js';
 import { TicketStatus } from '../entities/enums.js';
 import { notify } from '../outbound/notify.js';
-import { wordingFor } from '../outbound/wording.js';
+import { inDefaultWording } from '../outbound/wording.js';
 import { setStatus } from '../tickets/change-status.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { forEachLockedTicket, TICKET_BATCH, type AutomationContext } from './locked-tickets.js';
@@ -73,7 +73,7 @@ export async function runAutoClose(orm: Orm, ctx: AutomationContext, now: Date):
       ticket.updatedAt = now;
       // The mail says why in the requester's language; the history, in the built-in wording.
       const reason = { phrase: c.reason === 'waiting' ? 'closed-after-waiting' : 'closed-after-opening', values: { days: c.days } } as const;
-      const event = recordEvent(em, ticket, { kind: 'status', actorLabel: 'automation:auto-close', from, to: TicketStatus.CLOSED, detail: { reason: wordingFor(null, null).phrase(reason.phrase, reason.values) } });
+      const event = recordEvent(em, ticket, { kind: 'status', actorLabel: 'automation:auto-close', from, to: TicketStatus.CLOSED, detail: { reason: inDefaultWording(reason.phrase, reason.values) } });
       event.createdAt = now;
       await notify(em, { kind: 'status-changed', ticket, from, to: TicketStatus.CLOSED, actor: null, reason }, { config: ctx.config, secret: ctx.secret, now: () => now });
       return { number: ticket.number, reason: c.reason };

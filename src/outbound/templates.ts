@@ -80,7 +80,13 @@ export function parseTextTemplate(source: string, file: string): { subject: stri
   return { subject: match[1]!.trim(), text: normalised.slice(match[0].length) };
 }
 
-const cache = new Map<string, Template>();
+/** Templates read, by folder and name; null: that folder has none of that name (asked once, not at every mail). */
+const cache = new Map<string, Template | null>();
+
+function cached(key: string, read: () => Template | null): Template | null {
+  if (!cache.has(key)) cache.set(key, read());
+  return cache.get(key) ?? null;
+}
 
 function readTemplate(textFile: string, htmlFile: string | null): Template {
   const { subject, text } = parseTextTemplate(readFileSync(textFile, 'utf8'), textFile);
@@ -122,27 +128,19 @@ export function templateFolders(overrideDir: string | null, language: string | n
 export function loadTemplate(name: TemplateName, overrideDir: string | null, language: string | null = null): Template {
   for (const folder of templateFolders(overrideDir, language)) {
     const textFile = join(folder, `${name}.txt`);
-    if (!existsSync(textFile)) continue;
-    const key = `${folder}\u0000${name}`;
-    const cached = cache.get(key);
-    if (cached) return cached;
-    const template = readTemplate(textFile, join(folder, `${name}.html`));
-    cache.set(key, template);
-    return template;
+    const translated = cached(`${folder}\u0000${name}`, () => (existsSync(textFile) ? readTemplate(textFile, join(folder, `${name}.html`)) : null));
+    if (translated) return translated;
   }
-  const key = `${overrideDir ?? ''}\u0000${name}`;
-  const cached = cache.get(key);
-  if (cached) return cached;
-  const base = defaultDir();
-  const pick = (file: string): string | null => {
-    if (overrideDir && existsSync(join(overrideDir, file))) return join(overrideDir, file);
-    return existsSync(join(base, file)) ? join(base, file) : null;
-  };
-  const textFile = pick(`${name}.txt`);
-  if (!textFile) throw new Error(`template ${name}.txt is missing`);
-  const template = readTemplate(textFile, pick(`${name}.html`));
-  cache.set(key, template);
-  return template;
+  return cached(`${overrideDir ?? ''}\u0000${name}`, () => {
+    const base = defaultDir();
+    const pick = (file: string): string | null => {
+      if (overrideDir && existsSync(join(overrideDir, file))) return join(overrideDir, file);
+      return existsSync(join(base, file)) ? join(base, file) : null;
+    };
+    const textFile = pick(`${name}.txt`);
+    if (!textFile) throw new Error(`template ${name}.txt is missing`);
+    return readTemplate(textFile, pick(`${name}.html`));
+  })!;
 }
 
 /** Why an attachment was refused (src/ingest/parse/attachments.ts), in the sender's notice. */

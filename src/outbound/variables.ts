@@ -6,7 +6,7 @@ import type { Message, Person, Ticket } from '../entities/index.js';
 import { taggedSubject } from '../mail/headers.js';
 import { bodyText } from './sanitize.js';
 import type { PhraseKey, TemplateVariables } from './templates.js';
-import { wordingFor, type Wording } from './wording.js';
+import { inDefaultWording, type Wording } from './wording.js';
 
 const BODY_LIMIT = 100_000;
 
@@ -79,5 +79,5 @@ export function actorVariables(actor: Person | null, wording: Wording | null = n
 
 /** A phrase in the mail's wording, else as the built-in templates word it. */
 function phraseIn(wording: Wording | null, key: PhraseKey, values: TemplateVariables = {}): string {
-  return (wording ?? wordingFor(null, null)).phrase(key, values);
+  return wording ? wording.phrase(key, values) : inDefaultWording(key, values);
 }

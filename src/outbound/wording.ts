@@ -15,6 +15,11 @@ export interface Wording {
   duration(seconds: number): string;
 }
 
+/** A phrase as the built-in templates word it: what the ticket's history and the API keep. */
+export function inDefaultWording(key: PhraseKey, values: TemplateVariables = {}): string {
+  return wordingFor(null, null).phrase(key, values);
+}
+
 /** Wording for mail to someone whose language is `language` (null: unknown), from TEMPLATES_DIR and the defaults. */
 export function wordingFor(language: string | null, templatesDir: string | null): Wording {
   const written = language !== null && templateFolders(templatesDir, language).length > 0 ? language : null;

@@ -18,7 +18,7 @@
  * (PKWARE APPNOTE 4.3.7): "word/…" is a docx, "xl/…" an xlsx.
  */
 import { fileTypeFromBuffer } from 'file-type';
-import { wordingFor } from '../../outbound/wording.js';
+import { inDefaultWording } from '../../outbound/wording.js';
 import type { AttachmentPolicy, RefusalReason, RefusedAttachment } from '../types.js';
 import { extensionOf } from './filenames.js';
 
@@ -147,7 +147,7 @@ export function refusalReason(
 
 /** A refusal reason in the built-in wording, as the ticket's history and the API say it. */
 export function refusalText(why: RefusalReason): string {
-  return wordingFor(null, null).phrase(why.phrase, why.values);
+  return inDefaultWording(why.phrase, why.values);
 }
 
 /** A refused part, with its reason in both forms. */
