@@ -7,6 +7,8 @@
  *    reopen window opens a new linked ticket instead (the caller does that).
  *  - A rating from the closing notice's links (`Rating: good` in the subject, from the requester)
  *    records the rating and changes nothing else (tickets/satisfaction.ts).
+ *  - An answer from someone an agent forwarded the ticket to (flag third-party) changes no status
+ *    and starts no reply clock: the customer said nothing (tickets/forward-ticket.ts).
  *  - CCs the requester adds are added; CCs added by anyone else are not (TESTPLAN S8).
  *  - "Label: value" lines in the new text fill the category's empty fields (category-fields.ts).
  *  - Mail that fails DMARC where the From domain enforces it (p=quarantine/reject, TESTPLAN S6)
@@ -25,6 +27,7 @@ import { markEmergency } from '../tickets/mark-emergency.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { ratingIn, recordRating } from '../tickets/satisfaction.js';
 import { endSnooze } from '../tickets/snooze.js';
+import { isThirdParty, THIRD_PARTY_FLAG } from '../tickets/third-party.js';
 import type { Classification } from './classify.js';
 import type { ThreadVia } from './thread.js';
 import { ownAddresses } from './own-addresses.js';
@@ -56,10 +59,15 @@ export async function applyReply(
   }
   const flags = [...input.flags];
   if (!hasNewContent) flags.push('quoted-only');
+  const thirdParty = actor !== null && (await isThirdParty(em, ticket, actor.email));
+  if (thirdParty) flags.push(THIRD_PARTY_FLAG);
   const message = writeInboundMessage(em, ticket, { ...input, flags });
   if (input.receivedAt > ticket.updatedAt) ticket.updatedAt = input.receivedAt; // archived history is older
 
-  if (!automatic && hasNewContent && actsAsSender) {
+  // Someone the ticket was forwarded to answers the agent who asked: work for the desk (a snooze
+  // waiting for them ends), but the customer said nothing (no status change, no reply clock, no fields).
+  if (thirdParty && !automatic && hasNewContent && actsAsSender && ticket.snoozedUntil) endSnooze(em, ticket, { actor }, 'a third party answered');
+  if (!automatic && hasNewContent && actsAsSender && !thirdParty) {
     if (ticket.status === TicketStatus.WAITING_FOR_CUSTOMER || ticket.status === TicketStatus.CLOSED) {
       const from = ticket.status;
       setStatus(ticket, TicketStatus.OPEN);
@@ -72,7 +80,7 @@ export async function applyReply(
   }
   // The answer to "please send your instance ID" fills the category's empty fields (the caller
   // loaded the category with the ticket).
-  if (!automatic && hasNewContent && actsAsSender) fillFieldsFromMail(em, ticket, ticket.category, parsed.visibleText, actor);
+  if (!automatic && hasNewContent && actsAsSender && !thirdParty) fillFieldsFromMail(em, ticket, ticket.category, parsed.visibleText, actor);
   if (options.emergency) markEmergency(em, ticket, { actor, actorLabel: provenanceLabel(input.provenance) });
   if (actor && actor.email === ticket.requester.email && !automatic && actsAsSender) {
     await addCcs(em, ticket, [...parsed.to, ...parsed.cc], new Set([...ownAddresses(options.config), ticket.requester.email]), actor);

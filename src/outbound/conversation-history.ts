@@ -7,7 +7,7 @@
  * Only what every recipient may read and nobody can plant: the desk's own replies, and the
  * customer side's new words (a message's new part, without its own quoted history) where the
  * author is the requester or one of the ticket's CCs and nothing cast doubt on it. Never a note,
- * automatic mail, a bounce or receipt, a rating, a message that reused a Message-ID, and never one
+ * automatic mail, a bounce or receipt, a rating, an answer from someone the ticket was forwarded to, a message that reused a Message-ID, and never one
  * whose DMARC check failed: a forger who knows a ticket number must not get words into our mail to
  * the real customer. (A domain that publishes no DMARC record proves nothing either way; most
  * small companies' do not, and leaving all their mail out would leave their history empty.)
@@ -17,12 +17,13 @@ import type { Em } from '../db/orm.js';
 import { arrayLiteral } from '../db/sql-values.js';
 import { MessageDirection } from '../entities/enums.js';
 import type { Message, Ticket } from '../entities/index.js';
+import { THIRD_PARTY_FLAG } from '../tickets/third-party.js';
 import type { Wording } from './wording.js';
 import { bodyText } from './sanitize.js';
 import { personDisplay } from './variables.js';
 
 /** Flags that keep a customer's message out of the quoted history. */
-const NOT_QUOTED = ['automatic', 'spam-verdict', 'quoted-only', 'forged-reference', 'shared-message-id', 'bounce', 'read-receipt', 'rating', 'erased'];
+const NOT_QUOTED = ['automatic', 'spam-verdict', 'quoted-only', 'forged-reference', 'shared-message-id', 'bounce', 'read-receipt', 'rating', 'erased', THIRD_PARTY_FLAG];
 /** Each message's text is cut after this many characters. */
 const MESSAGE_CHARS = 5_000;
 

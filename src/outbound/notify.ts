@@ -8,13 +8,16 @@
  * The outbound module decides recipients, templates, loop safety and rate limits from these facts.
  */
 import type { Config } from '../config/env.js';
-import { readBlob } from '../db/blobs.js';
 import { LARGE_MESSAGE_BYTES, reclaimMemorySoon } from '../memory.js';
 import type { Em } from '../db/orm.js';
 import { Message, Person, type Ticket } from '../entities/index.js';
 import { MessageDirection, Role, Satisfaction, TicketStatus } from '../entities/enums.js';
+import { arrayLiteral } from '../db/sql-values.js';
 import { recordEvent } from '../tickets/record-event.js';
+import { THIRD_PARTY_FLAG } from '../tickets/third-party.js';
 import { ratingLinks } from '../tickets/satisfaction.js';
+import type { MailFile } from './compose.js';
+import { messageFiles } from './message-files.js';
 import { Mailer, type MailPlan } from './mailer.js';
 import { emergencyChatText, newTicketChatText, type ChatTicket } from './chat-text.js';
 import { candidate } from './recipients.js';
@@ -38,6 +41,8 @@ export type TicketNotification =
   | { kind: 'public-reply'; ticket: Ticket; message: Message; actor: Person }
   /** `addNote`: an internal NOTE; watchers, and the staff it mentions. */
   | { kind: 'note-added'; ticket: Ticket; message: Message; actor: Person; mentioned?: readonly Person[] }
+  /** `forwardTicket`: the agent's note `message` and the `forwarded` message mailed to the note's `to`, people outside the ticket. */
+  | { kind: 'forwarded'; ticket: Ticket; message: Message; forwarded: Message; forwardedFiles: readonly MailFile[]; actor: Person }
   /** Any status change (updateTicket, closeTicket, reopenTicket, approve/reject, auto-close, reopen by mail). */
   | {
       kind: 'status-changed';
@@ -97,6 +102,7 @@ const POPULATE: Record<TicketNotification['kind'], readonly string[]> = {
   'ticket-opened': WATCHERS,
   'note-added': WATCHERS,
   'public-reply': [...BASE, 'ccs'],
+  forwarded: BASE,
   'status-changed': BASE,
   escalated: BASE,
   merged: BASE,
@@ -156,7 +162,7 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
 
   'public-reply': async (mailer, em, n, ctx) => {
     const { ticket, message, actor } = n;
-    const answering = await em.findOne(Message, { ticket, direction: MessageDirection.INBOUND, id: { $ne: message.id } }, { orderBy: { id: 'desc' } });
+    const answering = await latestInbound(em, ticket, 'any');
     const history = (wording: Wording) => conversationHistory(em, ctx.config, ticket, message, mailer.now, wording);
     await mailAgentMessage(mailer, em, ticket, message, actor, 'public-reply', await threadHeaders(em, ticket, answering, message), history);
   },
@@ -169,6 +175,33 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
     // Not limited: only an agent's note causes it, never mail, so it cannot loop.
     await mailEach(mailer, mentioned, { ticket: n.ticket, kind: 'note-mention', template: 'note-mention', limited: false, variables: { ticket: ticketVariables(n.ticket), ...variables }, thread });
     await mailWatchers(mailer, n.ticket, n.actor, 'watcher-note', 'watcher-note', variables, thread, new Set(mentioned.map((p) => p.email)));
+  },
+
+  forwarded: async (mailer, em, n, ctx) => {
+    const { ticket, message: note, forwarded, actor } = n;
+    const uploads = await messageFiles(em, note.id);
+    const zone = ctx.config.businessHours?.timezone ?? 'UTC';
+    await mailer.mail({
+      ticket,
+      kind: 'forward',
+      template: 'forward',
+      // Addresses only: a forward makes nobody a person of the ticket (admit() finds a known person's language and bounce).
+      to: note.to.map((address) => ({ email: address.email, name: address.name, person: null })),
+      autoSubmitted: null,
+      limited: false,
+      variables: (wording) => ({
+        ticket: ticketVariables(ticket, wording),
+        note: messageVariables(note),
+        message: { ...messageVariables(forwarded), date: wording.instant(forwarded.createdAt, zone, mailer.now), zone },
+        actor: actorVariables(actor, wording),
+        signature: signature(mailer, ticket, actor),
+      }),
+      // A conversation of its own: the customer's thread is not theirs to see.
+      thread: { inReplyTo: null, references: [] },
+      carries: note,
+      fromName: actor.name ?? actor.email.split('@')[0],
+      files: [...n.forwardedFiles, ...uploads],
+    });
   },
 
   'status-changed': async (mailer, em, n, ctx) => {
@@ -370,10 +403,15 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
 };
 
 /** The ticket's latest inbound message that is not automatic (an out-of-office auto-reply says nothing new), with its author. */
-async function latestCustomerWords(em: Em, ticket: Ticket): Promise<Message | null> {
+function latestCustomerWords(em: Em, ticket: Ticket): Promise<Message | null> {
+  return latestInbound(em, ticket, 'not-automatic');
+}
+
+/** The ticket's latest inbound message from the customer's side (never an answer to a forward, tickets/third-party.ts), with its author. */
+async function latestInbound(em: Em, ticket: Ticket, which: 'any' | 'not-automatic'): Promise<Message | null> {
   const [last] = await em.execute<{ id: number }[]>(
-    `select id from message where ticket_id = ? and direction = 'INBOUND' and not ('automatic' = any(flags)) order by id desc limit 1`,
-    [ticket.id],
+    `select id from message where ticket_id = ? and direction = 'INBOUND' and not (flags && ?::text[]) order by id desc limit 1`,
+    [ticket.id, arrayLiteral(which === 'any' ? [THIRD_PARTY_FLAG] : [THIRD_PARTY_FLAG, 'automatic'])],
   );
   return last ? em.findOne(Message, last.id, { populate: ['author'] }) : null;
 }
@@ -436,10 +474,7 @@ async function mailAgentMessage(
   /** The conversation so far, quoted in the mail's language (public replies). */
   history: (wording: Wording) => Promise<string> = async () => '',
 ): Promise<void> {
-  const files = await em.execute<{ id: number; filename: string; content_type: string; size: number }[]>(
-    `select id, filename, content_type, octet_length(content) as size from attachment where message_id = ? order by id`,
-    [message.id],
-  );
+  const files = await messageFiles(em, message.id);
   await mailer.mail({
     ticket,
     kind: template === 'public-reply' ? 'reply' : template,
@@ -458,10 +493,10 @@ async function mailAgentMessage(
     thread,
     carries: message,
     fromName: actor.name ?? actor.email.split('@')[0],
-    files: files.map((file) => ({ filename: file.filename, contentType: file.content_type, content: readBlob(em, 'attachment.content', file.id, file.size) })),
+    files,
   });
   // The composed mail and its bind message are garbage now: given back as after a large inbound message.
-  if (files.reduce((sum, file) => sum + Number(file.size), 0) >= LARGE_MESSAGE_BYTES) reclaimMemorySoon();
+  if (files.reduce((sum, file) => sum + file.size, 0) >= LARGE_MESSAGE_BYTES) reclaimMemorySoon();
 }
 
 /** What ends an agent's mail unless the ticket's queue has its own signature: the agent's name and the desk's. */

@@ -21,6 +21,7 @@ export const TEMPLATE_NAMES = [
   'acknowledgement',
   'acknowledgement-emergency',
   'public-reply',
+  'forward',
   'ticket-opened',
   'ticket-merged',
   'ticket-split',

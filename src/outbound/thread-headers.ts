@@ -1,11 +1,12 @@
 /**
  * In-Reply-To and References for a mail about a ticket: the Message-IDs the ticket's thread already
- * holds (stored inbound and outbound messages; never synthetic IDs, never internal notes), oldest
+ * holds (stored inbound and outbound messages; never synthetic IDs, internal notes or third-party mail), oldest
  * first, so a mail client files our mail under the customer's conversation.
  */
 import type { Em } from '../db/orm.js';
 import { Message, OutboundDelivery, type Ticket } from '../entities/index.js';
 import { MessageDirection } from '../entities/enums.js';
+import { THIRD_PARTY_FLAG } from '../tickets/third-party.js';
 
 export interface ThreadHeaders {
   inReplyTo: string | null;
@@ -20,9 +21,10 @@ export async function threadHeaders(em: Em, ticket: Ticket, answering: Message |
   const rows = await em.find(
     Message,
     { ticket, messageIdSynthetic: false, messageId: { $ne: null }, direction: { $ne: MessageDirection.NOTE } },
-    { fields: ['messageId'], orderBy: { id: 'asc' } },
+    { fields: ['messageId', 'flags'], orderBy: { id: 'asc' } },
   );
-  const ids = rows.filter((m) => m.id !== exclude?.id).map((m) => m.messageId!);
+  // Mail from people the ticket was forwarded to is not the customer's thread: their Message-IDs never reach the customer.
+  const ids = rows.filter((m) => m.id !== exclude?.id && !m.flags.includes(THIRD_PARTY_FLAG)).map((m) => m.messageId!);
   // Our acknowledgement starts the thread on the customer's side when they have no Message-ID of their own.
   if (ids.length === 0) {
     const first = await em.findOne(OutboundDelivery, { ticket, kind: { $like: 'acknowledgement%' } }, { fields: ['messageId'], orderBy: { createdAt: 'asc', id: 'asc' } });

@@ -7,6 +7,7 @@
  * a reply's files travel with its mail.
  */
 import { Message, Person, type Ticket } from '../entities/index.js';
+import type { Address } from '../entities/message.entity.js';
 import { MessageDirection, TicketStatus } from '../entities/enums.js';
 import { messageIdDomain, ourMessageId } from '../mail/headers.js';
 import { notify } from '../outbound/notify.js';
@@ -19,8 +20,16 @@ import { findAssignableAgent } from './update-ticket.js';
 /**
  * An agent's message on the ticket; an OUTBOUND one is addressed to the requester and CCs and gets our Message-ID.
  * @param uploads ids claimed with claimUploads: they become the message's attachments
+ * @param forwardedTo a NOTE mailed to people outside the ticket (forward-ticket.ts): addressed to them, with our Message-ID
  */
-export async function writeMessage(ctx: TicketCommandContext, ticket: Ticket, direction: MessageDirection, body: string, uploads: readonly number[] = []): Promise<Message> {
+export async function writeMessage(
+  ctx: TicketCommandContext,
+  ticket: Ticket,
+  direction: MessageDirection,
+  body: string,
+  uploads: readonly number[] = [],
+  forwardedTo: readonly Address[] = [],
+): Promise<Message> {
   await ctx.em.populate(ticket, ['requester', 'ccs']);
   const message = new Message(ticket, direction);
   message.author = ctx.actor;
@@ -31,6 +40,7 @@ export async function writeMessage(ctx: TicketCommandContext, ticket: Ticket, di
     message.to = [address(ticket.requester)];
     message.cc = ticket.ccs.getItems().map(address);
   }
+  if (forwardedTo.length > 0) message.to = [...forwardedTo];
   ctx.em.persist(message);
   ticket.updatedAt = new Date();
   if (direction === MessageDirection.OUTBOUND) {
@@ -40,7 +50,7 @@ export async function writeMessage(ctx: TicketCommandContext, ticket: Ticket, di
   }
   await ctx.em.flush();
   await attachUploads(ctx.em, message.id, ctx.actor.id, uploads);
-  if (direction === MessageDirection.OUTBOUND) {
+  if (message.to.length > 0) {
     const domain = messageIdDomain(ctx.notify.config.supportAddress);
     message.messageId = ourMessageId(ctx.notify.secret, domain, ticket.id, await nextDeliveryId(ctx.em));
   }

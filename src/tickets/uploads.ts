@@ -98,6 +98,8 @@ export async function claimUploads(
   names: readonly string[],
   config: Config,
   field: readonly string[],
+  /** Bytes of other files the same mail carries (a forward's files of the forwarded message). */
+  carriedBytes = 0,
   now = new Date(),
 ): Promise<{ ok: true; ids: number[] } | { ok: false; errors: FieldError[] }> {
   if (names.length === 0) return { ok: true, ids: [] };
@@ -114,7 +116,7 @@ export async function claimUploads(
     if (!sizes.has(id)) errors.push({ field: [...field, String(i)], message: `no upload ${JSON.stringify(shortened(names[i]!))} of yours: an upload can be used once and is kept ${UPLOAD_TTL_HOURS} hours` });
     else if (ids.indexOf(id) !== i) errors.push({ field: [...field, String(i)], message: 'names the same upload twice' });
   });
-  const total = [...sizes.values()].reduce((sum, size) => sum + size, 0);
+  const total = [...sizes.values()].reduce((sum, size) => sum + size, carriedBytes);
   if (total > config.outbound.maxAttachmentBytes) {
     errors.push({ field: [...field], message: `together larger than ${formatLimit(config.outbound.maxAttachmentBytes)}, the most one mail may carry (OUTBOUND_MAX_ATTACHMENTS_MB)` });
   }

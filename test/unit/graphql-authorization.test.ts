@@ -26,6 +26,7 @@ const AGENT_OPEN = new Set([
   'Mutation.unsnoozeTicket',
   'Mutation.replyToTicket',
   'Mutation.addNote',
+  'Mutation.forwardTicket', // a ticket of the agent's queues
   'Mutation.addTicketWatcher',
   'Mutation.removeTicketWatcher',
   'Mutation.addTicketCc',

@@ -12,6 +12,7 @@ import { Role } from '../../entities/enums.js';
 import { approveTicket, rejectTicket } from '../../tickets/approve-ticket.js';
 import { createTicket } from '../../tickets/create-ticket.js';
 import { addNote, replyToTicket } from '../../tickets/reply-to-ticket.js';
+import { forwardTicket } from '../../tickets/forward-ticket.js';
 import { ticketRowById, ticketRowsByIds } from '../../tickets/search.js';
 import type { TicketCommandContext, TicketResult } from '../../tickets/ticket-command.js';
 import { assignToMe, closeTicket, escalateTicket, reopenTicket } from '../../tickets/ticket-lifecycle.js';
@@ -26,7 +27,7 @@ import { MAX_BULK_TICKETS, updateTickets } from '../../tickets/update-tickets.js
 import { chargeBulk } from '../rate-limit.js';
 import type { TicketScope } from '../ticket-access.js';
 import type { GraphQLContext } from '../context.js';
-import { ATTACHMENTS_DESCRIPTION, CreateTicketInput, UpdateTicketInput } from '../types/ticket-inputs.js';
+import { ATTACHMENTS_DESCRIPTION, CreateTicketInput, ForwardTicketInput, UpdateTicketInput } from '../types/ticket-inputs.js';
 import { TicketObject, TicketPayload, TicketsPayload, presentTicketRow } from '../types/ticket.type.js';
 
 type Command = (ctx: TicketCommandContext) => Promise<TicketResult>;
@@ -137,6 +138,14 @@ export class TicketMutationResolver {
     @Ctx() ctx: GraphQLContext,
   ) {
     return run(ctx, (c) => addNote(c, number, { body, attachments, mention }));
+  }
+
+  @Mutation(() => TicketPayload, {
+    description:
+      "Internal: mails the agent's words and one message of the ticket (with its files) to people outside it, kept as a note; their answers thread back onto the ticket as third-party mail",
+  })
+  forwardTicket(@Arg('number', () => Int) number: number, @Arg('input', () => ForwardTicketInput) input: ForwardTicketInput, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => forwardTicket(c, number, input));
   }
 
   @Mutation(() => TicketPayload)

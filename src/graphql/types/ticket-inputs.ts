@@ -163,3 +163,21 @@ export class CreateTicketInput {
   @Field(() => [ID], { nullable: true, description: ATTACHMENTS_DESCRIPTION })
   attachments?: string[] | null;
 }
+
+@InputType('ForwardTicketInput', { description: 'A question about the ticket to people outside it (a supplier, another team): their answer comes back as mail on the ticket, flagged third-party, never quoted to the customer' })
+export class ForwardTicketInput {
+  @Field(() => [String], { description: 'Email addresses, at most 10; not the requester, a CC or an address of postdesk' })
+  to!: string[];
+
+  @Field(() => String, { description: "The agent's words above the forwarded message" })
+  body!: string;
+
+  @Field(() => ID, { nullable: true, description: "The message of the ticket to forward; default the customer's latest (automatic mail aside), else the first" })
+  message?: string | null;
+
+  @Field(() => Boolean, { nullable: true, defaultValue: true, description: "Whether the forwarded message's files go along (not its inline images)" })
+  includeFiles?: boolean | null;
+
+  @Field(() => [ID], { nullable: true, description: ATTACHMENTS_DESCRIPTION })
+  attachments?: string[] | null;
+}

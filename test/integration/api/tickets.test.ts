@@ -74,6 +74,7 @@ const TICKET_MUTATIONS = (n: number): string[] => [
   `updateTicket(number: ${n}, input: { priority: HIGH })`,
   `replyToTicket(number: ${n}, body: "hello")`,
   `addNote(number: ${n}, body: "note")`,
+  `forwardTicket(number: ${n}, input: { to: ["parts@vendor.test"], body: "known fault?" })`,
   `addTicketWatcher(number: ${n}, email: "alice@example.com")`,
   `removeTicketWatcher(number: ${n}, email: "alice@example.com")`,
   `addTicketCc(number: ${n}, email: "x@customer.test")`,
