@@ -14,7 +14,7 @@ import { Message, Person, type Ticket } from '../entities/index.js';
 import { MessageDirection, Role, Satisfaction, TicketStatus } from '../entities/enums.js';
 import { arrayLiteral } from '../db/sql-values.js';
 import { recordEvent } from '../tickets/record-event.js';
-import { THIRD_PARTY_FLAG } from '../tickets/third-party.js';
+import { THIRD_PARTY_FLAG, thirdPartyThread } from '../tickets/third-party.js';
 import { ratingLinks } from '../tickets/satisfaction.js';
 import type { MailFile } from './compose.js';
 import { messageFiles } from './message-files.js';
@@ -196,8 +196,7 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
         actor: actorVariables(actor, wording),
         signature: signature(mailer, ticket, actor),
       }),
-      // A conversation of its own: the customer's thread is not theirs to see.
-      thread: { inReplyTo: null, references: [] },
+      thread: await thirdPartyThread(em, ticket, note.to.map((address) => address.email), note.id),
       carries: note,
       fromName: actor.name ?? actor.email.split('@')[0],
       files: [...n.forwardedFiles, ...uploads],

@@ -3,7 +3,8 @@
  * failed, the network team, a specialist — as Zammad, FreeScout and Request Tracker let them. The
  * agent's words and one message of the ticket (the customer's latest, unless another is named)
  * go to the named addresses, with that message's files; it is kept as a note (`to` names whom it
- * went to, flag `forward`) with our Message-ID, so the answer threads back onto the ticket.
+ * went to, flag `forward`) with our Message-ID, so the answer threads back onto the ticket. A
+ * second forward to the same people continues their conversation (third-party.ts).
  *
  * The people it goes to are not CCs: they never get public replies, the customer never sees their
  * addresses, and their answer is third-party mail (ingest/apply-reply.ts): stored and shown to the

@@ -5,7 +5,9 @@
  * never acting as the customer.
  */
 import type { Em } from '../db/orm.js';
+import { arrayLiteral } from '../db/sql-values.js';
 import type { Ticket } from '../entities/index.js';
+import type { ThreadHeaders } from '../outbound/thread-headers.js';
 
 /** Flag of a note mailed to people outside the ticket. */
 export const FORWARD_FLAG = 'forward';
@@ -24,4 +26,23 @@ export async function isThirdParty(em: Em, ticket: Ticket, email: string): Promi
     [ticket.id, FORWARD_FLAG, JSON.stringify([{ email }])],
   );
   return row?.asked === true;
+}
+
+/**
+ * In-Reply-To and References for another forward to `emails`: the earlier forwards to any of them
+ * and their answers, oldest first, so a second question to the supplier continues the
+ * conversation they already have about this ticket instead of starting another. Nothing else of
+ * the ticket's thread: the customer's conversation is not theirs to see.
+ */
+export async function thirdPartyThread(em: Em, ticket: Ticket, emails: readonly string[], exclude: number): Promise<ThreadHeaders> {
+  const rows = await em.execute<{ message_id: string }[]>(
+    `select m.message_id from message m left join person p on p.id = m.author_id
+      where m.ticket_id = ? and m.id <> ? and m.message_id is not null and not m.message_id_synthetic
+        and ((m.direction = 'NOTE' and ? = any(m.flags) and exists (select 1 from jsonb_array_elements(m."to") t where t->>'email' = any(?::text[])))
+          or (m.direction = 'INBOUND' and ? = any(m.flags) and p.email = any(?::text[])))
+      order by m.id`,
+    [ticket.id, exclude, FORWARD_FLAG, arrayLiteral(emails), THIRD_PARTY_FLAG, arrayLiteral(emails)],
+  );
+  const ids = [...new Set(rows.map((row) => row.message_id))];
+  return { inReplyTo: ids.at(-1) ?? null, references: ids.length > 20 ? [ids[0]!, ...ids.slice(-19)] : ids };
 }

@@ -99,6 +99,12 @@ describe('forwardTicket', () => {
     const [told] = await waitForMailsTo(sink, 'alice@example.com', 1);
     expect(told!.parsed.text).toContain('fuser F-77 ships tomorrow');
 
+    // A second question to the supplier continues their conversation: it answers their answer.
+    await forward(n, { to: ['service@vendor.test'], body: 'Please send two.', includeFiles: false });
+    const [, again] = await waitForMailsTo(sink, 'service@vendor.test', 2);
+    expect(ids(again!.header('in-reply-to'))).toEqual([stored.messageId]);
+    expect(ids(again!.header('references'))).toEqual([askedId, stored.messageId]);
+
     await gqlData(gw.url, alice, `mutation { replyToTicket(number: ${n}, body: "A new fuser is on its way.") { userErrors { message } } }`);
     const toBob = await waitForMailsTo(sink, 'bob@customer.test', 3); // acknowledgement, waiting, the reply
     const reply = toBob.find((m) => m.parsed.text?.includes('A new fuser is on its way.'))!;
