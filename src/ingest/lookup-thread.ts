@@ -8,6 +8,7 @@ import { Message, OutboundDelivery, Ticket } from '../entities/index.js';
 import { checkOurMessageId, messageIdDomain } from '../mail/headers.js';
 import { isRelayMessageId } from '../outbound/relay-message-id.js';
 import { colleagueDomains } from '../people/organizations.js';
+import { isThirdParty } from '../tickets/third-party.js';
 import type { TaggedTicket } from './thread.js';
 
 export interface ReferenceLookup {
@@ -90,7 +91,8 @@ export async function lookupAnsweredTicket(em: Em, messageId: string, sender: st
 }
 
 /**
- * The ticket's participants, and its requester's organisation domains only when they can matter:
+ * The ticket's participants (with the sender when a forward of the ticket named them,
+ * tickets/third-party.ts), and its requester's organisation domains only when they can matter:
  * a sender already on the ticket (the usual tagged reply) or an unparseable one costs no look-up.
  */
 async function ticketParticipants(em: Em, where: { number: number } | { id: number }, sender: string | null): Promise<TaggedTicket | null> {
@@ -101,6 +103,8 @@ async function ticketParticipants(em: Em, where: { number: number } | { id: numb
   for (const p of ticket.watchers) participants.add(p.email);
   for (const p of ticket.queue?.agents ?? []) participants.add(p.email);
   if (sender === null || participants.has(sender)) return { id: ticket.id, participants };
+  // Someone an agent forwarded the ticket to, whose own help desk answers under the tag without our Message-ID.
+  if (await isThirdParty(em, ticket, sender)) return { id: ticket.id, participants: participants.add(sender) };
   return { id: ticket.id, participants, colleagueDomains: await colleagueDomains(em, ticket.requester.email) };
 }
 

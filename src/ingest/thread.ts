@@ -6,8 +6,9 @@
  *     or sent -> a comment on that ticket, even if the subject changed. IDs that only look like
  *     ours (bad HMAC) were dropped by the caller.
  *  2. Else a `[#N]` tag in the subject -> a comment on ticket N only when the sender is its
- *     requester, a CC, a watcher or an agent of its queue, or writes from a domain of the
- *     requester's organisation (an admin defined it); anyone else gets a new ticket linked
+ *     requester, a CC, a watcher or an agent of its queue, someone a forward of the ticket named
+ *     (tickets/third-party.ts), or writes from a domain of the requester's organisation (an
+ *     admin defined it); anyone else gets a new ticket linked
  *     to N, so a stranger who knows a number cannot join someone else's ticket (TESTPLAN S3).
  *     A tag naming no ticket is ignored.
  *  3. Else, when a message already stored names this one in its In-Reply-To or References (the
@@ -21,7 +22,7 @@ import { emailDomain } from '../people/email-address.js';
 
 export interface TaggedTicket {
   id: number;
-  /** Lower-case addresses allowed to post by tag: requester, CCs, watchers, queue agents. */
+  /** Lower-case addresses allowed to post by tag: requester, CCs, watchers, queue agents, people a forward named. */
   participants: ReadonlySet<string>;
   /** Mail domains of the requester's organisation (people/organizations.ts): anyone writing from them may post too. */
   colleagueDomains?: ReadonlySet<string>;

@@ -122,6 +122,17 @@ describe('forwardTicket', () => {
     expect(later.parsed.text).not.toContain('80 EUR'); // … without the supplier's words
   });
 
+  it("joins an answer under the ticket's tag without our Message-ID (the supplier's own help desk) only from the people it named", async () => {
+    const n = await ticketFrom('hal@customer.test');
+    await forward(n, { to: ['desk@vendor.test'], body: 'Known fault?' });
+    await waitForMailsTo(sink, 'desk@vendor.test', 1);
+    const theirDesk = await h.ingest(await buildMail({ from: 'desk@vendor.test', subject: `[VENDOR-991] Re: Fwd: [#${n}] Printer jams on page 2`, text: 'Case opened; a technician will call.' }));
+    expect(theirDesk).toMatchObject({ kind: 'comment', ticketNumber: n });
+    expect((await messages(n)).at(-1)!.flags).toContain('third-party');
+    const stranger = await h.ingest(await buildMail({ from: 'other@vendor.test', subject: `Re: Fwd: [#${n}] Printer jams on page 2`, text: 'Me too.' }));
+    expect(stranger).toMatchObject({ kind: 'ticket' }); // a new ticket linked to n, as for any stranger naming a number
+  });
+
   it('treats an answer from anyone the forward did not name as before', async () => {
     const n = await ticketFrom('cat@customer.test');
     await forward(n, { to: ['lab@vendor.test'], body: 'Any idea?' });
