@@ -33,6 +33,7 @@ import { Migration20261201150000_delivery_from_address } from './Migration202612
 import { Migration20261201160000_message_read_at } from './Migration20261201160000_message_read_at.js';
 import { Migration20261201170000_relay_message_id } from './Migration20261201170000_relay_message_id.js';
 import { Migration20261202090000_languages } from './Migration20261202090000_languages.js';
+import { Migration20261202100000_delivery_thread } from './Migration20261202100000_delivery_thread.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122224733_initial', class: Migration20261122224733_initial },
@@ -65,4 +66,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201160000_message_read_at', class: Migration20261201160000_message_read_at },
   { name: 'Migration20261201170000_relay_message_id', class: Migration20261201170000_relay_message_id },
   { name: 'Migration20261202090000_languages', class: Migration20261202090000_languages },
+  { name: 'Migration20261202100000_delivery_thread', class: Migration20261202100000_delivery_thread },
 ];

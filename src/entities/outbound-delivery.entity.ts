@@ -19,7 +19,7 @@ export class OutboundDelivery {
   @ManyToOne(() => Ticket, { nullable: true, deleteRule: 'set null', index: true })
   ticket: Rel<Ticket> | null = null;
 
-  /** The OUTBOUND or NOTE row this mail carries, if it carries one. */
+  /** The OUTBOUND or NOTE row this mail carries, if it carries one (partially indexed: migration 20261202100000). */
   @ManyToOne(() => Message, { nullable: true, deleteRule: 'set null' })
   thread: Rel<Message> | null = null;
 

@@ -13,7 +13,7 @@ import type { Em } from '../db/orm.js';
 import { readRows } from '../db/read-query.js';
 import type { CategoryField } from '../entities/index.js';
 import type { Address } from '../entities/message.entity.js';
-import type { MessageDirection } from '../entities/enums.js';
+import type { DeliveryStatus, MessageDirection } from '../entities/enums.js';
 import type { QueueHours } from '../queues/queue-hours.js';
 import { replyDueByTicket, type ReplyClock } from '../tickets/reply-targets.js';
 import { ticketScope, type TicketScope } from './ticket-access.js';
@@ -141,6 +141,17 @@ export interface Loaders {
   readonly visibleText: DataLoader<number, string | null>;
   /** When the answer to the customer's current wait is due, by ticket row id (asked only with BUSINESS_HOURS). */
   readonly replyDue: DataLoader<number, Date | null>;
+  /** The mail that carried a message (an agent's reply, a forward), by message row id; null for others. */
+  readonly delivery: DataLoader<number, DeliveryRow | null>;
+}
+
+export interface DeliveryRow {
+  thread_id: number;
+  status: DeliveryStatus;
+  recipients: string[];
+  attempts: number;
+  last_error: string | null;
+  sent_at: Date | null;
 }
 
 function byKey<T, K extends number | string>(rows: readonly T[], keyOf: (row: T) => K, keys: readonly K[]): (T | null)[] {
@@ -342,6 +353,15 @@ export function createLoaders(em: Em, principal: Principal, replyClock: ReplyClo
     replyDue: new DataLoader(async (ids) => {
       const due = await replyDueByTicket(em, replyClock, ids);
       return ids.map((id) => due.get(id) ?? null);
+    }),
+    delivery: new DataLoader(async (ids) => {
+      const rows = await readRows<DeliveryRow>(
+        em,
+        `select distinct on (thread_id) thread_id, status, recipients, attempts, last_error, sent_at
+           from outbound_delivery where thread_id = any($1::int[]) order by thread_id, id desc`,
+        [ids],
+      );
+      return byKey(rows, (r) => Number(r.thread_id), ids);
     }),
   };
 }

@@ -27,6 +27,7 @@ const AGENT_OPEN = new Set([
   'Mutation.replyToTicket',
   'Mutation.addNote',
   'Mutation.forwardTicket', // a ticket of the agent's queues
+  'Mutation.retryDelivery', // a message on a ticket of the agent's queues (FORBIDDEN otherwise)
   'Mutation.addTicketWatcher',
   'Mutation.removeTicketWatcher',
   'Mutation.addTicketCc',

@@ -13,6 +13,7 @@ import { approveTicket, rejectTicket } from '../../tickets/approve-ticket.js';
 import { createTicket } from '../../tickets/create-ticket.js';
 import { addNote, replyToTicket } from '../../tickets/reply-to-ticket.js';
 import { forwardTicket } from '../../tickets/forward-ticket.js';
+import { retryDelivery } from '../../tickets/retry-delivery.js';
 import { ticketRowById, ticketRowsByIds } from '../../tickets/search.js';
 import type { TicketCommandContext, TicketResult } from '../../tickets/ticket-command.js';
 import { assignToMe, closeTicket, escalateTicket, reopenTicket } from '../../tickets/ticket-lifecycle.js';
@@ -146,6 +147,13 @@ export class TicketMutationResolver {
   })
   forwardTicket(@Arg('number', () => Int) number: number, @Arg('input', () => ForwardTicketInput) input: ForwardTicketInput, @Ctx() ctx: GraphQLContext) {
     return run(ctx, (c) => forwardTicket(c, number, input));
+  }
+
+  @Mutation(() => TicketPayload, {
+    description: "Sends again the FAILED mail that carried a message (Message.delivery): the same mail and Message-ID, with a fresh count of attempts; an event records it. Returns the message's ticket",
+  })
+  retryDelivery(@Arg('message', () => ID) message: string, @Ctx() ctx: GraphQLContext) {
+    return run(ctx, (c) => retryDelivery(c, message));
   }
 
   @Mutation(() => TicketPayload)

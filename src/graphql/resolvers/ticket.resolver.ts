@@ -15,7 +15,7 @@ import { queueHoursOfRow, type PersonRow, type QueueRow, type TicketFieldRow } f
 import { findVisibleQueue, visibleTicketRow } from '../ticket-access.js';
 import { asInstance } from '../types/as-instance.js';
 import { AttachmentObject, presentAttachment } from '../types/attachment.type.js';
-import { MessageObject, presentMessage } from '../types/message.type.js';
+import { MessageDeliveryObject, MessageObject, presentDelivery, presentMessage } from '../types/message.type.js';
 import { decodeCursor, encodeCursor, pageSize } from '../types/pagination.js';
 import { PersonType } from '../types/person.type.js';
 import { presentQueueHours, QueueType } from '../types/queue.type.js';
@@ -247,6 +247,15 @@ export class MessageResolver {
   })
   async visibleText(@Root() m: MessageObject, @Ctx() { loaders }: GraphQLContext): Promise<string> {
     return (await loaders.visibleText.load(m.rowId)) ?? m.bodyText;
+  }
+
+  @FieldResolver(() => MessageDeliveryObject, {
+    nullable: true,
+    description: "Whether the mail carrying this message (an agent's reply, a forward) went out: QUEUED, SENT or FAILED, with the relay's last error; null for messages no mail of ours carried",
+  })
+  async delivery(@Root() m: MessageObject, @Ctx() { loaders }: GraphQLContext): Promise<MessageDeliveryObject | null> {
+    const row = await loaders.delivery.load(m.rowId);
+    return row ? presentDelivery(row) : null;
   }
 }
 

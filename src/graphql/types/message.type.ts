@@ -1,7 +1,7 @@
 /** Message of CONTRACT.md. `from` and `attachments` are resolved through the request's loaders. */
-import { Field, ID, ObjectType } from 'type-graphql';
-import { MessageDirection } from '../../entities/enums.js';
-import type { MessageRow } from '../loaders.js';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { DeliveryStatus, MessageDirection } from '../../entities/enums.js';
+import type { DeliveryRow, MessageRow } from '../loaders.js';
 import { asInstance } from './as-instance.js';
 import { PersonType } from './person.type.js';
 
@@ -92,6 +92,34 @@ export class MessageObject {
 
   rowId!: number;
   authorId!: number | null;
+}
+
+@ObjectType('MessageDelivery', { simpleResolvers: true, description: "The mail that carried a message: an agent's reply, a ticket opened for a customer, a forward" })
+export class MessageDeliveryObject {
+  @Field(() => DeliveryStatus)
+  status!: DeliveryStatus;
+
+  @Field(() => [String], { description: 'The addresses it went to' })
+  recipients!: string[];
+
+  @Field(() => Int, { description: 'Sending attempts so far' })
+  attempts!: number;
+
+  @Field(() => String, { nullable: true, description: "The SMTP relay's last refusal or error; null once sent" })
+  lastError!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  sentAt!: Date | null;
+}
+
+export function presentDelivery(row: DeliveryRow): MessageDeliveryObject {
+  return asInstance(MessageDeliveryObject, {
+    status: row.status,
+    recipients: row.recipients,
+    attempts: Number(row.attempts),
+    lastError: row.last_error,
+    sentAt: row.sent_at === null ? null : new Date(row.sent_at),
+  });
 }
 
 export function presentMessage(row: MessageRow): MessageObject {

@@ -38,7 +38,7 @@ const PAGE = `query($queue: String) { tickets(first: 50, filter: { queue: $queue
     queue { name keywords agents { email } watchers { email } defaultAssignee { email } }
     language requester { email name language undeliverableSince } assignee { email name } ccs { email undeliverableSince } watchers { email }
     lastMessage { bodyText }
-    messages { direction bodyText from { email name } to { email } attachments { filename size sha256 url } }
+    messages { direction bodyText from { email name } to { email } attachments { filename size sha256 url } delivery { status attempts } }
     events { kind actor { email } from to }
     mergedInto linkedTo linkedFrom savedReplies { name text }
   } } } }`;
