@@ -53,13 +53,14 @@ export async function applyReply(
   const actsAsSender = !input.provenance.auth?.enforcingFail;
   const rating = ratingIn(parsed.subject);
   if (rating && !automatic && actsAsSender && actor && actor.email === ticket.requester.email) return applyRating(em, ticket, input, rating, actor);
-  if (ticket.status === TicketStatus.CLOSED && !automatic && hasNewContent && ticket.closedAt) {
+  const thirdParty = actor !== null && (await isThirdParty(em, ticket, actor.email));
+  // A third party's answer joins even a ticket closed long ago: it is the desk's business, not a new request.
+  if (ticket.status === TicketStatus.CLOSED && !automatic && hasNewContent && ticket.closedAt && !thirdParty) {
     const age = input.receivedAt.getTime() - ticket.closedAt.getTime();
     if (age > options.config.reopenWindowDays * DAY_MS) return { kind: 'reopen-window-passed' };
   }
   const flags = [...input.flags];
   if (!hasNewContent) flags.push('quoted-only');
-  const thirdParty = actor !== null && (await isThirdParty(em, ticket, actor.email));
   if (thirdParty) flags.push(THIRD_PARTY_FLAG);
   const message = writeInboundMessage(em, ticket, { ...input, flags });
   if (input.receivedAt > ticket.updatedAt) ticket.updatedAt = input.receivedAt; // archived history is older

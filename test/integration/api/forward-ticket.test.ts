@@ -133,6 +133,17 @@ describe('forwardTicket', () => {
     expect(stranger).toMatchObject({ kind: 'ticket' }); // a new ticket linked to n, as for any stranger naming a number
   });
 
+  it('joins a ticket closed long ago without reopening it or opening a new one', async () => {
+    const n = await ticketFrom('ida@customer.test');
+    await forward(n, { to: ['slow@vendor.test'], body: 'Any news on the spare part?' });
+    const [asked] = await waitForMailsTo(sink, 'slow@vendor.test', 1);
+    const askedId = ids(asked!.header('message-id'))[0]!;
+    await queryDatabase(gw.databaseUrl, `update ticket set status = 'CLOSED', closed_at = now() - interval '400 days' where number = $1`, [n]);
+    const late = await h.ingest(await buildMail({ from: 'slow@vendor.test', subject: 'Re: Fwd: Printer', text: 'The part is back in stock.', inReplyTo: askedId }));
+    expect(late).toMatchObject({ kind: 'comment', ticketNumber: n });
+    expect((await ticketState(n)).status).toBe('CLOSED');
+  });
+
   it('treats an answer from anyone the forward did not name as before', async () => {
     const n = await ticketFrom('cat@customer.test');
     await forward(n, { to: ['lab@vendor.test'], body: 'Any idea?' });
