@@ -14,7 +14,7 @@ import { Message, Person, type Ticket } from '../entities/index.js';
 import { MessageDirection, Role, Satisfaction, TicketStatus } from '../entities/enums.js';
 import { arrayLiteral } from '../db/sql-values.js';
 import { recordEvent } from '../tickets/record-event.js';
-import { THIRD_PARTY_FLAG, thirdPartyThread } from '../tickets/third-party.js';
+import { askersOf, THIRD_PARTY_FLAG, thirdPartyThread } from '../tickets/third-party.js';
 import { ratingLinks } from '../tickets/satisfaction.js';
 import type { MailFile } from './compose.js';
 import { messageFiles } from './message-files.js';
@@ -150,6 +150,11 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
     const variables = { message: messageVariables(message, true) };
     // A bad rating asks for a follow-up: whoever is responsible hears of it at once, instead of a watcher copy.
     const told = isBadRating(ticket, message) ? await mailBadRating(mailer, em, ticket, { ticket: ticketVariables(ticket), ...variables }, thread) : [];
+    // A supplier's answer reaches the agents who asked them, even if they watch nothing (limited: mail causes it).
+    if (message.flags.includes(THIRD_PARTY_FLAG) && message.author) {
+      const askers = await askersOf(em, ticket, message.author.email);
+      told.push(...(await mailEach(mailer, askers, { ticket, kind: 'watcher-comment', template: 'watcher-comment', limited: true, variables: { ticket: ticketVariables(ticket), ...variables }, thread })));
+    }
     await mailWatchers(mailer, ticket, message.author, 'watcher-comment', 'watcher-comment', variables, thread, new Set(told));
   },
 

@@ -6,7 +6,7 @@
  */
 import type { Em } from '../db/orm.js';
 import { arrayLiteral } from '../db/sql-values.js';
-import type { Ticket } from '../entities/index.js';
+import { Person, type Ticket } from '../entities/index.js';
 import type { ThreadHeaders } from '../outbound/thread-headers.js';
 
 /** Flag of a note mailed to people outside the ticket. */
@@ -21,11 +21,18 @@ export const THIRD_PARTY_FLAG = 'third-party';
  */
 export async function isThirdParty(em: Em, ticket: Ticket, email: string): Promise<boolean> {
   if (email === ticket.requester.email || ticket.ccs.getItems().some((p) => p.email === email)) return false;
-  const [row] = await em.execute<{ asked: boolean }[]>(
-    `select exists (select 1 from message where ticket_id = ? and direction = 'NOTE' and ? = any(flags) and "to" @> ?::jsonb) as asked`,
-    [ticket.id, FORWARD_FLAG, JSON.stringify([{ email }])],
-  );
+  const [row] = await em.execute<{ asked: boolean }[]>(`select exists (${FORWARDS_TO}) as asked`, [ticket.id, FORWARD_FLAG, JSON.stringify([{ email }])]);
   return row?.asked === true;
+}
+
+/** The forward notes of a ticket that named an address (parameters: ticket id, FORWARD_FLAG, `[{ email }]` as JSON). */
+const FORWARDS_TO = `select author_id from message where ticket_id = ? and direction = 'NOTE' and ? = any(flags) and "to" @> ?::jsonb`;
+
+/** The active staff who forwarded the ticket to `email`: the answer is theirs to read, watchers or not. */
+export async function askersOf(em: Em, ticket: Ticket, email: string): Promise<Person[]> {
+  const rows = await em.execute<{ author_id: number | null }[]>(FORWARDS_TO, [ticket.id, FORWARD_FLAG, JSON.stringify([{ email }])]);
+  const ids = [...new Set(rows.map((row) => row.author_id).filter((id): id is number => id !== null).map(Number))];
+  return ids.length === 0 ? [] : em.find(Person, { id: { $in: ids }, role: { $ne: null }, active: true }, { orderBy: { id: 'asc' } });
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
-import { queryDatabase } from '../../harness/eventually.js';
+import { eventually, queryDatabase } from '../../harness/eventually.js';
 import { gqlData } from '../../harness/graphql-client.js';
 import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
 import { buildMail } from '../../harness/mail.js';
@@ -129,6 +129,8 @@ describe('forwardTicket', () => {
     const theirDesk = await h.ingest(await buildMail({ from: 'desk@vendor.test', subject: `[VENDOR-991] Re: Fwd: [#${n}] Printer jams on page 2`, text: 'Case opened; a technician will call.' }));
     expect(theirDesk).toMatchObject({ kind: 'comment', ticketNumber: n });
     expect((await messages(n)).at(-1)!.flags).toContain('third-party');
+    // Alice neither watches nor holds the ticket: she hears of the answer because she asked.
+    await eventually(async () => mailsTo(sink, 'alice@example.com').some((m) => m.raw.toString().includes('Case opened; a technician will call.')), 'the answer mailed to the agent who asked');
     const stranger = await h.ingest(await buildMail({ from: 'other@vendor.test', subject: `Re: Fwd: [#${n}] Printer jams on page 2`, text: 'Me too.' }));
     expect(stranger).toMatchObject({ kind: 'ticket' }); // a new ticket linked to n, as for any stranger naming a number
   });
