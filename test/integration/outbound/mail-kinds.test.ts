@@ -239,12 +239,13 @@ describe('mail kinds through mutations and ingest', () => {
   });
 
   it('L11: every automatic mail carries Auto-Submitted and X-Auto-Response-Suppress: All; agents\' mails never carry Auto-Submitted', async () => {
-    /** Mails a person wrote (replyToTicket, createTicket): not automatic, whatever answers them. */
-    const WRITTEN_BY_AGENTS = new Set(['reply', 'ticket-opened']);
+    /** Mails a person wrote (replyToTicket, createTicket, forwardTicket): not automatic, whatever answers them. */
+    const WRITTEN_BY_AGENTS = new Set(['reply', 'ticket-opened', 'forward']);
     // An emergency page and some agent replies, so every kind is present.
     await h.ingest(await buildMail({ from: 'amy@customer.test', to: 'emergency@example.com', subject: 'Fire alarm' }));
     const numbers = await queryDatabase<{ number: number }>(gw.databaseUrl, `select number from ticket order by number limit 5`);
     for (const { number } of numbers) await ok(`mutation { replyToTicket(number: ${number}, body: "An agent writes back.") { userErrors { message } } }`);
+    await ok(`mutation { forwardTicket(number: ${numbers[0]!.number}, input: { to: ["parts@vendor.test"], body: "Known fault?" }) { userErrors { message } } }`);
     await waitForMailsTo(sink, 'pager@ops.test', 1);
     await settled();
     const kinds = new Map(
@@ -261,7 +262,7 @@ describe('mail kinds through mutations and ingest', () => {
       else expect(c.header('auto-submitted'), kind).toMatch(kind.startsWith('acknowledgement') || kind === 'attachments-refused' ? /^auto-replied$/ : /^auto-generated$/);
     }
     console.log(`L11: mails checked per kind ${JSON.stringify(Object.fromEntries(seen))}`);
-    for (const kind of ['acknowledgement', 'acknowledgement-emergency', 'reply', 'ticket-opened', 'page', 'escalation', 'approval-request', 'attachments-refused', 'watcher-comment', 'watcher-new-ticket', 'status-open']) {
+    for (const kind of ['acknowledgement', 'acknowledgement-emergency', 'reply', 'ticket-opened', 'forward', 'page', 'escalation', 'approval-request', 'attachments-refused', 'watcher-comment', 'watcher-new-ticket', 'status-open']) {
       expect(seen.get(kind) ?? 0, kind).toBeGreaterThan(0);
     }
     expect(seen.get('reply')).toBe(numbers.length);
