@@ -7,9 +7,9 @@
  * second forward to the same people continues their conversation (third-party.ts).
  *
  * The people it goes to are not CCs: they never get public replies, the customer never sees their
- * addresses, and their answer is third-party mail (ingest/apply-reply.ts): stored and shown to the
- * ticket's watchers and assignee, but not quoted to the customer and not counted as the customer
- * writing. So the requester and the CCs cannot be forwarded to (answer them with replyToTicket),
+ * addresses, and their answer is third-party mail (ingest/apply-reply.ts): stored and mailed to
+ * the agents who asked, the assignee and the watchers, but not quoted to the customer and not
+ * counted as the customer writing. So the requester and the CCs cannot be forwarded to (answer them with replyToTicket),
  * nor postdesk's own addresses (the mail would come back as a new ticket).
  */
 import { arrayLiteral } from '../db/sql-values.js';

@@ -14,6 +14,9 @@ export const FORWARD_FLAG = 'forward';
 /** Flag of inbound mail from someone a forward named. */
 export const THIRD_PARTY_FLAG = 'third-party';
 
+/** The forward notes of a ticket that named an address (parameters: ticket id, FORWARD_FLAG, `[{ email }]` as JSON). */
+const FORWARDS_TO = `select author_id from message where ticket_id = ? and direction = 'NOTE' and ? = any(flags) and "to" @> ?::jsonb`;
+
 /**
  * Whether `email` is someone the ticket was forwarded to (tickets/forward-ticket.ts) rather than
  * its requester or a CC. Their mail threads by our Message-ID like anyone's, so only the people a
@@ -24,9 +27,6 @@ export async function isThirdParty(em: Em, ticket: Ticket, email: string): Promi
   const [row] = await em.execute<{ asked: boolean }[]>(`select exists (${FORWARDS_TO}) as asked`, [ticket.id, FORWARD_FLAG, JSON.stringify([{ email }])]);
   return row?.asked === true;
 }
-
-/** The forward notes of a ticket that named an address (parameters: ticket id, FORWARD_FLAG, `[{ email }]` as JSON). */
-const FORWARDS_TO = `select author_id from message where ticket_id = ? and direction = 'NOTE' and ? = any(flags) and "to" @> ?::jsonb`;
 
 /** The active staff who forwarded the ticket to `email`: the answer is theirs to read, watchers or not. */
 export async function askersOf(em: Em, ticket: Ticket, email: string): Promise<Person[]> {
