@@ -6,12 +6,13 @@
  * the thread headers of our next reply).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
+import type { TestApp } from '../../harness/app.js';
 import { eventually, queryDatabase } from '../../harness/eventually.js';
 import { gqlData } from '../../harness/graphql-client.js';
-import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
+import type { IngestHarness } from '../../harness/ingest.js';
+import { startDesk, type Desk } from '../../harness/desk.js';
 import { buildMail } from '../../harness/mail.js';
-import { startSmtpSink, type SmtpSink } from '../../harness/smtp-sink.js';
+import type { SmtpSink } from '../../harness/smtp-sink.js';
 import { ids, mailsTo, outboxSettled, waitForMailsTo } from '../outbound/outbound-harness.js';
 
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -19,6 +20,7 @@ type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const VENDOR = 'parts@vendor.test';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
+let desk: Desk;
 let gw: TestApp;
 let h: IngestHarness;
 let sink: SmtpSink;
@@ -39,17 +41,11 @@ async function ticketFrom(from: string, extra: Parameters<typeof buildMail>[0] =
 }
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
   // One mail may carry about 2 KB of files here, so a forward too large to send is cheap to make.
-  gw = await startTestApp({ SUPPORT_ADDRESS: 'support@example.com', SMTP_URL: sink.url, OUTBOUND_MAX_ATTACHMENTS_MB: '0.002' });
-  h = await createIngestHarness({}, gw.databaseUrl);
-  alice = await agentOfQueue(gw, 'alice@example.com');
+  desk = await startDesk({ OUTBOUND_MAX_ATTACHMENTS_MB: '0.002' });
+  ({ gw, h, sink, alice } = desk);
 });
-afterAll(async () => {
-  await h?.close();
-  await gw?.stop();
-  await sink?.stop();
-});
+afterAll(() => desk?.close());
 
 describe('forwardTicket', () => {
   it("mails the agent's words, the customer's message and its files to the supplier alone, kept as a note", async () => {

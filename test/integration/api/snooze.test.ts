@@ -5,17 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSnoozeWakeups } from '../../../src/automation/wake-snoozed.js';
-import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
+import type { TestApp } from '../../harness/app.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { gqlData } from '../../harness/graphql-client.js';
-import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
+import type { IngestHarness } from '../../harness/ingest.js';
+import { startDesk, type Desk } from '../../harness/desk.js';
 import { buildMail } from '../../harness/mail.js';
-import { startSmtpSink, type SmtpSink } from '../../harness/smtp-sink.js';
+import type { SmtpSink } from '../../harness/smtp-sink.js';
 import { outboxSettled, waitForMailsTo } from '../outbound/outbound-harness.js';
 
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const DAY = 86_400_000;
+let desk: Desk;
 let gw: TestApp;
 let h: IngestHarness;
 let sink: SmtpSink;
@@ -40,16 +42,10 @@ async function ticket(from: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  gw = await startTestApp({ SUPPORT_ADDRESS: 'support@example.com', SMTP_URL: sink.url });
-  h = await createIngestHarness({}, gw.databaseUrl);
-  alice = await agentOfQueue(gw, 'alice@example.com');
+  desk = await startDesk();
+  ({ gw, h, sink, alice } = desk);
 });
-afterAll(async () => {
-  await h?.close();
-  await gw?.stop();
-  await sink?.stop();
-});
+afterAll(() => desk?.close());
 
 describe('snoozeTicket', () => {
   it('leaves the work list until its time, then wakes with an event and a mail to the assignee', async () => {

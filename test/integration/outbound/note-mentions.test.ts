@@ -5,16 +5,18 @@
  * who may work the ticket can be mentioned.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
+import { agentOfQueue, type TestApp } from '../../harness/app.js';
 import { queryDatabase } from '../../harness/eventually.js';
 import { gqlData } from '../../harness/graphql-client.js';
-import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
+import type { IngestHarness } from '../../harness/ingest.js';
+import { startDesk, type Desk } from '../../harness/desk.js';
 import { buildMail } from '../../harness/mail.js';
-import { startSmtpSink, type SmtpSink } from '../../harness/smtp-sink.js';
+import type { SmtpSink } from '../../harness/smtp-sink.js';
 import { mailsTo, outboxSettled, parseCaptured } from './outbound-harness.js';
 
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+let desk: Desk;
 let gw: TestApp;
 let h: IngestHarness;
 let sink: SmtpSink;
@@ -25,20 +27,14 @@ const note = async (n: number, body: string, mention: string[]) => (await gqlDat
 const subjects = (address: string) => mailsTo(sink, address).map((m) => /^Subject: (.*)$/m.exec(m.raw.toString())?.[1] ?? '');
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  gw = await startTestApp({ SUPPORT_ADDRESS: 'support@example.com', SMTP_URL: sink.url });
-  h = await createIngestHarness({}, gw.databaseUrl);
-  alice = await agentOfQueue(gw, 'alice@example.com');
+  desk = await startDesk();
+  ({ gw, h, sink, alice } = desk);
   await agentOfQueue(gw, 'bob@example.com');
   await agentOfQueue(gw, 'wendy@example.com');
   await gqlData(gw.url, gw.adminToken, `mutation { createQueue(input: { name: "Billing" }) { userErrors { message } } }`);
   await agentOfQueue(gw, 'carol@example.com', 'Billing');
 });
-afterAll(async () => {
-  await h?.close();
-  await gw?.stop();
-  await sink?.stop();
-});
+afterAll(() => desk?.close());
 
 describe('addNote with mention', () => {
   it('mails each mentioned agent once, instead of the watcher copy, never the author', async () => {

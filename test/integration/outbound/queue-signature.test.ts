@@ -4,15 +4,17 @@
  * (the agent's name and the desk's). Real gateway, real SMTP sink.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
+import type { TestApp } from '../../harness/app.js';
 import { gql } from '../../harness/graphql-client.js';
-import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
+import type { IngestHarness } from '../../harness/ingest.js';
+import { startDesk, type Desk } from '../../harness/desk.js';
 import { buildMail } from '../../harness/mail.js';
-import { startSmtpSink, type SmtpSink } from '../../harness/smtp-sink.js';
+import type { SmtpSink } from '../../harness/smtp-sink.js';
 import { waitForMailsTo } from './outbound-harness.js';
 
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+let desk: Desk;
 let gw: TestApp;
 let h: IngestHarness;
 let sink: SmtpSink;
@@ -28,17 +30,11 @@ const setSignature = (signature: string) =>
 const reply = (number: number, body: string) => call(agent, `mutation($n: Int!, $b: String!) { replyToTicket(number: $n, body: $b) { userErrors { message } } }`, { n: number, b: body });
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  gw = await startTestApp({ SUPPORT_ADDRESS: 'support@example.com', SMTP_URL: sink.url });
-  h = await createIngestHarness({}, gw.databaseUrl);
-  agent = await agentOfQueue(gw, 'alice@example.com');
+  desk = await startDesk();
+  ({ gw, h, sink, alice: agent } = desk);
   await call(gw.adminToken, `mutation { updateAgent(email: "alice@example.com", input: { name: "Alice Liddell" }) { userErrors { message } } }`);
 });
-afterAll(async () => {
-  await h?.close();
-  await gw?.stop();
-  await sink?.stop();
-});
+afterAll(() => desk?.close());
 
 describe('queue signature', () => {
   it('ends replies with the default footer, then with the queue signature, placeholders filled and HTML escaped', async () => {

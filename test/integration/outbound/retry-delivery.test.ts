@@ -4,17 +4,19 @@
  * the same mail again (same Message-ID, fresh attempts), with an event saying who did.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentOfQueue, startTestApp, type TestApp } from '../../harness/app.js';
+import type { TestApp } from '../../harness/app.js';
 import { eventually, queryDatabase } from '../../harness/eventually.js';
 import { gqlData, gqlError } from '../../harness/graphql-client.js';
-import { createIngestHarness, type IngestHarness } from '../../harness/ingest.js';
+import type { IngestHarness } from '../../harness/ingest.js';
+import { startDesk, type Desk } from '../../harness/desk.js';
 import { buildMail } from '../../harness/mail.js';
-import { startSmtpSink, type SmtpSink } from '../../harness/smtp-sink.js';
+import type { SmtpSink } from '../../harness/smtp-sink.js';
 import { ids, waitForMailsTo } from './outbound-harness.js';
 
 type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const ANN = 'ann@customer.test';
+let desk: Desk;
 let gw: TestApp;
 let h: IngestHarness;
 let sink: SmtpSink;
@@ -27,16 +29,10 @@ const messagesOf = async (n: number): Promise<Data[]> =>
   (await gqlData<Data>(gw.url, alice, `{ ticket(number: ${n}) { messages { id direction messageId delivery { status recipients attempts lastError sentAt } } } }`)).ticket.messages;
 
 beforeAll(async () => {
-  sink = await startSmtpSink({ onRcpt: (address) => (refusing && address === ANN ? { code: 552, message: 'Mailbox full' } : undefined) });
-  gw = await startTestApp({ SUPPORT_ADDRESS: 'support@example.com', SMTP_URL: sink.url });
-  h = await createIngestHarness({}, gw.databaseUrl);
-  alice = await agentOfQueue(gw, 'alice@example.com');
+  desk = await startDesk({}, { onRcpt: (address) => (refusing && address === ANN ? { code: 552, message: 'Mailbox full' } : undefined) });
+  ({ gw, h, sink, alice } = desk);
 });
-afterAll(async () => {
-  await h?.close();
-  await gw?.stop();
-  await sink?.stop();
-});
+afterAll(() => desk?.close());
 
 describe('a reply the relay refused', () => {
   it('shows FAILED with the reason, and retryDelivery sends the same mail again once the cause is mended', async () => {
