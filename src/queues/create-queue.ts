@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Em } from '../db/orm.js';
 import { Person, Queue } from '../entities/index.js';
 import { emailAddress } from '../people/email-address.js';
+import { canonicalLanguage, languageTag } from '../people/language.js';
 import { applyQueueHours, queueHoursSchema } from './queue-hours.js';
 
 export interface FieldError {
@@ -38,6 +39,8 @@ const inputSchema = z.object({
   defaultAssignee: emailAddress().nullish(),
   /** May approve or reject the queue's PENDING_APPROVAL tickets (besides admins). */
   approver: emailAddress().nullish(),
+  /** Of mail about its tickets to people whose own language is unknown (manage-queue.ts changes it). */
+  language: languageTag().nullish(),
   ...queueHoursSchema,
 });
 
@@ -76,6 +79,7 @@ export async function createQueue(em: Em, raw: CreateQueueInputData): Promise<Co
   const queue = new Queue(input.name);
   queue.approver = approver;
   queue.emailAddress = emailAddress;
+  queue.language = input.language ? canonicalLanguage(input.language) : null;
   // Keywords keep their case for display; matching is case-insensitive. Duplicates are dropped.
   queue.keywords = [...new Map((input.keywords ?? []).map((k) => [k.toLowerCase(), k])).values()];
   queue.defaultAssignee = assignee;

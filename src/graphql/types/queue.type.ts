@@ -91,6 +91,9 @@ export class CreateQueueInput extends QueueHoursInput {
 
   @Field(() => String, { nullable: true, description: "Email of an active agent who may approve the queue's tickets" })
   approver?: string | null;
+
+  @Field(() => String, { nullable: true, description: "The language (a BCP 47 tag: de, fr, pt-BR) of mail about this queue's tickets to people whose own language is not known, from TEMPLATES_DIR/<language>/" })
+  language?: string | null;
 }
 
 /** A queue whose agents, watchers, default assignee and approver are loaded. */

@@ -149,6 +149,15 @@ describe('mail in the language its reader writes in', () => {
     expect((await mailsOf(english, 'acknowledgement'))[0]!.subject).toBe(`Re: [#${english}] Invoice 44`);
   });
 
+  it('takes the language when the queue is created, and refuses a tag that names none', async () => {
+    const create = `mutation($i: CreateQueueInput!) { createQueue(input: $i) { queue { name language } userErrors { field message } } }`;
+    expect((await ok(gw.adminToken, create, { i: { name: 'Wien', language: 'DE-at' } })).createQueue).toEqual({ queue: { name: 'Wien', language: 'de-AT' }, userErrors: [] });
+    expect((await ok(gw.adminToken, create, { i: { name: 'Nowhere', language: 'klingon' } })).createQueue).toEqual({
+      queue: null,
+      userErrors: [{ field: ['language'], message: 'must be a language tag such as de, fr or pt-BR' }],
+    });
+  });
+
   it("lets an agent set the requester's language: the agent's reply and its quoted history are then in it", async () => {
     const number = await newTicket({ from: 'Tom Weber <tom@kunde.test>', subject: 'Zugang', text: 'Ich komme nicht rein.' });
     expect((await ok(agent, LANGUAGE, { n: number })).ticket.language).toBeNull();
