@@ -38,6 +38,8 @@ export interface QueueRow {
   approver: PersonRow | null;
   agents: PersonRow[];
   watchers: PersonRow[];
+  auto_close_days: number | null;
+  escalation_address: string | null;
   signature: string | null;
   acknowledgement_note: string | null;
   language: string | null;
@@ -192,7 +194,7 @@ const QUEUE_JSON = `json_build_object('id', q.id, 'name', q.name, 'email_address
     'default_assignee', (select ${personJson('p')} from person p where p.id = q.default_assignee_id),
     'approver', (select ${personJson('p')} from person p where p.id = q.approver_id),
     'agents', ${queuePeople('queue_agent')},
-    'watchers', ${queuePeople('queue_watcher')}, 'signature', q.signature, 'acknowledgement_note', q.acknowledgement_note, 'language', q.language,
+    'watchers', ${queuePeople('queue_watcher')}, 'auto_close_days', q.auto_close_days, 'escalation_address', q.escalation_address, 'signature', q.signature, 'acknowledgement_note', q.acknowledgement_note, 'language', q.language,
     'business_hours', q.business_hours, 'business_timezone', q.business_timezone, 'business_holidays', q.business_holidays)`;
 
 /** Queues: one statement for any number of them. */

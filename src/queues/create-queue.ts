@@ -6,8 +6,7 @@ import { z } from 'zod';
 import type { Em } from '../db/orm.js';
 import { Person, Queue } from '../entities/index.js';
 import { emailAddress } from '../people/email-address.js';
-import { canonicalLanguage, languageTag } from '../people/language.js';
-import { applyQueueHours, queueHoursSchema } from './queue-hours.js';
+import { applyQueueSettings, queueSettingsSchema, text } from './queue-settings.js';
 
 export interface FieldError {
   field: string[];
@@ -19,29 +18,13 @@ export type CommandResult<T> = { ok: true; value: T } | { ok: false; errors: Fie
 const MAX_KEYWORDS = 200;
 
 const inputSchema = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1, { message: 'must not be blank' })
-    .max(100, { message: 'must be at most 100 characters' })
-    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { message: 'must not contain control characters' }),
-  keywords: z
-    .array(
-      z
-        .string()
-        .trim()
-        .min(1, { message: 'must not be blank' })
-        .max(100, { message: 'must be at most 100 characters' }),
-    )
-    .max(MAX_KEYWORDS, { message: `at most ${MAX_KEYWORDS} keywords` })
-    .nullish(),
+  name: text(100),
+  keywords: z.array(text(100)).max(MAX_KEYWORDS, { message: `at most ${MAX_KEYWORDS} keywords` }).nullish(),
   emailAddress: emailAddress().nullish(),
   defaultAssignee: emailAddress().nullish(),
   /** May approve or reject the queue's PENDING_APPROVAL tickets (besides admins). */
   approver: emailAddress().nullish(),
-  /** Of mail about its tickets to people whose own language is unknown (manage-queue.ts changes it). */
-  language: languageTag().nullish(),
-  ...queueHoursSchema,
+  ...queueSettingsSchema,
 });
 
 export type CreateQueueInputData = z.input<typeof inputSchema>;
@@ -79,12 +62,11 @@ export async function createQueue(em: Em, raw: CreateQueueInputData): Promise<Co
   const queue = new Queue(input.name);
   queue.approver = approver;
   queue.emailAddress = emailAddress;
-  queue.language = input.language ? canonicalLanguage(input.language) : null;
   // Keywords keep their case for display; matching is case-insensitive. Duplicates are dropped.
   queue.keywords = [...new Map((input.keywords ?? []).map((k) => [k.toLowerCase(), k])).values()];
   queue.defaultAssignee = assignee;
   if (assignee) queue.agents.add(assignee);
-  applyQueueHours(queue, input, () => {});
+  applyQueueSettings(queue, input, () => {});
   em.persist(queue);
   await em.flush();
   return { ok: true, value: queue };

@@ -1,34 +1,16 @@
 /**
- * Changing a queue after creation: name, keywords, address, default assignee, approver, auto-close
- * days, escalation address, the signature of agents' replies, the acknowledgement's note, the
- * language of its mail and opening times (queue-hours.ts); agents and watchers one at a time. Validation failures come back as data
- * (field + message); every change is an admin event with the actor and old → new.
+ * Changing a queue after creation: name, keywords, address, default assignee, approver and the
+ * settings createQueue also takes (queue-settings.ts); agents and watchers one at a time.
+ * Validation failures come back as data (field + message); every change is an admin event with
+ * the actor and old → new.
  */
 import { z } from 'zod';
 import type { Em } from '../db/orm.js';
 import { Person, Queue } from '../entities/index.js';
 import { emailAddress } from '../people/email-address.js';
-import { canonicalLanguage, languageTag } from '../people/language.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { toFieldErrors, type CommandResult, type FieldError } from './create-queue.js';
-import { applyQueueHours, queueHoursSchema } from './queue-hours.js';
-
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, { message: 'must not be blank' })
-    .max(max, { message: `must be at most ${max} characters` })
-    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { message: 'must not contain control characters' });
-
-/** Several lines of text (a signature): tabs and line breaks allowed, no other control characters. */
-const lines = (max: number) =>
-  z
-    .string()
-    .max(max, { message: `must be at most ${max} characters` })
-    .refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v), { message: 'must not contain control characters other than tabs and line breaks' });
-
-export const MAX_SIGNATURE_CHARS = 2000;
+import { applyQueueSettings, queueSettingsSchema, text } from './queue-settings.js';
 
 const updateSchema = z.object({
   name: text(100).nullish(),
@@ -37,17 +19,9 @@ const updateSchema = z.object({
   emailAddress: z.union([z.literal(''), emailAddress()]).nullish(),
   /** '' removes the default assignee. */
   defaultAssignee: z.union([z.literal(''), emailAddress()]).nullish(),
-  autoCloseDays: z.number().int().min(0, { message: 'must be 0 (never) or more' }).max(3650, { message: 'must be at most 3650' }).nullish(),
-  escalationAddress: z.union([z.literal(''), emailAddress()]).nullish(),
   /** '' removes the approver. */
   approver: z.union([z.literal(''), emailAddress()]).nullish(),
-  /** '' (or only whitespace) goes back to the default. */
-  signature: lines(MAX_SIGNATURE_CHARS).nullish(),
-  /** '' (or only whitespace) removes it. */
-  acknowledgementNote: lines(MAX_SIGNATURE_CHARS).nullish(),
-  /** '' goes back to the desk's default templates. */
-  language: z.union([z.literal(''), languageTag()]).nullish(),
-  ...queueHoursSchema,
+  ...queueSettingsSchema,
 });
 
 export type UpdateQueueData = z.input<typeof updateSchema>;
@@ -118,27 +92,7 @@ export async function updateQueue(em: Em, actor: Person, name: string, raw: Upda
     change('approver', queue.approver?.email, approver?.email);
     queue.approver = approver;
   }
-  if (input.autoCloseDays != null && input.autoCloseDays !== queue.autoCloseDays) {
-    change('autoCloseDays', queue.autoCloseDays, input.autoCloseDays);
-    queue.autoCloseDays = input.autoCloseDays;
-  }
-  if (input.escalationAddress != null) {
-    const escalation = input.escalationAddress.toLowerCase() || null;
-    if (escalation !== queue.escalationAddress) change('escalationAddress', queue.escalationAddress, escalation);
-    queue.escalationAddress = escalation;
-  }
-  for (const field of ['signature', 'acknowledgementNote'] as const) {
-    if (input[field] == null) continue;
-    const text = input[field].replace(/\r\n?/g, '\n').trim() || null;
-    if (text !== queue[field]) change(field, queue[field], text);
-    queue[field] = text;
-  }
-  if (input.language != null) {
-    const language = canonicalLanguage(input.language);
-    if (language !== queue.language) change('language', queue.language, language);
-    queue.language = language;
-  }
-  applyQueueHours(queue, input, change);
+  applyQueueSettings(queue, input, change);
   await em.flush();
   return { ok: true, value: queue };
 }

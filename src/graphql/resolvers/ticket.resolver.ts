@@ -38,6 +38,8 @@ function presentQueueRow(q: QueueRow): QueueType {
     agents: people(q.agents),
     watchers: people(q.watchers),
     approver: q.approver ? presentPerson(q.approver) : null,
+    autoCloseDays: q.auto_close_days,
+    escalationAddress: q.escalation_address,
     signature: q.signature,
     acknowledgementNote: q.acknowledgement_note,
     language: q.language,

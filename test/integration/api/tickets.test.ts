@@ -505,6 +505,45 @@ describe('queues, agents and tokens', () => {
     expect(rows.every((r) => r.email.length > 0)).toBe(true);
   });
 
+  it('creates a queue with every setting in one call, shown wherever the queue is; bad settings are userErrors naming the field', async () => {
+    const QUEUE = `name autoCloseDays escalationAddress signature acknowledgementNote language businessHours`;
+    const input = {
+      name: 'Hardware',
+      emailAddress: 'hardware@example.com',
+      autoCloseDays: 14,
+      escalationAddress: 'HW-Oncall@Eng.test',
+      signature: 'The hardware desk\r\n{{actor.name}}',
+      acknowledgementNote: '  Please add the serial number.  ',
+      language: 'de-de',
+      businessHours: 'Mon-Fri 08:00-16:00',
+    };
+    const created = await ok(admin, `mutation($i: CreateQueueInput!) { createQueue(input: $i) { queue { ${QUEUE} } userErrors { field message } } }`, { i: input });
+    const expected = {
+      name: 'Hardware',
+      autoCloseDays: 14,
+      escalationAddress: 'hw-oncall@eng.test',
+      signature: 'The hardware desk\n{{actor.name}}',
+      acknowledgementNote: 'Please add the serial number.',
+      language: 'de-DE',
+      businessHours: 'Mon-Fri 08:00-16:00',
+    };
+    expect(created.createQueue).toEqual({ queue: expected, userErrors: [] });
+    // The same through a ticket's queue (the loaders' path) and the queue list.
+    const number = await ingestTicket('hardware@example.com', 'Disk clicks', 'Fay Customer <fay@customer.test>');
+    const read = await ok(admin, `{ ticket(number: ${number}) { queue { ${QUEUE} } } queues { ${QUEUE} } }`);
+    expect(read.ticket.queue).toEqual(expected);
+    expect(read.queues.find((x: Data) => x.name === 'Hardware')).toEqual(expected);
+    // Queues made without them show the desk's defaults as null.
+    expect(read.queues.find((x: Data) => x.name === 'Network')).toMatchObject({ autoCloseDays: null, escalationAddress: null, signature: null });
+
+    const bad = await ok(admin, `mutation($i: CreateQueueInput!) { createQueue(input: $i) { queue { name } userErrors { field message } } }`, {
+      i: { name: 'Broken', autoCloseDays: -1, escalationAddress: 'not an address', signature: 'bell\u0007', acknowledgementNote: 'x'.repeat(2001) },
+    });
+    expect(bad.createQueue.queue).toBeNull();
+    expect(bad.createQueue.userErrors.map((e: Data) => e.field)).toEqual([['autoCloseDays'], ['escalationAddress'], ['signature'], ['acknowledgementNote']]);
+    expect((await ok(admin, `{ queues { name } }`)).queues.map((x: Data) => x.name)).not.toContain('Broken');
+  });
+
   it('shows a token secret once, lists tokens without secrets, and revoked tokens stop working', async () => {
     const created = await ok(admin, `mutation { createApiToken(input: { email: "bob@example.com", label: "laptop" }) { secret token { id prefix label } } }`);
     const { secret, token } = created.createApiToken;
