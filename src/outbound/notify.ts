@@ -12,7 +12,6 @@ import { LARGE_MESSAGE_BYTES, reclaimMemorySoon } from '../memory.js';
 import type { Em } from '../db/orm.js';
 import { Message, Person, type Ticket } from '../entities/index.js';
 import { MessageDirection, Role, Satisfaction, TicketStatus } from '../entities/enums.js';
-import { arrayLiteral } from '../db/sql-values.js';
 import { recordEvent } from '../tickets/record-event.js';
 import { askersOf, THIRD_PARTY_FLAG, thirdPartyThread } from '../tickets/third-party.js';
 import { ratingLinks } from '../tickets/satisfaction.js';
@@ -203,7 +202,7 @@ const HANDLERS: { [K in TicketNotification['kind']]: Handler<K> } = {
       }),
       thread: await thirdPartyThread(em, ticket, note.to.map((address) => address.email), note.id),
       carries: note,
-      fromName: actor.name ?? actor.email.split('@')[0],
+      fromName: senderName(actor),
       files: [...n.forwardedFiles, ...uploads],
     });
   },
@@ -412,12 +411,13 @@ function latestCustomerWords(em: Em, ticket: Ticket): Promise<Message | null> {
 }
 
 /** The ticket's latest inbound message from the customer's side (never an answer to a forward, tickets/third-party.ts), with its author. */
-async function latestInbound(em: Em, ticket: Ticket, which: 'any' | 'not-automatic'): Promise<Message | null> {
-  const [last] = await em.execute<{ id: number }[]>(
-    `select id from message where ticket_id = ? and direction = 'INBOUND' and not (flags && ?::text[]) order by id desc limit 1`,
-    [ticket.id, arrayLiteral(which === 'any' ? [THIRD_PARTY_FLAG] : [THIRD_PARTY_FLAG, 'automatic'])],
+function latestInbound(em: Em, ticket: Ticket, which: 'any' | 'not-automatic'): Promise<Message | null> {
+  const skipped = which === 'any' ? [THIRD_PARTY_FLAG] : [THIRD_PARTY_FLAG, 'automatic'];
+  return em.findOne(
+    Message,
+    { ticket, direction: MessageDirection.INBOUND, $not: { flags: { $overlap: skipped } } },
+    { orderBy: { id: 'desc' }, populate: ['author'] },
   );
-  return last ? em.findOne(Message, last.id, { populate: ['author'] }) : null;
 }
 
 /** The staff responsible for the ticket (queue agents loaded only now: rarely needed on this path); returns whom it reached. */
@@ -496,12 +496,15 @@ async function mailAgentMessage(
     }),
     thread,
     carries: message,
-    fromName: actor.name ?? actor.email.split('@')[0],
+    fromName: senderName(actor),
     files,
   });
   // The composed mail and its bind message are garbage now: given back as after a large inbound message.
   if (files.reduce((sum, file) => sum + file.size, 0) >= LARGE_MESSAGE_BYTES) reclaimMemorySoon();
 }
+
+/** The name an agent's own mail (a reply, a ticket opened for a customer, a forward) comes from, beside the desk's: theirs, else their address's local part. */
+const senderName = (actor: Person): string => actor.name ?? actor.email.split('@')[0]!;
 
 /** What ends an agent's mail unless the ticket's queue has its own signature: the agent's name and the desk's. */
 export const DEFAULT_SIGNATURE = '{{actor.name}}, {{support.name}}';
