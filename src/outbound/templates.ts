@@ -284,8 +284,18 @@ export function renderTemplate(template: Template, variables: TemplateVariables)
   return {
     subject: headerText(fill(template.subject, variables), 400),
     text: fill(template.text, variables),
-    html: template.html === null ? null : fill(template.html, variables, escapeHtml),
+    html: template.html === null ? null : tidyParagraphs(fill(template.html, variables, escapeHtml)),
   };
+}
+
+/**
+ * Filled HTML without what values meant for the text part leave behind: a paragraph an empty value
+ * (no opening-hours note, no queue note) left empty is dropped, and the line breaks a value ends
+ * with to separate text paragraphs open no blank lines at the end of a pre-wrap paragraph.
+ * The lookbehind makes each run of whitespace one try: a customer's text cannot make it slow.
+ */
+function tidyParagraphs(html: string): string {
+  return html.replace(/(?<!\s)\s+<\/p>/g, '</p>').replace(/<p\b[^>]*><\/p>\n?/g, '');
 }
 
 /**

@@ -41,6 +41,18 @@ describe('templates', () => {
     expect(fill('{{ticket.__proto__}}', vars)).toBe('{{ticket.__proto__}}');
   });
 
+  it("drops the HTML paragraphs empty values leave, and the trailing line breaks values carry for the text part's layout", () => {
+    const ack = loadTemplate('acknowledgement', null);
+    const vars = (queueNote: string) => ({ ticket: { number: 7, tag: '[#7]', subject: 'Jam', openingNote: '', queueNote, fieldsRequest: '' }, message: { text: 'It jams.\n\n' }, support: { name: 'Support' } });
+    const plain = renderTemplate(ack, vars('')).html!;
+    expect(plain).not.toMatch(/<p[^>]*><\/p>/);
+    expect(plain).toContain('<p>Subject: Jam</p>\n<blockquote');
+    expect(plain).toContain('>It jams.\n\n</blockquote>'); // only paragraphs are touched: the customer's text stays as written
+    const noted = renderTemplate(ack, vars('Send the serial number.\n\n')).html!;
+    expect(noted).toContain('<p style="white-space:pre-wrap">Send the serial number.</p>\n<p>Subject: Jam</p>');
+    expect(noted.match(/<p[^>]*>/g)).toHaveLength(plain.match(/<p[^>]*>/g)!.length + 1);
+  });
+
   it('a folder in TEMPLATES_DIR overrides one template and keeps the others', () => {
     const dir = mkdtempSync(join(tmpdir(), 'postdesk-templates-'));
     try {
