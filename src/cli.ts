@@ -5,6 +5,7 @@
  * unreachable (retry), 78 configuration.
  * stdout carries only the command's result (e.g. the token), logs go to stderr.
  */
+import './node-version.js'; // first: before any library loads
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { issueToken } from './auth/tokens.js';

@@ -2,6 +2,7 @@
  * The gateway process: the only file that listens and handles signals.
  * Config errors exit 78 with one line per problem and no stack trace.
  */
+import './node-version.js'; // first: before any library loads
 import 'reflect-metadata';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/env.js';
