@@ -44,13 +44,13 @@ describe('queue signature', () => {
 
     await reply(n, 'First answer.');
     const [, first] = await waitForMailsTo(sink, 'ann@customer.test', 2); // the acknowledgement, the reply
-    expect(first!.parsed.text).toContain('First answer.\n\n--\nAlice Liddell, Support\n');
+    expect(first!.parsed.text).toContain('First answer.\n\n-- \nAlice Liddell, Support\n');
 
     const set = await setSignature('  Kind regards,\r\n{{actor.name}} <{{actor.email}}>\n{{support.name}} & Co, ticket {{ticket.number}}  ');
     expect(set.updateQueue).toEqual({ queue: { signature: 'Kind regards,\n{{actor.name}} <{{actor.email}}>\n{{support.name}} & Co, ticket {{ticket.number}}' }, userErrors: [] });
     await reply(n, 'Second answer.');
     const [, , second] = await waitForMailsTo(sink, 'ann@customer.test', 3);
-    expect(second!.parsed.text).toContain(`Second answer.\n\n--\nKind regards,\nAlice Liddell <alice@example.com>\nSupport & Co, ticket ${n}\n`);
+    expect(second!.parsed.text).toContain(`Second answer.\n\n-- \nKind regards,\nAlice Liddell <alice@example.com>\nSupport & Co, ticket ${n}\n`);
     expect(second!.parsed.html).toContain(`Kind regards,\nAlice Liddell &lt;alice@example.com&gt;\nSupport &amp; Co, ticket ${n}`);
 
     // The ticket itself shows the queue's signature; "" goes back to the default.
@@ -59,7 +59,7 @@ describe('queue signature', () => {
     expect((await setSignature('  ')).updateQueue.queue.signature).toBeNull();
     await reply(n, 'Third answer.');
     const [, , , third] = await waitForMailsTo(sink, 'ann@customer.test', 4);
-    expect(third!.parsed.text).toContain('Third answer.\n\n--\nAlice Liddell, Support\n');
+    expect(third!.parsed.text).toContain('Third answer.\n\n-- \nAlice Liddell, Support\n');
   });
 
   it('refuses a signature too long or with control characters, naming the field; the change is an admin event', async () => {
