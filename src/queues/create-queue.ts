@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Em } from '../db/orm.js';
 import { Person, Queue } from '../entities/index.js';
 import { emailAddress } from '../people/email-address.js';
+import { recordEvent } from '../tickets/record-event.js';
 import { applyQueueSettings, queueSettingsSchema, text } from './queue-settings.js';
 
 export interface FieldError {
@@ -33,8 +34,11 @@ export function toFieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => ({ field: issue.path.map(String), message: issue.message }));
 }
 
-/** Creates a queue; the caller's transaction (if any) commits it. */
-export async function createQueue(em: Em, raw: CreateQueueInputData): Promise<CommandResult<Queue>> {
+/**
+ * Creates a queue with a `queue-created` admin event naming what was set; the caller's
+ * transaction (if any) commits it.
+ */
+export async function createQueue(em: Em, actor: Person, raw: CreateQueueInputData): Promise<CommandResult<Queue>> {
   const parsed = inputSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, errors: toFieldErrors(parsed.error) };
   const input = parsed.data;
@@ -66,8 +70,11 @@ export async function createQueue(em: Em, raw: CreateQueueInputData): Promise<Co
   queue.keywords = [...new Map((input.keywords ?? []).map((k) => [k.toLowerCase(), k])).values()];
   queue.defaultAssignee = assignee;
   if (assignee) queue.agents.add(assignee);
-  applyQueueSettings(queue, input, () => {});
+  const settings: Record<string, unknown> = { keywords: queue.keywords, emailAddress, defaultAssignee: assignee?.email ?? null, approver: approver?.email ?? null };
+  applyQueueSettings(queue, input, (field, _from, to) => (settings[field] = to));
   em.persist(queue);
+  const detail = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== null));
+  recordEvent(em, null, { kind: 'queue-created', actor, to: queue.name, detail });
   await em.flush();
   return { ok: true, value: queue };
 }

@@ -6,7 +6,6 @@ import { createQueue, type CommandResult } from '../../queues/create-queue.js';
 import { changeQueueMember, updateQueue } from '../../queues/manage-queue.js';
 import type { Em } from '../../db/orm.js';
 import { queueCalendar } from '../../queues/queue-hours.js';
-import { recordEvent } from '../../tickets/record-event.js';
 import { describeCalendar } from '../../tickets/reply-targets.js';
 import { nextOpening } from '../../outbound/reply-expectation.js';
 import type { GraphQLContext } from '../context.js';
@@ -48,14 +47,7 @@ export class QueueResolver {
 
   @Mutation(() => QueuePayload)
   createQueue(@Arg('input', () => CreateQueueInput) input: CreateQueueInput, @Ctx() ctx: GraphQLContext): Promise<QueuePayload> {
-    return changeQueue(ctx, async (em, actor) => {
-      const created = await createQueue(em, input);
-      if (created.ok) {
-        recordEvent(em, null, { kind: 'queue-created', actor, to: created.value.name, detail: { keywords: created.value.keywords } });
-        await em.flush();
-      }
-      return created;
-    });
+    return changeQueue(ctx, (em, actor) => createQueue(em, actor, input));
   }
 
   @Mutation(() => QueuePayload, { description: 'Change name, keywords, address, default assignee, approver, auto-close days or escalation address' })

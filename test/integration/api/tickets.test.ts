@@ -535,6 +535,11 @@ describe('queues, agents and tokens', () => {
     expect(read.queues.find((x: Data) => x.name === 'Hardware')).toEqual(expected);
     // Queues made without them show the desk's defaults as null.
     expect(read.queues.find((x: Data) => x.name === 'Network')).toMatchObject({ autoCloseDays: null, escalationAddress: null, signature: null });
+    // The admin event names what was set, and nothing that was left to the desk.
+    const events = await ok(admin, `{ adminEvents(filter: { kind: ["queue-created"] }, first: 1) { edges { node { to actor { email } detail } } } }`);
+    const [event] = events.adminEvents.edges.map((e: Data) => e.node);
+    expect(event).toMatchObject({ to: 'Hardware', actor: { email: expect.any(String) } });
+    expect(JSON.parse(event.detail)).toEqual({ ...expected, name: undefined, keywords: [], emailAddress: 'hardware@example.com' });
 
     const bad = await ok(admin, `mutation($i: CreateQueueInput!) { createQueue(input: $i) { queue { name } userErrors { field message } } }`, {
       i: { name: 'Broken', autoCloseDays: -1, escalationAddress: 'not an address', signature: 'bell\u0007', acknowledgementNote: 'x'.repeat(2001) },
