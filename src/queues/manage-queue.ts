@@ -9,6 +9,7 @@ import type { Em } from '../db/orm.js';
 import { Person, Queue } from '../entities/index.js';
 import { emailAddress } from '../people/email-address.js';
 import { recordEvent } from '../tickets/record-event.js';
+import { renameInRules } from '../routing/manage-rules.js';
 import { toFieldErrors, type CommandResult, type FieldError } from './create-queue.js';
 import { applyQueueSettings, queueSettingsSchema, text } from './queue-settings.js';
 
@@ -38,14 +39,20 @@ async function findQueue(em: Em, name: string): Promise<Queue | null> {
 
 const activeStaff = (em: Em, email: string) => em.findOne(Person, { email: email.trim().toLowerCase(), role: { $ne: null }, active: true });
 
-export async function updateQueue(em: Em, actor: Person, name: string, raw: UpdateQueueData): Promise<CommandResult<Queue>> {
+/**
+ * @param defaultQueue DEFAULT_QUEUE: that queue keeps its name, since the variable names it (mail no
+ *   rule, address or keyword routes would land in no queue)
+ */
+export async function updateQueue(em: Em, actor: Person, name: string, raw: UpdateQueueData, defaultQueue: string): Promise<CommandResult<Queue>> {
   const parsed = updateSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, errors: toFieldErrors(parsed.error).map((e) => ({ ...e, field: ['input', ...e.field] })) };
   const input = parsed.data;
   const queue = await findQueue(em, name);
   if (!queue) return { ok: false, errors: [{ field: ['name'], message: `no queue named "${name}"` }] };
   const errors: FieldError[] = [];
-  if (input.name && input.name !== queue.name && (await em.count(Queue, { name: input.name })) > 0) {
+  if (input.name && input.name !== queue.name && queue.name === defaultQueue) {
+    errors.push({ field: ['input', 'name'], message: `"${queue.name}" is DEFAULT_QUEUE, where mail nothing else routes lands, and keeps its name; to make another queue the default, set DEFAULT_QUEUE to its name` });
+  } else if (input.name && input.name !== queue.name && (await em.count(Queue, { name: input.name })) > 0) {
     errors.push({ field: ['input', 'name'], message: `a queue named "${input.name}" already exists` });
   }
   const address = input.emailAddress === undefined || input.emailAddress === null ? undefined : input.emailAddress.toLowerCase() || null;
@@ -71,7 +78,8 @@ export async function updateQueue(em: Em, actor: Person, name: string, raw: Upda
     recordEvent(em, null, { kind: `queue-${field}`, actor, from: show(from), to: show(to), detail: { queue: queue.name } });
   };
   if (input.name && input.name !== queue.name) {
-    change('name', queue.name, input.name);
+    const rules = await renameInRules(em, 'setQueue', queue.name, input.name);
+    recordEvent(em, null, { kind: 'queue-name', actor, from: queue.name, to: input.name, detail: { queue: queue.name, ...(rules.length > 0 ? { rules } : {}) } });
     queue.name = input.name;
   }
   if (input.keywords) {

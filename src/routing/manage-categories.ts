@@ -11,7 +11,7 @@ import { Category, Person, Rule, type CategoryField } from '../entities/index.js
 import { checkFieldDefinitions } from '../tickets/category-fields.js';
 import { AppError } from '../errors.js';
 import { recordEvent } from '../tickets/record-event.js';
-import { badInput, checkUniqueName } from './manage-rules.js';
+import { badInput, checkUniqueName, renameInRules, ruleSets } from './manage-rules.js';
 import { lockList, placeAt, renumber, reorder } from './ordering.js';
 import type { Problem } from './rule-definition.js';
 
@@ -67,7 +67,7 @@ export async function updateCategory(em: Em, currentName: string, input: Categor
   const category = await findCategory(em, currentName);
   const { name, approver, fields } = await checkInput(em, input, category);
   const renamed = name !== category.name;
-  if (renamed) await renameInRules(em, category.name, name);
+  if (renamed) await renameInRules(em, 'setCategory', category.name, name);
   category.name = name;
   if (input.requiresApproval != null) category.requiresApproval = input.requiresApproval;
   if (approver !== undefined) category.approver = approver;
@@ -84,7 +84,7 @@ export async function updateCategory(em: Em, currentName: string, input: Categor
 export async function deleteCategory(em: Em, name: string, actor: Person): Promise<Category> {
   await lockList(em, 'categories');
   const category = await findCategory(em, name);
-  const users = (await em.find(Rule, {})).filter((r) => setsCategory(r.actions, name)).map((r) => r.name);
+  const users = (await em.find(Rule, {})).filter((r) => ruleSets(r.actions, 'setCategory', name)).map((r) => r.name);
   if (users.length > 0) throw badInput([{ field: ['name'], message: `category "${name}" is set by rules ${users.map((u) => `"${u}"`).join(', ')}; change them first` }]);
   renumber((await listCategories(em)).filter((c) => c !== category));
   em.remove(category);
@@ -118,17 +118,4 @@ async function findCategory(em: Em, name: string): Promise<Category> {
   const category = await em.findOne(Category, { name }, { populate: ['approver'] });
   if (!category) throw new AppError('NOT_FOUND', `no category named "${name}"`, 'user', ['name']);
   return category;
-}
-
-function setsCategory(actions: unknown, name: string): boolean {
-  return Array.isArray(actions) && actions.some((a) => typeof a === 'object' && a !== null && (a as Record<string, unknown>).setCategory === name);
-}
-
-/** Rules naming the category follow its new name. */
-async function renameInRules(em: Em, from: string, to: string): Promise<void> {
-  for (const rule of await em.find(Rule, {})) {
-    if (!setsCategory(rule.actions, from)) continue;
-    rule.actions = (rule.actions as Record<string, unknown>[]).map((a) => (a.setCategory === from ? { setCategory: to } : a));
-    rule.updatedAt = new Date();
-  }
 }

@@ -155,3 +155,24 @@ export async function reorderRules(em: Em, names: readonly string[], actor: Acto
   await em.flush();
   return ordered;
 }
+
+/** Whether stored `actions` set a queue or category of this name (the shape is checked loosely: stored JSON). */
+export function ruleSets(actions: unknown, kind: 'setQueue' | 'setCategory', name: string): boolean {
+  return Array.isArray(actions) && actions.some((a) => typeof a === 'object' && a !== null && (a as Record<string, unknown>)[kind] === name);
+}
+
+/**
+ * Rules that set a renamed queue or category follow its new name, in the caller's transaction;
+ * returns their names. Without it they would name nothing, and the tickets of a rule naming a
+ * queue that is gone land in no queue, seen by admins alone.
+ */
+export async function renameInRules(em: Em, kind: 'setQueue' | 'setCategory', from: string, to: string): Promise<string[]> {
+  const renamed: string[] = [];
+  for (const rule of await em.find(Rule, {})) {
+    if (!ruleSets(rule.actions, kind, from)) continue;
+    rule.actions = (rule.actions as Record<string, unknown>[]).map((a) => (a[kind] === from ? { [kind]: to } : a));
+    rule.updatedAt = new Date();
+    renamed.push(rule.name);
+  }
+  return renamed;
+}

@@ -52,7 +52,7 @@ export class QueueResolver {
 
   @Mutation(() => QueuePayload, { description: 'Change name, keywords, address, default assignee, approver, auto-close days or escalation address' })
   updateQueue(@Arg('name', () => String) name: string, @Arg('input', () => UpdateQueueInput) input: UpdateQueueInput, @Ctx() ctx: GraphQLContext): Promise<QueuePayload> {
-    return changeQueue(ctx, (em, actor) => updateQueue(em, actor, name, input));
+    return changeQueue(ctx, (em, actor) => updateQueue(em, actor, name, input, ctx.config.defaultQueue));
   }
 
   @Mutation(() => QueuePayload)

@@ -549,6 +549,28 @@ describe('queues, agents and tokens', () => {
     expect((await ok(admin, `{ queues { name } }`)).queues.map((x: Data) => x.name)).not.toContain('Broken');
   });
 
+  it('renames a queue with the rules that route to it, so their mail still lands there; DEFAULT_QUEUE keeps its name', async () => {
+    await ok(admin, `mutation { createQueue(input: { name: "Repairs" }) { userErrors { message } } }`);
+    const rule = { name: 'warranty to repairs', conditions: { field: 'subject', operator: 'contains', value: 'warranty' }, actions: [{ setQueue: 'Repairs' }, { setPriority: 'HIGH' }] };
+    await ok(admin, `mutation($i: RuleInput!) { createRule(input: $i) { name } }`, { i: rule });
+
+    const renamed = await ok(admin, `mutation { updateQueue(name: "Repairs", input: { name: "Workshop" }) { queue { name } userErrors { field message } } }`);
+    expect(renamed.updateQueue).toEqual({ queue: { name: 'Workshop' }, userErrors: [] });
+    const rules = await ok(admin, `{ rules { name actions } }`);
+    expect(rules.rules.find((r: Data) => r.name === rule.name).actions).toEqual([{ setQueue: 'Workshop' }, { setPriority: 'HIGH' }]);
+    const number = await ingestTicket('support@example.com', 'Warranty claim for my laptop', 'Gus Customer <gus@customer.test>');
+    expect((await ok(admin, `{ ticket(number: ${number}) { queue { name } priority } }`)).ticket).toEqual({ queue: { name: 'Workshop' }, priority: 'HIGH' });
+    const events = await ok(admin, `{ adminEvents(filter: { kind: ["queue-name"] }, first: 1) { edges { node { from to detail } } } }`);
+    const [event] = events.adminEvents.edges.map((e: Data) => e.node);
+    expect(event).toMatchObject({ from: 'Repairs', to: 'Workshop' });
+    expect(JSON.parse(event.detail).rules).toEqual([rule.name]);
+
+    const refused = await ok(admin, `mutation { updateQueue(name: "General", input: { name: "Misc" }) { queue { name } userErrors { field message } } }`);
+    expect(refused.updateQueue.queue).toBeNull();
+    expect(refused.updateQueue.userErrors).toEqual([{ field: ['input', 'name'], message: expect.stringContaining('is DEFAULT_QUEUE') }]);
+    expect((await ok(admin, `{ queues { name } }`)).queues.map((x: Data) => x.name)).toContain('General');
+  });
+
   it('shows a token secret once, lists tokens without secrets, and revoked tokens stop working', async () => {
     const created = await ok(admin, `mutation { createApiToken(input: { email: "bob@example.com", label: "laptop" }) { secret token { id prefix label } } }`);
     const { secret, token } = created.createApiToken;
