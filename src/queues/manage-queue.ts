@@ -1,15 +1,16 @@
 /**
  * Changing a queue after creation: name, keywords, address, default assignee, approver and the
- * settings createQueue also takes (queue-settings.ts); agents and watchers one at a time.
+ * settings createQueue also takes (queue-settings.ts); agents and watchers one at a time; deleting
+ * it, its tickets moved to another queue.
  * Validation failures come back as data (field + message); every change is an admin event with
  * the actor and old → new.
  */
 import { z } from 'zod';
 import type { Em } from '../db/orm.js';
-import { Person, Queue } from '../entities/index.js';
+import { Person, Queue, Rule, SavedReply } from '../entities/index.js';
 import { emailAddress } from '../people/email-address.js';
 import { recordEvent } from '../tickets/record-event.js';
-import { renameInRules } from '../routing/manage-rules.js';
+import { renameInRules, ruleSets } from '../routing/manage-rules.js';
 import { toFieldErrors, type CommandResult, type FieldError } from './create-queue.js';
 import { applyQueueSettings, queueSettingsSchema, text } from './queue-settings.js';
 
@@ -133,4 +134,35 @@ export async function changeQueueMember(
   recordEvent(em, null, { kind: `queue-${what}-${add ? 'added' : 'removed'}`, actor, ...(add ? { to: normalised } : { from: normalised }), detail: { queue: queue.name } });
   await em.flush();
   return { ok: true, value: queue };
+}
+
+/**
+ * Deletes a queue a team no longer has. Its tickets, of every status, move to `moveTicketsTo`,
+ * each with a `queue` event as updateTicket writes one (one statement each, however many tickets);
+ * its agents, watchers and saved replies go with it. Refused for DEFAULT_QUEUE and for a queue a
+ * rule still routes to (the rule would name nothing). Returns the queue the tickets moved to.
+ */
+export async function deleteQueue(em: Em, actor: Person, name: string, moveTicketsTo: string, defaultQueue: string): Promise<CommandResult<Queue>> {
+  const queue = await findQueue(em, name);
+  if (!queue) return { ok: false, errors: [{ field: ['name'], message: `no queue named "${name}"` }] };
+  const errors: FieldError[] = [];
+  if (queue.name === defaultQueue) errors.push({ field: ['name'], message: `"${name}" is DEFAULT_QUEUE, where mail nothing else routes lands; set DEFAULT_QUEUE to another queue first` });
+  const rules = (await em.find(Rule, {})).filter((r) => ruleSets(r.actions, 'setQueue', queue.name)).map((r) => `"${r.name}"`);
+  if (rules.length > 0) errors.push({ field: ['name'], message: `rules ${rules.join(', ')} route to "${name}"; change them first` });
+  const target = moveTicketsTo === name ? null : await findQueue(em, moveTicketsTo);
+  if (!target) errors.push({ field: ['moveTicketsTo'], message: moveTicketsTo === name ? 'must be another queue' : `no queue named "${moveTicketsTo}"` });
+  if (errors.length > 0 || !target) return { ok: false, errors };
+
+  const inserted = await em.execute(
+    `insert into ticket_event (ticket_id, actor_id, kind, from_value, to_value, created_at) select id, ?, 'queue', ?, ?, now() from ticket where queue_id = ?`,
+    [actor.id, queue.name, target.name, queue.id],
+    'run',
+  );
+  const tickets = (inserted as { affectedRows?: number }).affectedRows ?? 0;
+  await em.execute(`update ticket set queue_id = ?, updated_at = now() where queue_id = ?`, [target.id, queue.id], 'run');
+  const savedReplies = await em.count(SavedReply, { queue });
+  recordEvent(em, null, { kind: 'queue-deleted', actor, from: queue.name, to: target.name, detail: { tickets, savedReplies } });
+  em.remove(queue);
+  await em.flush();
+  return { ok: true, value: target };
 }

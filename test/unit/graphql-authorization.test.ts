@@ -54,6 +54,7 @@ const ADMIN_ONLY = new Set([
   'Query.testRules',
   'Mutation.createQueue',
   'Mutation.updateQueue',
+  'Mutation.deleteQueue',
   'Mutation.addQueueAgent',
   'Mutation.removeQueueAgent',
   'Mutation.addQueueWatcher',

@@ -3,7 +3,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { Person, Queue } from '../../entities/index.js';
 import { Role } from '../../entities/enums.js';
 import { createQueue, type CommandResult } from '../../queues/create-queue.js';
-import { changeQueueMember, updateQueue } from '../../queues/manage-queue.js';
+import { changeQueueMember, deleteQueue, updateQueue } from '../../queues/manage-queue.js';
 import type { Em } from '../../db/orm.js';
 import { queueCalendar } from '../../queues/queue-hours.js';
 import { describeCalendar } from '../../tickets/reply-targets.js';
@@ -53,6 +53,14 @@ export class QueueResolver {
   @Mutation(() => QueuePayload, { description: 'Change name, keywords, address, default assignee, approver, auto-close days or escalation address' })
   updateQueue(@Arg('name', () => String) name: string, @Arg('input', () => UpdateQueueInput) input: UpdateQueueInput, @Ctx() ctx: GraphQLContext): Promise<QueuePayload> {
     return changeQueue(ctx, (em, actor) => updateQueue(em, actor, name, input, ctx.config.defaultQueue));
+  }
+
+  @Mutation(() => QueuePayload, {
+    description:
+      "Deletes a queue a team no longer has: its tickets (every status) move to `moveTicketsTo`, each with a queue event; its agents, watchers and saved replies go with it. Not DEFAULT_QUEUE, nor a queue a rule routes to. Returns the queue the tickets moved to",
+  })
+  deleteQueue(@Arg('name', () => String) name: string, @Arg('moveTicketsTo', () => String) moveTicketsTo: string, @Ctx() ctx: GraphQLContext): Promise<QueuePayload> {
+    return changeQueue(ctx, (em, actor) => deleteQueue(em, actor, name, moveTicketsTo, ctx.config.defaultQueue));
   }
 
   @Mutation(() => QueuePayload)

@@ -98,6 +98,7 @@ describe('roles', () => {
     const operations = [
       `mutation { createQueue(input: { name: "X" }) { userErrors { message } } }`,
       `mutation { updateQueue(name: "Billing", input: { keywords: ["x"] }) { userErrors { message } } }`,
+      `mutation { deleteQueue(name: "Billing", moveTicketsTo: "Network") { userErrors { message } } }`,
       `mutation { addQueueAgent(queue: "Network", email: "alice@example.com") { userErrors { message } } }`,
       `mutation { removeQueueAgent(queue: "Billing", email: "alice@example.com") { userErrors { message } } }`,
       `mutation { addQueueWatcher(queue: "Billing", email: "alice@example.com") { userErrors { message } } }`,
@@ -569,6 +570,40 @@ describe('queues, agents and tokens', () => {
     expect(refused.updateQueue.queue).toBeNull();
     expect(refused.updateQueue.userErrors).toEqual([{ field: ['input', 'name'], message: expect.stringContaining('is DEFAULT_QUEUE') }]);
     expect((await ok(admin, `{ queues { name } }`)).queues.map((x: Data) => x.name)).toContain('General');
+  });
+
+  it('deletes a queue, moving its tickets of every status with an event each; refuses DEFAULT_QUEUE, a queue rules route to, and a bad target', async () => {
+    await ok(admin, `mutation { createQueue(input: { name: "Printers", emailAddress: "printers@example.com" }) { userErrors { message } } }`);
+    await ok(admin, `mutation { createQueue(input: { name: "Facilities" }) { userErrors { message } } }`);
+    await ok(admin, `mutation { addQueueAgent(queue: "Printers", email: "alice@example.com") { userErrors { message } } }`);
+    await ok(admin, `mutation($i: SavedReplyInput!) { createSavedReply(input: $i) { name } }`, { i: { name: 'toner', body: 'Toner is in room 4.', queue: 'Printers' } });
+    const open = await ingestTicket('printers@example.com', 'Paper jam', 'Hal Customer <hal@customer.test>');
+    const closed = await ingestTicket('printers@example.com', 'Toner low', 'Ida Customer <ida@customer.test>');
+    await ok(admin, `mutation { closeTicket(number: ${closed}) { userErrors { message } } }`);
+    await ok(admin, `mutation($i: RuleInput!) { createRule(input: $i) { name } }`, { i: { name: 'jams', conditions: { field: 'subject', operator: 'contains', value: 'jam' }, actions: [{ setQueue: 'Printers' }] } });
+
+    const DELETE = `mutation($n: String!, $to: String!) { deleteQueue(name: $n, moveTicketsTo: $to) { queue { name } userErrors { field message } } }`;
+    const errors = async (n: string, to: string) => (await ok(admin, DELETE, { n, to })).deleteQueue.userErrors;
+    expect(await errors('Printers', 'Facilities')).toEqual([{ field: ['name'], message: 'rules "jams" route to "Printers"; change them first' }]);
+    await ok(admin, `mutation { deleteRule(name: "jams") { name } }`);
+    expect(await errors('General', 'Facilities')).toEqual([{ field: ['name'], message: expect.stringContaining('is DEFAULT_QUEUE') }]);
+    expect(await errors('Printers', 'Printers')).toEqual([{ field: ['moveTicketsTo'], message: 'must be another queue' }]);
+    expect(await errors('Printers', 'Nowhere')).toEqual([{ field: ['moveTicketsTo'], message: 'no queue named "Nowhere"' }]);
+    expect(await errors('Nowhere', 'Facilities')).toEqual([{ field: ['name'], message: 'no queue named "Nowhere"' }]);
+
+    const deleted = await ok(admin, DELETE, { n: 'Printers', to: 'Facilities' });
+    expect(deleted.deleteQueue).toEqual({ queue: { name: 'Facilities' }, userErrors: [] });
+    const moved = await ok(admin, `{ a: ticket(number: ${open}) { queue { name } status events { kind from to actor { email } } } b: ticket(number: ${closed}) { queue { name } status } queues { name } }`);
+    expect(moved.a.queue.name).toBe('Facilities');
+    expect(moved.a.events.at(-1)).toEqual({ kind: 'queue', from: 'Printers', to: 'Facilities', actor: { email: expect.any(String) } });
+    expect(moved.b).toEqual({ queue: { name: 'Facilities' }, status: 'CLOSED' });
+    expect(moved.queues.map((x: Data) => x.name)).not.toContain('Printers');
+    expect((await ok(admin, `{ savedReplies { name } }`)).savedReplies.map((r: Data) => r.name)).not.toContain('toner');
+    const events = await ok(admin, `{ adminEvents(filter: { kind: ["queue-deleted"] }) { edges { node { from to detail } } } }`);
+    expect(events.adminEvents.edges.map((e: Data) => ({ ...e.node, detail: JSON.parse(e.node.detail) }))).toEqual([{ from: 'Printers', to: 'Facilities', detail: { tickets: 2, savedReplies: 1 } }]);
+    // Its address is free again, and mail to it is routed as any other now (the default queue).
+    const later = await ingestTicket('printers@example.com', 'Printer offline', 'Hal Customer <hal@customer.test>');
+    expect((await ok(admin, `{ ticket(number: ${later}) { queue { name } } }`)).ticket.queue.name).toBe('General');
   });
 
   it('shows a token secret once, lists tokens without secrets, and revoked tokens stop working', async () => {
