@@ -50,7 +50,7 @@ export class QueueResolver {
     return changeQueue(ctx, (em, actor) => createQueue(em, actor, input));
   }
 
-  @Mutation(() => QueuePayload, { description: 'Change name, keywords, address, default assignee, approver, auto-close days or escalation address' })
+  @Mutation(() => QueuePayload, { description: "Changes the given fields: createQueue's, and the name, which the rules that route to the queue follow (not DEFAULT_QUEUE's)" })
   updateQueue(@Arg('name', () => String) name: string, @Arg('input', () => UpdateQueueInput) input: UpdateQueueInput, @Ctx() ctx: GraphQLContext): Promise<QueuePayload> {
     return changeQueue(ctx, (em, actor) => updateQueue(em, actor, name, input, ctx.config.defaultQueue));
   }
