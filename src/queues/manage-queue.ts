@@ -138,7 +138,7 @@ export async function changeQueueMember(
 
 /**
  * Deletes a queue a team no longer has. Its tickets, of every status, move to `moveTicketsTo`,
- * each with a `queue` event as updateTicket writes one (one statement each, however many tickets);
+ * each with a `queue` event as updateTicket writes one (two statements, however many tickets);
  * its agents, watchers and saved replies go with it. Refused for DEFAULT_QUEUE and for a queue a
  * rule still routes to (the rule would name nothing). Returns the queue the tickets moved to.
  */
