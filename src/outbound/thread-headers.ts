@@ -30,11 +30,15 @@ export async function threadHeaders(em: Em, ticket: Ticket, answering: Message |
     const first = await em.findOne(OutboundDelivery, { ticket, kind: { $like: 'acknowledgement%' } }, { fields: ['messageId'], orderBy: { createdAt: 'asc', id: 'asc' } });
     if (first) ids.push(first.messageId);
   }
-  const unique = [...new Set(ids)];
   const own = answering && threadable(answering) ? answering.messageId : null;
-  // References: the first message (the thread's root) plus the most recent ones.
-  const references = unique.length > 20 ? [unique[0]!, ...unique.slice(-19)] : unique;
-  return { inReplyTo: own ?? unique.at(-1) ?? null, references };
+  const references = referencesOf(ids);
+  return { inReplyTo: own ?? references.at(-1) ?? null, references };
+}
+
+/** References from a thread's Message-IDs, oldest first: each once, the first (the thread's root) and the 19 most recent. */
+export function referencesOf(ids: readonly string[]): string[] {
+  const unique = [...new Set(ids)];
+  return unique.length > 20 ? [unique[0]!, ...unique.slice(-19)] : unique;
 }
 
 /**

@@ -7,15 +7,16 @@
 import type { Em } from '../db/orm.js';
 import { arrayLiteral } from '../db/sql-values.js';
 import { Person, type Ticket } from '../entities/index.js';
-import type { ThreadHeaders } from '../outbound/thread-headers.js';
+import { referencesOf, type ThreadHeaders } from '../outbound/thread-headers.js';
 
 /** Flag of a note mailed to people outside the ticket. */
 export const FORWARD_FLAG = 'forward';
 /** Flag of inbound mail from someone a forward named. */
 export const THIRD_PARTY_FLAG = 'third-party';
 
-/** The forward notes of a ticket that named an address (parameters: ticket id, FORWARD_FLAG, `[{ email }]` as JSON). */
+/** The forward notes of a ticket that named an address; forwardsTo gives its parameters. */
 const FORWARDS_TO = `select author_id from message where ticket_id = ? and direction = 'NOTE' and ? = any(flags) and "to" @> ?::jsonb`;
+const forwardsTo = (ticket: Ticket, email: string) => [ticket.id, FORWARD_FLAG, JSON.stringify([{ email }])];
 
 /**
  * Whether `email` is someone the ticket was forwarded to (tickets/forward-ticket.ts) rather than
@@ -24,13 +25,13 @@ const FORWARDS_TO = `select author_id from message where ticket_id = ? and direc
  */
 export async function isThirdParty(em: Em, ticket: Ticket, email: string): Promise<boolean> {
   if (email === ticket.requester.email || ticket.ccs.getItems().some((p) => p.email === email)) return false;
-  const [row] = await em.execute<{ asked: boolean }[]>(`select exists (${FORWARDS_TO}) as asked`, [ticket.id, FORWARD_FLAG, JSON.stringify([{ email }])]);
+  const [row] = await em.execute<{ asked: boolean }[]>(`select exists (${FORWARDS_TO}) as asked`, forwardsTo(ticket, email));
   return row?.asked === true;
 }
 
 /** The active staff who forwarded the ticket to `email`: the answer is theirs to read, watchers or not. */
 export async function askersOf(em: Em, ticket: Ticket, email: string): Promise<Person[]> {
-  const rows = await em.execute<{ author_id: number | null }[]>(FORWARDS_TO, [ticket.id, FORWARD_FLAG, JSON.stringify([{ email }])]);
+  const rows = await em.execute<{ author_id: number | null }[]>(FORWARDS_TO, forwardsTo(ticket, email));
   const ids = [...new Set(rows.map((row) => row.author_id).filter((id): id is number => id !== null).map(Number))];
   return ids.length === 0 ? [] : em.find(Person, { id: { $in: ids }, role: { $ne: null }, active: true }, { orderBy: { id: 'asc' } });
 }
@@ -50,6 +51,6 @@ export async function thirdPartyThread(em: Em, ticket: Ticket, emails: readonly 
       order by m.id`,
     [ticket.id, exclude, FORWARD_FLAG, arrayLiteral(emails), THIRD_PARTY_FLAG, arrayLiteral(emails)],
   );
-  const ids = [...new Set(rows.map((row) => row.message_id))];
-  return { inReplyTo: ids.at(-1) ?? null, references: ids.length > 20 ? [ids[0]!, ...ids.slice(-19)] : ids };
+  const references = referencesOf(rows.map((row) => row.message_id));
+  return { inReplyTo: references.at(-1) ?? null, references };
 }
